@@ -1,0 +1,53 @@
+// Scheduler: drives one request through a Verifier and optional Drafters until
+// max_new_tokens or EOS, and reports the same statistics whatever it does.
+//
+// Ownership: a Scheduler holds non-owning pointers to its models and policy
+// (owned by the Pipeline that built it, which outlives it). One Generate at a
+// time per instance; a scheduler may run models on worker threads inside
+// Generate and joins them before returning.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "xsd/core/drafter.h"
+#include "xsd/core/stats.h"
+#include "xsd/core/types.h"
+
+namespace xsd {
+
+enum class FinishReason { kMaxTokens, kEos, kCacheFull };
+const char* FinishReasonName(FinishReason reason);
+
+struct GenerationResult {
+  std::vector<TokenId> tokens;     // emitted tokens (EOS included when it ended the request)
+  FinishReason finish = FinishReason::kMaxTokens;
+  SpecStats stats;
+  PhaseTimes times;
+  PrefillBreakdown target_prefill;
+  PrefillBreakdown drafter_prefill;
+  std::vector<TimelineEvent> timeline;
+};
+
+struct SchedulerOptions {
+  int max_new_tokens = 50;
+  int gamma = 4;                       // draft tokens per round (chains); 0 = no drafting
+  std::optional<TreeSpec> tree;        // set: draft trees
+  int max_free_tokens = 64;            // prefill hiding: cap on drafts made during the target prefill
+  bool concurrent = true;              // prefill hiding: drafter on its own thread
+  // Prefill hiding: the first hidden draft predicts the token the target's
+  // prefill produces itself. false: drop it; true: gate on it (mismatch drops
+  // all hidden drafts).
+  bool gate_on_first_draft = false;
+  uint64_t seed = 0;                   // combined with Request::seed
+};
+
+class Scheduler {
+ public:
+  virtual ~Scheduler() = default;
+  virtual const std::string& name() const = 0;
+  virtual absl::StatusOr<GenerationResult> Generate(const Request& request) = 0;
+};
+
+}  // namespace xsd

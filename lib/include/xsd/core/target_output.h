@@ -1,0 +1,32 @@
+// What the target returns from one forward over [pending token, draft nodes].
+// Row 0 is the next-token prediction after the pending token (for a prefill:
+// after the last prompt token); row 1 + i is the prediction after draft node i
+// (conditioned on the node's ancestors only, through the tree mask).
+#pragma once
+
+#include <vector>
+
+#include "absl/types/span.h"
+#include "xsd/core/types.h"
+
+namespace xsd {
+
+struct TargetOutput {
+  int rows = 0;
+  std::vector<TokenId> argmax;  // [rows]; computed with the shared tie-break
+  std::vector<float> logits;    // [rows * vocab] when requested, else empty
+  int vocab = 0;
+
+  bool has_logits() const { return !logits.empty(); }
+  absl::Span<const float> Logits(int row) const {
+    return absl::MakeConstSpan(logits.data() + static_cast<size_t>(row) * vocab, vocab);
+  }
+};
+
+// What the caller needs back from a forward: device->host traffic is only paid
+// for what is asked.
+struct OutputRequest {
+  bool logits = false;  // host copy of full logits rows (stochastic acceptance)
+};
+
+}  // namespace xsd

@@ -1,0 +1,195 @@
+// Cross-modal prefill hiding: the drafter prefills and drafts while the
+// target prefills; see schedulers.h and docs/architecture.md.
+#include <algorithm>
+#include <atomic>
+#include <functional>
+#include <thread>
+
+#include "generation_state.h"
+#include "xsd/base/status.h"
+#include "xsd/schedulers/schedulers.h"
+
+namespace xsd {
+namespace {
+
+// What the drafter lane did while the target prefilled.
+struct HiddenLane {
+  absl::Status status;
+  Draft speculation;                  // chain; node 0 predicts the target's first token
+  std::vector<TimePoint> done_at;     // completion time of each node
+  TimePoint begin{}, prefill_end{}, end{};
+  double draft_ms = 0;
+  struct Span { TimePoint begin, end; int tokens; };
+  std::vector<Span> drafts;
+};
+
+class PrefillHidingScheduler final : public Scheduler {
+ public:
+  PrefillHidingScheduler(Verifier* target, Drafter* hiding, Drafter* decode, const AcceptancePolicy* policy,
+                         const SchedulerOptions& options)
+      : target_(target), hiding_(hiding), decode_(decode), policy_(policy), options_(options) {}
+
+  const std::string& name() const override { return name_; }
+
+  absl::StatusOr<GenerationResult> Generate(const Request& request) override {
+    GenerationResult result;
+    internal::GenerationState state(request, options_, target_->info(), &result);
+    const DraftContext context{&request, policy_->sampling(), state.drafter_seed()};
+    const int cap = std::min(options_.max_free_tokens, state.max_new_tokens());
+
+    HiddenLane lane;
+    std::atomic<bool> target_done{false};
+    TimePoint target_begin = Now(), target_end{};
+    auto run_lane = [&](const std::function<bool()>& keep_going) {
+      lane.begin = Now();
+      lane.status = hiding_->Begin(context);
+      lane.prefill_end = Now();
+      lane.end = lane.prefill_end;
+      if (!lane.status.ok()) return;
+      while (keep_going() && lane.speculation.size() < cap) {
+        const TimePoint b = Now();
+        auto d = hiding_->Propose(DraftSpec{1, std::nullopt});
+        if (!d.ok()) {
+          lane.status = d.status();
+          return;
+        }
+        if (d->empty()) break;
+        lane.speculation.Extend(*d, lane.speculation.size() - 1);
+        lane.end = Now();
+        lane.draft_ms += MillisBetween(b, lane.end);
+        lane.drafts.push_back({b, lane.end, d->size()});
+        for (int i = 0; i < d->size(); ++i) lane.done_at.push_back(lane.end);
+      }
+    };
+
+    absl::StatusOr<TargetOutput> prefill;
+    if (options_.concurrent) {
+      std::thread worker([&] { run_lane([&] { return !target_done.load(std::memory_order_acquire); }); });
+      target_begin = Now();
+      prefill = internal::PrefillTarget(state, *target_, *policy_, request);
+      target_end = Now();
+      target_done.store(true, std::memory_order_release);
+      worker.join();
+    } else {
+      // Sequential simulation (the research pipeline's method): the target
+      // first, then the drafter for as long as the target's prefill took.
+      target_begin = Now();
+      prefill = internal::PrefillTarget(state, *target_, *policy_, request);
+      target_end = Now();
+      const double budget_ms = MillisBetween(target_begin, target_end);
+      run_lane([&] { return MillisBetween(lane.begin, Now()) < budget_ms; });
+    }
+    const TimePoint joined = Now();
+    XSD_RETURN_IF_ERROR(prefill.status());
+    XSD_RETURN_IF_ERROR_CTX(lane.status, "hiding drafter");
+    RecordLane(state, lane, target_begin, target_end, joined);
+
+    const TokenId first = result.tokens.front();
+    const Draft& spec = lane.speculation;
+    const bool first_matches = spec.size() >= 1 && spec.tokens[0] == first;
+    Draft hidden;
+    if (spec.size() >= 2 && (first_matches || !options_.gate_on_first_draft)) {
+      for (int i = 1; i < spec.size(); ++i) hidden.Add(spec.tokens[i], hidden.size() - 1, spec.has_probs() ? spec.Probs(i) : absl::Span<const float>());
+    }
+    result.stats.hidden_drafts_verified = hidden.size();
+
+    const bool decode_drafting = options_.gamma > 0 || options_.tree.has_value();
+    const bool separate = decode_ != nullptr && decode_ != hiding_;
+    Drafter* decoder = separate ? decode_ : hiding_;
+    if (separate && decode_drafting && !state.done()) {
+      XSD_RETURN_IF_ERROR(internal::BeginDrafter(state, *decode_, context));
+      XSD_RETURN_IF_ERROR(internal::NotifyDrafter(*decode_, *target_, result.tokens, {}));
+    }
+
+    // The hidden drafts: one verification after the prefill.
+    std::vector<TokenId> so_far = result.tokens;  // [first]
+    if (!state.done() && !hidden.empty()) {
+      const int64_t accepted_before = result.stats.accepted;
+      XSD_ASSIGN_OR_RETURN(internal::RoundResult round, internal::RunRound(state, *target_, *policy_, hidden));
+      result.stats.hidden_drafts_accepted = result.stats.accepted - accepted_before;
+      so_far.insert(so_far.end(), round.committed.begin(), round.committed.end());
+      if (!state.done() && decode_drafting && separate) {
+        XSD_RETURN_IF_ERROR(internal::NotifyDrafter(*decode_, *target_, round.committed, {}));
+      }
+    }
+    if (!state.done() && decode_drafting && !separate) {
+      // The hiding drafter continues: its speculation is right as far as it
+      // matches the committed tokens.
+      std::vector<int32_t> kept;
+      while (static_cast<int>(kept.size()) < spec.size() && kept.size() < so_far.size() &&
+             spec.tokens[kept.size()] == so_far[kept.size()]) {
+        kept.push_back(static_cast<int32_t>(kept.size()));
+      }
+      XSD_RETURN_IF_ERROR(internal::NotifyDrafter(*hiding_, *target_, so_far, kept));
+    }
+
+    // Decode phase.
+    while (!state.done()) {
+      Draft draft;
+      if (decode_drafting) {
+        XSD_ASSIGN_OR_RETURN(draft, internal::ProposeTimed(state, *decoder, state.NextDraftSpec(options_)));
+      }
+      XSD_ASSIGN_OR_RETURN(internal::RoundResult round, internal::RunRound(state, *target_, *policy_, std::move(draft)));
+      if (decode_drafting && !state.done()) {
+        const TimePoint begin = Now();
+        XSD_RETURN_IF_ERROR(internal::NotifyDrafter(*decoder, *target_, round.committed, round.kept_nodes));
+        result.times.accept_ms += MillisBetween(begin, Now());
+      }
+    }
+    state.Close();
+    return result;
+  }
+
+ private:
+  void RecordLane(internal::GenerationState& state, const HiddenLane& lane, TimePoint target_begin,
+                  TimePoint target_end, TimePoint joined) {
+    GenerationResult& r = state.result();
+    r.times.drafter_prefill_ms += MillisBetween(lane.begin, lane.prefill_end);
+    r.times.draft_ms += lane.draft_ms;
+    r.times.sync_ms += std::max(0.0, MillisBetween(target_end, joined));
+    r.drafter_prefill = hiding_->prefill_breakdown();
+    state.AddEvent("drafter", "prefill", lane.begin, lane.prefill_end);
+    for (const auto& d : lane.drafts) state.AddEvent("drafter", "draft", d.begin, d.end, d.tokens);
+    // The sequential simulation ran the lane after the target; shift it to
+    // start with the target's prefill, as the concurrent run would have.
+    const auto shift = options_.concurrent ? SteadyClock::duration::zero() : target_begin - lane.begin;
+    int64_t free_tokens = 0;
+    for (TimePoint t : lane.done_at) free_tokens += t + shift <= target_end ? 1 : 0;
+    r.stats.free_tokens = free_tokens;
+    const TimePoint lo = std::max(lane.begin + shift, target_begin);
+    const TimePoint hi = std::min(lane.end + shift, target_end);
+    r.stats.overlap_ms = hi > lo ? MillisBetween(lo, hi) : 0.0;
+    r.stats.gap_ms = std::max(0.0, MillisBetween(target_end, lane.end + shift));
+    if (lane.end > target_end) state.AddEvent("target", "idle", target_end, lane.end);
+  }
+
+  Verifier* target_;                // not owned
+  Drafter* hiding_;                 // not owned
+  Drafter* decode_;                 // not owned; may be null
+  const AcceptancePolicy* policy_;  // not owned
+  SchedulerOptions options_;
+  std::string name_ = "prefill_hiding";
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Scheduler>> MakePrefillHidingScheduler(Verifier* target, Drafter* hiding_drafter,
+                                                                      Drafter* decode_drafter,
+                                                                      const AcceptancePolicy* policy,
+                                                                      const SchedulerOptions& options) {
+  if (target == nullptr || policy == nullptr) return absl::InvalidArgumentError("prefill_hiding: missing target or policy");
+  XSD_RETURN_IF_ERROR(internal::ValidateOptions(options));
+  if (hiding_drafter == nullptr) return absl::InvalidArgumentError("drafter: prefill_hiding needs a drafter");
+  if (options.tree.has_value() && decode_drafter == nullptr && !hiding_drafter->capabilities().supports_trees) {
+    return absl::InvalidArgumentError("scheduler.tree: the drafter drafts chains only");
+  }
+  SchedulerOptions hiding_options = options;
+  hiding_options.tree.reset();  // hidden drafts are chains
+  XSD_RETURN_IF_ERROR(internal::CheckDrafterFits(*hiding_drafter, *target, *policy, hiding_options, "drafter"));
+  if (decode_drafter != nullptr) {
+    XSD_RETURN_IF_ERROR(internal::CheckDrafterFits(*decode_drafter, *target, *policy, options, "decode_drafter"));
+  }
+  return std::unique_ptr<Scheduler>(new PrefillHidingScheduler(target, hiding_drafter, decode_drafter, policy, options));
+}
+
+}  // namespace xsd

@@ -1,0 +1,62 @@
+#include "generation_state.h"
+#include "xsd/base/status.h"
+#include "xsd/schedulers/schedulers.h"
+
+namespace xsd {
+namespace {
+
+class SpeculativeScheduler final : public Scheduler {
+ public:
+  SpeculativeScheduler(Verifier* target, Drafter* drafter, const AcceptancePolicy* policy,
+                       const SchedulerOptions& options)
+      : target_(target), drafter_(drafter), policy_(policy), options_(options) {}
+
+  const std::string& name() const override { return name_; }
+
+  absl::StatusOr<GenerationResult> Generate(const Request& request) override {
+    GenerationResult result;
+    internal::GenerationState state(request, options_, target_->info(), &result);
+    XSD_RETURN_IF_ERROR(internal::PrefillTarget(state, *target_, *policy_, request).status());
+    const bool drafting = options_.gamma > 0 || options_.tree.has_value();
+    if (drafting && !state.done()) {
+      DraftContext context{&request, policy_->sampling(), state.drafter_seed()};
+      XSD_RETURN_IF_ERROR(internal::BeginDrafter(state, *drafter_, context));
+      XSD_RETURN_IF_ERROR(internal::NotifyDrafter(*drafter_, *target_, result.tokens, {}));
+    }
+    while (!state.done()) {
+      Draft draft;
+      if (drafting) {
+        XSD_ASSIGN_OR_RETURN(draft, internal::ProposeTimed(state, *drafter_, state.NextDraftSpec(options_)));
+      }
+      XSD_ASSIGN_OR_RETURN(internal::RoundResult round, internal::RunRound(state, *target_, *policy_, std::move(draft)));
+      if (drafting && !state.done()) {
+        const TimePoint begin = Now();
+        XSD_RETURN_IF_ERROR(internal::NotifyDrafter(*drafter_, *target_, round.committed, round.kept_nodes));
+        result.times.accept_ms += MillisBetween(begin, Now());
+      }
+    }
+    state.Close();
+    return result;
+  }
+
+ private:
+  Verifier* target_;                // not owned
+  Drafter* drafter_;                // not owned
+  const AcceptancePolicy* policy_;  // not owned
+  SchedulerOptions options_;
+  std::string name_ = "speculative";
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Scheduler>> MakeSpeculativeScheduler(Verifier* target, Drafter* drafter,
+                                                                    const AcceptancePolicy* policy,
+                                                                    const SchedulerOptions& options) {
+  if (target == nullptr || policy == nullptr) return absl::InvalidArgumentError("speculative: missing target or policy");
+  XSD_RETURN_IF_ERROR(internal::ValidateOptions(options));
+  if (drafter == nullptr) return absl::InvalidArgumentError("drafter: the speculative scheduler needs a drafter");
+  XSD_RETURN_IF_ERROR(internal::CheckDrafterFits(*drafter, *target, *policy, options, "drafter"));
+  return std::unique_ptr<Scheduler>(new SpeculativeScheduler(target, drafter, policy, options));
+}
+
+}  // namespace xsd

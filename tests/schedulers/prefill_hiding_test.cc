@@ -1,0 +1,154 @@
+// Prefill hiding with simulated costs: the drafter's prefill and drafting run
+// during the target's prefill, so that phase takes about max(drafter,
+// target), not their sum.
+#include "support/reference.h"
+#include "xsd/mock/mock_drafter.h"
+#include "xsd/mock/mock_verifier.h"
+#include "xsd/schedulers/schedulers.h"
+#include "xsd_catch.h"
+
+namespace xsd {
+namespace {
+
+constexpr double kTargetPrefillMs = 300;
+constexpr double kDrafterPrefillMs = 80;
+constexpr double kDrafterStepMs = 20;
+
+struct Rig {
+  std::unique_ptr<MockVerifier> target;
+  std::unique_ptr<NoisyOracleDrafter> drafter;
+  std::unique_ptr<AcceptancePolicy> policy = MakeGreedyAcceptance();
+};
+
+Rig MakeRig(double agreement) {
+  Rig rig;
+  config::ScriptedLmOptions t;
+  t.set_vocab_size(32);
+  t.set_seed(9);
+  t.set_prefill_ms(kTargetPrefillMs);
+  t.set_step_ms(2);
+  auto target = MockVerifier::Create(t);
+  REQUIRE(target.ok());
+  rig.target = std::move(target).value();
+  config::NoisyOracleOptions o;
+  o.set_agreement(agreement);
+  o.set_prefill_ms(kDrafterPrefillMs);
+  o.set_step_ms(kDrafterStepMs);
+  auto drafter = NoisyOracleDrafter::Create(o, MakeScriptedOracle(&rig.target->lm()), rig.target->info());
+  REQUIRE(drafter.ok());
+  rig.drafter = std::move(drafter).value();
+  return rig;
+}
+
+// Start of the first verification after the prefill phase, from the timeline.
+double FirstVerifyStart(const GenerationResult& r) {
+  for (const auto& e : r.timeline) {
+    if (e.lane == "target" && (e.phase == "verify" || e.phase == "decode")) return e.start_ms;
+  }
+  return -1;
+}
+
+TEST_CASE("Prefill hiding overlaps the drafter with the target's prefill", "[prefill_hiding][timing]") {
+  Rig rig = MakeRig(1.0);
+  SchedulerOptions so;
+  so.max_new_tokens = 30;
+  so.gamma = 0;  // decode phase: plain decoding; only the hidden drafts are speculative
+  so.max_free_tokens = 64;
+  Request request;
+  request.prompt_tokens = {1, 2, 3, 4};
+
+  so.concurrent = true;
+  auto concurrent = MakePrefillHidingScheduler(rig.target.get(), rig.drafter.get(), nullptr, rig.policy.get(), so);
+  REQUIRE(concurrent.ok());
+  auto c = (*concurrent)->Generate(request);
+  REQUIRE(c.ok());
+
+  so.concurrent = false;
+  auto sequential = MakePrefillHidingScheduler(rig.target.get(), rig.drafter.get(), nullptr, rig.policy.get(), so);
+  REQUIRE(sequential.ok());
+  auto s = (*sequential)->Generate(request);
+  REQUIRE(s.ok());
+
+  const double phase_concurrent = FirstVerifyStart(*c);
+  const double phase_sequential = FirstVerifyStart(*s);
+  INFO("concurrent phase " << phase_concurrent << " ms, sequential " << phase_sequential << " ms");
+  // max(drafter, target) = 300 ms (+ one drafter step in flight at most), not the sum.
+  CHECK(phase_concurrent >= kTargetPrefillMs);
+  CHECK(phase_concurrent <= kTargetPrefillMs + kDrafterStepMs + 40);
+  CHECK(phase_sequential >= 2 * kTargetPrefillMs - 10);
+  CHECK(c->stats.overlap_ms >= kTargetPrefillMs - 40);
+  CHECK(c->stats.gap_ms <= kDrafterStepMs + 20);
+  // (300 - 80) / 20 = 11 drafts fit in the window.
+  CHECK(c->stats.free_tokens >= 9);
+  CHECK(c->stats.free_tokens <= 12);
+  // A perfect drafter: every hidden draft after the first is accepted.
+  CHECK(c->stats.hidden_drafts_verified >= 8);
+  CHECK(c->stats.hidden_drafts_accepted == c->stats.hidden_drafts_verified);
+  CHECK(c->tokens == s->tokens);
+  CHECK(c->tokens == testing::ReferenceGreedy(rig.target->lm(), request.prompt_tokens, 30));
+  // Both lanes appear on the timeline.
+  bool drafter_lane = false, target_lane = false;
+  for (const auto& e : c->timeline) {
+    drafter_lane |= e.lane == "drafter";
+    target_lane |= e.lane == "target";
+  }
+  CHECK(drafter_lane);
+  CHECK(target_lane);
+}
+
+TEST_CASE("First-draft rule: drop or gate", "[prefill_hiding]") {
+  // agreement 0: the first hidden draft never equals the target's first token.
+  Rig rig = MakeRig(0.0);
+  SchedulerOptions so;
+  so.max_new_tokens = 10;
+  so.gamma = 0;
+  so.max_free_tokens = 5;
+  so.concurrent = false;
+  Request request;
+  request.prompt_tokens = {7, 7};
+
+  so.gate_on_first_draft = false;
+  auto drop = MakePrefillHidingScheduler(rig.target.get(), rig.drafter.get(), nullptr, rig.policy.get(), so);
+  REQUIRE(drop.ok());
+  auto d = (*drop)->Generate(request);
+  REQUIRE(d.ok());
+  CHECK(d->stats.free_tokens == 5);
+  CHECK(d->stats.hidden_drafts_verified == 4);  // all but the first
+
+  so.gate_on_first_draft = true;
+  auto gate = MakePrefillHidingScheduler(rig.target.get(), rig.drafter.get(), nullptr, rig.policy.get(), so);
+  REQUIRE(gate.ok());
+  auto g = (*gate)->Generate(request);
+  REQUIRE(g.ok());
+  CHECK(g->stats.hidden_drafts_verified == 0);  // the first draft missed: nothing verified
+  CHECK(g->tokens == d->tokens);
+}
+
+TEST_CASE("Two-phase: hidden drafts, then a decode-phase drafter", "[prefill_hiding]") {
+  Rig rig = MakeRig(1.0);
+  config::ScriptedLmOptions dopt;
+  dopt.set_vocab_size(32);
+  dopt.set_seed(9);  // the target's own model: a perfect decode drafter
+  auto decode = ScriptedDrafter::Create(dopt);
+  REQUIRE(decode.ok());
+  SchedulerOptions so;
+  so.max_new_tokens = 25;
+  so.gamma = 4;
+  so.max_free_tokens = 3;
+  so.concurrent = false;
+  auto sched = MakePrefillHidingScheduler(rig.target.get(), rig.drafter.get(), decode->get(), rig.policy.get(), so);
+  REQUIRE(sched.ok());
+  Request request;
+  request.prompt_tokens = {5, 6};
+  auto r = sched.value()->Generate(request);
+  REQUIRE(r.ok());
+  CHECK(r->tokens == testing::ReferenceGreedy(rig.target->lm(), request.prompt_tokens, 25));
+  CHECK(r->stats.hidden_drafts_verified == 2);
+  // 1 (prefill) + 3 (hidden round: 2 accepted + bonus) + 4 rounds of 5 (gamma 4
+  // + bonus) = 24, then one round whose single accepted draft is the 25th token.
+  CHECK(r->stats.rounds == 6);
+  CHECK(r->stats.accept_rate() == Approx(1.0));
+}
+
+}  // namespace
+}  // namespace xsd
