@@ -1,0 +1,3 @@
+xsd_test(core_tests SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/draft_test.cc ${CMAKE_CURRENT_LIST_DIR}/sampling_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/acceptance_test.cc ${CMAKE_CURRENT_LIST_DIR}/stats_test.cc)
