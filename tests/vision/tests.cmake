@@ -1,0 +1,2 @@
+xsd_test(vision_tests SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/clip_vision_tower_test.cc)
