@@ -5,9 +5,9 @@
 
 namespace xsd {
 
-absl::Status ClipVisionConfig::Validate(const std::string& source) const {
+absl::Status ClipVisionConfig::Validate(const std::string& source, const std::string& prefix) const {
   auto bad = [&](const char* field, const std::string& why) {
-    return absl::InvalidArgumentError(absl::StrCat(source, ": ", field, ": ", why));
+    return absl::InvalidArgumentError(absl::StrCat(source, ": field '", prefix, field, "': ", why));
   };
   const std::pair<const char*, int> positive[] = {
       {"hidden_size", hidden_size},         {"intermediate_size", intermediate_size},

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include <ATen/ATen.h>
+#include <ATen/detail/CUDAHooksInterface.h>
 #include <torch/version.h>
 
 #include "xsd/base/status.h"
@@ -45,6 +46,10 @@ at::Tensor UnmaskedAttention(const at::Tensor& q, const at::Tensor& k, const at:
   at::Tensor probs = at::softmax(scores, -1, at::kFloat).to(q.scalar_type());
   return at::matmul(probs, v);
 #endif
+}
+
+void WaitForDevice(const at::Tensor& t) {
+  if (t.defined() && t.is_cuda()) at::detail::getCUDAHooks().deviceSynchronize(t.get_device());
 }
 
 }  // namespace vision_internal

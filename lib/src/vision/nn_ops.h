@@ -33,5 +33,10 @@ absl::StatusOr<Linear> TakeLinear(const ScopedWeights& weights, const std::strin
 // [N, heads, T, d]. Uses the fused kernel where libtorch has one (>= 2.0).
 at::Tensor UnmaskedAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v);
 
+// Waits until the device that holds `t` has finished its queued work (CUDA),
+// so that stage timings (media / vision / LLM) measure the stage. No-op on
+// the CPU. Used only at stage boundaries of a prefill, never inside a step.
+void WaitForDevice(const at::Tensor& t);
+
 }  // namespace vision_internal
 }  // namespace xsd

@@ -8,8 +8,11 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 
 namespace xsd {
+
+class JsonObject;
 
 struct ClipVisionConfig {
   int hidden_size = 1024;
@@ -27,12 +30,19 @@ struct ClipVisionConfig {
   int num_positions() const { return num_patches() + 1; }  // + the class token
   int head_dim() const { return hidden_size / num_attention_heads; }
 
-  // Positive sizes, divisible widths, a known activation. `source` names the
-  // config in the message ("ckpt/config.json: vision_config.patch_size: ...").
-  absl::Status Validate(const std::string& source) const;
+  // Positive sizes, divisible widths, a known activation. Messages read
+  // "<source>: field '<prefix><name>': ..." ("ckpt/config.json: field
+  // 'vision_config.patch_size': must be > 0, got 0").
+  absl::Status Validate(const std::string& source, const std::string& prefix = "") const;
 };
 
 ClipVisionConfig ClipVitL14_224();
 ClipVisionConfig ClipVitL14_336();
+
+// Parses a CLIPVisionConfig object (a config.json's vision_config, or a whole
+// CLIPVisionModel config.json). Absent fields take transformers'
+// CLIPVisionConfig defaults (ViT-B/32: hidden 768, 12 layers, patch 32), as
+// transformers does; errors name the file and field. Validated.
+absl::StatusOr<ClipVisionConfig> ParseClipVisionConfig(const JsonObject& json);
 
 }  // namespace xsd
