@@ -1,6 +1,6 @@
 // CheckpointReader and WriteCheckpoint: single files, sharded checkpoints
 // with their index, and every inconsistency between index and shards.
-#include <cstring>
+#include <algorithm>
 
 #include <ATen/ATen.h>
 
@@ -13,15 +13,10 @@ namespace xsd {
 namespace {
 
 using testing::Contains;
+using testing::SameBytes;
 using testing::TempDir;
 using testing::WriteBytes;
 using NamedTensors = std::vector<std::pair<std::string, at::Tensor>>;
-
-bool SameBytes(const at::Tensor& a, const at::Tensor& b) {
-  if (a.scalar_type() != b.scalar_type() || a.sizes() != b.sizes()) return false;
-  at::Tensor ca = a.contiguous(), cb = b.contiguous();
-  return ca.nbytes() == cb.nbytes() && (ca.nbytes() == 0 || std::memcmp(ca.data_ptr(), cb.data_ptr(), ca.nbytes()) == 0);
-}
 
 // Sizes in bytes: 64, 16, 32, 8, 80, 200, 3 (total 403).
 NamedTensors SevenTensors() {

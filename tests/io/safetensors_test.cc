@@ -3,7 +3,9 @@
 // lifetime.
 #include "xsd/io/safetensors.h"
 
-#include <cstring>
+#include <algorithm>
+#include <cmath>
+#include <limits>
 
 #include <ATen/ATen.h>
 
@@ -14,17 +16,11 @@ namespace xsd {
 namespace {
 
 using testing::Contains;
+using testing::SameBytes;
 using testing::ReadBytes;
 using testing::SafetensorsBytes;
 using testing::TempDir;
 using testing::WriteBytes;
-
-// Same dtype, same shape, same bytes (NaN-safe, -0.0-safe: exact).
-bool SameBytes(const at::Tensor& a, const at::Tensor& b) {
-  if (a.scalar_type() != b.scalar_type() || a.sizes() != b.sizes()) return false;
-  at::Tensor ca = a.contiguous(), cb = b.contiguous();
-  return ca.nbytes() == cb.nbytes() && (ca.nbytes() == 0 || std::memcmp(ca.data_ptr(), cb.data_ptr(), ca.nbytes()) == 0);
-}
 
 bool IsViewOfMapping(const SafetensorsFile& file, const std::string& name, const at::Tensor& t) {
   const TensorInfo* info = file.Find(name);
@@ -223,6 +219,7 @@ TEST_CASE("WriteSafetensors refuses what it cannot write, naming the tensor", "[
       {"reserved name", {{"__metadata__", at::ones({1})}}, "'__metadata__'"},
       {"undefined tensor", {{"u", at::Tensor()}}, "'u'"},
       {"unsupported dtype", {{"c", at::ones({2}, at::kComplexFloat)}}, "'c'"},
+      {"sparse tensor", {{"sp", at::ones({2, 2}).to_sparse()}}, "'sp'"},
   };
   for (const Case& c : cases) {
     INFO(c.what);

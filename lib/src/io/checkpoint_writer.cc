@@ -22,13 +22,20 @@ using NamedTensors = std::vector<std::pair<std::string, at::Tensor>>;
 constexpr char kSingleFile[] = "model.safetensors";
 constexpr char kIndexFile[] = "model.safetensors.index.json";
 
+// Bytes a tensor takes in the file; 0 for what WriteSafetensors will refuse
+// with a proper message anyway (undefined or sparse tensors).
+int64_t StoredBytes(const at::Tensor& t) {
+  if (!t.defined() || t.layout() != c10::kStrided) return 0;
+  return t.numel() * static_cast<int64_t>(t.element_size());
+}
+
 // Greedy packing in the given order: a shard is closed when the next tensor
 // would push it past the limit; a tensor above the limit is alone.
 std::vector<NamedTensors> SplitIntoShards(const NamedTensors& tensors, int64_t max_shard_bytes) {
   std::vector<NamedTensors> shards;
   int64_t current = 0;
   for (const auto& named : tensors) {
-    const int64_t nbytes = named.second.defined() ? static_cast<int64_t>(named.second.nbytes()) : 0;
+    const int64_t nbytes = StoredBytes(named.second);
     if (shards.empty() || (!shards.back().empty() && current + nbytes > max_shard_bytes)) {
       shards.emplace_back();
       current = 0;
@@ -68,7 +75,7 @@ absl::Status WriteCheckpoint(const std::string& dir, const NamedTensors& tensors
     if (!seen.insert(name).second) {
       return absl::InvalidArgumentError(absl::StrCat(dir, ": tensor '", name, "' given twice"));
     }
-    if (tensor.defined()) total += static_cast<int64_t>(tensor.nbytes());
+    total += StoredBytes(tensor);
   }
   std::error_code ec;
   fs::create_directories(dir, ec);

@@ -36,6 +36,9 @@ absl::StatusOr<std::vector<PlannedTensor>> Plan(const std::string& path,
     if (name == "__metadata__") return absl::InvalidArgumentError(absl::StrCat(context, ": the name is reserved"));
     if (!seen.insert(name).second) return absl::InvalidArgumentError(absl::StrCat(context, ": given twice"));
     if (!tensor.defined()) return absl::InvalidArgumentError(absl::StrCat(context, ": undefined tensor"));
+    if (tensor.layout() != c10::kStrided) {
+      return absl::InvalidArgumentError(absl::StrCat(context, ": only dense (strided) tensors can be written"));
+    }
     const char* dtype = io_detail::DtypeName(tensor.scalar_type());
     if (dtype == nullptr) {
       return absl::InvalidArgumentError(

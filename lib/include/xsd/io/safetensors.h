@@ -6,13 +6,20 @@
 // "__metadata__": {...}}, then the data section; offsets are relative to its
 // start. Dtypes read and written: F64 F32 F16 BF16 I64 I32 I16 I8 U8 BOOL.
 // Every malformed input is answered with InvalidArgument naming the file and,
-// where one is involved, the tensor; nothing is read out of bounds.
+// where one is involved, the tensor; nothing is read out of bounds. Checked:
+// lengths, JSON syntax (no NUL bytes, no duplicate names), entry fields,
+// dtypes, shapes, offsets against the shape and the data section, overlaps,
+// __metadata__ (strings only). Tolerated, as harmless: gaps between tensors
+// and bytes after the last one (the reference writer leaves none).
 //
 // Ownership: a SafetensorsFile owns its mapping; tensors returned by Get are
 // CPU tensors that keep the mapping alive (shared ownership), so they stay
 // valid after the file object is destroyed. The file is opened read-only and
 // mapped copy-on-write: writing into a returned tensor changes this process's
-// copy of those pages only, never the file (and never crashes).
+// copy of those pages only, never the file (and never crashes). As with any
+// mapping, the file must not be truncated or rewritten in place while it is
+// mapped (reads would fault); WriteSafetensors replaces files by rename,
+// which leaves existing mappings intact.
 // Thread-safe after Open (every method is const).
 #pragma once
 
