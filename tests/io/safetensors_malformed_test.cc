@@ -56,6 +56,20 @@ TEST_CASE("Malformed: header length beyond the file", "[io][malformed]") {
   ExpectRefused(LittleEndian64(~uint64_t{0}) + "{}", "", "exceeds");  // no overflow in the check
 }
 
+TEST_CASE("Malformed: header longer than the 100 MiB limit", "[io][malformed]") {
+  TempDir dir;
+  REQUIRE(dir.ok());
+  const uint64_t n = (uint64_t{100} << 20) + 1;
+  const std::string path = dir.Path("huge.safetensors");
+  WriteBytes(path, LittleEndian64(n) + "{");
+  std::filesystem::resize_file(path, 8 + n);  // sparse: costs no disk
+  const absl::Status s = SafetensorsFile::Open(path).status();
+  INFO(s.ToString());
+  CHECK(s.code() == absl::StatusCode::kInvalidArgument);
+  CHECK(Contains(s, path));
+  CHECK(Contains(s, "limit"));
+}
+
 TEST_CASE("Malformed: header is not JSON", "[io][malformed]") {
   ExpectRefused(SafetensorsBytes(R"({"w": {"dtype": "F32",)"), "", "not valid JSON");
   ExpectRefused(SafetensorsBytes(std::string("{}\0\0", 4)), "", "not valid JSON");  // NUL padding is not whitespace
