@@ -15,8 +15,9 @@
 // Ownership: a SafetensorsFile owns its mapping; tensors returned by Get are
 // CPU tensors that keep the mapping alive (shared ownership), so they stay
 // valid after the file object is destroyed. The file is opened read-only and
-// mapped copy-on-write: writing into a returned tensor changes this process's
-// copy of those pages only, never the file (and never crashes). As with any
+// mapped copy-on-write: writing into a returned tensor changes this
+// process's copy of those pages only, never the file, and never crashes;
+// later Gets from the same object see the write, as views do. As with any
 // mapping, the file must not be truncated or rewritten in place while it is
 // mapped (reads would fault); WriteSafetensors replaces files by rename,
 // which leaves existing mappings intact.
