@@ -4,6 +4,8 @@
 // normalise with the CLIP mean and std. Output is a float32 [3, S, S] tensor.
 //
 // Unreadable or empty inputs are answered with a Status naming the path.
+// Every function is stateless and thread-safe. cv::Mat is forward-declared:
+// include <opencv2/core/mat.hpp> to use the returned images.
 #pragma once
 
 #include <string>
@@ -12,6 +14,7 @@
 #include <ATen/core/Tensor.h>
 
 #include "absl/status/statusor.h"
+#include "xsd/media/frame_sampling.h"
 
 namespace cv {
 class Mat;
@@ -25,21 +28,31 @@ struct ClipPreprocessOptions {
   std::vector<float> std = {0.26862954f, 0.26130258f, 0.27577711f};
 };
 
-// RGB uint8 image (cv::Mat CV_8UC3, RGB order).
+// RGB uint8 image (cv::Mat CV_8UC3, RGB order). Grayscale is replicated to
+// three channels, alpha is dropped (as PIL's convert("RGB"), which the HF
+// processor applies), 16-bit input is reduced to 8 bits, and EXIF orientation
+// is ignored (PIL does not apply it either).
 absl::StatusOr<cv::Mat> LoadImageRgb(const std::string& path);
 
-// [3, size, size] float32 pixel values.
+// [3, size, size] float32 pixel values, contiguous, on the CPU. `rgb` must be
+// CV_8UC3 in RGB order. Steps, as the HF slow (PIL) processor does them:
+//   1. resize to ShortestEdgeResizeSize(rgb, size) with ResizeBicubicPil;
+//   2. centre crop: top = (h - size) / 2, left = (w - size) / 2 (floor);
+//   3. v = float(u8 * (1.0 / 255)) (computed in double, rounded to float);
+//   4. (v - mean[c]) / std[c] in float.
+// On 8-bit input this reproduces the slow processor exactly; the fast
+// (torchvision) processor differs from both by about one grey level at most.
 absl::StatusOr<at::Tensor> ClipPreprocess(const cv::Mat& rgb, const ClipPreprocessOptions& options);
 
-enum class FrameSampling {
-  kUniform,         // Hugging Face examples: evenly spaced over the clip
-  kFirstNPadLast,   // research pipeline: the first N decoded frames, padded with the last
-};
-
-// Decodes `num_frames` RGB frames of a video.
+// Decodes `num_frames` RGB frames (CV_8UC3) of a video, chosen by `sampling`
+// (see frame_sampling.h). Frames are decoded sequentially from the start; the
+// container's frame count is used for kUniform when it is positive and is
+// checked against the frames actually decoded (a count larger than the
+// stream triggers a recount and a second pass). Errors name the path:
+// unopenable file, no decodable frame, num_frames <= 0.
 absl::StatusOr<std::vector<cv::Mat>> LoadVideoFrames(const std::string& path, int num_frames, FrameSampling sampling);
 
-// Frames preprocessed and stacked: [num_frames, 3, size, size].
+// Frames preprocessed and stacked: [num_frames, 3, size, size] float32.
 absl::StatusOr<at::Tensor> PreprocessFrames(const std::vector<cv::Mat>& frames, const ClipPreprocessOptions& options);
 
 }  // namespace xsd
