@@ -12,6 +12,7 @@
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
+#include <opencv2/videoio/registry.hpp>
 
 #include "absl/strings/str_cat.h"
 #include "xsd/base/status.h"
@@ -26,9 +27,12 @@ absl::StatusOr<std::unique_ptr<cv::VideoCapture>> OpenVideo(const std::string& p
     return absl::NotFoundError(absl::StrCat(path, ": no such video file"));
   }
   auto cap = std::make_unique<cv::VideoCapture>();
-  // FFmpeg first: it is what the research pipeline and PyAV decode with;
-  // any other backend only when FFmpeg cannot open the file.
-  if (!cap->open(path, cv::CAP_FFMPEG) && !cap->open(path, cv::CAP_ANY)) {
+  // FFmpeg when OpenCV has it: it is what PyAV (the HF examples) and the
+  // research pipeline decode with. Falling back to other backends (GStreamer)
+  // for a file FFmpeg rejects only adds noise, so they are used only in
+  // builds without FFmpeg.
+  const int backend = cv::videoio_registry::hasBackend(cv::CAP_FFMPEG) ? cv::CAP_FFMPEG : cv::CAP_ANY;
+  if (!cap->open(path, backend)) {
     return absl::InvalidArgumentError(absl::StrCat(path, ": cannot open video (not a video, or truncated)"));
   }
   return cap;
