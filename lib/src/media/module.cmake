@@ -4,6 +4,8 @@ if(XSD_WITH_OPENCV)
   xsd_module(media TORCH
     SOURCES ${CMAKE_CURRENT_LIST_DIR}/pil_resize.cc ${CMAKE_CURRENT_LIST_DIR}/clip_preprocess.cc
             ${CMAKE_CURRENT_LIST_DIR}/image_io.cc ${CMAKE_CURRENT_LIST_DIR}/frame_sampling.cc
-            ${CMAKE_CURRENT_LIST_DIR}/video_frames.cc
-    DEPS ${OpenCV_LIBS})
+            ${CMAKE_CURRENT_LIST_DIR}/video_frames.cc ${CMAKE_CURRENT_LIST_DIR}/event_image.cc
+            ${CMAKE_CURRENT_LIST_DIR}/synthetic_scene.cc ${CMAKE_CURRENT_LIST_DIR}/synthetic_dataset.cc
+    DEPS ${OpenCV_LIBS}
+    PRIVATE_DEPS nlohmann_json::nlohmann_json)
 endif()
