@@ -1,6 +1,6 @@
 // CLIP preprocessing (resize, centre crop, rescale, normalise) into float32
-// CHW. The arithmetic follows the HF slow processor step by step so that the
-// result is bit-identical to it, not merely close.
+// CHW. The arithmetic follows the chosen HF processor step by step so that
+// the result is bit-identical to it, not merely close.
 #include <cstdint>
 #include <vector>
 
@@ -39,19 +39,30 @@ absl::Status PreprocessInto(const cv::Mat& rgb, const ClipPreprocessOptions& opt
   }
   const int size = options.size;
   const ImageSize resized = ShortestEdgeResizeSize({rgb.rows, rgb.cols}, size);
-  XSD_ASSIGN_OR_RETURN(cv::Mat scaled, ResizeBicubicPil(rgb, resized.width, resized.height));
+  const bool torchvision = options.backend == ClipBackend::kTorchvision;
+  XSD_ASSIGN_OR_RETURN(cv::Mat scaled,
+                       ResizeBicubicAntialiased(rgb, resized.width, resized.height,
+                                                torchvision ? BicubicFlavor::kTorchvision : BicubicFlavor::kPillow));
   // After a shortest-edge resize both sides are >= size, so the crop never pads.
   const int top = (scaled.rows - size) / 2;
   const int left = (scaled.cols - size) / 2;
 
-  // Per channel, the 256 possible outputs: rescale in double then round to
-  // float (numpy: astype(float64) * (1/255), astype(float32)), then normalise
-  // in float.
+  // Per channel, the 256 possible outputs.
   float table[3][256];
   for (int c = 0; c < 3; ++c) {
+    // torchvision backend: mean and std become float tensors scaled by 255
+    // (in float), and the normalisation runs on the unscaled pixel values.
+    const float mean255 = options.mean[c] * 255.0f;
+    const float std255 = options.std[c] * 255.0f;
     for (int u = 0; u < 256; ++u) {
-      const float v = static_cast<float>(static_cast<double>(u) * (1.0 / 255.0));
-      table[c][u] = (v - options.mean[c]) / options.std[c];
+      if (torchvision) {
+        table[c][u] = (static_cast<float>(u) - mean255) / std255;
+      } else {
+        // PIL backend (numpy): astype(float64) * (1/255), astype(float32),
+        // then (v - mean) / std with float32 mean and std.
+        const float v = static_cast<float>(static_cast<double>(u) * (1.0 / 255.0));
+        table[c][u] = (v - options.mean[c]) / options.std[c];
+      }
     }
   }
   const size_t plane = static_cast<size_t>(size) * size;

@@ -22,8 +22,19 @@ class Mat;
 
 namespace xsd {
 
+// Which Hugging Face CLIP processor to reproduce. They differ by a grey level
+// or two after resizing (see pil_resize.h) and in the last float bit of the
+// normalisation.
+enum class ClipBackend {
+  kPil,          // the PIL-backed ("slow") processor: CLIPImageProcessor in
+                 // transformers 4.x, CLIPImageProcessorPil in 5.x
+  kTorchvision,  // the torchvision-backed ("fast") one: CLIPImageProcessorFast
+                 // in 4.x, CLIPImageProcessor (the default) in 5.x, on the CPU
+};
+
 struct ClipPreprocessOptions {
   int size = 224;  // shortest edge and crop size (224 Video-LLaVA, 336 EventGPT)
+  ClipBackend backend = ClipBackend::kPil;
   std::vector<float> mean = {0.48145466f, 0.4578275f, 0.40821073f};
   std::vector<float> std = {0.26862954f, 0.26130258f, 0.27577711f};
 };
@@ -35,13 +46,16 @@ struct ClipPreprocessOptions {
 absl::StatusOr<cv::Mat> LoadImageRgb(const std::string& path);
 
 // [3, size, size] float32 pixel values, contiguous, on the CPU. `rgb` must be
-// CV_8UC3 in RGB order. Steps, as the HF slow (PIL) processor does them:
-//   1. resize to ShortestEdgeResizeSize(rgb, size) with ResizeBicubicPil;
-//   2. centre crop: top = (h - size) / 2, left = (w - size) / 2 (floor);
-//   3. v = float(u8 * (1.0 / 255)) (computed in double, rounded to float);
-//   4. (v - mean[c]) / std[c] in float.
-// On 8-bit input this reproduces the slow processor exactly; the fast
-// (torchvision) processor differs from both by about one grey level at most.
+// CV_8UC3 in RGB order. Steps, as the chosen HF processor does them:
+//   1. resize to ShortestEdgeResizeSize(rgb, size) with
+//      ResizeBicubicAntialiased (flavour kPillow or kTorchvision);
+//   2. centre crop: top = (h - size) / 2, left = (w - size) / 2 (floor, in
+//      both backends of transformers 5.x);
+//   3. kPil: v = float(u8 * (1.0 / 255)) (double, rounded to float), then
+//      (v - mean[c]) / std[c] in float;
+//      kTorchvision: rescale and normalise fused, (float(u8) - mean[c] * 255)
+//      / (std[c] * 255) in float.
+// On 8-bit input this reproduces the chosen processor bit for bit.
 absl::StatusOr<at::Tensor> ClipPreprocess(const cv::Mat& rgb, const ClipPreprocessOptions& options);
 
 // Decodes `num_frames` RGB frames (CV_8UC3) of a video, chosen by `sampling`
