@@ -48,6 +48,7 @@ class EventGptVisualEncoder {
   const EventGptVisionSpec& spec() const { return spec_; }
   // Embeddings for `frames` event frames: frames + num_positions.
   int NumTokens(int frames) const { return frames + spec_.vision.num_positions(); }
+  const ClipVisionTower& tower() const { return *tower_; }
 
   // pixels [T, 3, S, S] -> [T + S_tokens, text_hidden_size].
   absl::StatusOr<at::Tensor> Encode(const at::Tensor& pixels) const;

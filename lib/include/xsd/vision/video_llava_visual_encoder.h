@@ -35,6 +35,7 @@ class VideoLlavaVisualEncoder {
                                                                         const ScopedWeights& root);
   const VideoLlavaVisionSpec& spec() const { return spec_; }
   int TokensPerFrame() const { return tower_->TokensPerImage(Select()); }
+  const ClipVisionTower& tower() const { return *tower_; }
 
   // frames [F, 3, S, S] -> [F * TokensPerFrame(), text_hidden_size].
   absl::StatusOr<at::Tensor> Encode(const at::Tensor& frames) const;
