@@ -71,6 +71,9 @@ int main(int argc, char** argv) {
     }
   }
   if (options.preset.empty() || options.out_dir.empty()) return Usage("--preset and --out are required");
+  const auto parameters = xsd::RandomCheckpointParameters(options.preset);
+  if (!parameters.ok()) return Usage(std::string(parameters.status().message()));
+  std::printf("%s: %.3f B parameters\n", options.preset.c_str(), static_cast<double>(*parameters) / 1e9);
   const absl::Status status = xsd::WriteRandomCheckpoint(options);
   if (!status.ok()) {
     std::fprintf(stderr, "xsd_make_checkpoint: %s\n", status.ToString().c_str());

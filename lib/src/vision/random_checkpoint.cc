@@ -93,6 +93,14 @@ absl::Status CopyTokenizer(const fs::path& from, const fs::path& to, const visio
 
 }  // namespace
 
+absl::StatusOr<int64_t> RandomCheckpointParameters(const std::string& preset) {
+  XSD_ASSIGN_OR_RETURN(vision_internal::CheckpointShape shape,
+                       vision_internal::PresetShape(preset, vision_internal::TokenizerFacts()));
+  int64_t total = 0;
+  for (const PlannedTensor& t : vision_internal::PlanTensors(shape, /*hub=*/true)) total += t.numel();
+  return total;
+}
+
 absl::Status WriteRandomCheckpoint(const RandomCheckpointOptions& o) {
   if (o.out_dir.empty()) return absl::InvalidArgumentError("random checkpoint: no output directory");
   if (o.layout != "hub" && o.layout != "transformers5") {

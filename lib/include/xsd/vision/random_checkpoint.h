@@ -30,6 +30,7 @@
 #include <c10/core/ScalarType.h>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 
 namespace xsd {
 
@@ -45,6 +46,11 @@ struct RandomCheckpointOptions {
 };
 
 std::vector<std::string> RandomCheckpointPresets();
+
+// Number of parameters a preset's checkpoint holds (7B presets: with the
+// Vicuna-7B text model, both CLIP towers of Video-LLaVA, projector, adaptor).
+// Tiny presets use LLaMA's 32000-token vocabulary here (no tokenizer).
+absl::StatusOr<int64_t> RandomCheckpointParameters(const std::string& preset);
 
 // Writes the checkpoint; errors name the preset, option or file at fault.
 absl::Status WriteRandomCheckpoint(const RandomCheckpointOptions& options);
