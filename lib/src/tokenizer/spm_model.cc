@@ -75,23 +75,15 @@ absl::StatusOr<std::unique_ptr<SpmModel>> SpmModel::Parse(const std::string& byt
   model->normalizer_.precompiled_charsmap = norm.precompiled_charsmap();
   if (absl::Status s = model->Index(source); !s.ok()) return s;
 
-  auto special_id = [&](const char* field, int32_t id) -> absl::StatusOr<TokenId> {
-    if (id < 0) return kNoToken;
-    if (id >= model->size()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(source, ": trainer_spec.", field, " = ", id, " is outside the ", model->size(), " pieces"));
-    }
-    return static_cast<TokenId>(id);
+  // Like sentencepiece's bos_id(): the piece named by trainer_spec.bos_piece
+  // (default "<s>"), if it is a control piece; likewise eos and pad.
+  auto control_id = [&](const std::string& name, const char* fallback) {
+    const TokenId id = model->FindPiece(name.empty() ? fallback : name);
+    return id != kNoToken && model->pieces_[id].type == PieceType::kControl ? id : kNoToken;
   };
-  auto bos = special_id("bos_id", trainer.bos_id());
-  auto eos = special_id("eos_id", trainer.eos_id());
-  auto pad = special_id("pad_id", trainer.pad_id());
-  if (!bos.ok()) return bos.status();
-  if (!eos.ok()) return eos.status();
-  if (!pad.ok()) return pad.status();
-  model->bos_id_ = *bos;
-  model->eos_id_ = *eos;
-  model->pad_id_ = *pad;
+  model->bos_id_ = control_id(trainer.bos_piece(), "<s>");
+  model->eos_id_ = control_id(trainer.eos_piece(), "</s>");
+  model->pad_id_ = control_id(trainer.pad_piece(), "<pad>");
   return model;
 }
 

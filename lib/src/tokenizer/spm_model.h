@@ -44,7 +44,7 @@ class SpmModel {
   const NormalizerSwitches& normalizer() const { return normalizer_; }
   bool byte_fallback() const { return byte_fallback_; }
   TokenId unk_id() const { return unk_id_; }
-  TokenId bos_id() const { return bos_id_; }  // kNoToken when the model has none
+  TokenId bos_id() const { return bos_id_; }  // the control piece <s>; kNoToken when absent
   TokenId eos_id() const { return eos_id_; }
   TokenId pad_id() const { return pad_id_; }
   // Id of the <0xXX> piece of `byte` (valid only with byte_fallback()).
