@@ -92,7 +92,11 @@ absl::StatusOr<std::vector<TokenId>> SpmTokenizer::Encode(const std::string& tex
       ++pos;  // added tokens start with a lead byte, so byte steps never match inside a character
       continue;
     }
-    const AddedToken& token = added_[added_by_content_.at(std::string(all.substr(pos, n)))];
+    const auto found = added_by_content_.find(std::string(all.substr(pos, n)));
+    if (found == added_by_content_.end()) {  // cannot happen: the matcher holds exactly these strings
+      return absl::InternalError("Encode: matched an added token that is not registered");
+    }
+    const AddedToken& token = added_[found->second];
     size_t stretch_end = pos;
     if (token.lstrip) {
       while (stretch_end > stretch && IsAsciiSpace(all[stretch_end - 1])) --stretch_end;
