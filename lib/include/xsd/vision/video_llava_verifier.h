@@ -6,14 +6,17 @@
 // the checkpoint's tokenizer, replace the single <video> token by the
 // F x 257 visual embeddings, and prefill the LLM from those embeddings.
 // PrefillBreakdown: media_ms (decode + preprocess + tokenize), vision_ms
-// (tower + projector), llm_ms (splice + LLM prefill), prompt_tokens (positions
-// written, visual ones included).
+// (tower + projector + splice), llm_ms (LLM prefill), prompt_tokens
+// (positions written, visual ones included).
 //
-// Verify / Commit and the committed features are the text path's own: the
-// LLaMA verifier core (LlamaVerifier) does them, prefilled from embeddings.
+// Everything from the LLM prefill on (Verify, Commit, committed features, LM
+// head) is the LLaMA verifier's own: this class is a LlamaVerifier whose
+// prompt encoder (llama_prompt.h) is Video-LLaVA's, plus PrefillWithInputs
+// for callers that bring pixels and ids themselves.
 //
-// Ownership: shares the model, owns the LLaMA verifier core (and through it
-// the KV cache), shares the tokenizer. Threading: see verifier.h.
+// Ownership: shares the model and the tokenizer, owns the LLaMA verifier
+// core (and through it the KV cache and the prompt encoder). Threading: see
+// verifier.h.
 #pragma once
 
 #include <memory>
@@ -30,6 +33,7 @@
 namespace xsd {
 
 class Tokenizer;
+class VideoLlavaPromptEncoder;
 
 struct VideoLlavaVerifierOptions {
   int max_seq_len = 4096;
@@ -46,34 +50,33 @@ class VideoLlavaVerifier final : public Verifier {
                                                                     std::shared_ptr<const Tokenizer> tokenizer);
 
   const ModelInfo& info() const override { return core_->info(); }
-  absl::StatusOr<TargetOutput> Prefill(const Request& request, const OutputRequest& out) override;
+  absl::StatusOr<TargetOutput> Prefill(const Request& request, const OutputRequest& out) override {
+    return core_->Prefill(request, out);
+  }
   absl::StatusOr<TargetOutput> Verify(TokenId pending, const Draft& draft, const OutputRequest& out) override {
     return core_->Verify(pending, draft, out);
   }
   absl::Status Commit(absl::Span<const int32_t> kept_nodes) override { return core_->Commit(kept_nodes); }
   int cache_length() const override { return core_->cache_length(); }
-  const PrefillBreakdown& prefill_breakdown() const override { return breakdown_; }
+  const PrefillBreakdown& prefill_breakdown() const override { return core_->prefill_breakdown(); }
   const at::Tensor* committed_hidden() const override { return core_->committed_hidden(); }
   const at::Tensor* committed_input_embeds() const override { return core_->committed_input_embeds(); }
-  const at::Tensor* lm_head() const override { return &model_->llm().lm_head_weight(); }
-  const at::Tensor* embedding_table() const override { return &model_->llm().embed_weight(); }
+  const at::Tensor* lm_head() const override { return core_->lm_head(); }
+  const at::Tensor* embedding_table() const override { return core_->embedding_table(); }
 
   // Prefill from inputs already built (tests, tools): prompt ids with one
   // video token and frames [F, 3, S, S].
   absl::StatusOr<TargetOutput> PrefillWithInputs(const std::vector<TokenId>& prompt, const at::Tensor& frames,
                                                  const OutputRequest& out);
   const VideoLlavaModel& model() const { return *model_; }
-  const LlamaVerifier& core() const { return *core_; }
 
  private:
   VideoLlavaVerifier(std::shared_ptr<const VideoLlavaModel> model, std::unique_ptr<LlamaVerifier> core,
-                     std::shared_ptr<const Tokenizer> tokenizer, const VideoLlavaVerifierOptions& options);
+                     VideoLlavaPromptEncoder* encoder);
 
   std::shared_ptr<const VideoLlavaModel> model_;
   std::unique_ptr<LlamaVerifier> core_;
-  std::shared_ptr<const Tokenizer> tokenizer_;  // may be null
-  VideoLlavaVerifierOptions options_;
-  PrefillBreakdown breakdown_;
+  VideoLlavaPromptEncoder* encoder_;  // owned by core_
 };
 
 }  // namespace xsd
