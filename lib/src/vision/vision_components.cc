@@ -41,6 +41,15 @@ absl::StatusOr<std::string> CheckpointPath(const config::CheckpointOptions& opti
   return absl::InvalidArgumentError(absl::StrCat(field, ".checkpoint.path: required"));
 }
 
+// The checkpoint's tokenizer: requests carry questions, so one is required.
+absl::StatusOr<std::shared_ptr<const Tokenizer>> LoadTokenizer(const std::string& path, const std::string& field) {
+  absl::StatusOr<std::unique_ptr<Tokenizer>> tokenizer = Tokenizer::Load(path);
+  if (!tokenizer.ok()) {
+    return Annotate(tokenizer.status(), absl::StrCat(field, ".checkpoint.path: the checkpoint's tokenizer"));
+  }
+  return std::shared_ptr<const Tokenizer>(std::move(tokenizer).value());
+}
+
 absl::StatusOr<BuiltVerifier> CreateVideoLlava(const config::VerifierConfig& c, BuildContext& ctx) {
   if (c.options_case() != config::VerifierConfig::OPTIONS_NOT_SET &&
       c.options_case() != config::VerifierConfig::kVideoLlava) {
@@ -53,7 +62,7 @@ absl::StatusOr<BuiltVerifier> CreateVideoLlava(const config::VerifierConfig& c, 
   load.dtype = PipelineDtype(ctx.pipeline);
   XSD_ASSIGN_OR_RETURN(load.device, ParseDevice(c.device(), ctx.field + ".device"));
   XSD_ASSIGN_OR_RETURN(std::unique_ptr<VideoLlavaModel> model, VideoLlavaModel::Load(load));
-  XSD_ASSIGN_OR_RETURN(std::unique_ptr<Tokenizer> tokenizer, Tokenizer::Load(path));
+  XSD_ASSIGN_OR_RETURN(std::shared_ptr<const Tokenizer> tokenizer, LoadTokenizer(path, ctx.field + ".video_llava"));
   VideoLlavaVerifierOptions options;
   options.max_seq_len = o.max_seq_len();
   options.num_frames = o.num_frames();
@@ -80,7 +89,7 @@ absl::StatusOr<std::unique_ptr<Drafter>> CreateEventGpt(const Registry& registry
   XSD_ASSIGN_OR_RETURN(load.device, ParseDevice(c.device(), ctx.field + ".device"));
   load.feature_adaptor_twice = o.feature_adaptor_twice();
   XSD_ASSIGN_OR_RETURN(std::unique_ptr<EventGptModel> model, EventGptModel::Load(load));
-  XSD_ASSIGN_OR_RETURN(std::unique_ptr<Tokenizer> tokenizer, Tokenizer::Load(path));
+  XSD_ASSIGN_OR_RETURN(std::shared_ptr<const Tokenizer> tokenizer, LoadTokenizer(path, ctx.field + ".eventgpt"));
   std::unique_ptr<DraftHead> head;
   if (c.has_adapter() && !c.adapter().name().empty() && c.adapter().name() != "identity") {
     if (ctx.target == nullptr || ctx.target->lm_head() == nullptr) {
