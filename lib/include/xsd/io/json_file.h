@@ -39,6 +39,9 @@ class JsonObject {
 
   const nlohmann::json& json() const { return *value_; }
   const std::string& source() const { return source_; }
+  // Path of this object inside the file ("text_config."), for messages about
+  // fields the caller validates itself.
+  const std::string& prefix() const { return prefix_; }
 
  private:
   const nlohmann::json* value_;  // not owned
