@@ -6,5 +6,7 @@ set(_models_sources
   ${CMAKE_CURRENT_LIST_DIR}/weights_loading.cc ${CMAKE_CURRENT_LIST_DIR}/rope.cc
   ${CMAKE_CURRENT_LIST_DIR}/attention.cc ${CMAKE_CURRENT_LIST_DIR}/llama_rms_norm.cc
   ${CMAKE_CURRENT_LIST_DIR}/llama_mlp.cc ${CMAKE_CURRENT_LIST_DIR}/llama_attention.cc
-  ${CMAKE_CURRENT_LIST_DIR}/llama_decoder_layer.cc ${CMAKE_CURRENT_LIST_DIR}/llama_model.cc)
+  ${CMAKE_CURRENT_LIST_DIR}/llama_decoder_layer.cc ${CMAKE_CURRENT_LIST_DIR}/llama_model.cc
+  ${CMAKE_CURRENT_LIST_DIR}/llama_presets.cc ${CMAKE_CURRENT_LIST_DIR}/llama_verifier.cc
+  ${CMAKE_CURRENT_LIST_DIR}/llama_drafter.cc)
 xsd_module(models TORCH SOURCES ${_models_sources} DEPS xsd_proto nlohmann_json::nlohmann_json)

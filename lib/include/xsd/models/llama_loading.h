@@ -47,8 +47,8 @@ absl::StatusOr<LlamaConfig> LlamaPresetConfig(const std::string& preset);
 // activations, so logits are well separated), norm weights ~1 +- 0.1.
 // Projections of large models are drawn on `options.device` with torch's
 // generator instead (seeded, not portable), which keeps 7B setup fast.
-std::unique_ptr<MapWeightSource> RandomLlamaWeights(const LlamaConfig& config, uint64_t seed,
-                                                    const WeightSourceOptions& options,
-                                                    const LlamaWeightNames& names = {});
+absl::StatusOr<std::unique_ptr<MapWeightSource>> RandomLlamaWeights(const LlamaConfig& config, uint64_t seed,
+                                                                    const WeightSourceOptions& options,
+                                                                    const LlamaWeightNames& names = {});
 
 }  // namespace xsd
