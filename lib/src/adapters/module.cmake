@@ -1,0 +1,3 @@
+xsd_module(adapters TORCH
+  SOURCES ${CMAKE_CURRENT_LIST_DIR}/adapter_spec.cc ${CMAKE_CURRENT_LIST_DIR}/adapter_layers.cc
+          ${CMAKE_CURRENT_LIST_DIR}/hidden_adapter.cc)

@@ -1,0 +1,1 @@
+xsd_test(adapters_tests SOURCES ${CMAKE_CURRENT_LIST_DIR}/adapter_spec_test.cc)
