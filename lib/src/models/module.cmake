@@ -9,4 +9,9 @@ set(_models_sources
   ${CMAKE_CURRENT_LIST_DIR}/llama_decoder_layer.cc ${CMAKE_CURRENT_LIST_DIR}/llama_model.cc
   ${CMAKE_CURRENT_LIST_DIR}/llama_presets.cc ${CMAKE_CURRENT_LIST_DIR}/llama_verifier.cc
   ${CMAKE_CURRENT_LIST_DIR}/llama_drafter.cc)
+list(APPEND _models_sources ${CMAKE_CURRENT_LIST_DIR}/llama_config.cc)
+# Parsing config.json and reading safetensors need the io module.
+if(TARGET xsd_io)
+  list(APPEND _models_sources ${CMAKE_CURRENT_LIST_DIR}/llama_config_json.cc)
+endif()
 xsd_module(models TORCH SOURCES ${_models_sources} DEPS xsd_proto nlohmann_json::nlohmann_json)

@@ -53,6 +53,8 @@ class LlamaVerifier final : public Verifier {
   const PrefillBreakdown& prefill_breakdown() const override { return breakdown_; }
   const at::Tensor* committed_hidden() const override;
   const at::Tensor* committed_input_embeds() const override;
+  const at::Tensor* lm_head() const override { return &model_->lm_head_weight(); }
+  const at::Tensor* embedding_table() const override { return &model_->embed_weight(); }
 
   const LlamaModel& model() const { return *model_; }
   const KvCache& cache() const { return *cache_; }

@@ -1,0 +1,2 @@
+xsd_test(models_tests SOURCES
+  ${CMAKE_CURRENT_LIST_DIR}/llama_model_test.cc)
