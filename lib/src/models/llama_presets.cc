@@ -50,7 +50,7 @@ absl::StatusOr<LlamaConfig> LlamaPresetConfig(const std::string& preset) {
     c.num_heads = 4;
     c.num_kv_heads = 2;
     c.head_dim = 16;
-    c.max_position_embeddings = 512;
+    c.max_position_embeddings = 2048;
     c.rms_norm_eps = 1e-5;
     c.rope.theta = 10000.0;
     return c;

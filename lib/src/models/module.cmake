@@ -7,11 +7,17 @@ set(_models_sources
   ${CMAKE_CURRENT_LIST_DIR}/attention.cc ${CMAKE_CURRENT_LIST_DIR}/llama_rms_norm.cc
   ${CMAKE_CURRENT_LIST_DIR}/llama_mlp.cc ${CMAKE_CURRENT_LIST_DIR}/llama_attention.cc
   ${CMAKE_CURRENT_LIST_DIR}/llama_decoder_layer.cc ${CMAKE_CURRENT_LIST_DIR}/llama_model.cc
-  ${CMAKE_CURRENT_LIST_DIR}/llama_presets.cc ${CMAKE_CURRENT_LIST_DIR}/llama_verifier.cc
-  ${CMAKE_CURRENT_LIST_DIR}/llama_drafter.cc)
-list(APPEND _models_sources ${CMAKE_CURRENT_LIST_DIR}/llama_config.cc)
-# Parsing config.json and reading safetensors need the io module.
-if(TARGET xsd_io)
-  list(APPEND _models_sources ${CMAKE_CURRENT_LIST_DIR}/llama_config_json.cc)
+  ${CMAKE_CURRENT_LIST_DIR}/llama_config.cc ${CMAKE_CURRENT_LIST_DIR}/llama_presets.cc
+  ${CMAKE_CURRENT_LIST_DIR}/llama_verifier.cc ${CMAKE_CURRENT_LIST_DIR}/llama_drafter.cc
+  ${CMAKE_CURRENT_LIST_DIR}/llama_components.cc)
+# config.json parsing and safetensors reading need the io module.
+set(_models_with_io OFF)
+if(EXISTS ${CMAKE_CURRENT_LIST_DIR}/../io/module.cmake)
+  set(_models_with_io ON)
+  list(APPEND _models_sources ${CMAKE_CURRENT_LIST_DIR}/llama_config_json.cc
+    ${CMAKE_CURRENT_LIST_DIR}/weights_checkpoint.cc ${CMAKE_CURRENT_LIST_DIR}/llama_loading.cc)
 endif()
 xsd_module(models TORCH SOURCES ${_models_sources} DEPS xsd_proto nlohmann_json::nlohmann_json)
+if(NOT _models_with_io)
+  target_compile_definitions(xsd_models PRIVATE XSD_MODELS_WITHOUT_IO)
+endif()
