@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <fstream>
 
+#include <unistd.h>
+
 #include "xsd/io/json_file.h"
 #include "xsd_catch.h"
 
@@ -138,7 +140,7 @@ TEST_CASE("Wrong types and unsupported values name the file and the field", "[mo
 }
 
 TEST_CASE("LoadLlamaConfig reads a directory and uses text_config when present", "[models][config]") {
-  const std::string path = std::string(std::tmpnam(nullptr)) + "_config.json";
+  const std::string path = "/tmp/xsd_llama_config_test_" + std::to_string(getpid()) + ".json";
   {
     std::ofstream f(path);
     f << R"({"model_type": "video_llava", "image_token_index": 32000,
