@@ -78,11 +78,7 @@ absl::StatusOr<std::shared_ptr<const LlamaModel>> LoadLlamaModel(const config::L
     load.dtype = dtype;
     load.device = dev;
     load.model = model_options;
-#ifdef XSD_MODELS_WITHOUT_IO
-    return absl::UnimplementedError(absl::StrCat(field, ".checkpoint.path: libxsd was built without the io module"));
-#else
     XSD_ASSIGN_OR_RETURN(model, LoadLlamaCheckpoint(load));
-#endif
   } else {
     XSD_ASSIGN_OR_RETURN(LlamaConfig config, LlamaPresetConfig(preset));
     WeightSourceOptions source;
