@@ -54,8 +54,13 @@ absl::StatusOr<at::Tensor> AttendCached(const at::Tensor& q, const at::Tensor& k
     const at::Tensor stacked = q.transpose(0, 1).reshape({kv_heads, group * rows, head_dim});
     at::Tensor out;
 #if TORCH_VERSION_MAJOR >= 2
-    const c10::optional<at::Tensor> bias = mask.bias.defined() ? c10::optional<at::Tensor>(mask.bias) : c10::nullopt;
-    out = at::scaled_dot_product_attention(stacked, keys, values, bias, 0.0, mask.causal);
+    // 4-D inputs: the fused CUDA kernels (flash, memory-efficient) take only
+    // [batch, heads, rows, head_dim]; 3-D inputs fall back to the math path.
+    const c10::optional<at::Tensor> bias =
+        mask.bias.defined() ? c10::optional<at::Tensor>(mask.bias.view({1, 1, group * rows, -1})) : c10::nullopt;
+    out = at::scaled_dot_product_attention(stacked.unsqueeze(0), keys.unsqueeze(0), values.unsqueeze(0), bias, 0.0,
+                                           mask.causal)
+              .squeeze(0);
 #else
     const double scale = 1.0 / std::sqrt(static_cast<double>(head_dim));
     at::Tensor scores = at::matmul(stacked, keys.transpose(1, 2)) * scale;  // [KV, G*T, S]
