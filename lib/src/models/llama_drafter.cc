@@ -1,5 +1,7 @@
 #include "xsd/models/llama_drafter.h"
 
+#include <algorithm>
+
 #include <ATen/ATen.h>
 
 #include "absl/strings/str_cat.h"

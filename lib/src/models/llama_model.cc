@@ -1,5 +1,7 @@
 #include "xsd/models/llama_model.h"
 
+#include <tuple>
+
 #include <ATen/ATen.h>
 
 #include "absl/strings/str_cat.h"

@@ -1,5 +1,7 @@
 #include "xsd/models/weights_loading.h"
 
+#include <algorithm>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
