@@ -295,3 +295,34 @@ TEST_CASE("LlamaVerifier reports misuse with a Status", "[models][llama][verifie
 
 }  // namespace
 }  // namespace xsd
+
+namespace xsd {
+namespace {
+
+TEST_CASE("Stochastic SD runs with the LLaMA verifier and a sampling LLaMA drafter", "[models][llama][stochastic]") {
+  auto m = MakeTinyModel(testing::TinyConfig(), 58);
+  auto verifier = MakeVerifier(m.model);
+  auto drafter = MakeDrafter(m.model);
+  SamplingParams params;
+  params.temperature = 0.7f;
+  params.top_p = 0.95f;
+  auto policy = MakeStochasticAcceptance(params);
+  REQUIRE(policy.ok());
+  SchedulerOptions options;
+  options.max_new_tokens = 24;
+  options.gamma = 3;
+  auto sched = MakeSpeculativeScheduler(verifier.get(), drafter.get(), policy->get(), options);
+  REQUIRE(sched.ok());
+  Request request = PromptRequest({2, 4, 6, 8});
+  request.seed = 5;
+  auto result = (*sched)->Generate(request);
+  INFO(result.status().ToString());
+  REQUIRE(result.ok());
+  CHECK(result->stats.drafted > 0);
+  // Draft and target distributions are the same model's: most drafts pass.
+  CHECK(result->stats.accepted * 2 > result->stats.drafted);
+  for (TokenId t : result->tokens) CHECK((t >= 0 && t < m.config.vocab_size));
+}
+
+}  // namespace
+}  // namespace xsd
