@@ -1,5 +1,6 @@
 #include "xsd/models/llama_components.h"
 
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <tuple>
@@ -8,6 +9,7 @@
 #include "xsd/base/status.h"
 #include "xsd/base/torch_status.h"
 #include "xsd/models/llama_loading.h"
+#include "xsd/tokenizer/tokenizer.h"
 
 namespace xsd {
 namespace {
@@ -45,6 +47,21 @@ class ModelCache {
 ModelCache& Models() {
   static ModelCache* cache = new ModelCache();  // never destroyed: used until exit
   return *cache;
+}
+
+// The checkpoint's tokenizer when it has one (tokenizer.model): requests may
+// then carry a question instead of prompt_tokens. Random presets have none.
+absl::StatusOr<std::shared_ptr<const Tokenizer>> LoadTokenizer(const config::LlamaOptions& options,
+                                                               const std::string& field) {
+  const std::string& path = options.checkpoint().path();
+  if (path.empty() || !std::ifstream(path + "/tokenizer.model").good()) return nullptr;
+#ifdef XSD_MODELS_WITH_TOKENIZER
+  auto tokenizer = Tokenizer::Load(path);
+  if (!tokenizer.ok()) return Annotate(tokenizer.status(), absl::StrCat(field, ".checkpoint.path"));
+  return std::shared_ptr<const Tokenizer>(std::move(tokenizer).value());
+#else
+  return nullptr;  // built before the tokenizer module existed: prompt_tokens only
+#endif
 }
 
 }  // namespace
@@ -102,10 +119,11 @@ absl::StatusOr<std::unique_ptr<LlamaVerifier>> MakeLlamaVerifier(const config::V
                                                                   const std::string& field) {
   const std::string where = absl::StrCat(field, ".llama");
   XSD_ASSIGN_OR_RETURN(auto model, LoadLlamaModel(config.llama(), config.device(), pipeline_dtype, where));
+  XSD_ASSIGN_OR_RETURN(auto tokenizer, LoadTokenizer(config.llama(), where));
   LlamaSequenceOptions sequence;
   sequence.max_seq_len = config.llama().max_seq_len();
   sequence.name = config.name();
-  auto verifier = LlamaVerifier::Create(std::move(model), sequence);
+  auto verifier = LlamaVerifier::Create(std::move(model), sequence, std::move(tokenizer));
   if (!verifier.ok()) return Annotate(verifier.status(), where);
   return verifier;
 }
@@ -115,10 +133,11 @@ absl::StatusOr<std::unique_ptr<LlamaDrafter>> MakeLlamaDrafter(const config::Dra
                                                                 const std::string& field) {
   const std::string where = absl::StrCat(field, ".llama");
   XSD_ASSIGN_OR_RETURN(auto model, LoadLlamaModel(config.llama(), config.device(), pipeline_dtype, where));
+  XSD_ASSIGN_OR_RETURN(auto tokenizer, LoadTokenizer(config.llama(), where));
   LlamaSequenceOptions sequence;
   sequence.max_seq_len = config.llama().max_seq_len();
   sequence.name = config.name();
-  auto drafter = LlamaDrafter::Create(std::move(model), sequence);
+  auto drafter = LlamaDrafter::Create(std::move(model), sequence, std::move(tokenizer));
   if (!drafter.ok()) return Annotate(drafter.status(), where);
   return drafter;
 }

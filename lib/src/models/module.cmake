@@ -13,3 +13,8 @@ xsd_module(models TORCH
     ${CMAKE_CURRENT_LIST_DIR}/llama_loading.cc ${CMAKE_CURRENT_LIST_DIR}/llama_verifier.cc
     ${CMAKE_CURRENT_LIST_DIR}/llama_drafter.cc ${CMAKE_CURRENT_LIST_DIR}/llama_components.cc
   DEPS xsd_proto nlohmann_json::nlohmann_json)
+# Tokenizer loading for checkpoints with tokenizer.model, once that module is
+# part of the tree (before it, requests must carry prompt_tokens).
+if(EXISTS ${CMAKE_CURRENT_LIST_DIR}/../tokenizer/module.cmake)
+  target_compile_definitions(xsd_models PRIVATE XSD_MODELS_WITH_TOKENIZER)
+endif()
