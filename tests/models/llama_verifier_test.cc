@@ -326,3 +326,78 @@ TEST_CASE("Stochastic SD runs with the LLaMA verifier and a sampling LLaMA draft
 
 }  // namespace
 }  // namespace xsd
+
+namespace xsd {
+namespace {
+
+// A multimodal-style encoder: text embeddings with rows [2, 2 + visual) replaced
+// by fixed "visual" embeddings, as Video-LLaVA splices its frames in.
+class SplicingEncoder final : public LlamaPromptEncoder {
+ public:
+  SplicingEncoder(at::Tensor visual, double vision_ms) : visual_(std::move(visual)), vision_ms_(vision_ms) {}
+  absl::StatusOr<LlamaPrompt> Encode(const Request& request, const LlamaModel& model) override {
+    auto text = model.Embed(*TokensTensor(request.prompt_tokens, model.device()));
+    if (!text.ok()) return text.status();
+    LlamaPrompt prompt;
+    prompt.embeds = at::cat({text->narrow(0, 0, 2), visual_, text->narrow(0, 2, text->size(0) - 2)});
+    prompt.vision_ms = vision_ms_;
+    return prompt;
+  }
+
+ private:
+  at::Tensor visual_;
+  double vision_ms_;
+};
+
+TEST_CASE("A prompt encoder's embeddings prefill the verifier and drafter; SD still equals AR",
+          "[models][llama][multimodal]") {
+  auto m = MakeTinyModel(testing::TinyConfig(), 59);
+  const at::Tensor visual = at::randn({7, m.config.hidden_size}, at::TensorOptions().dtype(at::kFloat));
+  LlamaSequenceOptions options;
+  options.max_seq_len = 96;
+  auto verifier =
+      LlamaVerifier::CreateWithPromptEncoder(m.model, options, std::make_unique<SplicingEncoder>(visual, 1.5));
+  auto drafter =
+      LlamaDrafter::CreateWithPromptEncoder(m.model, options, std::make_unique<SplicingEncoder>(visual, 1.5));
+  REQUIRE(verifier.ok());
+  REQUIRE(drafter.ok());
+  const Request request = PromptRequest({1, 30, 31, 32, 33});
+
+  // Prefill: 5 text rows + 7 visual rows, the logits of a plain embeds forward.
+  auto first = (*verifier)->Prefill(request, OutputRequest{true});
+  REQUIRE(first.ok());
+  CHECK((*verifier)->cache_length() == 12);
+  CHECK((*verifier)->prefill_breakdown().prompt_tokens == 12);
+  CHECK((*verifier)->prefill_breakdown().vision_ms == 1.5);
+  auto cache = MakeCache(*m.model, 16);
+  LlamaInput input;
+  const at::Tensor text = *m.model->Embed(*TokensTensor(request.prompt_tokens, m.model->device()));
+  input.embeds = at::cat({text.narrow(0, 0, 2), visual, text.narrow(0, 2, 3)});
+  input.positions = *PositionRange(0, 12, m.model->device());
+  input.logits = LogitsRows::kLast;
+  auto direct = m.model->Forward(input, cache.get());
+  REQUIRE(direct.ok());
+  const at::Tensor host = at::from_blob(first->logits.data(), {1, first->vocab}, at::kFloat);
+  CHECK(MaxAbsDiff(host, direct->logits) < 1e-6);
+
+  // Greedy SD over the spliced prompt equals AR.
+  auto policy = MakeGreedyAcceptance();
+  SchedulerOptions so;
+  so.max_new_tokens = 25;
+  so.gamma = 3;
+  auto ar = MakeAutoregressiveScheduler(verifier->get(), policy.get(), so);
+  auto sd = MakeSpeculativeScheduler(verifier->get(), drafter->get(), policy.get(), so);
+  REQUIRE(ar.ok());
+  REQUIRE(sd.ok());
+  auto a = (*ar)->Generate(request);
+  auto s = (*sd)->Generate(request);
+  INFO(s.status().ToString());
+  REQUIRE(a.ok());
+  REQUIRE(s.ok());
+  CHECK(s->tokens == a->tokens);
+  CHECK(s->stats.accepted == s->stats.drafted);  // the drafter is the target: nothing rejected
+  CHECK(s->drafter_prefill.prompt_tokens == 12);
+}
+
+}  // namespace
+}  // namespace xsd

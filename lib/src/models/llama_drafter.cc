@@ -13,13 +13,21 @@
 namespace xsd {
 
 LlamaDrafter::LlamaDrafter(std::shared_ptr<const LlamaModel> model, KvCachePool::Lease cache,
-                           std::shared_ptr<const Tokenizer> tokenizer, ModelInfo info)
-    : model_(std::move(model)), cache_(std::move(cache)), tokenizer_(std::move(tokenizer)), info_(std::move(info)) {}
+                           std::unique_ptr<LlamaPromptEncoder> encoder, ModelInfo info)
+    : model_(std::move(model)), cache_(std::move(cache)), encoder_(std::move(encoder)), info_(std::move(info)) {}
 
 absl::StatusOr<std::unique_ptr<LlamaDrafter>> LlamaDrafter::Create(std::shared_ptr<const LlamaModel> model,
                                                                    const LlamaSequenceOptions& options,
                                                                    std::shared_ptr<const Tokenizer> tokenizer) {
+  return CreateWithPromptEncoder(std::move(model), options,
+                                 MakeTextPromptEncoder(std::move(tokenizer), options.name + " drafter"));
+}
+
+absl::StatusOr<std::unique_ptr<LlamaDrafter>> LlamaDrafter::CreateWithPromptEncoder(
+    std::shared_ptr<const LlamaModel> model, const LlamaSequenceOptions& options,
+    std::unique_ptr<LlamaPromptEncoder> encoder) {
   if (model == nullptr) return absl::InvalidArgumentError("llama drafter: no model");
+  if (encoder == nullptr) return absl::InvalidArgumentError("llama drafter: no prompt encoder");
   if (options.max_seq_len < 2 || options.max_seq_len > model->max_positions()) {
     return absl::InvalidArgumentError(absl::StrCat("llama drafter: max_seq_len must be in [2, ",
                                                    model->max_positions(), "], got ", options.max_seq_len));
@@ -34,7 +42,7 @@ absl::StatusOr<std::unique_ptr<LlamaDrafter>> LlamaDrafter::Create(std::shared_p
   info.max_seq_len = options.max_seq_len;
   info.hidden_size = model->config().hidden_size;
   return std::unique_ptr<LlamaDrafter>(
-      new LlamaDrafter(std::move(model), std::move(cache), std::move(tokenizer), std::move(info)));
+      new LlamaDrafter(std::move(model), std::move(cache), std::move(encoder), std::move(info)));
 }
 
 DrafterCapabilities LlamaDrafter::capabilities() const {
@@ -47,28 +55,44 @@ DrafterCapabilities LlamaDrafter::capabilities() const {
 absl::Status LlamaDrafter::Begin(const DraftContext& context) {
   const std::string who = absl::StrCat(info_.name, " drafter");
   if (context.request == nullptr) return absl::InvalidArgumentError(who + ": no request");
-  const TimePoint start = Now();
   XSD_RETURN_IF_ERROR(ValidateSamplingParams(context.sampling));
   sampling_ = context.sampling;
   rng_.Seed(context.seed);
-  XSD_ASSIGN_OR_RETURN(std::vector<TokenId> prompt, TextPromptTokens(*context.request, tokenizer_.get(), who));
-  if (prompt.empty()) return absl::InvalidArgumentError(who + ": empty prompt");
-  if (static_cast<int>(prompt.size()) > cache_->capacity()) {
-    return absl::OutOfRangeError(absl::StrCat(who, ": prompt of ", prompt.size(), " tokens exceeds max_seq_len ",
+  XSD_ASSIGN_OR_RETURN(LlamaPrompt prompt, encoder_->Encode(*context.request, *model_));
+  const TimePoint start = Now();
+  const int n = prompt.rows();
+  if (n < 1) return absl::InvalidArgumentError(who + ": empty prompt");
+  if (n > cache_->capacity()) {
+    return absl::OutOfRangeError(absl::StrCat(who, ": prompt of ", n, " rows exceeds max_seq_len ",
                                               cache_->capacity()));
   }
-  for (TokenId t : prompt) {
+  for (TokenId t : prompt.tokens) {
     if (t < 0 || t >= info_.vocab_size) {
       return absl::InvalidArgumentError(absl::StrCat(who, ": prompt token ", t, " is outside the vocabulary"));
     }
   }
   cache_->Clear();
-  sequence_ = std::move(prompt);
-  committed_size_ = static_cast<int>(sequence_.size());
   next_logits_ = at::Tensor();
-  XSD_RETURN_IF_ERROR(CatchUp().status());
+  if (prompt.embeds.defined()) {
+    // Rows given as embeddings: prefilled here once; never rolled back, since
+    // every committed sequence starts with them.
+    sequence_.assign(n, kNoToken);
+    LlamaInput input;
+    input.embeds = prompt.embeds;
+    XSD_ASSIGN_OR_RETURN(input.positions, PositionRange(0, n, model_->device()));
+    input.logits = LogitsRows::kLast;
+    XSD_ASSIGN_OR_RETURN(LlamaOutput out, model_->Forward(input, cache_.get()));
+    XSD_RETURN_IF_ERROR(cache_->Advance(n));
+    next_logits_ = out.logits;
+  } else {
+    sequence_ = std::move(prompt.tokens);
+    XSD_RETURN_IF_ERROR(CatchUp().status());
+  }
+  committed_size_ = n;
   breakdown_ = PrefillBreakdown();
-  breakdown_.prompt_tokens = committed_size_;
+  breakdown_.media_ms = prompt.media_ms;
+  breakdown_.vision_ms = prompt.vision_ms;
+  breakdown_.prompt_tokens = n;
   breakdown_.llm_ms = MillisBetween(start, Now());
   return absl::OkStatus();
 }
@@ -78,6 +102,9 @@ absl::StatusOr<at::Tensor> LlamaDrafter::CatchUp() {
   if (cache_->length() == total && next_logits_.defined()) return next_logits_;
   if (cache_->length() == total) {
     // Everything is cached but the logits after it were not kept: feed the last token again.
+    if (sequence_.back() == kNoToken) {
+      return absl::InternalError(absl::StrCat(info_.name, " drafter: cannot re-feed a prompt row given as embeddings"));
+    }
     XSD_RETURN_IF_ERROR(cache_->Truncate(total - 1));
   }
   const int cached = cache_->length();

@@ -6,7 +6,6 @@
 #include "xsd/base/clock.h"
 #include "xsd/base/status.h"
 #include "xsd/base/torch_status.h"
-#include "xsd/tokenizer/tokenizer.h"
 
 namespace xsd {
 namespace {
@@ -38,27 +37,22 @@ absl::StatusOr<at::Tensor> TreeMask(const Draft& draft, const c10::Device& devic
 
 }  // namespace
 
-absl::StatusOr<std::vector<TokenId>> TextPromptTokens(const Request& request, const Tokenizer* tokenizer,
-                                                      const std::string& who) {
-  if (!request.prompt_tokens.empty()) return request.prompt_tokens;
-  if (tokenizer == nullptr) {
-    return absl::InvalidArgumentError(absl::StrCat(who, ": request '", request.id,
-                                                   "' has no prompt_tokens and no tokenizer is loaded"));
-  }
-  if (request.question.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(who, ": request '", request.id, "' has neither prompt_tokens nor a question"));
-  }
-  return tokenizer->Encode(request.question, /*add_bos=*/true);
-}
-
 LlamaVerifier::LlamaVerifier(std::shared_ptr<const LlamaModel> model, KvCachePool::Lease cache,
-                             std::shared_ptr<const Tokenizer> tokenizer, ModelInfo info)
-    : model_(std::move(model)), cache_(std::move(cache)), tokenizer_(std::move(tokenizer)), info_(std::move(info)) {}
+                             std::unique_ptr<LlamaPromptEncoder> encoder, ModelInfo info)
+    : model_(std::move(model)), cache_(std::move(cache)), encoder_(std::move(encoder)), info_(std::move(info)) {}
 
 absl::StatusOr<std::unique_ptr<LlamaVerifier>> LlamaVerifier::Create(std::shared_ptr<const LlamaModel> model,
                                                                      const LlamaSequenceOptions& options,
                                                                      std::shared_ptr<const Tokenizer> tokenizer) {
+  return CreateWithPromptEncoder(std::move(model), options,
+                                 MakeTextPromptEncoder(std::move(tokenizer), options.name + " verifier"));
+}
+
+absl::StatusOr<std::unique_ptr<LlamaVerifier>> LlamaVerifier::CreateWithPromptEncoder(
+    std::shared_ptr<const LlamaModel> model, const LlamaSequenceOptions& options,
+    std::unique_ptr<LlamaPromptEncoder> encoder) {
   if (model == nullptr) return absl::InvalidArgumentError("llama verifier: no model");
+  if (encoder == nullptr) return absl::InvalidArgumentError("llama verifier: no prompt encoder");
   if (options.max_seq_len < 2 || options.max_seq_len > model->max_positions()) {
     return absl::InvalidArgumentError(absl::StrCat("llama verifier: max_seq_len must be in [2, ",
                                                    model->max_positions(), "], got ", options.max_seq_len));
@@ -73,7 +67,7 @@ absl::StatusOr<std::unique_ptr<LlamaVerifier>> LlamaVerifier::Create(std::shared
   info.max_seq_len = options.max_seq_len;
   info.hidden_size = model->config().hidden_size;
   return std::unique_ptr<LlamaVerifier>(
-      new LlamaVerifier(std::move(model), std::move(cache), std::move(tokenizer), std::move(info)));
+      new LlamaVerifier(std::move(model), std::move(cache), std::move(encoder), std::move(info)));
 }
 
 absl::StatusOr<TargetOutput> LlamaVerifier::MakeOutput(const at::Tensor& logits, const OutputRequest& out) const {
@@ -95,22 +89,26 @@ absl::StatusOr<TargetOutput> LlamaVerifier::MakeOutput(const at::Tensor& logits,
 }
 
 absl::StatusOr<TargetOutput> LlamaVerifier::Prefill(const Request& request, const OutputRequest& out) {
-  const TimePoint start = Now();
   const std::string who = absl::StrCat(info_.name, " verifier");
-  XSD_ASSIGN_OR_RETURN(std::vector<TokenId> prompt, TextPromptTokens(request, tokenizer_.get(), who));
-  if (prompt.empty()) return absl::InvalidArgumentError(absl::StrCat(who, ": empty prompt"));
-  if (static_cast<int>(prompt.size()) > cache_->capacity()) {
-    return absl::OutOfRangeError(absl::StrCat(who, ": prompt of ", prompt.size(), " tokens exceeds max_seq_len ",
+  XSD_ASSIGN_OR_RETURN(LlamaPrompt prompt, encoder_->Encode(request, *model_));
+  const TimePoint start = Now();
+  const int n = prompt.rows();
+  if (n < 1) return absl::InvalidArgumentError(absl::StrCat(who, ": empty prompt"));
+  if (n > cache_->capacity()) {
+    return absl::OutOfRangeError(absl::StrCat(who, ": prompt of ", n, " rows exceeds max_seq_len ",
                                               cache_->capacity()));
   }
-  XSD_RETURN_IF_ERROR(CheckTokens(prompt, info_.vocab_size, who));
+  LlamaInput input;
+  if (prompt.embeds.defined()) {
+    input.embeds = prompt.embeds;
+  } else {
+    XSD_RETURN_IF_ERROR(CheckTokens(prompt.tokens, info_.vocab_size, who));
+    XSD_ASSIGN_OR_RETURN(input.tokens, TokensTensor(prompt.tokens, model_->device()));
+  }
   cache_->Clear();
   pending_rows_ = 0;
   verify_hidden_ = at::Tensor();
   verify_embeds_ = at::Tensor();
-  const int n = static_cast<int>(prompt.size());
-  LlamaInput input;
-  XSD_ASSIGN_OR_RETURN(input.tokens, TokensTensor(prompt, model_->device()));
   XSD_ASSIGN_OR_RETURN(input.positions, PositionRange(0, n, model_->device()));
   input.logits = LogitsRows::kLast;
   XSD_ASSIGN_OR_RETURN(LlamaOutput forward, model_->Forward(input, cache_.get()));
@@ -119,6 +117,8 @@ absl::StatusOr<TargetOutput> LlamaVerifier::Prefill(const Request& request, cons
   committed_embeds_ = forward.input_embeds;
   XSD_ASSIGN_OR_RETURN(TargetOutput output, MakeOutput(forward.logits, out));
   breakdown_ = PrefillBreakdown();
+  breakdown_.media_ms = prompt.media_ms;
+  breakdown_.vision_ms = prompt.vision_ms;
   breakdown_.prompt_tokens = n;
   breakdown_.llm_ms = MillisBetween(start, Now());
   return output;

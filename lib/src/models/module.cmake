@@ -12,6 +12,7 @@ xsd_module(models TORCH
     ${CMAKE_CURRENT_LIST_DIR}/llama_model.cc ${CMAKE_CURRENT_LIST_DIR}/llama_presets.cc
     ${CMAKE_CURRENT_LIST_DIR}/llama_loading.cc ${CMAKE_CURRENT_LIST_DIR}/llama_verifier.cc
     ${CMAKE_CURRENT_LIST_DIR}/llama_drafter.cc ${CMAKE_CURRENT_LIST_DIR}/llama_components.cc
+    ${CMAKE_CURRENT_LIST_DIR}/llama_prompt.cc
   DEPS xsd_proto nlohmann_json::nlohmann_json)
 # Tokenizer loading for checkpoints with tokenizer.model, once that module is
 # part of the tree (before it, requests must carry prompt_tokens).

@@ -1,7 +1,10 @@
 // LlamaDrafter: a text-only LLaMA / Vicuna drafter (Drafter "llama") with its
 // own prefill and KV cache, proposing greedy or sampled chains.
 //
-// The drafter keeps its sequence = prompt + committed output + speculation;
+// Begin prefills what its LlamaPromptEncoder makes of the request (text by
+// default; a multimodal model passes its own, see llama_prompt.h; rows given
+// as embeddings are never rolled back). The drafter keeps its
+// sequence = prompt + committed output + speculation;
 // the cache holds a prefix of it. Propose first feeds the tokens not yet in
 // the cache (one forward), then one forward per drafted token. Greedy chains
 // keep each drafted token on the device and feed it straight back, so the
@@ -11,7 +14,7 @@
 // it shares with the committed sequence (KvCache::Truncate, O(1)).
 //
 // Ownership: shares the model (immutable), owns its KV cache (a pool lease)
-// and shares the tokenizer. Threading: see drafter.h.
+// and its prompt encoder. Threading: see drafter.h.
 #pragma once
 
 #include <memory>
@@ -30,6 +33,9 @@ class LlamaDrafter final : public Drafter {
   static absl::StatusOr<std::unique_ptr<LlamaDrafter>> Create(std::shared_ptr<const LlamaModel> model,
                                                               const LlamaSequenceOptions& options,
                                                               std::shared_ptr<const Tokenizer> tokenizer = nullptr);
+  static absl::StatusOr<std::unique_ptr<LlamaDrafter>> CreateWithPromptEncoder(std::shared_ptr<const LlamaModel> model,
+                                                                               const LlamaSequenceOptions& options,
+                                                                               std::unique_ptr<LlamaPromptEncoder> encoder);
 
   const ModelInfo& info() const override { return info_; }
   DrafterCapabilities capabilities() const override;
@@ -42,7 +48,7 @@ class LlamaDrafter final : public Drafter {
 
  private:
   LlamaDrafter(std::shared_ptr<const LlamaModel> model, KvCachePool::Lease cache,
-               std::shared_ptr<const Tokenizer> tokenizer, ModelInfo info);
+               std::unique_ptr<LlamaPromptEncoder> encoder, ModelInfo info);
   // Feeds sequence_[cache length ..) and returns the last row's logits [1, vocab].
   absl::StatusOr<at::Tensor> CatchUp();
   absl::StatusOr<Draft> ProposeGreedy(int count);
@@ -50,12 +56,14 @@ class LlamaDrafter final : public Drafter {
 
   std::shared_ptr<const LlamaModel> model_;
   KvCachePool::Lease cache_;
-  std::shared_ptr<const Tokenizer> tokenizer_;  // may be null
+  std::unique_ptr<LlamaPromptEncoder> encoder_;
   ModelInfo info_;
   PrefillBreakdown breakdown_;
   SamplingParams sampling_;
   Rng rng_;
-  std::vector<TokenId> sequence_;  // prompt + committed output + speculation
+  // prompt + committed output + speculation; prompt rows given as
+  // embeddings hold kNoToken (they are cached once and never re-fed).
+  std::vector<TokenId> sequence_;
   int committed_size_ = 0;         // prompt + committed output
   // Logits [1, vocab] after the whole cached sequence when the cache holds all
   // of sequence_ (saves a forward after prefill); undefined otherwise.

@@ -1,7 +1,9 @@
 // LlamaVerifier: a text-only LLaMA / Vicuna target (Verifier "llama").
 //
-// Prefill takes Request::prompt_tokens verbatim, or the question encoded
-// with BOS by the tokenizer when one was given. Verify runs one forward over
+// Prefill feeds what its LlamaPromptEncoder makes of the request: by default
+// Request::prompt_tokens verbatim, or the question encoded with BOS by the
+// tokenizer when one was given; a multimodal model passes its own encoder
+// (llama_prompt.h) and gets this Verify / Commit. Verify runs one forward over
 // [pending, draft nodes] with positions base + depth and the tree mask (a
 // chain uses the causal mask); the argmax of every row is computed on the
 // device and read back in one copy (torch.argmax picks the lowest index among
@@ -14,8 +16,8 @@
 // committed, on the model's device.
 //
 // Ownership: shares the model (immutable; may also serve a drafter), owns
-// its KV cache (a lease from the device's KvCachePool) and shares the
-// tokenizer. Threading: see verifier.h.
+// its KV cache (a lease from the device's KvCachePool) and its prompt
+// encoder. Threading: see verifier.h.
 #pragma once
 
 #include <memory>
@@ -27,6 +29,7 @@
 #include "xsd/core/verifier.h"
 #include "xsd/kv/kv_cache_pool.h"
 #include "xsd/models/llama_model.h"
+#include "xsd/models/llama_prompt.h"
 
 namespace xsd {
 
@@ -44,6 +47,10 @@ class LlamaVerifier final : public Verifier {
   static absl::StatusOr<std::unique_ptr<LlamaVerifier>> Create(std::shared_ptr<const LlamaModel> model,
                                                                const LlamaSequenceOptions& options,
                                                                std::shared_ptr<const Tokenizer> tokenizer = nullptr);
+  // With a prompt encoder of the caller's (multimodal prompts).
+  static absl::StatusOr<std::unique_ptr<LlamaVerifier>> CreateWithPromptEncoder(std::shared_ptr<const LlamaModel> model,
+                                                                                const LlamaSequenceOptions& options,
+                                                                                std::unique_ptr<LlamaPromptEncoder> encoder);
 
   const ModelInfo& info() const override { return info_; }
   absl::StatusOr<TargetOutput> Prefill(const Request& request, const OutputRequest& out) override;
@@ -61,12 +68,12 @@ class LlamaVerifier final : public Verifier {
 
  private:
   LlamaVerifier(std::shared_ptr<const LlamaModel> model, KvCachePool::Lease cache,
-                std::shared_ptr<const Tokenizer> tokenizer, ModelInfo info);
+                std::unique_ptr<LlamaPromptEncoder> encoder, ModelInfo info);
   absl::StatusOr<TargetOutput> MakeOutput(const at::Tensor& logits, const OutputRequest& out) const;
 
   std::shared_ptr<const LlamaModel> model_;
   KvCachePool::Lease cache_;
-  std::shared_ptr<const Tokenizer> tokenizer_;  // may be null
+  std::unique_ptr<LlamaPromptEncoder> encoder_;
   ModelInfo info_;
   PrefillBreakdown breakdown_;
   // The last Verify's rows, until Commit.
@@ -76,10 +83,5 @@ class LlamaVerifier final : public Verifier {
   // Rows committed by the last Prefill / Commit.
   at::Tensor committed_hidden_, committed_embeds_;
 };
-
-// The prompt of a text-only request: prompt_tokens, or the question encoded
-// with BOS. `who` prefixes errors.
-absl::StatusOr<std::vector<TokenId>> TextPromptTokens(const Request& request, const Tokenizer* tokenizer,
-                                                      const std::string& who);
 
 }  // namespace xsd
