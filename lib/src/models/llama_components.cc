@@ -55,13 +55,9 @@ absl::StatusOr<std::shared_ptr<const Tokenizer>> LoadTokenizer(const config::Lla
                                                                const std::string& field) {
   const std::string& path = options.checkpoint().path();
   if (path.empty() || !std::ifstream(path + "/tokenizer.model").good()) return nullptr;
-#ifdef XSD_MODELS_WITH_TOKENIZER
   auto tokenizer = Tokenizer::Load(path);
   if (!tokenizer.ok()) return Annotate(tokenizer.status(), absl::StrCat(field, ".checkpoint.path"));
   return std::shared_ptr<const Tokenizer>(std::move(tokenizer).value());
-#else
-  return nullptr;  // built before the tokenizer module existed: prompt_tokens only
-#endif
 }
 
 }  // namespace

@@ -14,8 +14,3 @@ xsd_module(models TORCH
     ${CMAKE_CURRENT_LIST_DIR}/llama_drafter.cc ${CMAKE_CURRENT_LIST_DIR}/llama_components.cc
     ${CMAKE_CURRENT_LIST_DIR}/llama_prompt.cc
   DEPS xsd_proto nlohmann_json::nlohmann_json)
-# Tokenizer loading for checkpoints with tokenizer.model, once that module is
-# part of the tree (before it, requests must carry prompt_tokens).
-if(EXISTS ${CMAKE_CURRENT_LIST_DIR}/../tokenizer/module.cmake)
-  target_compile_definitions(xsd_models PRIVATE XSD_MODELS_WITH_TOKENIZER)
-endif()
