@@ -4,6 +4,7 @@
 #include "xsd/config/registry.h"
 #include "xsd/mock/mock_drafter.h"
 #include "xsd/mock/mock_verifier.h"
+#include "xsd/models/llama_components.h"
 #include "xsd/schedulers/schedulers.h"
 
 namespace xsd {
@@ -37,6 +38,14 @@ void RegisterBuiltinComponents(Registry& r) {
     return built;
   }));
 
+  Check(r.RegisterVerifier("llama", [](const config::VerifierConfig& c, BuildContext& ctx) -> absl::StatusOr<BuiltVerifier> {
+    XSD_RETURN_IF_ERROR(ExpectOptions(c, config::VerifierConfig::kLlama, ctx.field, "llama"));
+    XSD_ASSIGN_OR_RETURN(auto verifier, MakeLlamaVerifier(c, ctx.pipeline->dtype(), ctx.field));
+    BuiltVerifier built;
+    built.verifier = std::move(verifier);
+    return built;
+  }));
+
   // ---- drafters
   Check(r.RegisterDrafter("scripted", [](const config::DrafterConfig& c, BuildContext& ctx) -> absl::StatusOr<std::unique_ptr<Drafter>> {
     XSD_RETURN_IF_ERROR(ExpectOptions(c, config::DrafterConfig::kScripted, ctx.field, "scripted"));
@@ -54,6 +63,12 @@ void RegisterBuiltinComponents(Registry& r) {
       oracle = std::move(replay);
     }
     XSD_ASSIGN_OR_RETURN(auto drafter, NoisyOracleDrafter::Create(c.noisy_oracle(), std::move(oracle), ctx.target->info()));
+    return std::unique_ptr<Drafter>(std::move(drafter));
+  }));
+
+  Check(r.RegisterDrafter("llama", [](const config::DrafterConfig& c, BuildContext& ctx) -> absl::StatusOr<std::unique_ptr<Drafter>> {
+    XSD_RETURN_IF_ERROR(ExpectOptions(c, config::DrafterConfig::kLlama, ctx.field, "llama"));
+    XSD_ASSIGN_OR_RETURN(auto drafter, MakeLlamaDrafter(c, ctx.pipeline->dtype(), ctx.field));
     return std::unique_ptr<Drafter>(std::move(drafter));
   }));
 
