@@ -6,6 +6,7 @@
 #include "xsd/mock/mock_verifier.h"
 #include "xsd/models/llama_components.h"
 #include "xsd/schedulers/schedulers.h"
+#include "xsd/vision/vision_components.h"
 
 namespace xsd {
 namespace {
@@ -71,6 +72,9 @@ void RegisterBuiltinComponents(Registry& r) {
     XSD_ASSIGN_OR_RETURN(auto drafter, MakeLlamaDrafter(c, ctx.pipeline->dtype(), ctx.field));
     return std::unique_ptr<Drafter>(std::move(drafter));
   }));
+
+  // ---- multimodal models: "video_llava" verifier, "eventgpt" drafter (src/vision/vision_components.cc)
+  RegisterVisionComponents(r);
 
   // ---- acceptance
   Check(r.RegisterAcceptance("greedy", [](const config::AcceptanceConfig&) -> absl::StatusOr<std::unique_ptr<AcceptancePolicy>> {
