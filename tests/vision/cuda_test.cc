@@ -1,6 +1,8 @@
 // The multimodal models on a CUDA device (the GPU machine; skipped with a
 // warning elsewhere): float32 on the GPU agrees with float32 on the CPU, and
 // bfloat16 runs end to end (the dtype of the benchmarks).
+#include <cmath>
+
 #include <ATen/ATen.h>
 
 #include "model_test_util.h"
