@@ -1,15 +1,16 @@
-# pip torch ships its own copies of fmt/, google/protobuf/ and nlohmann/
-# headers inside its include directory. A file compiled with torch's include
-# path then picks up torch's fmt (not the one the system spdlog was built
-# with), torch's protobuf headers (not the ones the system protoc generated
-# code for) and torch's nlohmann/json (another version than the torch-free
-# modules of libxsd see: two layouts of one class in one program, which
-# crashes when a json value crosses from one module to the other).
+# pip torch ships its own copies of fmt/ and google/protobuf/ headers inside
+# its include directory. A file compiled with torch's include path then picks
+# up torch's fmt (not the one the system spdlog was built with) and torch's
+# protobuf headers (not the ones the system protoc generated code for). Were a
+# later torch to bundle nlohmann/json too, the torch-free modules and the
+# torch modules of libxsd would see two versions of one class, so that tree is
+# covered as well.
 #
 # xsd_torch_header_fix(<target> [PUBLIC|PRIVATE|INTERFACE]) puts a directory of
 # symbolic links to the *system* fmt, spdlog, google and nlohmann headers in
-# front of the target's include path (-I, before torch's -isystem). It does
-# nothing when torch carries none of those headers (Debian's libtorch-dev).
+# front of the target's include path (-I, before torch's -isystem), for each
+# tree torch bundles. It does nothing when torch carries none of them
+# (Debian's libtorch-dev).
 #
 # This file is installed with the xsd CMake package, so programs that link
 # xsd::xsd against pip torch get the same fix.
@@ -59,7 +60,7 @@ function(xsd_torch_header_fix target)
     return()
   endif()
   set(_shadow "${CMAKE_BINARY_DIR}/xsd_torch_header_fix")
-  set(_stamp "${_shadow}/.done-v2")
+  set(_stamp "${_shadow}/.done-v3")
   if(NOT EXISTS "${_stamp}")
     file(MAKE_DIRECTORY "${_shadow}")
     foreach(_pair "fmt;fmt/core.h" "spdlog;spdlog/spdlog.h" "google;google/protobuf/message.h"
@@ -67,7 +68,13 @@ function(xsd_torch_header_fix target)
       list(GET _pair 0 _name)
       list(GET _pair 1 _probe)
       _xsd_find_system_header(_root "${_probe}")
-      if(_root AND NOT EXISTS "${_shadow}/${_name}")
+      set(_bundled OFF)
+      foreach(_dir IN LISTS TORCH_INCLUDE_DIRS)
+        if(EXISTS "${_dir}/${_probe}")
+          set(_bundled ON)
+        endif()
+      endforeach()
+      if(_root AND _bundled AND NOT EXISTS "${_shadow}/${_name}")
         file(CREATE_LINK "${_root}/${_name}" "${_shadow}/${_name}" SYMBOLIC)
         message(STATUS "libxsd: torch header fix: ${_name}/ -> ${_root}/${_name}")
       endif()
