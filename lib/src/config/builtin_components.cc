@@ -1,6 +1,7 @@
 // Every built-in component of libxsd is registered here, and only here.
 #include "absl/strings/str_cat.h"
 #include "xsd/base/status.h"
+#include "xsd/adapters/adapter_components.h"
 #include "xsd/config/registry.h"
 #include "xsd/mock/mock_drafter.h"
 #include "xsd/mock/mock_verifier.h"
@@ -75,6 +76,7 @@ void RegisterBuiltinComponents(Registry& r) {
 
   // ---- multimodal models: "video_llava" verifier, "eventgpt" drafter (src/vision/vision_components.cc)
   RegisterVisionComponents(r);
+  RegisterAdapterComponents(r);
 
   // ---- acceptance
   Check(r.RegisterAcceptance("greedy", [](const config::AcceptanceConfig&) -> absl::StatusOr<std::unique_ptr<AcceptancePolicy>> {
