@@ -3,6 +3,7 @@
 #include "xsd/base/status.h"
 #include "xsd/adapters/adapter_components.h"
 #include "xsd/config/registry.h"
+#include "xsd/drafters/drafter_components.h"
 #include "xsd/mock/mock_drafter.h"
 #include "xsd/mock/mock_verifier.h"
 #include "xsd/models/llama_components.h"
@@ -77,6 +78,7 @@ void RegisterBuiltinComponents(Registry& r) {
   // ---- multimodal models: "video_llava" verifier, "eventgpt" drafter (src/vision/vision_components.cc)
   RegisterVisionComponents(r);
   RegisterAdapterComponents(r);
+  RegisterDrafterComponents(r);
 
   // ---- acceptance
   Check(r.RegisterAcceptance("greedy", [](const config::AcceptanceConfig&) -> absl::StatusOr<std::unique_ptr<AcceptancePolicy>> {

@@ -1,0 +1,191 @@
+#include "xsd/drafters/eagle_drafter.h"
+
+#include <ATen/ATen.h>
+
+#include "absl/strings/str_cat.h"
+#include "xsd/base/rng.h"
+#include "xsd/base/status.h"
+#include "xsd/base/torch_status.h"
+#include "xsd/core/sampling.h"
+#include "xsd/core/tree_builder.h"
+#include "xsd/models/llama_model.h"
+
+namespace xsd {
+
+struct EagleDrafter::State {
+  int committed = 0;   // head cache rows that belong to committed target positions
+  at::Tensor last_out; // [1, d]: head output of the last committed row
+  SamplingParams sampling;
+  Rng rng;
+};
+
+EagleDrafter::EagleDrafter(std::unique_ptr<EagleHead> head, const Verifier* target, KvCachePool::Lease cache)
+    : head_(std::move(head)), target_(target), cache_(std::move(cache)), state_(new State()) {
+  info_ = target->info();
+  info_.name = "eagle";
+  info_.max_seq_len = cache_->capacity();
+}
+
+EagleDrafter::~EagleDrafter() = default;
+
+absl::StatusOr<std::unique_ptr<EagleDrafter>> EagleDrafter::Create(std::unique_ptr<EagleHead> head,
+                                                                   const Verifier* target, int max_seq_len) {
+  if (head == nullptr || target == nullptr) return absl::InvalidArgumentError("eagle: missing head or target");
+  if (target->lm_head() == nullptr || target->embedding_table() == nullptr) {
+    return absl::FailedPreconditionError(absl::StrCat("eagle: target '", target->info().name,
+                                                      "' exposes no LM head / embedding table"));
+  }
+  if (target->lm_head()->size(1) != head->config().hidden_size) {
+    return absl::InvalidArgumentError(absl::StrCat("eagle: head width ", head->config().hidden_size,
+                                                   " differs from the target's ", target->lm_head()->size(1)));
+  }
+  const KvCacheSpec spec = head->CacheSpec(max_seq_len);
+  XSD_ASSIGN_OR_RETURN(KvCachePool::Lease cache, KvCachePool::ForDevice(spec.device).Acquire(spec));
+  return std::unique_ptr<EagleDrafter>(new EagleDrafter(std::move(head), target, std::move(cache)));
+}
+
+DrafterCapabilities EagleDrafter::capabilities() const {
+  DrafterCapabilities caps;
+  caps.supports_trees = true;
+  caps.samples = true;
+  caps.needs_target_features = true;
+  return caps;
+}
+
+absl::Status EagleDrafter::Begin(const DraftContext& context) {
+  cache_->Clear();
+  state_->committed = 0;
+  state_->last_out = at::Tensor();
+  state_->sampling = context.sampling;
+  state_->rng.Seed(MixHash(context.seed, 0xEA61Eull));
+  return absl::OkStatus();
+}
+
+absl::Status EagleDrafter::Observe(const RoundOutcome& outcome) {
+  const at::Tensor* hidden = outcome.target.hidden;
+  const at::Tensor* embeds = outcome.target.input_embeds;
+  if (hidden == nullptr || embeds == nullptr || !hidden->defined() || !embeds->defined()) {
+    return absl::FailedPreconditionError("eagle: the target gave no features / input embeddings for the committed rows");
+  }
+  if (outcome.committed.empty()) return absl::InvalidArgumentError("eagle: a round committed no token");
+  XSD_RETURN_IF_ERROR(cache_->Truncate(state_->committed));
+  return TorchCall("eagle observe", [&]() -> absl::Status {
+    const int64_t rows = hidden->size(0);
+    // Row i pairs the feature at position p_i with the embedding of the token
+    // at p_i + 1: the next committed row's input, or the new pending token.
+    const at::Tensor& table = *target_->embedding_table();
+    const at::Tensor pending = at::tensor({static_cast<int64_t>(outcome.committed.back())},
+                                          at::TensorOptions().dtype(at::kLong).device(table.device()));
+    const at::Tensor next = table.index_select(0, pending).to(embeds->device(), embeds->scalar_type());
+    const at::Tensor pair_embeds = rows > 1 ? at::cat({embeds->narrow(0, 1, rows - 1), next}, 0) : next;
+    XSD_ASSIGN_OR_RETURN(at::Tensor positions, PositionRange(state_->committed, rows, hidden->device()));
+    XSD_ASSIGN_OR_RETURN(at::Tensor out, head_->Forward(pair_embeds, *hidden, positions, at::Tensor(), cache_.get()));
+    XSD_RETURN_IF_ERROR(cache_->Advance(static_cast<int>(rows)));
+    state_->committed += static_cast<int>(rows);
+    state_->last_out = out.narrow(0, rows - 1, 1);
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<Draft> EagleDrafter::Propose(const DraftSpec& spec) {
+  if (!state_->last_out.defined()) return absl::FailedPreconditionError("eagle: Propose before the first Observe");
+  if (spec.tree.has_value()) return ProposeTree(*spec.tree);
+  return ProposeChain(spec.max_tokens);
+}
+
+absl::StatusOr<Draft> EagleDrafter::ProposeChain(int n) {
+  return TorchCall("eagle chain", [&]() -> absl::StatusOr<Draft> {
+    Draft draft;
+    const at::Tensor& lm_head = *target_->lm_head();
+    const at::Tensor& table = *target_->embedding_table();
+    at::Tensor h = state_->last_out;
+    std::vector<float> logits, probs;
+    for (int j = 0; j < n; ++j) {
+      if (state_->committed + j + 1 > cache_->capacity()) break;  // head cache full: draft less
+      const at::Tensor row = at::linear(h.to(lm_head.device(), lm_head.scalar_type()), lm_head).to(at::kFloat).cpu();
+      logits.assign(row.data_ptr<float>(), row.data_ptr<float>() + row.numel());
+      TokenId token;
+      if (state_->sampling.greedy()) {
+        token = Argmax(logits);
+        draft.Add(token, draft.size() - 1);
+      } else {
+        LogitsToProbs(logits, state_->sampling, &probs);
+        token = SampleFrom(probs, &state_->rng);
+        draft.Add(token, draft.size() - 1, probs);
+      }
+      if (j + 1 == n) break;
+      const at::Tensor id = at::tensor({static_cast<int64_t>(token)}, at::TensorOptions().dtype(at::kLong).device(table.device()));
+      XSD_ASSIGN_OR_RETURN(at::Tensor pos, PositionRange(state_->committed + j, 1, h.device()));
+      XSD_ASSIGN_OR_RETURN(h, head_->Forward(table.index_select(0, id), h, pos, at::Tensor(), cache_.get()));
+      XSD_RETURN_IF_ERROR(cache_->Advance(1));  // speculative: Observe truncates it away
+    }
+    return draft;
+  });
+}
+
+absl::StatusOr<Draft> EagleDrafter::ProposeTree(const TreeSpec& tree) {
+  if (!state_->sampling.greedy()) {
+    return absl::UnimplementedError("eagle: dynamic trees are greedy only (EAGLE-2 selection depends on the drafts' values)");
+  }
+  const int base = state_->committed;
+  const at::Tensor& lm_head = *target_->lm_head();
+  const at::Tensor& table = *target_->embedding_table();
+  std::vector<at::Tensor> outs;  // head output of each candidate, once computed
+  auto top_children = [&](const at::Tensor& states) -> std::vector<std::vector<TreeCandidate>> {
+    const at::Tensor logp = at::log_softmax(at::linear(states.to(lm_head.device(), lm_head.scalar_type()), lm_head).to(at::kFloat), -1);
+    const auto top = at::topk(logp, std::min<int64_t>(tree.top_k, logp.size(-1)), -1);
+    const at::Tensor values = std::get<0>(top).cpu(), indices = std::get<1>(top).cpu();
+    std::vector<std::vector<TreeCandidate>> out(values.size(0));
+    for (int64_t r = 0; r < values.size(0); ++r) {
+      for (int64_t c = 0; c < values.size(1); ++c) {
+        out[r].push_back({static_cast<TokenId>(indices[r][c].item<int64_t>()), values[r][c].item<double>()});
+      }
+    }
+    return out;
+  };
+  auto expand = [&](const std::vector<int32_t>& frontier,
+                    const Draft& cands) -> absl::StatusOr<std::vector<std::vector<TreeCandidate>>> {
+    return TorchCall("eagle tree", [&]() -> absl::StatusOr<std::vector<std::vector<TreeCandidate>>> {
+      if (frontier.size() == 1 && frontier[0] < 0) return top_children(state_->last_out);
+      // Rows: every frontier node and its ancestors (parents precede children).
+      std::vector<bool> need(cands.size(), false);
+      for (int32_t f : frontier) {
+        for (int32_t n = f; n >= 0 && !need[n]; n = cands.parents[n]) need[n] = true;
+      }
+      std::vector<int32_t> rows;
+      std::vector<int32_t> row_of(cands.size(), -1);
+      for (int32_t i = 0; i < cands.size(); ++i) {
+        if (need[i]) {
+          row_of[i] = static_cast<int32_t>(rows.size());
+          rows.push_back(i);
+        }
+      }
+      const int64_t t = static_cast<int64_t>(rows.size());
+      if (base + t > cache_->capacity()) return std::vector<std::vector<TreeCandidate>>(frontier.size());
+      outs.resize(cands.size());
+      std::vector<int64_t> ids, positions;
+      std::vector<at::Tensor> features;
+      at::Tensor mask = at::zeros({t, t}, at::TensorOptions().dtype(at::kBool));
+      for (int64_t r = 0; r < t; ++r) {
+        const int32_t n = rows[r];
+        ids.push_back(cands.tokens[n]);
+        positions.push_back(base + cands.Depth(n) - 1);
+        const int32_t parent = cands.parents[n];
+        features.push_back(parent < 0 ? state_->last_out : outs[parent]);
+        for (int32_t a = n; a >= 0; a = cands.parents[a]) mask[r][row_of[a]] = true;
+      }
+      const at::Tensor id = at::tensor(ids, at::TensorOptions().dtype(at::kLong)).to(table.device());
+      const at::Tensor pos = at::tensor(positions, at::TensorOptions().dtype(at::kLong));
+      XSD_RETURN_IF_ERROR(cache_->Truncate(base));
+      XSD_ASSIGN_OR_RETURN(at::Tensor out, head_->Forward(table.index_select(0, id), at::cat(features, 0), pos,
+                                                          mask.to(table.device()), cache_.get()));
+      for (int64_t r = 0; r < t; ++r) outs[rows[r]] = out.narrow(0, r, 1);
+      std::vector<at::Tensor> frontier_states;
+      for (int32_t f : frontier) frontier_states.push_back(outs[f]);
+      return top_children(at::cat(frontier_states, 0));
+    });
+  };
+  return BuildDynamicTree(tree, expand);
+}
+
+}  // namespace xsd
