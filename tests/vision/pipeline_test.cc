@@ -33,6 +33,24 @@ constexpr char kDrafter[] = R"pb(
   drafter { name: "eventgpt" device: "cpu" eventgpt { checkpoint { path: "$EGPT" } max_seq_len: 1024 } }
 )pb";
 
+// Two-phase: EventGPT + L1 (random weights) hides behind the prefill, then
+// the fused L5F head drafts from both models' states.
+constexpr char kTwoPhaseDrafters[] = R"pb(
+  drafter { name: "eventgpt" device: "cpu" adapter { name: "L1" } eventgpt { checkpoint { path: "$EGPT" } max_seq_len: 1024 } }
+  decode_drafter { name: "hidden_head" hidden_head { adapter { name: "L5F" heads: 4 } } }
+)pb";
+
+// EventGPT + L4 (non-causal: the drafter revises its speculation at the join).
+constexpr char kL4Drafter[] = R"pb(
+  drafter { name: "eventgpt" device: "cpu" adapter { name: "L4" heads: 4 } eventgpt { checkpoint { path: "$EGPT" } max_seq_len: 1024 } }
+)pb";
+
+// Decode-only L5F: the head owns its EventGPT stream.
+constexpr char kFusedDecodeDrafter[] = R"pb(
+  drafter { name: "hidden_head" hidden_head { adapter { name: "L5F" heads: 4 }
+            stream { name: "eventgpt" eventgpt { checkpoint { path: "$EGPT" } max_seq_len: 1024 } } } }
+)pb";
+
 // A drafter that proposes the target's own greedy continuation 70 % of the
 // time (replayed from the baseline run): exercises accepted drafts through the
 // Video-LLaVA verifier's Verify / Commit.
@@ -100,10 +118,22 @@ TEST_CASE("Video-LLaVA + EventGPT: greedy speculative output equals greedy autor
   CHECK(baseline->target_prefill.media_ms > 0);
   CHECK(baseline->target_prefill.vision_ms > 0);
 
-  for (const char* scheduler : {"prefill_hiding", "speculative", "speculative+oracle"}) {
+  for (const char* scheduler : {"prefill_hiding", "speculative", "speculative+oracle", "L1+L5F", "L4+VL", "L5F_decode"}) {
     INFO("scheduler " << scheduler);
-    const bool oracle = std::string(scheduler) == "speculative+oracle";
-    auto sd = oracle ? Build("speculative", kOracleDrafter) : Build(scheduler);
+    const std::string name = scheduler;
+    const bool oracle = name == "speculative+oracle";
+    std::unique_ptr<Pipeline> sd;
+    if (oracle) {
+      sd = Build("speculative", kOracleDrafter);
+    } else if (name == "L1+L5F") {
+      sd = Build("prefill_hiding", kTwoPhaseDrafters);
+    } else if (name == "L4+VL") {
+      sd = Build("prefill_hiding", kL4Drafter);
+    } else if (name == "L5F_decode") {
+      sd = Build("speculative", kFusedDecodeDrafter);
+    } else {
+      sd = Build(scheduler);
+    }
     if (oracle) {
       REQUIRE(sd->replay_oracle() != nullptr);
       sd->replay_oracle()->Set(request.id, baseline->tokens);
@@ -115,7 +145,7 @@ TEST_CASE("Video-LLaVA + EventGPT: greedy speculative output equals greedy autor
     if (oracle) {
       CHECK(result->stats.accepted > 0);
     } else {
-      CHECK(result->drafter_prefill.prompt_tokens > 50);
+      CHECK(result->drafter_prefill.prompt_tokens > 50);  // EventGPT prefilled (its own, or the L5F stream's)
     }
     const std::vector<TokenId>& a = baseline->tokens;
     const std::vector<TokenId>& b = result->tokens;

@@ -142,7 +142,15 @@ void RegisterAdapterComponents(Registry& r) {
             if (dims.ok()) options.max_positions = dims->max_positions;
           }
         }
-        auto drafter = HiddenHeadDrafter::Create(std::move(head), ctx.target, options);
+        HiddenHeadStream stream;
+        if (c.hidden_head().has_stream()) {
+          BuildContext sub = ctx;
+          sub.field = ctx.field + ".hidden_head.stream";
+          XSD_ASSIGN_OR_RETURN(stream.owned, r.CreateDrafter(c.hidden_head().stream(), sub));
+        } else {
+          stream.borrowed = ctx.drafter;  // two-phase pipelines: the prefill-phase drafter
+        }
+        auto drafter = HiddenHeadDrafter::Create(std::move(head), ctx.target, options, std::move(stream));
         if (!drafter.ok()) return Annotate(drafter.status(), ctx.field);
         return std::unique_ptr<Drafter>(std::move(drafter).value());
       });

@@ -115,6 +115,7 @@ class HiddenAdapter final : public Adapter {
     c.uses_target_hidden = kind_ == AdapterKind::kB1 || kind_ == AdapterKind::kL5 || kind_ == AdapterKind::kL5F;
     c.sequence = kind_ == AdapterKind::kL4 || IsCausal();
     c.predicts_next = IsCausal();
+    c.fuses = kind_ == AdapterKind::kL5F;
     return c;
   }
 

@@ -135,6 +135,7 @@ absl::StatusOr<std::unique_ptr<Pipeline>> Pipeline::Create(const config::Pipelin
   if (config.has_drafter()) {
     context.field = "drafter";
     XSD_ASSIGN_OR_RETURN(p->drafter_, registry.CreateDrafter(config.drafter(), context));
+    context.drafter = p->drafter_.get();
   }
   if (config.has_decode_drafter()) {
     context.field = "decode_drafter";

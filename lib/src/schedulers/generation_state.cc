@@ -202,7 +202,9 @@ absl::Status BeginDrafter(GenerationState& state, Drafter& drafter, const DraftC
   XSD_RETURN_IF_ERROR_CTX(drafter.Begin(context), "drafter begin");
   const TimePoint end = Now();
   state.result().times.drafter_prefill_ms += MillisBetween(begin, end);
-  state.result().drafter_prefill = drafter.prefill_breakdown();
+  // A decode-phase drafter without a prefill of its own keeps the hiding
+  // drafter's breakdown in the result.
+  if (drafter.capabilities().own_prefill) state.result().drafter_prefill = drafter.prefill_breakdown();
   state.AddEvent("drafter", "prefill", begin, end);
   return absl::OkStatus();
 }

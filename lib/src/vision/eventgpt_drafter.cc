@@ -208,6 +208,26 @@ absl::StatusOr<Draft> EventGptDrafter::Speculation() {
   });
 }
 
+absl::StatusOr<at::Tensor> EventGptDrafter::GeneratedStates(int count) {
+  if (prompt_len_ == 0) return absl::FailedPreconditionError("eventgpt drafter: GeneratedStates before Begin");
+  const int needed = prompt_len_ - 1 + count;  // cache rows that must exist
+  if (needed > cache_->capacity()) {
+    return absl::OutOfRangeError(absl::StrCat("eventgpt drafter: ", count, " generated states exceed the cache"));
+  }
+  XSD_RETURN_IF_ERROR(CatchUp());
+  while (cache_->length() < needed) {
+    // Extend the drafter's own continuation by its greedy token.
+    XSD_ASSIGN_OR_RETURN(std::vector<TokenId> host, TorchCall("eventgpt drafter: own token",
+                                                              [&]() -> absl::StatusOr<std::vector<TokenId>> {
+      return std::vector<TokenId>{static_cast<TokenId>(next_token_.reshape({-1})[0].item<int64_t>())};
+    }));
+    const at::Tensor own = next_token_;
+    own_.push_back(host[0]);
+    XSD_RETURN_IF_ERROR(Feed(own, at::Tensor(), 1));
+  }
+  return HiddenRows(prompt_len_ - 1, count);
+}
+
 absl::StatusOr<at::Tensor> EventGptDrafter::HiddenRows(int start, int count) const {
   if (start < 0 || count < 0 || start + count > cache_->length()) {
     return absl::OutOfRangeError(absl::StrCat("eventgpt drafter: hidden rows [", start, ", ", start + count,

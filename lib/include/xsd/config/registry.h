@@ -38,6 +38,7 @@ struct BuiltVerifier {
 struct BuildContext {
   const config::PipelineConfig* pipeline = nullptr;  // not owned
   Verifier* target = nullptr;                        // not owned
+  Drafter* drafter = nullptr;                        // not owned: the prefill-phase drafter, once built
   std::function<std::unique_ptr<Oracle>()> target_oracle;
   std::string field;                                 // config path of the component, for errors
   // Set by factories that create a replay oracle (filled later by the caller).

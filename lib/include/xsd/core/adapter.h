@@ -23,6 +23,7 @@ struct AdapterCapabilities {
   bool uses_target_hidden = false;   // B1 (target only), L5F (fused)
   bool sequence = false;             // attends over the rows of one call (L4 non-causal, L5* causal)
   bool predicts_next = false;        // output row t predicts the target state at t+1 (L5, B1, L5F)
+  bool fuses = false;                // needs drafter AND target states, row for row (L5F)
 };
 
 struct AdapterInput {

@@ -88,6 +88,18 @@ struct RoundOutcome {
   TargetFeedback target;
 };
 
+// A drafter that keeps its model's post-norm hidden state for every generated
+// position lends them to fused heads (L5F reads EventGPT's states beside the
+// target's). Row j of GeneratedStates is the state that predicted output
+// token j + 1 (row 0: the last prompt position). Rows past the committed
+// output follow the drafter's own continuation; the stream decodes as far as
+// asked. Valid until the drafter's next call.
+class FeatureStream {
+ public:
+  virtual ~FeatureStream() = default;
+  virtual absl::StatusOr<at::Tensor> GeneratedStates(int count) = 0;
+};
+
 class Drafter {
  public:
   virtual ~Drafter() = default;
@@ -108,6 +120,9 @@ class Drafter {
   virtual absl::StatusOr<Draft> Speculation() {
     return absl::UnimplementedError("this drafter does not revise its speculation");
   }
+
+  // Its hidden-state stream, when it has one (not owned by the caller).
+  virtual FeatureStream* feature_stream() { return nullptr; }
 
   // Breakdown of the drafter's own prefill (zeros when it has none).
   virtual const PrefillBreakdown& prefill_breakdown() const = 0;

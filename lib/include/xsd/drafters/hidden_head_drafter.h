@@ -29,10 +29,17 @@ struct HiddenHeadOptions {
   int max_positions = 512;  // the head's positional table
 };
 
+// Where an L5F head's drafter-side states come from (see the file comment).
+struct HiddenHeadStream {
+  Drafter* borrowed = nullptr;      // not owned
+  std::unique_ptr<Drafter> owned;   // begun by this drafter
+};
+
 class HiddenHeadDrafter final : public Drafter {
  public:
   static absl::StatusOr<std::unique_ptr<HiddenHeadDrafter>> Create(std::unique_ptr<Adapter> head, const Verifier* target,
-                                                                   const HiddenHeadOptions& options);
+                                                                   const HiddenHeadOptions& options,
+                                                                   HiddenHeadStream stream = {});
   ~HiddenHeadDrafter() override;
 
   const ModelInfo& info() const override { return info_; }
@@ -43,12 +50,15 @@ class HiddenHeadDrafter final : public Drafter {
   const PrefillBreakdown& prefill_breakdown() const override { return breakdown_; }
 
  private:
-  HiddenHeadDrafter(std::unique_ptr<Adapter> head, const Verifier* target, const HiddenHeadOptions& options);
+  HiddenHeadDrafter(std::unique_ptr<Adapter> head, const Verifier* target, const HiddenHeadOptions& options,
+                    HiddenHeadStream stream);
+  Drafter* stream() const { return stream_.owned ? stream_.owned.get() : stream_.borrowed; }
   struct Window;
 
   std::unique_ptr<Adapter> head_;
   const Verifier* target_;  // not owned
   HiddenHeadOptions options_;
+  HiddenHeadStream stream_;
   ModelInfo info_;
   PrefillBreakdown breakdown_;
   std::unique_ptr<Window> window_;

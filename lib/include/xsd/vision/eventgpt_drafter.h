@@ -43,7 +43,7 @@ struct EventGptDrafterOptions {
   std::string name = "eventgpt";  // ModelInfo::name
 };
 
-class EventGptDrafter final : public Drafter {
+class EventGptDrafter final : public Drafter, public FeatureStream {
  public:
   // `head` may be null (identity adapter). `tokenizer` may be null: Begin then
   // fails, BeginWithInputs works.
@@ -58,6 +58,9 @@ class EventGptDrafter final : public Drafter {
   absl::StatusOr<Draft> Propose(const DraftSpec& spec) override;
   absl::Status Observe(const RoundOutcome& outcome) override;
   absl::StatusOr<Draft> Speculation() override;
+  FeatureStream* feature_stream() override { return this; }
+  // FeatureStream: decodes its own continuation as far as `count` needs.
+  absl::StatusOr<at::Tensor> GeneratedStates(int count) override;
   const PrefillBreakdown& prefill_breakdown() const override { return breakdown_; }
 
   // Begin from inputs already built (tests, tools): prompt chunks around
