@@ -110,3 +110,47 @@ TEST_CASE("A llama checkpoint with tokenizer.model takes questions instead of pr
 
 }  // namespace
 }  // namespace xsd
+
+namespace xsd {
+namespace {
+
+// A tiny random LLaMA checkpoint directory carrying the tokenizer of `tokenizer_dir`.
+std::string CheckpointWithTokenizer(testing::TempDir& dir, const std::string& tokenizer_dir, int vocab) {
+  LlamaConfig config = *LlamaPresetConfig("tiny");
+  config.vocab_size = vocab;
+  auto weights = RandomLlamaWeights(config, 3, WeightSourceOptions());
+  REQUIRE(weights.ok());
+  std::vector<std::pair<std::string, at::Tensor>> tensors((*weights)->tensors().begin(), (*weights)->tensors().end());
+  REQUIRE(WriteCheckpoint(dir.path(), tensors).ok());
+  std::ofstream(dir.Path("config.json")) << R"({"vocab_size": )" << vocab
+      << R"(, "hidden_size": 64, "intermediate_size": 160, "num_hidden_layers": 2, "num_attention_heads": 4,
+           "num_key_value_heads": 2, "max_position_embeddings": 2048, "rms_norm_eps": 1e-05, "rope_theta": 10000.0})";
+  for (const auto& entry : std::filesystem::directory_iterator(tokenizer_dir)) {
+    std::filesystem::copy_file(entry.path(), std::filesystem::path(dir.path()) / entry.path().filename());
+  }
+  return dir.path();
+}
+
+TEST_CASE("A drafter whose own ids mean other tokens is refused at load time", "[models][llama][tokenizer]") {
+  const std::string data = std::string(XSD_TEST_DATA_DIR) + "/tokenizer/";
+  testing::TempDir a, b, c;
+  REQUIRE(a.ok());
+  REQUIRE(b.ok());
+  REQUIRE(c.ok());
+  const std::string target = CheckpointWithTokenizer(a, data + "llama", 3003);
+  const std::string same = CheckpointWithTokenizer(b, data + "llama", 3003);
+  const std::string other = CheckpointWithTokenizer(c, data + "variant", 800);
+  auto build = [&](const std::string& drafter) {
+    return Pipeline::FromTextProto(R"pb(
+      target { name: "llama" llama { checkpoint { path: ")pb" + target + R"pb(" } max_seq_len: 64 } }
+      drafter { name: "llama" llama { checkpoint { path: ")pb" + drafter + R"pb(" } max_seq_len: 64 } }
+      scheduler { name: "speculative" })pb", "vocab.pbtxt");
+  };
+  CHECK(build(same).ok());
+  auto refused = build(other);
+  REQUIRE_FALSE(refused.ok());
+  CHECK(std::string(refused.status().message()).find("drafter: token ") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace xsd

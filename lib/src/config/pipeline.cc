@@ -12,6 +12,7 @@
 #include "xsd/config/device.h"
 #include "xsd/core/sampling.h"
 #include "xsd/mock/mock_drafter.h"
+#include "xsd/tokenizer/tokenizer.h"
 
 namespace xsd {
 namespace {
@@ -32,6 +33,15 @@ class CollectErrors : public google::protobuf::io::ErrorCollector {
   std::string source_;
   std::vector<std::string> errors_;
 };
+
+// Drafters whose ids reach the target unmapped must share its vocabulary.
+absl::Status CheckVocabulary(const Drafter& drafter, const Verifier& target, const std::string& field) {
+  if (!drafter.capabilities().own_vocabulary) return absl::OkStatus();
+  const Tokenizer* mine = drafter.tokenizer();
+  const Tokenizer* theirs = target.tokenizer();
+  if (mine == nullptr || theirs == nullptr) return absl::OkStatus();  // prompts given as ids: nothing to compare
+  return Annotate(CheckSharedVocabulary(*mine, *theirs), field);
+}
 
 bool NeedsDrafter(const std::string& scheduler) { return scheduler == "speculative" || scheduler == "prefill_hiding"; }
 
@@ -135,11 +145,13 @@ absl::StatusOr<std::unique_ptr<Pipeline>> Pipeline::Create(const config::Pipelin
   if (config.has_drafter()) {
     context.field = "drafter";
     XSD_ASSIGN_OR_RETURN(p->drafter_, registry.CreateDrafter(config.drafter(), context));
+    XSD_RETURN_IF_ERROR(CheckVocabulary(*p->drafter_, *p->target_, "drafter"));
     context.drafter = p->drafter_.get();
   }
   if (config.has_decode_drafter()) {
     context.field = "decode_drafter";
     XSD_ASSIGN_OR_RETURN(p->decode_drafter_, registry.CreateDrafter(config.decode_drafter(), context));
+    XSD_RETURN_IF_ERROR(CheckVocabulary(*p->decode_drafter_, *p->target_, "decode_drafter"));
   }
   p->replay_oracle_ = context.replay_oracle;
   XSD_ASSIGN_OR_RETURN(p->policy_, registry.CreateAcceptance(config.acceptance()));

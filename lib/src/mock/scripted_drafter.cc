@@ -29,6 +29,7 @@ DrafterCapabilities ScriptedDrafter::capabilities() const {
   caps.own_prefill = true;
   caps.supports_trees = true;
   caps.samples = true;
+  caps.own_vocabulary = true;
   return caps;
 }
 

@@ -48,6 +48,7 @@ absl::StatusOr<std::unique_ptr<LlamaDrafter>> LlamaDrafter::CreateWithPromptEnco
 DrafterCapabilities LlamaDrafter::capabilities() const {
   DrafterCapabilities caps;
   caps.own_prefill = true;
+  caps.own_vocabulary = true;
   caps.samples = true;
   return caps;
 }
@@ -202,5 +203,7 @@ absl::Status LlamaDrafter::Observe(const RoundOutcome& outcome) {
   committed_size_ = static_cast<int>(sequence_.size());
   return absl::OkStatus();
 }
+
+const Tokenizer* LlamaDrafter::tokenizer() const { return encoder_->tokenizer(); }
 
 }  // namespace xsd

@@ -32,6 +32,9 @@ class TextPromptEncoder final : public LlamaPromptEncoder {
 
  private:
   std::shared_ptr<const Tokenizer> tokenizer_;  // may be null
+
+ public:
+  const Tokenizer* tokenizer() const override { return tokenizer_.get(); }
   std::string who_;
 };
 

@@ -193,4 +193,6 @@ const at::Tensor* LlamaVerifier::committed_input_embeds() const {
   return committed_embeds_.defined() ? &committed_embeds_ : nullptr;
 }
 
+const Tokenizer* LlamaVerifier::tokenizer() const { return encoder_->tokenizer(); }
+
 }  // namespace xsd

@@ -55,6 +55,7 @@ absl::StatusOr<std::unique_ptr<EventGptDrafter>> EventGptDrafter::Create(std::sh
 DrafterCapabilities EventGptDrafter::capabilities() const {
   DrafterCapabilities c;
   c.own_prefill = true;
+  c.own_vocabulary = head_ == nullptr;  // identity: its own tokens are the drafts
   c.revises_speculation = head_ != nullptr && head_->revises();
   return c;
 }

@@ -59,6 +59,9 @@ class VideoLlavaPromptEncoder final : public LlamaPromptEncoder {
  private:
   std::shared_ptr<const VideoLlavaModel> model_;
   std::shared_ptr<const Tokenizer> tokenizer_;  // may be null
+
+ public:
+  const Tokenizer* tokenizer() const override { return tokenizer_.get(); }
   VideoLlavaVerifierOptions options_;
   std::optional<std::vector<TokenId>> next_prompt_;
   at::Tensor next_frames_;

@@ -47,6 +47,9 @@ struct DrafterCapabilities {
   // prefill-hiding scheduler asks Speculation() for the final chain at the
   // join and verifies that instead of the tokens Propose returned.
   bool revises_speculation = false;
+  // Draft ids are ids of the drafter's own vocabulary (not mapped through the
+  // target's LM head): the pipeline checks that both tokenizers agree on them.
+  bool own_vocabulary = false;
 };
 
 // EAGLE-2 style dynamic tree: expand top_k children per node, keep the top_k
@@ -120,6 +123,9 @@ class Drafter {
   virtual absl::StatusOr<Draft> Speculation() {
     return absl::UnimplementedError("this drafter does not revise its speculation");
   }
+
+  // The tokenizer its prompts are built with; nullptr when none.
+  virtual const Tokenizer* tokenizer() const { return nullptr; }
 
   // Its hidden-state stream, when it has one (not owned by the caller).
   virtual FeatureStream* feature_stream() { return nullptr; }

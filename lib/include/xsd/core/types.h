@@ -11,6 +11,8 @@ class Tensor;  // libtorch; only pointers and references cross torch-free header
 
 namespace xsd {
 
+class Tokenizer;  // xsd/tokenizer/tokenizer.h
+
 using TokenId = int32_t;
 inline constexpr TokenId kNoToken = -1;
 

@@ -64,6 +64,8 @@ class Verifier {
   // tokens with its table). nullptr when not exposed. Owned by the verifier,
   // immutable, valid for its lifetime.
   virtual const at::Tensor* lm_head() const { return nullptr; }
+  // The tokenizer the model's prompts are built with; nullptr when none.
+  virtual const Tokenizer* tokenizer() const { return nullptr; }
   virtual const at::Tensor* embedding_table() const { return nullptr; }
 };
 

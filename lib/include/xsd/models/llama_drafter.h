@@ -43,6 +43,7 @@ class LlamaDrafter final : public Drafter {
   absl::StatusOr<Draft> Propose(const DraftSpec& spec) override;
   absl::Status Observe(const RoundOutcome& outcome) override;
   const PrefillBreakdown& prefill_breakdown() const override { return breakdown_; }
+  const Tokenizer* tokenizer() const override;
 
   const KvCache& cache() const { return *cache_; }
 

@@ -36,6 +36,8 @@ class LlamaPromptEncoder {
  public:
   virtual ~LlamaPromptEncoder() = default;
   virtual absl::StatusOr<LlamaPrompt> Encode(const Request& request, const LlamaModel& model) = 0;
+  // The tokenizer it encodes with; nullptr when none.
+  virtual const Tokenizer* tokenizer() const { return nullptr; }
 };
 
 // Text prompts: Request::prompt_tokens verbatim, else the question encoded

@@ -61,6 +61,7 @@ class LlamaVerifier final : public Verifier {
   const at::Tensor* committed_hidden() const override;
   const at::Tensor* committed_input_embeds() const override;
   const at::Tensor* lm_head() const override { return &model_->lm_head_weight(); }
+  const Tokenizer* tokenizer() const override;
   const at::Tensor* embedding_table() const override { return &model_->embed_weight(); }
 
   const LlamaModel& model() const { return *model_; }

@@ -59,6 +59,7 @@ class EventGptDrafter final : public Drafter, public FeatureStream {
   absl::Status Observe(const RoundOutcome& outcome) override;
   absl::StatusOr<Draft> Speculation() override;
   FeatureStream* feature_stream() override { return this; }
+  const Tokenizer* tokenizer() const override { return tokenizer_.get(); }
   // FeatureStream: decodes its own continuation as far as `count` needs.
   absl::StatusOr<at::Tensor> GeneratedStates(int count) override;
   const PrefillBreakdown& prefill_breakdown() const override { return breakdown_; }
