@@ -33,8 +33,8 @@ ABSL_FLAG(std::string, questions_file, "", "JSON list of {\"question\": ...}; em
 ABSL_FLAG(std::string, event_image_key, "event_image", "event_image or event_image_1f");
 ABSL_FLAG(int32_t, builtin_scenes, 5, "scenes of the built-in dataset (without --dataset_dir)");
 ABSL_FLAG(std::optional<uint64_t>, seed, std::nullopt, "pipeline seed for every config (default: each config's)");
-ABSL_FLAG(std::string, target_device, "", "device of every target (cpu, cuda, cuda:N); default: each config's");
-ABSL_FLAG(std::string, drafter_device, "", "device of every drafter; default: each config's");
+ABSL_FLAG(std::string, target_device, "", "device of every target (cpu, cuda, cuda:N); drafters on the target's device follow it");
+ABSL_FLAG(std::string, drafter_device, "", "device of the cross-modal drafter of prefill-hiding configs");
 ABSL_FLAG(bool, resume, false, "continue the run whose JSON lines are in --output_dir");
 ABSL_FLAG(std::string, shard, "", "i/N: run every N-th request starting at i (0-based); default: Slurm array "
           "variables when present, else 1 shard");

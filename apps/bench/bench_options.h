@@ -36,8 +36,8 @@ struct BenchOptions {
   int max_new_tokens = 50;                // always applied
   std::optional<int> gamma;               // applied to configs that draft, when given
   std::optional<uint64_t> seed;           // applied to every config, when given
-  std::string target_device;              // "" = the config's
-  std::string drafter_device;             // "" = the config's (both drafters)
+  std::string target_device;              // "" = the config's; drafters on the target's device follow it
+  std::string drafter_device;             // "" = the config's; the prefill-hiding (cross-modal) drafter
   // ---- where and how
   std::string output_dir = "out/bench";
   bool resume = false;

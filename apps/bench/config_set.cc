@@ -55,8 +55,10 @@ void ResolveAdapter(const std::string& dir, config::AdapterConfig* adapter) {
   if (adapter->has_checkpoint()) adapter->set_checkpoint(Resolve(dir, adapter->checkpoint()));
 }
 
-void OverrideDrafter(const BenchOptions& o, config::DrafterConfig* d) {
-  if (!o.drafter_device.empty()) d->set_device(o.drafter_device);
+void OverrideDrafter(const BenchOptions& o, const std::string& old_target_device, config::DrafterConfig* d) {
+  // Drafters that shared the target's device (decode heads read its hidden
+  // states) follow it to --target_device.
+  if (!o.target_device.empty() && d->device() == old_target_device) d->set_device(o.target_device);
   if (d->has_adapter()) ResolveAdapter(o.adapter_dir, d->mutable_adapter());
   if (d->has_eventgpt() && d->eventgpt().checkpoint().has_path()) {
     auto* ck = d->mutable_eventgpt()->mutable_checkpoint();
@@ -103,7 +105,8 @@ absl::StatusOr<std::vector<BenchConfig>> LoadConfigSource(const BenchOptions& o)
     const std::string set = EffectiveConfigSet(o);
     for (const EmbeddedFile& f : EmbeddedGroup(set)) {
       const std::string stem = fs::path(f.name).stem().string();
-      XSD_ASSIGN_OR_RETURN(BenchConfig c, ParseOne(f.contents, absl::StrCat("embedded:", set, "/", f.name), stem));
+      const std::string source = absl::StrCat(set == "mock" ? "configs/mock/" : "configs/", f.name, " (embedded)");
+      XSD_ASSIGN_OR_RETURN(BenchConfig c, ParseOne(f.contents, source, stem));
       all.push_back(std::move(c));
     }
     if (all.empty()) return absl::InternalError(absl::StrCat("no embedded '", set, "' configs in this binary"));
@@ -153,13 +156,18 @@ void ApplyOverrides(const BenchOptions& o, BenchConfig& c) {
   p.set_max_new_tokens(o.max_new_tokens);
   if (o.seed.has_value()) p.set_seed(*o.seed);
   if (o.gamma.has_value() && p.scheduler().name() != "autoregressive") p.mutable_scheduler()->set_gamma(*o.gamma);
+  const std::string old_target_device = p.target().device();
   if (!o.target_device.empty()) p.mutable_target()->set_device(o.target_device);
   if (p.target().has_video_llava() && p.target().video_llava().checkpoint().has_path()) {
     auto* ck = p.mutable_target()->mutable_video_llava()->mutable_checkpoint();
     ck->set_path(Resolve(o.checkpoint_dir, ck->path()));
   }
-  if (p.has_drafter()) OverrideDrafter(o, p.mutable_drafter());
-  if (p.has_decode_drafter()) OverrideDrafter(o, p.mutable_decode_drafter());
+  if (p.has_drafter()) OverrideDrafter(o, old_target_device, p.mutable_drafter());
+  if (p.has_decode_drafter()) OverrideDrafter(o, old_target_device, p.mutable_decode_drafter());
+  // --drafter_device moves the cross-modal drafter lane of prefill hiding.
+  if (!o.drafter_device.empty() && p.has_drafter() && p.scheduler().name() == "prefill_hiding") {
+    p.mutable_drafter()->set_device(o.drafter_device);
+  }
 }
 
 absl::Status PreflightConfig(const BenchConfig& c, const Registry& registry) {
