@@ -104,7 +104,7 @@ RunSummary Summarize(const std::vector<SampleRecord>& records, const std::vector
     c.speculative = facts.speculative;
     const std::vector<const SampleRecord*> mine = RecordsOf(records, facts.name);
     c.n = static_cast<int>(mine.size());
-    std::vector<double> totals;
+    std::vector<double> totals, speedups;
     double accepted = 0, drafted = 0, emitted_after_first = 0, rounds = 0, hidden_rounds = 0;
     double speedup_sum = 0, bl_total = 0, bl_tpot = 0, paired_total = 0;
     for (const SampleRecord* r : mine) {
@@ -122,6 +122,7 @@ RunSummary Summarize(const std::vector<SampleRecord>& records, const std::vector
         ++c.paired;
         c.matches_baseline += b->second->result.tokens == r->result.tokens ? 1 : 0;
         speedup_sum += bm.total_ms / m.total_ms;
+        speedups.push_back(bm.total_ms / m.total_ms);
         bl_total += bm.total_ms;
         bl_tpot += bm.tpot_ms;
         paired_total += m.total_ms;
@@ -137,6 +138,11 @@ RunSummary Summarize(const std::vector<SampleRecord>& records, const std::vector
       c.baseline_tpot_ms = bl_tpot / c.paired;
       c.speedup_mean = speedup_sum / c.paired;
       c.speedup_of_means = paired_total > 0 ? bl_total / paired_total : 0.0;
+      if (c.paired > 1) {
+        double ss = 0;
+        for (double v : speedups) ss += (v - *c.speedup_mean) * (v - *c.speedup_mean);
+        c.speedup_ci95 = 1.96 * std::sqrt(ss / (c.paired - 1)) / std::sqrt(static_cast<double>(c.paired));
+      }
     }
     if (c.n > 0) {
       c.model = ModelOf(c, hidden_rounds);

@@ -41,6 +41,7 @@ struct ConfigSummary {
   double baseline_tpot_ms = 0;    // mean baseline per-token decode latency, paired
   std::optional<double> speedup_mean;      // mean of per-sample (baseline total / total)
   std::optional<double> speedup_of_means;  // baseline mean total / mean total
+  double speedup_ci95 = 0;                 // half-width of the 95% interval of speedup_mean (normal approx.)
   // Cost model (cost_model.h), with this config's measured costs.
   CostModel model;
   double fitted_acceptance = 0;            // per-position a reproducing the measured accepted count
