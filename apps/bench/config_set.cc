@@ -78,6 +78,16 @@ absl::Status CheckName(const std::string& name, const std::vector<std::string>& 
                                           kind, "s: ", absl::StrJoin(known, ", ")));
 }
 
+// The seed document's order; configs it does not name follow, by name.
+int SeedRank(const std::string& name) {
+  static const char* kOrder[] = {"vl_baseline", "L1+VL",  "L2+VL",  "L3+VL",  "L4+VL",  "L5_decode",
+                                 "B1_decode",   "L5F_decode", "L1+L5F", "L2+L5F", "L3+L5F", "L4+L5F"};
+  for (int i = 0; i < static_cast<int>(sizeof(kOrder) / sizeof(kOrder[0])); ++i) {
+    if (name == kOrder[i]) return i;
+  }
+  return 1000;
+}
+
 }  // namespace
 
 absl::StatusOr<std::vector<BenchConfig>> LoadConfigSource(const BenchOptions& o) {
@@ -126,7 +136,15 @@ absl::StatusOr<std::vector<BenchConfig>> SelectConfigs(std::vector<BenchConfig> 
   std::vector<std::string> known;
   for (const BenchConfig& c : all) known.push_back(c.name);
   std::vector<std::string> wanted = o.configs;
-  if (wanted.empty() || !o.config_files.empty()) wanted = known;  // --config files are the selection
+  if (!o.config_files.empty()) {
+    wanted = known;  // --config files are the selection, in their order
+  } else if (wanted.empty()) {
+    wanted = known;
+    std::stable_sort(wanted.begin(), wanted.end(), [](const std::string& a, const std::string& b) {
+      const int ra = SeedRank(a), rb = SeedRank(b);
+      return ra != rb ? ra < rb : a < b;
+    });
+  }
   for (const std::string& name : wanted) {
     if (std::find(known.begin(), known.end(), name) == known.end()) {
       return absl::InvalidArgumentError(absl::StrCat("--configs=", absl::StrJoin(o.configs, ","), ": unknown config '", name,

@@ -85,16 +85,18 @@ absl::StatusOr<std::unique_ptr<JsonlStore>> JsonlStore::Open(const std::string& 
   }
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) return Errno(absl::StrCat(path, ": cannot open for writing"));
-  // Cut a torn tail (or everything, when nothing usable was there).
-  if (::ftruncate(fd, contents.good_bytes) != 0 || ::lseek(fd, 0, SEEK_END) < 0) {
-    const absl::Status s = Errno(absl::StrCat(path, ": cannot truncate"));
-    ::close(fd);
-    return s;
-  }
   return std::unique_ptr<JsonlStore>(new JsonlStore(path, fd, std::move(contents)));
 }
 
 absl::Status JsonlStore::WriteLine(const nlohmann::json& line) {
+  // The first write cuts a torn tail (or anything unusable) away; a store
+  // that is opened and never written leaves the file as it was.
+  if (!positioned_) {
+    if (::ftruncate(fd_, contents_.good_bytes) != 0 || ::lseek(fd_, 0, SEEK_END) < 0) {
+      return Errno(absl::StrCat(path_, ": cannot truncate to its last complete line"));
+    }
+    positioned_ = true;
+  }
   const std::string text = line.dump() + "\n";
   size_t done = 0;
   while (done < text.size()) {

@@ -4,7 +4,7 @@
 // every other line is one finished sample ({"kind": "record", ...},
 // record.h), appended, flushed and fsync'ed before the next sample starts. A
 // process killed mid-write leaves at most one torn last line: readers ignore
-// it, and a resumed store truncates it away before appending.
+// it, and a resumed store cuts it away when it first appends.
 //
 // Ownership and threading: a JsonlStore owns its file descriptor; one writer
 // per file, not thread-safe.
@@ -61,6 +61,7 @@ class JsonlStore {
 
   std::string path_;
   int fd_ = -1;  // owned
+  bool positioned_ = false;  // torn tail cut, offset at the end
   JsonlContents contents_;
   std::set<std::string> keys_;
 };
