@@ -26,6 +26,7 @@
 #include "progress.h"
 #include "report.h"
 #include "results_table.h"
+#include "run_files.h"
 #include "run_header.h"
 #include "runner.h"
 #include "system_info.h"
@@ -85,9 +86,9 @@ absl::Status MakeDirs(const std::string& dir) {
   return absl::OkStatus();
 }
 
-void PrintReport(const RunSummary& summary, const ReportFiles& files, bool mock) {
+void PrintReport(const RunSummary& summary, const std::string& jsonl, const ReportFiles& files, bool mock) {
   std::printf("\n%s%s\n", mock ? "MOCK pipelines (scripted models, simulated costs)\n" : "", ResultsTable(summary).c_str());
-  std::printf("report:  %s\n         %s\n", files.json.c_str(), files.markdown.c_str());
+  std::printf("results: %s\nreport:  %s\n         %s\n", jsonl.c_str(), files.json.c_str(), files.markdown.c_str());
   for (const std::string& c : files.charts) std::printf("chart:   %s\n", c.c_str());
   std::fflush(stdout);
 }
@@ -101,7 +102,8 @@ int RunMerge(const BenchOptions& options, const std::vector<std::string>& inputs
                  merged->shards.size(), merged->shard_count);
   }
   // The union as one JSON lines file too, so it can be reported or merged again.
-  const std::string union_path = (fs::path(options.output_dir) / "e2e_wallclock.merged.jsonl").string();
+  const std::string timestamp = NowTimestamp();
+  const std::string union_path = (fs::path(options.output_dir) / MergedJsonlFileName(timestamp)).string();
   std::error_code ec;
   fs::remove(union_path, ec);
   auto store = JsonlStore::Open(union_path, /*resume=*/false);
@@ -114,14 +116,14 @@ int RunMerge(const BenchOptions& options, const std::vector<std::string>& inputs
   input.header = merged->header;
   input.records = merged->records;
   input.system = CollectSystemInfo();
-  input.timestamp = NowTimestamp();
+  input.timestamp = timestamp;
   input.shards_merged = merged->shards;
   auto files = WriteReports(input, options.output_dir, options.charts);
   if (!files.ok()) return Fail(kExitFailed, files.status());
   std::printf("merged %zu records from %zu files (%d duplicates dropped) into %s\n", merged->records.size(),
               merged->inputs.size(), merged->duplicates, union_path.c_str());
   SortRecords(input.header, input.records);
-  PrintReport(SummarizeRun(input), *files, AllMock(input.header));
+  PrintReport(SummarizeRun(input), union_path, *files, AllMock(input.header));
   return 0;
 }
 
@@ -143,7 +145,18 @@ int RunBench(const BenchOptions& options) {
   for (int p : ShardPositions(static_cast<int>(all_samples->size()), options.shard)) samples.push_back((*all_samples)[p]);
 
   if (absl::Status s = MakeDirs(options.output_dir); !s.ok()) return Fail(kExitRejected, s);
-  const std::string jsonl = (fs::path(options.output_dir) / JsonlFileName(options.shard.Suffix())).string();
+  // A fresh run is named by its start time; --resume continues the latest run
+  // of this shard in the directory (and starts one when there is none).
+  std::string timestamp = NowTimestamp();
+  std::string jsonl = (fs::path(options.output_dir) / JsonlFileName(timestamp, options.shard.Suffix())).string();
+  if (options.resume) {
+    if (auto latest = FindLatestRun(options.output_dir, options.shard.Suffix()); latest.has_value()) {
+      jsonl = latest->path;
+      timestamp = latest->timestamp;
+    } else {
+      std::fprintf(stderr, "xsd_bench: --resume: no run in %s yet; starting one\n", options.output_dir.c_str());
+    }
+  }
   auto store = JsonlStore::Open(jsonl, options.resume);
   if (!store.ok()) return Fail(kExitRejected, store.status());
   const nlohmann::json header = MakeRunHeader(options, *configs, options.shard);
@@ -173,11 +186,11 @@ int RunBench(const BenchOptions& options) {
   input.header = *(*store)->header();
   input.records = (*store)->records();
   input.system = CollectSystemInfo();
-  input.timestamp = NowTimestamp();
+  input.timestamp = timestamp;  // the run's: a resume regenerates the same report
   auto files = WriteReports(input, options.output_dir, options.charts);
   if (!files.ok()) return Fail(kExitFailed, files.status());
   SortRecords(input.header, input.records);
-  PrintReport(SummarizeRun(input), *files, AllMock(input.header));
+  PrintReport(SummarizeRun(input), jsonl, *files, AllMock(input.header));
   return 0;
 }
 

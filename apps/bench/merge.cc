@@ -8,6 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "jsonl_store.h"
+#include "run_files.h"
 #include "run_header.h"
 #include "xsd/base/logging.h"
 #include "xsd/base/status.h"
@@ -24,21 +25,16 @@ absl::StatusOr<std::vector<std::string>> JsonlFilesOf(const std::string& input) 
   std::vector<std::string> files;
   for (const auto& entry : fs::directory_iterator(input, ec)) {
     const std::string name = entry.path().filename().string();
-    if (entry.is_regular_file() && absl::StartsWith(name, "e2e_wallclock") && absl::EndsWith(name, ".jsonl") &&
-        !absl::EndsWith(name, ".merged.jsonl")) {
+    if (entry.is_regular_file() && IsRunJsonl(name)) {
       files.push_back(entry.path().string());
     }
   }
   std::sort(files.begin(), files.end());
-  if (files.empty()) return absl::NotFoundError(absl::StrCat(input, ": no e2e_wallclock*.jsonl files"));
+  if (files.empty()) return absl::NotFoundError(absl::StrCat(input, ": no e2e_wallclock_<time>*.jsonl files"));
   return files;
 }
 
 }  // namespace
-
-std::string JsonlFileName(const std::string& shard_suffix) {
-  return shard_suffix.empty() ? "e2e_wallclock.jsonl" : absl::StrCat("e2e_wallclock.", shard_suffix, ".jsonl");
-}
 
 absl::StatusOr<MergedRun> MergeShards(const std::vector<std::string>& inputs) {
   if (inputs.empty()) return absl::InvalidArgumentError("merge: no inputs (xsd_bench merge DIR...)");

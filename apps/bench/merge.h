@@ -22,11 +22,9 @@ struct MergedRun {
   std::vector<std::string> inputs;    // files read
 };
 
-// `inputs`: directories (every e2e_wallclock*.jsonl inside) or .jsonl files.
+// `inputs`: directories (every run's JSON lines inside, run_files.h) or
+// .jsonl files.
 // Errors name the file; a pair recorded twice with different tokens is an error.
 absl::StatusOr<MergedRun> MergeShards(const std::vector<std::string>& inputs);
-
-// The JSON lines file name of a shard inside --output_dir.
-std::string JsonlFileName(const std::string& shard_suffix);
 
 }  // namespace xsd::bench

@@ -1,5 +1,6 @@
 #include "jsonl_store.h"
 #include "merge.h"
+#include "run_files.h"
 #include "temp_dir.h"
 #include "test_records.h"
 #include "xsd_catch.h"
@@ -34,8 +35,8 @@ void WriteShard(const std::string& path, int index, int total, const nlohmann::j
 
 TEST_CASE("Merging shards gives every pair once", "[bench][merge]") {
   TempDir a, b;
-  WriteShard(a.File(JsonlFileName("shard-0-of-2")), 0, 7, Header(0, 2));
-  WriteShard(b.File(JsonlFileName("shard-1-of-2")), 1, 7, Header(1, 2));
+  WriteShard(a.File(JsonlFileName("20260207_120000", "shard-0-of-2")), 0, 7, Header(0, 2));
+  WriteShard(b.File(JsonlFileName("20260207_120001", "shard-1-of-2")), 1, 7, Header(1, 2));
   auto merged = MergeShards({a.path(), b.path()});
   REQUIRE(merged.ok());
   CHECK(merged->records.size() == 14);
@@ -48,7 +49,7 @@ TEST_CASE("Merging shards gives every pair once", "[bench][merge]") {
   CHECK(keys.size() == 14);
 
   // The same shard given twice: identical pairs are kept once.
-  auto twice = MergeShards({a.path(), b.path(), a.File(JsonlFileName("shard-0-of-2"))});
+  auto twice = MergeShards({a.path(), b.path(), a.File(JsonlFileName("20260207_120000", "shard-0-of-2"))});
   REQUIRE(twice.ok());
   CHECK(twice->records.size() == 14);
   CHECK(twice->duplicates == 8);
@@ -56,15 +57,15 @@ TEST_CASE("Merging shards gives every pair once", "[bench][merge]") {
 
 TEST_CASE("Merging refuses runs with different settings or conflicting results", "[bench][merge]") {
   TempDir a, b, c;
-  WriteShard(a.File(JsonlFileName("shard-0-of-2")), 0, 4, Header(0, 2));
-  WriteShard(b.File(JsonlFileName("shard-1-of-2")), 1, 4, Header(1, 2, /*max_new_tokens=*/30));
+  WriteShard(a.File(JsonlFileName("20260207_120000", "shard-0-of-2")), 0, 4, Header(0, 2));
+  WriteShard(b.File(JsonlFileName("20260207_120001", "shard-1-of-2")), 1, 4, Header(1, 2, /*max_new_tokens=*/30));
   auto mixed = MergeShards({a.path(), b.path()});
   REQUIRE_FALSE(mixed.ok());
   CHECK(std::string(mixed.status().message()).find("max_new_tokens") != std::string::npos);
 
   // Shard 0 again, but with other tokens for s/0.
   {
-    auto store = JsonlStore::Open(c.File(JsonlFileName("shard-0-of-2")), false);
+    auto store = JsonlStore::Open(c.File(JsonlFileName("20260207_120000", "shard-0-of-2")), false);
     REQUIRE(store.ok());
     REQUIRE((*store)->WriteHeader(Header(0, 2)).ok());
     RecordSpec spec{"vl_baseline", "s/0", 0, 100};
@@ -77,6 +78,32 @@ TEST_CASE("Merging refuses runs with different settings or conflicting results",
 
   auto nothing = MergeShards({c.File("absent")});
   CHECK_FALSE(nothing.ok());
+}
+
+}  // namespace
+}  // namespace xsd::bench
+
+namespace xsd::bench {
+namespace {
+
+TEST_CASE("--resume finds the latest run of its own shard", "[bench][run_files]") {
+  testing::TempDir dir;
+  for (const std::string name : {"e2e_wallclock_20260207_090000.jsonl", "e2e_wallclock_20260207_100000.jsonl",
+                                 "e2e_wallclock_20260207_110000.shard-1-of-2.jsonl",
+                                 "e2e_wallclock_20260207_120000.merged.jsonl", "e2e_wallclock_20260207_100000.json",
+                                 "notes.jsonl"}) {
+    testing::WriteAll(dir.File(name), "");
+  }
+  auto whole = FindLatestRun(dir.path(), "");
+  REQUIRE(whole.has_value());
+  CHECK(whole->timestamp == "20260207_100000");
+  CHECK(whole->path == dir.File("e2e_wallclock_20260207_100000.jsonl"));
+  auto shard = FindLatestRun(dir.path(), "shard-1-of-2");
+  REQUIRE(shard.has_value());
+  CHECK(shard->timestamp == "20260207_110000");
+  CHECK_FALSE(FindLatestRun(dir.path(), "shard-0-of-2").has_value());
+  CHECK_FALSE(IsRunJsonl("e2e_wallclock_20260207_120000.merged.jsonl"));
+  CHECK(JsonlFileName("20260207_110000", "shard-1-of-2") == "e2e_wallclock_20260207_110000.shard-1-of-2.jsonl");
 }
 
 }  // namespace
