@@ -128,6 +128,12 @@ absl::Status TimingChart(const ReportInput& in, const RunSummary& s, const std::
   }
   c.Categories(Positions(n), names);
   c.Frame();
+  bool any_vision = false;
+  for (const ConfigSummary& k : s.configs) any_vision = any_vision || k.mean.vision_ms > 0;
+  if (!any_vision) {
+    c.Text("vision: 0 ms reported (the target does not time its vision tower apart: it is inside the prefill)",
+           {150, kHeight - 40}, 0.85, cv::Scalar(90, 90, 90));
+  }
   c.Title("Timing breakdown: vision + prefill + decode" + MockNote(in));
   c.LegendRow({{"Vision encoder (target)", Palette::Vision()},
                {"LLM prefill (incl. wait for the drafter lane)", Palette::Prefill()},

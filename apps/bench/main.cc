@@ -8,7 +8,9 @@
 // dataset); 1 failed while running (finished samples are kept: --resume).
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <iterator>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -16,6 +18,7 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/reflection.h"
 #include "absl/flags/usage.h"
+#include "absl/flags/usage_config.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "bench_flags.h"
@@ -54,6 +57,10 @@ void PrecheckFlags(int argc, char** argv) {
     std::string body = arg.substr(arg.find_first_not_of('-'));
     const size_t eq = body.find('=');
     std::string name = body.substr(0, eq);
+    // absl's own flags (usage, flagfile) are left to absl.
+    static const char* kAbslFlags[] = {"help", "helpfull", "helpshort", "helppackage", "helpon", "helpmatch",
+                                       "version", "only_check_args", "flagfile", "fromenv", "tryfromenv", "undefok"};
+    if (std::find(std::begin(kAbslFlags), std::end(kAbslFlags), name) != std::end(kAbslFlags)) continue;
     absl::CommandLineFlag* flag = absl::FindCommandLineFlag(name);
     if (flag == nullptr && absl::StartsWith(name, "no")) flag = absl::FindCommandLineFlag(name.substr(2));
     if (flag == nullptr) {
@@ -200,6 +207,11 @@ int RunBench(const BenchOptions& options) {
 int main(int argc, char** argv) {
   using namespace xsd::bench;
   absl::SetProgramUsageMessage(BenchUsage());
+  absl::FlagsUsageConfig usage;
+  // --help lists the flags of bench_flags.cc (absl matches the binary's name by default).
+  usage.contains_help_flags = [](absl::string_view file) { return absl::EndsWith(file, "bench_flags.cc"); };
+  usage.contains_helpshort_flags = usage.contains_help_flags;
+  absl::SetFlagsUsageConfig(usage);
   PrecheckFlags(argc, argv);
   std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
   auto options = BenchOptionsFromFlags();
