@@ -37,3 +37,13 @@ if(XSD_BUILD_TESTS)
 endif()
 
 include(xsd_torch_header_fix)
+
+# pip torch's libtorch.so exports some libstdc++ symbols of its own
+# (std::filesystem among them), and at least remove_all's copy calls through a
+# null pointer when another library's code binds to it. The dynamic linker
+# binds each symbol to the first library in the program's DT_NEEDED order,
+# and libstdc++ normally comes last; naming it before torch on the link line
+# makes the real libstdc++ win. Harmless where torch exports nothing.
+if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+  set(XSD_STDCXX_FIRST stdc++)
+endif()

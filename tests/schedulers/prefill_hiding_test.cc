@@ -152,3 +152,69 @@ TEST_CASE("Two-phase: hidden drafts, then a decode-phase drafter", "[prefill_hid
 
 }  // namespace
 }  // namespace xsd
+
+namespace xsd {
+namespace {
+
+// Proposes deliberately wrong provisional tokens and the right ones only
+// through Speculation(), like a drafter whose non-causal adapter needs the
+// whole chain: the scheduler must verify the revised chain.
+class RevisingDrafter final : public Drafter {
+ public:
+  explicit RevisingDrafter(std::unique_ptr<Drafter> inner) : inner_(std::move(inner)) {}
+  const ModelInfo& info() const override { return inner_->info(); }
+  DrafterCapabilities capabilities() const override {
+    DrafterCapabilities caps = inner_->capabilities();
+    caps.revises_speculation = true;
+    return caps;
+  }
+  absl::Status Begin(const DraftContext& c) override {
+    final_ = Draft();
+    return inner_->Begin(c);
+  }
+  absl::StatusOr<Draft> Propose(const DraftSpec& spec) override {
+    auto d = inner_->Propose(spec);
+    if (!d.ok()) return d;
+    Draft provisional = *d;
+    for (TokenId& t : provisional.tokens) t = (t + 1) % info().vocab_size;
+    final_.Extend(*d, final_.size() - 1);
+    return provisional;
+  }
+  absl::Status Observe(const RoundOutcome& o) override {
+    final_ = Draft();
+    return inner_->Observe(o);
+  }
+  absl::StatusOr<Draft> Speculation() override {
+    ++speculation_calls;
+    return final_;
+  }
+  const PrefillBreakdown& prefill_breakdown() const override { return inner_->prefill_breakdown(); }
+  int speculation_calls = 0;
+
+ private:
+  std::unique_ptr<Drafter> inner_;
+  Draft final_;
+};
+
+TEST_CASE("Prefill hiding verifies the revised speculation", "[prefill_hiding]") {
+  Rig rig = MakeRig(1.0);
+  RevisingDrafter drafter(std::move(rig.drafter));
+  SchedulerOptions so;
+  so.max_new_tokens = 12;
+  so.gamma = 0;
+  so.max_free_tokens = 4;
+  so.concurrent = false;
+  auto sched = MakePrefillHidingScheduler(rig.target.get(), &drafter, nullptr, rig.policy.get(), so);
+  REQUIRE(sched.ok());
+  Request request;
+  request.prompt_tokens = {2, 9};
+  auto r = (*sched)->Generate(request);
+  REQUIRE(r.ok());
+  CHECK(drafter.speculation_calls == 1);
+  CHECK(r->stats.hidden_drafts_verified == 3);
+  CHECK(r->stats.hidden_drafts_accepted == 3);  // the provisional tokens would all have been rejected
+  CHECK(r->tokens == testing::ReferenceGreedy(rig.target->lm(), request.prompt_tokens, 12));
+}
+
+}  // namespace
+}  // namespace xsd

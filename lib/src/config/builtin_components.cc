@@ -1,10 +1,13 @@
 // Every built-in component of libxsd is registered here, and only here.
 #include "absl/strings/str_cat.h"
 #include "xsd/base/status.h"
+#include "xsd/adapters/adapter_components.h"
 #include "xsd/config/registry.h"
 #include "xsd/mock/mock_drafter.h"
 #include "xsd/mock/mock_verifier.h"
+#include "xsd/models/llama_components.h"
 #include "xsd/schedulers/schedulers.h"
+#include "xsd/vision/vision_components.h"
 
 namespace xsd {
 namespace {
@@ -37,6 +40,14 @@ void RegisterBuiltinComponents(Registry& r) {
     return built;
   }));
 
+  Check(r.RegisterVerifier("llama", [](const config::VerifierConfig& c, BuildContext& ctx) -> absl::StatusOr<BuiltVerifier> {
+    XSD_RETURN_IF_ERROR(ExpectOptions(c, config::VerifierConfig::kLlama, ctx.field, "llama"));
+    XSD_ASSIGN_OR_RETURN(auto verifier, MakeLlamaVerifier(c, ctx.pipeline->dtype(), ctx.field));
+    BuiltVerifier built;
+    built.verifier = std::move(verifier);
+    return built;
+  }));
+
   // ---- drafters
   Check(r.RegisterDrafter("scripted", [](const config::DrafterConfig& c, BuildContext& ctx) -> absl::StatusOr<std::unique_ptr<Drafter>> {
     XSD_RETURN_IF_ERROR(ExpectOptions(c, config::DrafterConfig::kScripted, ctx.field, "scripted"));
@@ -56,6 +67,16 @@ void RegisterBuiltinComponents(Registry& r) {
     XSD_ASSIGN_OR_RETURN(auto drafter, NoisyOracleDrafter::Create(c.noisy_oracle(), std::move(oracle), ctx.target->info()));
     return std::unique_ptr<Drafter>(std::move(drafter));
   }));
+
+  Check(r.RegisterDrafter("llama", [](const config::DrafterConfig& c, BuildContext& ctx) -> absl::StatusOr<std::unique_ptr<Drafter>> {
+    XSD_RETURN_IF_ERROR(ExpectOptions(c, config::DrafterConfig::kLlama, ctx.field, "llama"));
+    XSD_ASSIGN_OR_RETURN(auto drafter, MakeLlamaDrafter(c, ctx.pipeline->dtype(), ctx.field));
+    return std::unique_ptr<Drafter>(std::move(drafter));
+  }));
+
+  // ---- multimodal models: "video_llava" verifier, "eventgpt" drafter (src/vision/vision_components.cc)
+  RegisterVisionComponents(r);
+  RegisterAdapterComponents(r);
 
   // ---- acceptance
   Check(r.RegisterAcceptance("greedy", [](const config::AcceptanceConfig&) -> absl::StatusOr<std::unique_ptr<AcceptancePolicy>> {

@@ -6,6 +6,7 @@
 #include "xsd/base/clock.h"
 #include "xsd/base/status.h"
 #include "xsd/kv/kv_cache.h"
+#include "xsd/core/tree_builder.h"
 #include "xsd/mock/mock_drafter.h"
 
 namespace xsd {
@@ -107,95 +108,71 @@ absl::StatusOr<Draft> ScriptedDrafter::ProposeTree(const TreeSpec& tree) {
   }
   if (static_cast<int>(sequence_.size()) > lm_->cache().capacity()) return Draft();  // drafter cache full
   XSD_ASSIGN_OR_RETURN(uint64_t root_hash, CatchUp());
-  struct Node {
-    TokenId token;
-    int parent;  // index into nodes, -1 = root
-    int depth;
-    double score;  // cumulative log-probability
-    uint64_t hash;
-    std::vector<float> q;  // sampling distribution (stochastic trees)
-  };
-  std::vector<Node> nodes;
-  std::vector<int> frontier = {-1};
-  std::vector<float> logits, probs;
+  absl::StatusOr<Draft> draft = sampling_.greedy() ? GreedyTree(tree, root_hash) : SampledTree(tree, root_hash);
+  if (draft.ok()) {
+    speculation_nodes_ = draft->size();
+    speculation_is_tree_ = true;
+  }
+  return draft;
+}
+
+// EAGLE-2 dynamic tree over the scripted distributions (core/tree_builder.h).
+absl::StatusOr<Draft> ScriptedDrafter::GreedyTree(const TreeSpec& tree, uint64_t root_hash) {
+  std::vector<uint64_t> hashes;  // context hash of every candidate, by index
   const auto& o = lm_->options();
-  for (int depth = 1; depth <= tree.depth && !frontier.empty(); ++depth) {
-    std::vector<int> created;
-    for (int f : frontier) {
-      const uint64_t h = f < 0 ? root_hash : nodes[f].hash;
-      const double parent_score = f < 0 ? 0.0 : nodes[f].score;
-      logits = lm_->Logits(h);
-      // Draft log-probabilities at temperature 1 rank the candidates.
-      SamplingParams rank;
-      rank.temperature = sampling_.greedy() ? 1.0f : sampling_.temperature;
-      rank.top_p = sampling_.greedy() ? 1.0f : sampling_.top_p;
+  std::vector<float> probs;
+  SamplingParams rank;
+  rank.temperature = 1.0f;  // draft log-probabilities rank the candidates
+  auto expand = [&](const std::vector<int32_t>& frontier,
+                    const Draft& candidates) -> absl::StatusOr<std::vector<std::vector<TreeCandidate>>> {
+    for (int32_t i = static_cast<int32_t>(hashes.size()); i < candidates.size(); ++i) {
+      const int32_t parent = candidates.parents[i];
+      hashes.push_back(ScriptedLm::ExtendHash(parent < 0 ? root_hash : hashes[parent], candidates.tokens[i]));
+    }
+    std::vector<std::vector<TreeCandidate>> children(frontier.size());
+    for (size_t f = 0; f < frontier.size(); ++f) {
+      const std::vector<float> logits = lm_->Logits(frontier[f] < 0 ? root_hash : hashes[frontier[f]]);
       LogitsToProbs(logits, rank, &probs);
-      if (sampling_.greedy()) {
-        std::vector<int> order(probs.size());
-        std::iota(order.begin(), order.end(), 0);
-        // Highest logit first; the shared tie-break (lower id) among equals.
-        std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return logits[a] > logits[b]; });
-        for (int c = 0; c < tree.top_k && c < static_cast<int>(order.size()); ++c) {
-          const TokenId t = order[c];
-          nodes.push_back({t, f, depth, parent_score + std::log(std::max(probs[t], 1e-30f)),
-                           ScriptedLm::ExtendHash(h, t), {}});
-          created.push_back(static_cast<int>(nodes.size()) - 1);
-        }
-      } else {
-        // Independent samples from q: the shape must not depend on the values
-        // drawn, or rejection sampling over siblings stops being exact.
-        for (int c = 0; c < tree.top_k; ++c) {
-          const TokenId t = SampleFrom(probs, &rng_);
-          nodes.push_back({t, f, depth, parent_score, ScriptedLm::ExtendHash(h, t), probs});
-          created.push_back(static_cast<int>(nodes.size()) - 1);
-        }
+      std::vector<int> order(logits.size());
+      std::iota(order.begin(), order.end(), 0);
+      // Highest logit first; the shared tie-break (lower id) among equals.
+      std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return logits[a] > logits[b]; });
+      for (int c = 0; c < tree.top_k && c < static_cast<int>(order.size()); ++c) {
+        children[f].push_back({order[c], std::log(std::max(static_cast<double>(probs[order[c]]), 1e-300))});
       }
     }
     SimulateCost(o.step_ms() + o.step_ms_per_extra_token() * (static_cast<double>(frontier.size()) - 1));
-    std::vector<int> next = created;
-    if (sampling_.greedy()) {
-      // EAGLE-2: keep the top_k candidates of this depth by cumulative score.
-      std::stable_sort(next.begin(), next.end(), [&](int a, int b) { return nodes[a].score > nodes[b].score; });
-    } else {
-      // Value-independent: expand the first sample of each expanded node.
-      next.clear();
-      for (size_t i = 0; i < created.size(); i += tree.top_k) next.push_back(created[i]);
+    return children;
+  };
+  return BuildDynamicTree(tree, expand);
+}
+
+// Stochastic trees: every expanded node gets top_k children sampled
+// independently from q, and which nodes are expanded never depends on the
+// values drawn (the first sample of each expanded node, BFS, up to top_k per
+// depth), or rejection sampling over siblings would stop being exact.
+absl::StatusOr<Draft> ScriptedDrafter::SampledTree(const TreeSpec& tree, uint64_t root_hash) {
+  const auto& o = lm_->options();
+  Draft draft;
+  std::vector<uint64_t> hashes;
+  std::vector<float> probs;
+  std::vector<int32_t> frontier = {-1};
+  for (int depth = 1; depth <= tree.depth && !frontier.empty(); ++depth) {
+    std::vector<int32_t> next;
+    for (int32_t f : frontier) {
+      const uint64_t h = f < 0 ? root_hash : hashes[f];
+      LogitsToProbs(lm_->Logits(h), sampling_, &probs);
+      for (int c = 0; c < tree.top_k && draft.size() < tree.total_tokens; ++c) {
+        const TokenId t = SampleFrom(probs, &rng_);
+        draft.Add(t, f, probs);
+        hashes.push_back(ScriptedLm::ExtendHash(h, t));
+        if (c == 0) next.push_back(draft.size() - 1);
+      }
     }
+    SimulateCost(o.step_ms() + o.step_ms_per_extra_token() * (static_cast<double>(frontier.size()) - 1));
     if (static_cast<int>(next.size()) > tree.top_k) next.resize(tree.top_k);
     frontier = next;
   }
-  // Keep the best total_tokens nodes (greedy: by score; stochastic: creation
-  // order), plus any ancestor a kept node needs.
-  std::vector<int> order(nodes.size());
-  std::iota(order.begin(), order.end(), 0);
-  if (sampling_.greedy()) {
-    std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
-      if (nodes[a].score != nodes[b].score) return nodes[a].score > nodes[b].score;
-      return nodes[a].depth < nodes[b].depth;
-    });
-  }
-  std::vector<bool> keep(nodes.size(), false);
-  int kept = 0;
-  for (int idx : order) {
-    if (kept >= tree.total_tokens) break;
-    // Count the node and its missing ancestors.
-    int need = 0;
-    for (int n = idx; n >= 0 && !keep[n]; n = nodes[n].parent) ++need;
-    if (kept + need > tree.total_tokens) continue;
-    for (int n = idx; n >= 0 && !keep[n]; n = nodes[n].parent) keep[n] = true;
-    kept += need;
-  }
-  // Emit in creation order, which is topological (parents first).
-  Draft draft;
-  std::vector<int32_t> remap(nodes.size(), -1);
-  for (size_t i = 0; i < nodes.size(); ++i) {
-    if (!keep[i]) continue;
-    const int32_t parent = nodes[i].parent < 0 ? -1 : remap[nodes[i].parent];
-    remap[i] = draft.size();
-    draft.Add(nodes[i].token, parent, sampling_.greedy() ? absl::Span<const float>() : absl::MakeConstSpan(nodes[i].q));
-  }
-  speculation_nodes_ = draft.size();
-  speculation_is_tree_ = true;
   return draft;
 }
 

@@ -84,6 +84,17 @@ class PrefillHidingScheduler final : public Scheduler {
     XSD_RETURN_IF_ERROR_CTX(lane.status, "hiding drafter");
     RecordLane(state, lane, target_begin, target_end, joined);
 
+    if (hiding_->capabilities().revises_speculation && lane.speculation.size() > 0) {
+      const TimePoint begin = Now();
+      auto final_chain = hiding_->Speculation();
+      if (!final_chain.ok()) return Annotate(final_chain.status(), "hiding drafter speculation");
+      if (final_chain->size() != lane.speculation.size() || !final_chain->IsChain()) {
+        return absl::InternalError("hiding drafter: Speculation() changed the chain's length or shape");
+      }
+      lane.speculation = std::move(final_chain).value();
+      result.times.draft_ms += MillisBetween(begin, Now());
+      state.AddEvent("drafter", "adapter", begin, Now(), lane.speculation.size());
+    }
     const TokenId first = result.tokens.front();
     const Draft& spec = lane.speculation;
     const bool first_matches = spec.size() >= 1 && spec.tokens[0] == first;

@@ -42,6 +42,11 @@ struct DrafterCapabilities {
   bool supports_trees = false;       // Propose honours DraftSpec::tree
   bool samples = false;              // fills Draft::probs when sampling params are stochastic
   bool needs_target_features = false;  // wants TargetFeedback in Observe
+  // Drafts may depend on later context (a non-causal sequence adapter such as
+  // L4 maps all hidden states of the speculation in one pass): the
+  // prefill-hiding scheduler asks Speculation() for the final chain at the
+  // join and verifies that instead of the tokens Propose returned.
+  bool revises_speculation = false;
 };
 
 // EAGLE-2 style dynamic tree: expand top_k children per node, keep the top_k
@@ -97,6 +102,12 @@ class Drafter {
   // the speculation. May return fewer nodes than asked (cache full).
   virtual absl::StatusOr<Draft> Propose(const DraftSpec& spec) = 0;
   virtual absl::Status Observe(const RoundOutcome& outcome) = 0;
+
+  // Only for capabilities().revises_speculation: the whole chain proposed
+  // since the last Observe, re-derived from everything the drafter has now.
+  virtual absl::StatusOr<Draft> Speculation() {
+    return absl::UnimplementedError("this drafter does not revise its speculation");
+  }
 
   // Breakdown of the drafter's own prefill (zeros when it has none).
   virtual const PrefillBreakdown& prefill_breakdown() const = 0;

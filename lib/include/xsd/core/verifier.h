@@ -57,6 +57,14 @@ class Verifier {
   // nullptr when the model exposes none. Valid until the next call.
   virtual const at::Tensor* committed_hidden() const { return nullptr; }
   virtual const at::Tensor* committed_input_embeds() const { return nullptr; }
+
+  // The target's output head [vocab, hidden] and input embedding table
+  // [vocab, hidden], on its device, for drafters that reuse them (adapters
+  // map into the target's space and draft through its LM head; EAGLE embeds
+  // tokens with its table). nullptr when not exposed. Owned by the verifier,
+  // immutable, valid for its lifetime.
+  virtual const at::Tensor* lm_head() const { return nullptr; }
+  virtual const at::Tensor* embedding_table() const { return nullptr; }
 };
 
 }  // namespace xsd

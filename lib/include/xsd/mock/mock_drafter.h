@@ -38,6 +38,8 @@ class ScriptedDrafter final : public Drafter {
   // Feeds every token of sequence_ not yet in the cache (one simulated forward).
   absl::StatusOr<uint64_t> CatchUp();
   absl::StatusOr<Draft> ProposeTree(const TreeSpec& tree);
+  absl::StatusOr<Draft> GreedyTree(const TreeSpec& tree, uint64_t root_hash);
+  absl::StatusOr<Draft> SampledTree(const TreeSpec& tree, uint64_t root_hash);
 
   std::unique_ptr<ScriptedLm> lm_;
   ModelInfo info_;

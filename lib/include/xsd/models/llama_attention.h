@@ -1,0 +1,45 @@
+// LlamaAttention: the self-attention of one LLaMA decoder layer over the KV
+// cache. q, k and v come from one fused [(H + 2 KV) * head_dim, hidden]
+// projection (concatenated at load); k and v of the new rows are rotated and
+// written into the cache at [past, past + rows) (the cache cursor is not
+// moved: the caller commits); the new rows then attend to [0, past + rows).
+//
+// Immutable after Load; thread-safe as long as callers use different caches.
+#pragma once
+
+#include <ATen/core/Tensor.h>
+
+#include "absl/status/statusor.h"
+#include "xsd/kv/kv_cache.h"
+#include "xsd/models/attention.h"
+#include "xsd/models/llama_config.h"
+#include "xsd/models/weight_source.h"
+
+namespace xsd {
+
+// What every layer of one forward shares, built once by the model.
+struct LlamaForwardContext {
+  int past = 0;          // committed cache rows (L); new rows go to [L, L + rows)
+  int rows = 0;          // new rows (T)
+  at::Tensor cos, sin;   // [T, head_dim] rotary rows of the new rows' positions
+  AttentionMask mask;
+};
+
+class LlamaAttention {
+ public:
+  // Takes q_proj, k_proj, v_proj, o_proj (".weight", and ".bias" when
+  // config.attention_bias) under `weights` (the layer's "self_attn." scope).
+  static absl::StatusOr<LlamaAttention> Load(const ScopedWeights& weights, const LlamaConfig& config);
+
+  // x [T, hidden] (normed) -> [T, hidden]. Writes layer `layer` of `cache`
+  // (not owned) at rows [ctx.past, ctx.past + ctx.rows).
+  absl::StatusOr<at::Tensor> Forward(const at::Tensor& x, const LlamaForwardContext& ctx, KvCache* cache,
+                                     int layer) const;
+
+ private:
+  at::Tensor qkv_, qkv_bias_;  // [(H + 2 KV) * D, hidden], bias undefined when absent
+  at::Tensor o_, o_bias_;      // [hidden, H * D]
+  int64_t heads_ = 0, kv_heads_ = 0, head_dim_ = 0;
+};
+
+}  // namespace xsd

@@ -1,0 +1,81 @@
+#include "xsd/models/attention.h"
+
+#include <cmath>
+#include <limits>
+
+#include <ATen/ATen.h>
+#include <torch/version.h>
+
+#include "absl/strings/str_cat.h"
+#include "xsd/base/torch_status.h"
+#include "xsd/models/weights_store.h"
+
+namespace xsd {
+
+absl::StatusOr<AttentionMask> AttentionMask::Build(int past, int rows, int group, const at::Tensor& tree_mask,
+                                                   const at::Tensor& like) {
+  if (past < 0 || rows < 1 || group < 1) {
+    return absl::InvalidArgumentError(absl::StrCat("attention mask: bad sizes past=", past, " rows=", rows,
+                                                   " group=", group));
+  }
+  if (tree_mask.defined() && (tree_mask.dim() != 2 || tree_mask.size(0) != rows || tree_mask.size(1) != rows)) {
+    return absl::InvalidArgumentError(absl::StrCat("attention mask: tree mask must be [", rows, ", ", rows, "], got ",
+                                                   ShapeString(tree_mask.sizes().vec())));
+  }
+  AttentionMask m;
+  m.past = past;
+  m.rows = rows;
+  m.group = group;
+  if (rows == 1) return m;  // one row sees everything before it and itself
+  if (!tree_mask.defined() && past == 0 && group == 1) {
+    m.causal = true;
+    return m;
+  }
+  return TorchCall("attention mask", [&]() -> absl::StatusOr<AttentionMask> {
+    const auto bool_options = at::TensorOptions().dtype(at::kBool).device(like.device());
+    const at::Tensor among = tree_mask.defined() ? tree_mask.to(like.device(), at::kBool)
+                                                 : at::ones({rows, rows}, bool_options).tril();
+    const at::Tensor allowed = at::cat({at::ones({rows, past}, bool_options), among}, 1);  // [T, L+T]
+    at::Tensor bias = at::zeros({rows, past + rows}, like.options())
+                          .masked_fill_(allowed.logical_not(), -std::numeric_limits<double>::infinity());
+    // The G query heads of one KV head are stacked row blocks of T rows each.
+    m.bias = group == 1 ? bias : bias.repeat({group, 1});
+    return m;
+  });
+}
+
+absl::StatusOr<at::Tensor> AttendCached(const at::Tensor& q, const at::Tensor& keys, const at::Tensor& values,
+                                        const AttentionMask& mask) {
+  return TorchCall("attention", [&]() -> absl::StatusOr<at::Tensor> {
+    const int64_t rows = q.size(0), heads = q.size(1), head_dim = q.size(2);
+    const int64_t kv_heads = keys.size(0);
+    const int64_t group = heads / kv_heads;
+    // [T, H, D] -> [H, T, D] -> [KV, G*T, D]: head h uses KV head h / G.
+    const at::Tensor stacked = q.transpose(0, 1).reshape({kv_heads, group * rows, head_dim});
+    at::Tensor out;
+#if TORCH_VERSION_MAJOR >= 2
+    // 4-D inputs: the fused CUDA kernels (flash, memory-efficient) take only
+    // [batch, heads, rows, head_dim]; 3-D inputs fall back to the math path.
+    const c10::optional<at::Tensor> bias =
+        mask.bias.defined() ? c10::optional<at::Tensor>(mask.bias.view({1, 1, group * rows, -1})) : c10::nullopt;
+    out = at::scaled_dot_product_attention(stacked.unsqueeze(0), keys.unsqueeze(0), values.unsqueeze(0), bias, 0.0,
+                                           mask.causal)
+              .squeeze(0);
+#else
+    const double scale = 1.0 / std::sqrt(static_cast<double>(head_dim));
+    at::Tensor scores = at::matmul(stacked, keys.transpose(1, 2)) * scale;  // [KV, G*T, S]
+    if (mask.bias.defined()) {
+      scores = scores + mask.bias;
+    } else if (mask.causal) {
+      const at::Tensor upper = at::ones({rows, rows}, scores.options().dtype(at::kBool)).triu(1);
+      scores = scores.masked_fill(upper, -std::numeric_limits<double>::infinity());
+    }
+    const at::Tensor probs = at::softmax(scores, -1, at::kFloat).to(q.scalar_type());
+    out = at::matmul(probs, values);
+#endif
+    // [KV, G*T, D] -> [H, T, D] -> [T, H*D]
+    return out.reshape({heads, rows, head_dim}).transpose(0, 1).reshape({rows, heads * head_dim});
+  });
+}
+
+}  // namespace xsd

@@ -1,0 +1,64 @@
+#include "xsd/models/llama_attention.h"
+
+#include <ATen/ATen.h>
+
+#include "xsd/base/status.h"
+#include "xsd/base/torch_status.h"
+#include "xsd/models/rope.h"
+
+namespace xsd {
+
+absl::StatusOr<LlamaAttention> LlamaAttention::Load(const ScopedWeights& weights, const LlamaConfig& config) {
+  const int64_t h = config.hidden_size, qw = config.q_width(), kvw = config.kv_width();
+  XSD_ASSIGN_OR_RETURN(at::Tensor q, weights.Take("q_proj.weight", {qw, h}));
+  XSD_ASSIGN_OR_RETURN(at::Tensor k, weights.Take("k_proj.weight", {kvw, h}));
+  XSD_ASSIGN_OR_RETURN(at::Tensor v, weights.Take("v_proj.weight", {kvw, h}));
+  LlamaAttention a;
+  a.heads_ = config.num_heads;
+  a.kv_heads_ = config.num_kv_heads;
+  a.head_dim_ = config.head_dim;
+  XSD_ASSIGN_OR_RETURN(a.o_, weights.Take("o_proj.weight", {h, qw}));
+  at::Tensor qb, kb, vb;
+  if (config.attention_bias) {
+    XSD_ASSIGN_OR_RETURN(qb, weights.Take("q_proj.bias", {qw}));
+    XSD_ASSIGN_OR_RETURN(kb, weights.Take("k_proj.bias", {kvw}));
+    XSD_ASSIGN_OR_RETURN(vb, weights.Take("v_proj.bias", {kvw}));
+    XSD_ASSIGN_OR_RETURN(a.o_bias_, weights.Take("o_proj.bias", {h}));
+  }
+  XSD_RETURN_IF_ERROR(TorchCall(weights.prefix() + "q_proj/k_proj/v_proj: fusing", [&]() -> absl::Status {
+    a.qkv_ = at::cat({q, k, v}, 0).contiguous();
+    if (config.attention_bias) a.qkv_bias_ = at::cat({qb, kb, vb}, 0).contiguous();
+    return absl::OkStatus();
+  }));
+  return a;
+}
+
+absl::StatusOr<at::Tensor> LlamaAttention::Forward(const at::Tensor& x, const LlamaForwardContext& ctx,
+                                                   KvCache* cache, int layer) const {
+  const int64_t rows = ctx.rows;
+  const int64_t qw = heads_ * head_dim_, kvw = kv_heads_ * head_dim_;
+  at::Tensor q, k, v;
+  XSD_RETURN_IF_ERROR(TorchCall("attention projections", [&]() -> absl::Status {
+    const at::Tensor qkv = at::linear(x, qkv_, qkv_bias_);  // [T, (H + 2 KV) * D]
+    q = qkv.narrow(1, 0, qw).view({rows, heads_, head_dim_});
+    k = qkv.narrow(1, qw, kvw).view({rows, kv_heads_, head_dim_});
+    v = qkv.narrow(1, qw + kvw, kvw).view({rows, kv_heads_, head_dim_});
+    return absl::OkStatus();
+  }));
+  XSD_ASSIGN_OR_RETURN(q, RotaryEmbedding::Apply(q, ctx.cos, ctx.sin));
+  XSD_ASSIGN_OR_RETURN(k, RotaryEmbedding::Apply(k, ctx.cos, ctx.sin));
+  at::Tensor keys, values;
+  XSD_RETURN_IF_ERROR(TorchCall("attention cache write", [&]() -> absl::Status {
+    cache->KeySlot(layer, ctx.past, ctx.rows).copy_(k.transpose(0, 1));  // [KV, T, D]
+    cache->ValueSlot(layer, ctx.past, ctx.rows).copy_(v.transpose(0, 1));
+    keys = cache->KeySlot(layer, 0, ctx.past + ctx.rows);
+    values = cache->ValueSlot(layer, 0, ctx.past + ctx.rows);
+    return absl::OkStatus();
+  }));
+  XSD_ASSIGN_OR_RETURN(at::Tensor attended, AttendCached(q, keys, values, ctx.mask));
+  return TorchCall("attention output projection", [&]() -> absl::StatusOr<at::Tensor> {
+    return at::linear(attended, o_, o_bias_);
+  });
+}
+
+}  // namespace xsd

@@ -1,0 +1,42 @@
+#include "xsd/models/llama_decoder_layer.h"
+
+#include <ATen/ATen.h>
+
+#include "xsd/base/status.h"
+#include "xsd/base/torch_status.h"
+
+namespace xsd {
+
+absl::StatusOr<LlamaDecoderLayer> LlamaDecoderLayer::Load(const ScopedWeights& weights, const LlamaConfig& config,
+                                                          const LlamaDecoderLayerOptions& options) {
+  LlamaDecoderLayer layer;
+  layer.has_input_norm_ = options.input_norm;
+  if (options.input_norm) {
+    XSD_ASSIGN_OR_RETURN(layer.input_norm_, RmsNorm::Load(weights, "input_layernorm.weight", config.hidden_size,
+                                                          config.rms_norm_eps));
+  }
+  XSD_ASSIGN_OR_RETURN(layer.attention_, LlamaAttention::Load(weights.Sub("self_attn."), config));
+  XSD_ASSIGN_OR_RETURN(layer.post_attention_norm_, RmsNorm::Load(weights, "post_attention_layernorm.weight",
+                                                                 config.hidden_size, config.rms_norm_eps));
+  XSD_ASSIGN_OR_RETURN(layer.mlp_, LlamaMlp::Load(weights.Sub("mlp."), config));
+  return layer;
+}
+
+absl::StatusOr<at::Tensor> LlamaDecoderLayer::Forward(const at::Tensor& x, const LlamaForwardContext& ctx,
+                                                      KvCache* cache, int layer) const {
+  at::Tensor normed = x;
+  if (has_input_norm_) {
+    XSD_ASSIGN_OR_RETURN(normed, input_norm_.Forward(x));
+  }
+  XSD_ASSIGN_OR_RETURN(at::Tensor attended, attention_.Forward(normed, ctx, cache, layer));
+  at::Tensor h;
+  XSD_RETURN_IF_ERROR(TorchCall("decoder layer residual", [&]() -> absl::Status {
+    h = x + attended;
+    return absl::OkStatus();
+  }));
+  XSD_ASSIGN_OR_RETURN(at::Tensor normed2, post_attention_norm_.Forward(h));
+  XSD_ASSIGN_OR_RETURN(at::Tensor mlp_out, mlp_.Forward(normed2));
+  return TorchCall("decoder layer residual", [&]() -> absl::StatusOr<at::Tensor> { return h + mlp_out; });
+}
+
+}  // namespace xsd

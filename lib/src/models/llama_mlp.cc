@@ -1,0 +1,39 @@
+#include "xsd/models/llama_mlp.h"
+
+#include <ATen/ATen.h>
+
+#include "xsd/base/status.h"
+#include "xsd/base/torch_status.h"
+
+namespace xsd {
+
+absl::StatusOr<LlamaMlp> LlamaMlp::Load(const ScopedWeights& weights, const LlamaConfig& config) {
+  const int64_t h = config.hidden_size, i = config.intermediate_size;
+  XSD_ASSIGN_OR_RETURN(at::Tensor gate, weights.Take("gate_proj.weight", {i, h}));
+  XSD_ASSIGN_OR_RETURN(at::Tensor up, weights.Take("up_proj.weight", {i, h}));
+  LlamaMlp mlp;
+  mlp.intermediate_ = i;
+  XSD_ASSIGN_OR_RETURN(mlp.down_, weights.Take("down_proj.weight", {h, i}));
+  at::Tensor gate_bias, up_bias;
+  if (config.mlp_bias) {
+    XSD_ASSIGN_OR_RETURN(gate_bias, weights.Take("gate_proj.bias", {i}));
+    XSD_ASSIGN_OR_RETURN(up_bias, weights.Take("up_proj.bias", {i}));
+    XSD_ASSIGN_OR_RETURN(mlp.down_bias_, weights.Take("down_proj.bias", {h}));
+  }
+  XSD_RETURN_IF_ERROR(TorchCall(weights.prefix() + "gate_proj/up_proj: fusing", [&]() -> absl::Status {
+    mlp.gate_up_ = at::cat({gate, up}, 0).contiguous();
+    if (config.mlp_bias) mlp.gate_up_bias_ = at::cat({gate_bias, up_bias}, 0).contiguous();
+    return absl::OkStatus();
+  }));
+  return mlp;
+}
+
+absl::StatusOr<at::Tensor> LlamaMlp::Forward(const at::Tensor& x) const {
+  return TorchCall("mlp", [&]() -> absl::StatusOr<at::Tensor> {
+    const at::Tensor gate_up = at::linear(x, gate_up_, gate_up_bias_);  // [T, 2I]
+    const at::Tensor act = at::silu(gate_up.narrow(-1, 0, intermediate_)) * gate_up.narrow(-1, intermediate_, intermediate_);
+    return at::linear(act, down_, down_bias_);
+  });
+}
+
+}  // namespace xsd

@@ -1,0 +1,16 @@
+# The LLaMA decoder and what it is built from: weight sources, RoPE,
+# attention over the KV cache, decoder layers, the text-only verifier and
+# drafter. Composed by vision (Video-LLaVA, EventGPT) and EAGLE.
+xsd_module(models TORCH
+  SOURCES
+    ${CMAKE_CURRENT_LIST_DIR}/weights_store.cc ${CMAKE_CURRENT_LIST_DIR}/weights_map.cc
+    ${CMAKE_CURRENT_LIST_DIR}/weights_checkpoint.cc ${CMAKE_CURRENT_LIST_DIR}/weights_loading.cc
+    ${CMAKE_CURRENT_LIST_DIR}/rope.cc ${CMAKE_CURRENT_LIST_DIR}/attention.cc
+    ${CMAKE_CURRENT_LIST_DIR}/llama_config.cc ${CMAKE_CURRENT_LIST_DIR}/llama_config_json.cc
+    ${CMAKE_CURRENT_LIST_DIR}/llama_rms_norm.cc ${CMAKE_CURRENT_LIST_DIR}/llama_mlp.cc
+    ${CMAKE_CURRENT_LIST_DIR}/llama_attention.cc ${CMAKE_CURRENT_LIST_DIR}/llama_decoder_layer.cc
+    ${CMAKE_CURRENT_LIST_DIR}/llama_model.cc ${CMAKE_CURRENT_LIST_DIR}/llama_presets.cc
+    ${CMAKE_CURRENT_LIST_DIR}/llama_loading.cc ${CMAKE_CURRENT_LIST_DIR}/llama_verifier.cc
+    ${CMAKE_CURRENT_LIST_DIR}/llama_drafter.cc ${CMAKE_CURRENT_LIST_DIR}/llama_components.cc
+    ${CMAKE_CURRENT_LIST_DIR}/llama_prompt.cc
+  DEPS xsd_proto nlohmann_json::nlohmann_json)

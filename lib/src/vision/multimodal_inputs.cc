@@ -1,0 +1,87 @@
+#include "xsd/vision/multimodal_inputs.h"
+
+#include <algorithm>
+
+#include <ATen/ATen.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "xsd/base/status.h"
+#include "xsd/base/torch_status.h"
+#include "xsd/tokenizer/tokenizer.h"
+
+#ifdef XSD_VISION_WITH_MEDIA
+#include <opencv2/core/mat.hpp>
+#endif
+
+namespace xsd {
+
+absl::StatusOr<std::vector<TokenId>> VideoLlavaPromptIds(const Tokenizer& tokenizer, const std::string& question,
+                                                         TokenId video_token) {
+  const TokenId mapped = tokenizer.TokenToId("<video>");
+  if (mapped != video_token) {
+    return absl::FailedPreconditionError(absl::StrCat("Video-LLaVA: the tokenizer maps '<video>' to ", mapped,
+                                                      ", config.json's video_token_index is ", video_token));
+  }
+  XSD_ASSIGN_OR_RETURN(std::vector<TokenId> ids, tokenizer.Encode(VideoLlavaPrompt(question), /*add_bos=*/true));
+  const auto count = std::count(ids.begin(), ids.end(), video_token);
+  if (count != 1) {
+    return absl::InvalidArgumentError(absl::StrCat("Video-LLaVA: the prompt holds ", count,
+                                                   " <video> tokens, expected 1 (does the question contain '<video>'?)"));
+  }
+  return ids;
+}
+
+absl::StatusOr<SplitPromptIds> EventGptPromptIds(const Tokenizer& tokenizer, const std::string& question) {
+  const std::string prompt = EventGptPrompt(question);
+  const std::string marker = "<event>";
+  const size_t at = prompt.find(marker);
+  if (at == std::string::npos || prompt.find(marker, at + marker.size()) != std::string::npos) {
+    return absl::InvalidArgumentError("EventGPT: the prompt must hold exactly one '<event>' (does the question contain one?)");
+  }
+  SplitPromptIds ids;
+  XSD_ASSIGN_OR_RETURN(ids.before, tokenizer.Encode(prompt.substr(0, at), /*add_bos=*/true));
+  XSD_ASSIGN_OR_RETURN(ids.after, tokenizer.Encode(prompt.substr(at + marker.size()), /*add_bos=*/false));
+  return ids;
+}
+
+#ifdef XSD_VISION_WITH_MEDIA
+
+bool MediaLoadingAvailable() { return true; }
+
+absl::StatusOr<at::Tensor> LoadVideoPixels(const std::string& path, int num_frames, FrameSampling sampling, int size) {
+  XSD_ASSIGN_OR_RETURN(std::vector<cv::Mat> frames, LoadVideoFrames(path, num_frames, sampling));
+  ClipPreprocessOptions options;
+  options.size = size;
+  return PreprocessFrames(frames, options);
+}
+
+absl::StatusOr<at::Tensor> LoadEventPixels(const std::vector<std::string>& paths, int size) {
+  if (paths.empty()) return absl::InvalidArgumentError("EventGPT: the request names no event image");
+  ClipPreprocessOptions options;
+  options.size = size;
+  std::vector<at::Tensor> images;
+  for (const std::string& path : paths) {
+    XSD_ASSIGN_OR_RETURN(cv::Mat rgb, LoadImageRgb(path));
+    XSD_ASSIGN_OR_RETURN(at::Tensor pixels, ClipPreprocess(rgb, options));
+    images.push_back(pixels);
+  }
+  return TorchCall("stacking event images", [&]() -> absl::StatusOr<at::Tensor> { return at::stack(images, 0); });
+}
+
+#else  // built without OpenCV
+
+bool MediaLoadingAvailable() { return false; }
+
+absl::StatusOr<at::Tensor> LoadVideoPixels(const std::string& path, int, FrameSampling, int) {
+  return absl::UnimplementedError(absl::StrCat("cannot decode '", path, "': libxsd was built without OpenCV (XSD_WITH_OPENCV=OFF)"));
+}
+
+absl::StatusOr<at::Tensor> LoadEventPixels(const std::vector<std::string>& paths, int) {
+  return absl::UnimplementedError(absl::StrCat("cannot read '", absl::StrJoin(paths, "', '"),
+                                               "': libxsd was built without OpenCV (XSD_WITH_OPENCV=OFF)"));
+}
+
+#endif
+
+}  // namespace xsd

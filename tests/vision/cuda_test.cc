@@ -1,0 +1,134 @@
+// The multimodal models on a CUDA device (the GPU machine; skipped with a
+// warning elsewhere): float32 on the GPU agrees with float32 on the CPU, and
+// bfloat16 runs end to end (the dtype of the benchmarks).
+#include <cmath>
+
+#include <ATen/ATen.h>
+
+#include "model_test_util.h"
+#include "xsd/config/device.h"
+#include "xsd/vision/eventgpt_drafter.h"
+#include "xsd/vision/video_llava_verifier.h"
+
+namespace xsd {
+namespace {
+
+// cuDNN may run float32 convolutions (the patch embedding) in TF32, whose
+// 10-bit mantissa bounds how closely GPU float32 can follow the CPU.
+constexpr double kTf32Tolerance = 2e-2;
+
+bool HaveCuda() {
+  if (CudaDeviceCount() > 0) return true;
+  WARN("no CUDA device: skipping the GPU checks of the multimodal models");
+  return false;
+}
+
+std::shared_ptr<const VideoLlavaModel> VideoLlava(const c10::Device& device, c10::ScalarType dtype) {
+  VideoLlavaLoadOptions options;
+  options.checkpoint = testing::TinyCheckpoint("video_llava_tiny");
+  options.device = device;
+  options.dtype = dtype;
+  auto model = VideoLlavaModel::Load(options);
+  INFO(model.status().ToString());
+  REQUIRE(model.ok());
+  return std::move(model).value();
+}
+
+std::shared_ptr<const EventGptModel> EventGpt(const c10::Device& device, c10::ScalarType dtype) {
+  EventGptLoadOptions options;
+  options.checkpoint = testing::TinyCheckpoint("eventgpt_tiny");
+  options.device = device;
+  options.dtype = dtype;
+  auto model = EventGptModel::Load(options);
+  INFO(model.status().ToString());
+  REQUIRE(model.ok());
+  return std::move(model).value();
+}
+
+TEST_CASE("CUDA: Video-LLaVA verifier prefill and verify agree with the CPU", "[vision][cuda]") {
+  if (!HaveCuda()) return;
+  const c10::Device cuda("cuda:0");
+  at::manual_seed(4);
+  const at::Tensor frames = at::randn({8, 3, 224, 224});
+  OutputRequest logits;
+  logits.logits = true;
+  std::vector<std::vector<float>> rows;
+  for (const c10::Device& device : {c10::Device(c10::DeviceType::CPU), cuda}) {
+    auto model = VideoLlava(device, at::kFloat);
+    const std::vector<TokenId> prompt = {1, 30, 31, model->config().video_token, 32, 33};
+    VideoLlavaVerifierOptions options;
+    options.max_seq_len = 1024;
+    auto verifier = VideoLlavaVerifier::Create(model, options, nullptr);
+    REQUIRE(verifier.ok());
+    auto prefill = (*verifier)->PrefillWithInputs(prompt, frames, logits);
+    REQUIRE(prefill.ok());
+    auto verified = (*verifier)->Verify(prefill->argmax[0], Draft::Chain({5, 6, 7}), logits);
+    REQUIRE(verified.ok());
+    REQUIRE((*verifier)->Commit({0}).ok());
+    rows.push_back(prefill->logits);
+    rows.back().insert(rows.back().end(), verified->logits.begin(), verified->logits.end());
+  }
+  REQUIRE(rows[0].size() == rows[1].size());
+  double worst = 0;
+  for (size_t i = 0; i < rows[0].size(); ++i) worst = std::max(worst, std::abs(double(rows[0][i]) - rows[1][i]));
+  INFO("max |logit(cpu) - logit(cuda)| = " << worst);
+  CHECK(worst < kTf32Tolerance);
+
+  // bfloat16: the benchmark dtype runs end to end and stays near float32.
+  auto bf16 = VideoLlava(cuda, at::kBFloat16);
+  VideoLlavaVerifierOptions options;
+  options.max_seq_len = 1024;
+  auto verifier = VideoLlavaVerifier::Create(bf16, options, nullptr);
+  REQUIRE(verifier.ok());
+  auto prefill = (*verifier)->PrefillWithInputs({1, 30, 31, bf16->config().video_token, 32, 33}, frames, logits);
+  REQUIRE(prefill.ok());
+  CHECK((*verifier)->prefill_breakdown().vision_ms > 0);
+  double bf16_worst = 0;
+  for (int v = 0; v < prefill->vocab; ++v) bf16_worst = std::max(bf16_worst, std::abs(double(prefill->logits[v]) - rows[0][v]));
+  INFO("bf16 prefill: max |logit diff| to float32 = " << bf16_worst);
+  CHECK(std::isfinite(bf16_worst));
+}
+
+TEST_CASE("CUDA: EventGPT drafter proposes the CPU's greedy tokens", "[vision][cuda]") {
+  if (!HaveCuda()) return;
+  at::manual_seed(5);
+  const at::Tensor pixels = at::randn({1, 3, 336, 336});
+  std::vector<std::vector<TokenId>> drafts;
+  at::Tensor cpu_logits;  // the CPU's logits of the rows that drafted
+  for (const c10::Device& device : {c10::Device(c10::DeviceType::CPU), c10::Device("cuda:0")}) {
+    EventGptDrafterOptions options;
+    options.max_seq_len = 512;
+    auto model = EventGpt(device, at::kFloat);
+    auto drafter = EventGptDrafter::Create(model, options, nullptr);
+    REQUIRE(drafter.ok());
+    REQUIRE((*drafter)->BeginWithInputs({1, 40, 41}, {42, 43}, pixels).ok());
+    auto draft = (*drafter)->Propose(DraftSpec{6, std::nullopt});
+    REQUIRE(draft.ok());
+    drafts.push_back(draft->tokens);
+    if (device.is_cpu()) {
+      const int prompt = (*drafter)->prompt_length();
+      cpu_logits = model->llm().LmHead((*drafter)->HiddenRows(prompt - 1, 6).value()).value();
+    }
+  }
+  size_t i = 0;
+  while (i < drafts[0].size() && drafts[0][i] == drafts[1][i]) ++i;
+  if (i < drafts[0].size()) {
+    // Only a near-tie on the CPU may flip under TF32.
+    const double margin = cpu_logits[i][drafts[0][i]].item<double>() - cpu_logits[i][drafts[1][i]].item<double>();
+    WARN("CPU and CUDA drafts diverge at " << i << " with a CPU logit margin of " << margin);
+    CHECK(margin < kTf32Tolerance);
+  }
+
+  EventGptDrafterOptions options;
+  options.max_seq_len = 512;
+  auto bf16 = EventGptDrafter::Create(EventGpt(c10::Device("cuda:0"), at::kBFloat16), options, nullptr);
+  REQUIRE(bf16.ok());
+  REQUIRE((*bf16)->BeginWithInputs({1, 40, 41}, {42, 43}, pixels).ok());
+  auto draft = (*bf16)->Propose(DraftSpec{6, std::nullopt});
+  REQUIRE(draft.ok());
+  CHECK(draft->size() == 6);
+  CHECK((*bf16)->prefill_breakdown().llm_ms > 0);
+}
+
+}  // namespace
+}  // namespace xsd
