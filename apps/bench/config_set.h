@@ -27,7 +27,7 @@ struct BenchConfig {
 absl::StatusOr<std::vector<BenchConfig>> LoadConfigSource(const BenchOptions& options);
 
 // The configs to run, baseline first (added when --configs left it out and
-// the source has it). Unknown names: InvalidArgument naming --configs and
+// the source has it; ResolveConfigs warns when there is none). Unknown names: InvalidArgument naming --configs and
 // listing the known names.
 absl::StatusOr<std::vector<BenchConfig>> SelectConfigs(std::vector<BenchConfig> all, const BenchOptions& options);
 

@@ -154,6 +154,9 @@ void CheckSameReport(const std::string& dir_a, const std::string& dir_b) {
 }
 
 TEST_CASE("Bad invocations exit 2 with one line naming the flag and the value", "[bench][binary]") {
+  TempDir dir;
+  testing::WriteAll(dir.File("future.pbtxt"), "name: \"future\"\ntarget { name: \"video_llava_v2\" }\n"
+                                                "scheduler { name: \"autoregressive\" }\n");
   const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
       {{"--n_questions=-1"}, "--n_questions=-1"},
       {{"--max_samples=-3"}, "--max_samples=-3"},
@@ -164,7 +167,7 @@ TEST_CASE("Bad invocations exit 2 with one line naming the flag and the value", 
       {{"--configs=vl_baseline,nope"}, "unknown config 'nope'"},
       {{"--dataset_dir=/nonexistent/dsec"}, "--dataset_dir=/nonexistent/dsec"},
       {{"--no_such_flag=1"}, "--no_such_flag=1"},
-      {{"--config_set=models"}, "unknown verifier 'video_llava'"},
+      {{"--config=" + dir.File("future.pbtxt")}, "future.pbtxt: target.name: unknown verifier 'video_llava_v2'"},
   };
   for (const auto& [args, expected] : cases) {
     std::string output;
@@ -174,6 +177,19 @@ TEST_CASE("Bad invocations exit 2 with one line naming the flag and the value", 
     CHECK(output.find(expected) != std::string::npos);
     CHECK(std::count(output.begin(), output.end(), '\n') == 1);
   }
+}
+
+TEST_CASE("A pipeline that cannot be built fails the run with the config and the cause", "[bench][binary]") {
+  TempDir out, checkpoints;
+  std::string output;
+  const int code = Run({"--config_set=models", "--configs=vl_baseline", "--target_device=cpu",
+                        "--checkpoint_dir=" + checkpoints.path(), "--output_dir=" + out.path()},
+                       &output);
+  INFO(output);
+  CHECK(code == 1);
+  CHECK(output.find("configs/vl_baseline.pbtxt (embedded)") != std::string::npos);
+  CHECK(output.find("Video-LLaVA-7B-hf") != std::string::npos);
+  CHECK(output.find("--resume") != std::string::npos);
 }
 
 TEST_CASE("A run killed with SIGKILL resumes without repeating or dropping samples", "[bench][binary][resume]") {
