@@ -35,6 +35,9 @@ ABSL_FLAG(int32_t, builtin_scenes, 5, "scenes of the built-in dataset (without -
 ABSL_FLAG(std::optional<uint64_t>, seed, std::nullopt, "pipeline seed for every config (default: each config's)");
 ABSL_FLAG(std::string, target_device, "", "device of every target (cpu, cuda, cuda:N); drafters on the target's device follow it");
 ABSL_FLAG(std::string, drafter_device, "", "device of the cross-modal drafter of prefill-hiding configs");
+ABSL_FLAG(std::string, dtype, "", "float32, bfloat16 or float16 for every config; default: each config's");
+ABSL_FLAG(bool, random_adapters, false, "drop adapter checkpoints: randomly initialised adapters (for timing with "
+          "random-weight models; outputs and acceptance are then meaningless)");
 ABSL_FLAG(bool, resume, false, "continue the run whose JSON lines are in --output_dir");
 ABSL_FLAG(std::string, shard, "", "i/N: run every N-th request starting at i (0-based); default: Slurm array "
           "variables when present, else 1 shard");
@@ -83,6 +86,8 @@ absl::StatusOr<BenchOptions> BenchOptionsFromFlags() {
   o.builtin_scenes = absl::GetFlag(FLAGS_builtin_scenes);
   o.target_device = absl::GetFlag(FLAGS_target_device);
   o.drafter_device = absl::GetFlag(FLAGS_drafter_device);
+  o.dtype = absl::GetFlag(FLAGS_dtype);
+  o.random_adapters = absl::GetFlag(FLAGS_random_adapters);
   o.output_dir = absl::GetFlag(FLAGS_output_dir);
   o.resume = absl::GetFlag(FLAGS_resume);
   const std::string shard = absl::GetFlag(FLAGS_shard);

@@ -56,6 +56,9 @@ absl::Status ValidateBenchOptions(const BenchOptions& o) {
     std::error_code ec;
     if (!fs::is_regular_file(f, ec)) return Bad("config", f, "no such file");
   }
+  if (!o.dtype.empty() && o.dtype != "float32" && o.dtype != "bfloat16" && o.dtype != "float16") {
+    return Bad("dtype", o.dtype, "must be float32, bfloat16 or float16");
+  }
   if (absl::Status s = CheckDevice("target_device", o.target_device); !s.ok()) return s;
   if (absl::Status s = CheckDevice("drafter_device", o.drafter_device); !s.ok()) return s;
   return absl::OkStatus();

@@ -38,6 +38,8 @@ struct BenchOptions {
   std::optional<uint64_t> seed;           // applied to every config, when given
   std::string target_device;              // "" = the config's; drafters on the target's device follow it
   std::string drafter_device;             // "" = the config's; the prefill-hiding (cross-modal) drafter
+  std::string dtype;                      // "" = the config's; "float32", "bfloat16", "float16"
+  bool random_adapters = false;           // adapters without checkpoints: random init (timing only)
   // ---- where and how
   std::string output_dir = "out/bench";
   bool resume = false;

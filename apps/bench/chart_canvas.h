@@ -18,7 +18,7 @@ namespace xsd::bench {
 
 // Colours (BGR), shared by every chart so a phase looks the same everywhere.
 struct Palette {
-  static cv::Scalar Vision() { return {80, 175, 76}; }      // green
+  static cv::Scalar Vision() { return {170, 160, 0}; }      // teal
   static cv::Scalar Prefill() { return {0, 152, 255}; }     // orange
   static cv::Scalar Decode() { return {243, 150, 33}; }     // blue
   static cv::Scalar Verify() { return {176, 39, 156}; }     // purple
@@ -26,6 +26,7 @@ struct Palette {
   static cv::Scalar Rejected() { return {60, 60, 220}; }    // red
   static cv::Scalar Dropped() { return {170, 170, 170}; }   // grey
   static cv::Scalar Idle() { return {225, 225, 225}; }      // light grey
+  static cv::Scalar Adapter() { return {194, 119, 227}; }   // pink
   static cv::Scalar Ink() { return {30, 30, 30}; }
   static cv::Scalar Grid() { return {225, 225, 225}; }
   static cv::Scalar Series(int i);                          // categorical colours for bars

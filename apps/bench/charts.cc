@@ -244,11 +244,21 @@ absl::Status TimelineChart(const ReportInput& in, const RunSummary& s, const std
   int hidden_index = 0;
   for (const TimelineEvent& e : r.timeline) {
     if (e.lane == "drafter") {
-      if (e.phase == "prefill" || e.phase == "vision") {
-        lane_box(e, 1.15, 1.75, e.phase == "vision" ? Palette::Vision() : Palette::Prefill(), false);
-        const std::string label = absl::StrFormat("%s %.1f ms", e.phase == "vision" ? "Vision" : "Prefill", e.end_ms - e.start_ms);
+      if (e.phase == "prefill") {
+        // Vision (media + tower) first, then the LLM prefill, as the breakdown says.
+        const double vision = std::min(e.end_ms - e.start_ms, m.drafter_vision_ms);
+        TimelineEvent head = e, tail = e;
+        head.end_ms = tail.start_ms = e.start_ms + vision;
+        if (vision > 0) lane_box(head, 1.15, 1.75, Palette::Vision(), false);
+        lane_box(tail, 1.15, 1.75, Palette::Prefill(), false);
+        const std::string label = absl::StrFormat(vision > 0 ? "Vision + prefill %.1f ms" : "Prefill %.1f ms",
+                                                  e.end_ms - e.start_ms);
         if (c.X(e.end_ms) - c.X(e.start_ms) > c.TextSize(label, 0.8).width + 6) {
-          c.Text(label, {c.X((e.start_ms + e.end_ms) / 2), c.Y(1.45) + 8}, 0.8, Palette::Ink(), Align::kCenter);
+          const cv::Size size = c.TextSize(label, 0.8);
+          const cv::Point at(c.X((e.start_ms + e.end_ms) / 2), c.Y(1.45) + 8);
+          cv::rectangle(c.image(), cv::Rect(at.x - size.width / 2 - 5, at.y - size.height - 5, size.width + 10, size.height + 12),
+                        cv::Scalar(255, 255, 255), cv::FILLED);
+          c.Text(label, at, 0.8, Palette::Ink(), Align::kCenter);
         }
       } else if (e.phase == "draft" && e.start_ms < m.prefill_phase_ms) {
         // Hidden drafts: the first predicts the target's own first token
@@ -265,12 +275,18 @@ absl::Status TimelineChart(const ReportInput& in, const RunSummary& s, const std
           lane_box(part, 1.15, 1.75, fill, false);
         }
       } else {
-        lane_box(e, 1.15, 1.75, e.phase == "draft" ? Palette::Decode() : Palette::Series(6), false);
+        lane_box(e, 1.15, 1.75, e.phase == "draft" ? Palette::Decode() : e.phase == "adapter" ? Palette::Adapter()
+                                                                                          : Palette::Series(7), false);
       }
     } else if (e.lane == "target") {
       if (e.phase == "prefill") {
-        lane_box(e, 0.25, 0.85, Palette::Prefill(), true);
-        const std::string label = absl::StrFormat("Target prefill %.1f ms", e.end_ms - e.start_ms);
+        const double vision = std::min(e.end_ms - e.start_ms, m.vision_ms);
+        TimelineEvent head = e, tail = e;
+        head.end_ms = tail.start_ms = e.start_ms + vision;
+        if (vision > 0) lane_box(head, 0.25, 0.85, Palette::Vision(), true);
+        lane_box(tail, 0.25, 0.85, Palette::Prefill(), true);
+        const std::string label = absl::StrFormat(vision > 0 ? "Target vision + prefill %.1f ms" : "Target prefill %.1f ms",
+                                                  e.end_ms - e.start_ms);
         const cv::Size size = c.TextSize(label, 0.9, 2);
         const cv::Point at(c.X((e.start_ms + e.end_ms) / 2), c.Y(0.55) + 8);
         cv::rectangle(c.image(), cv::Rect(at.x - size.width / 2 - 6, at.y - size.height - 6, size.width + 12, size.height + 14),
@@ -305,13 +321,15 @@ absl::Status TimelineChart(const ReportInput& in, const RunSummary& s, const std
   }
   c.Frame();
   c.Title(absl::StrFormat("Prefill hiding timeline: %s, sample %s%s", config, rec->id, MockNote(in)));
-  c.LegendRow({{"Prefill", Palette::Prefill()},
+  c.LegendRow({{"Vision", Palette::Vision()},
+               {"LLM prefill", Palette::Prefill()},
                {"Hidden draft accepted", Palette::Accepted()},
                {"Hidden draft rejected", Palette::Rejected()},
                {"First / unverified hidden draft", Palette::Dropped()},
                {"Target idle (waiting for the drafter)", Palette::Idle()},
                {"Verify round (green: accepted share)", Palette::Verify()},
-               {"Decode step / decode-phase draft", Palette::Decode()}},
+               {"Decode step / decode-phase draft", Palette::Decode()},
+               {"Adapter pass", Palette::Adapter()}},
               82);
 
   // Text block: the outputs, accepted draft tokens in green.

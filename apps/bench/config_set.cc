@@ -51,15 +51,19 @@ std::string Resolve(const std::string& dir, const std::string& path) {
   return (fs::path(dir) / path).string();
 }
 
-void ResolveAdapter(const std::string& dir, config::AdapterConfig* adapter) {
-  if (adapter->has_checkpoint()) adapter->set_checkpoint(Resolve(dir, adapter->checkpoint()));
+void ResolveAdapter(const BenchOptions& o, config::AdapterConfig* adapter) {
+  if (o.random_adapters) {
+    adapter->clear_checkpoint();  // empty: random init (proto: "benchmarks only")
+  } else if (adapter->has_checkpoint()) {
+    adapter->set_checkpoint(Resolve(o.adapter_dir, adapter->checkpoint()));
+  }
 }
 
 void OverrideDrafter(const BenchOptions& o, const std::string& old_target_device, config::DrafterConfig* d) {
   // Drafters that shared the target's device (decode heads read its hidden
   // states) follow it to --target_device.
   if (!o.target_device.empty() && d->device() == old_target_device) d->set_device(o.target_device);
-  if (d->has_adapter()) ResolveAdapter(o.adapter_dir, d->mutable_adapter());
+  if (d->has_adapter()) ResolveAdapter(o, d->mutable_adapter());
   if (d->has_eventgpt() && d->eventgpt().checkpoint().has_path()) {
     auto* ck = d->mutable_eventgpt()->mutable_checkpoint();
     ck->set_path(Resolve(o.checkpoint_dir, ck->path()));
@@ -68,7 +72,7 @@ void OverrideDrafter(const BenchOptions& o, const std::string& old_target_device
     auto* ck = d->mutable_eagle()->mutable_checkpoint();
     ck->set_path(Resolve(o.checkpoint_dir, ck->path()));
   }
-  if (d->has_hidden_head() && d->hidden_head().has_adapter()) ResolveAdapter(o.adapter_dir, d->mutable_hidden_head()->mutable_adapter());
+  if (d->has_hidden_head() && d->hidden_head().has_adapter()) ResolveAdapter(o, d->mutable_hidden_head()->mutable_adapter());
 }
 
 absl::Status CheckName(const std::string& name, const std::vector<std::string>& known, const std::string& field,
@@ -168,6 +172,9 @@ void ApplyOverrides(const BenchOptions& o, BenchConfig& c) {
   config::PipelineConfig& p = c.config;
   p.set_max_new_tokens(o.max_new_tokens);
   if (o.seed.has_value()) p.set_seed(*o.seed);
+  if (!o.dtype.empty()) {
+    p.set_dtype(o.dtype == "bfloat16" ? config::BFLOAT16 : o.dtype == "float16" ? config::FLOAT16 : config::FLOAT32);
+  }
   if (o.gamma.has_value() && p.scheduler().name() != "autoregressive") p.mutable_scheduler()->set_gamma(*o.gamma);
   const std::string old_target_device = p.target().device();
   if (!o.target_device.empty()) p.mutable_target()->set_device(o.target_device);

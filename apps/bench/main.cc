@@ -32,6 +32,7 @@
 #include "run_files.h"
 #include "run_header.h"
 #include "runner.h"
+#include "synthetic_source.h"
 #include "system_info.h"
 
 namespace xsd::bench {
@@ -134,9 +135,22 @@ int RunMerge(const BenchOptions& options, const std::vector<std::string>& inputs
   return 0;
 }
 
-int RunBench(const BenchOptions& options) {
+int RunBench(BenchOptions options) {
   auto configs = ResolveConfigs(options);
   if (!configs.ok()) return Fail(kExitRejected, configs.status());
+  // Real models need media: without a dataset they get synthetic scenes.
+  const bool all_mock = std::all_of(configs->begin(), configs->end(),
+                                    [](const BenchConfig& c) { return UsesOnlyMockModels(c.config); });
+  if (options.dataset_dir.empty() && !all_mock) {
+    if (absl::Status s = MakeDirs(options.output_dir); !s.ok()) return Fail(kExitRejected, s);
+    const int scenes = options.max_samples == kAll ? options.builtin_scenes
+                                                   : std::min(options.max_samples, options.builtin_scenes);
+    auto dir = WriteSyntheticScenes((fs::path(options.output_dir) / "synthetic_dataset").string(), scenes,
+                                    options.seed.value_or(0));
+    if (!dir.ok()) return Fail(kExitRejected, dir.status());
+    options.dataset_dir = *dir;
+    std::fprintf(stderr, "xsd_bench: no --dataset_dir: %d synthetic scenes in %s\n", scenes, dir->c_str());
+  }
   auto questions = LoadQuestions(options.questions_file);
   if (!questions.ok()) return Fail(kExitRejected, questions.status());
   DatasetOptions data;

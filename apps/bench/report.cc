@@ -32,6 +32,7 @@ nlohmann::json StageTiming(const ConfigSummary& c) {
           {"drafter_vision_ms", m.drafter_vision_ms},
           {"drafter_prefill_ms", m.drafter_prefill_ms},
           {"hidden_draft_ms", m.hidden_draft_ms},
+          {"adapter_ms", m.adapter_ms},
           {"overlap_ms", m.overlap_ms},
           {"gap_ms", m.gap_ms},
           {"hidden_verify_ms", m.hidden_verify_ms},

@@ -49,7 +49,9 @@ nlohmann::json SdPerSample(const SampleRecord& r, const SampleRecord* baseline) 
   // Prefill-hiding keys (0 for configs without a hidden lane).
   j["num_free_tok"] = m.free_tokens;
   j["gap_ms"] = m.gap_ms;
-  j["adapter_ms"] = nullptr;  // not timed apart: the adapter runs inside the drafter's draft steps
+  // Adapter passes timed apart (drafter-lane "adapter" spans); per-token
+  // adapters run inside the draft steps and count there.
+  j["adapter_ms"] = m.adapter_ms;
   j["vl_decode_ms"] = m.target_verify_ms;
   // libxsd extras.
   j["ttft_ms"] = m.ttft_ms;

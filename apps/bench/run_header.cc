@@ -21,6 +21,7 @@ nlohmann::json MakeRunHeader(const BenchOptions& o, const std::vector<BenchConfi
       {"baseline", o.baseline},
       {"adapter_dir", o.adapter_dir},
       {"checkpoint_dir", o.checkpoint_dir},
+      {"random_adapters", o.random_adapters},
   };
   nlohmann::json list = nlohmann::json::array();
   for (const BenchConfig& c : configs) {

@@ -37,7 +37,9 @@ SampleMetrics MetricsOf(const SampleRecord& record) {
   bool hidden_round_seen = false;
   for (const TimelineEvent& e : r.timeline) {
     const double d = e.end_ms - e.start_ms;
-    if (e.lane == "drafter" && e.phase == "draft") {
+    if (e.lane == "drafter" && e.phase == "adapter") {
+      m.adapter_ms += d;
+    } else if (e.lane == "drafter" && e.phase == "draft") {
       if (e.start_ms < m.prefill_phase_ms) {
         m.hidden_draft_ms += d;
       } else {

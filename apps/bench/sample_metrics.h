@@ -23,6 +23,7 @@ struct SampleMetrics {
   double drafter_prefill_ms = 0;
   double drafter_vision_ms = 0;
   double hidden_draft_ms = 0;   // drafting while the target prefilled (drafter "draft" spans in the prefill phase)
+  double adapter_ms = 0;        // drafter-lane "adapter" spans (a sequence adapter re-mapping the hidden drafts)
   double overlap_ms = 0;
   double gap_ms = 0;
   int64_t free_tokens = 0;

@@ -27,6 +27,7 @@ void Add(MeanMetrics& m, const SampleMetrics& s) {
   m.drafter_prefill_ms += s.drafter_prefill_ms;
   m.drafter_vision_ms += s.drafter_vision_ms;
   m.hidden_draft_ms += s.hidden_draft_ms;
+  m.adapter_ms += s.adapter_ms;
   m.overlap_ms += s.overlap_ms;
   m.gap_ms += s.gap_ms;
   m.free_tokens += static_cast<double>(s.free_tokens);
@@ -46,7 +47,7 @@ void Add(MeanMetrics& m, const SampleMetrics& s) {
 void Scale(MeanMetrics& m, double k) {
   for (double* f : {&m.total_ms, &m.prefill_phase_ms, &m.decode_phase_ms, &m.vision_ms, &m.llm_prefill_ms,
                     &m.target_prefill_ms, &m.ttft_ms, &m.tpot_ms, &m.drafter_prefill_ms, &m.drafter_vision_ms,
-                    &m.hidden_draft_ms, &m.overlap_ms, &m.gap_ms, &m.free_tokens, &m.hidden_verified,
+                    &m.hidden_draft_ms, &m.adapter_ms, &m.overlap_ms, &m.gap_ms, &m.free_tokens, &m.hidden_verified,
                     &m.hidden_accepted, &m.hidden_verify_ms, &m.decode_rounds, &m.decode_verify_ms,
                     &m.decode_draft_ms, &m.target_verify_ms, &m.n_tokens, &m.drafted, &m.accepted, &m.rounds}) {
     *f *= k;

@@ -18,7 +18,7 @@ namespace xsd::bench {
 struct MeanMetrics {
   double total_ms = 0, prefill_phase_ms = 0, decode_phase_ms = 0, vision_ms = 0, llm_prefill_ms = 0;
   double target_prefill_ms = 0, ttft_ms = 0, tpot_ms = 0;
-  double drafter_prefill_ms = 0, drafter_vision_ms = 0, hidden_draft_ms = 0, overlap_ms = 0, gap_ms = 0;
+  double drafter_prefill_ms = 0, drafter_vision_ms = 0, hidden_draft_ms = 0, adapter_ms = 0, overlap_ms = 0, gap_ms = 0;
   double free_tokens = 0, hidden_verified = 0, hidden_accepted = 0, hidden_verify_ms = 0;
   double decode_rounds = 0, decode_verify_ms = 0, decode_draft_ms = 0, target_verify_ms = 0;
   double n_tokens = 0, drafted = 0, accepted = 0, rounds = 0;

@@ -21,6 +21,7 @@ TEST_CASE("sd_per_sample carries every research key", "[bench][research_keys]") 
   r.result.stats.gap_ms = 1.5;
   r.result.times.drafter_prefill_ms = 9;
   r.result.times.verify_ms = 35;
+  r.result.timeline = {{"drafter", "adapter", 41, 43.5, 0, 0}, {"drafter", "draft", 10, 11, 1, 0}};
   const SampleRecord bl = MakeRecord({"vl_baseline", "interlaken_0/3", 3, 100});
   const nlohmann::json j = SdPerSample(r, &bl);
   for (const char* key : {"sample", "question", "bl_total_ms", "parallel_prefill_ms", "egpt_prefill_ms", "vl_prefill_ms",
@@ -42,7 +43,8 @@ TEST_CASE("sd_per_sample carries every research key", "[bench][research_keys]") 
   CHECK(j["vl_prefill_ms"] == 40.0);
   CHECK(j["vl_decode_ms"] == 35.0);
   CHECK(j["sd_decode_ms"].get<double>() == Approx(40));  // 80 total - 40 prefill phase
-  CHECK(j["adapter_ms"].is_null());                       // not timed apart (documented)
+  CHECK(j["adapter_ms"].get<double>() == Approx(2.5));    // the drafter lane's adapter spans
+  CHECK(j["egpt_decode_ms"].get<double>() == Approx(1));  // hidden drafting only
   CHECK(j["matches_baseline"] == true);
 
   const nlohmann::json alone = SdPerSample(r, nullptr);
