@@ -182,8 +182,10 @@ TEST_CASE("Bad invocations exit 2 with one line naming the flag and the value", 
 TEST_CASE("A pipeline that cannot be built fails the run with the config and the cause", "[bench][binary]") {
   TempDir out, checkpoints;
   std::string output;
+  // The DSEC index alone is enough: the pipeline fails before any media is read.
   const int code = Run({"--config_set=models", "--configs=vl_baseline", "--target_device=cpu",
-                        "--checkpoint_dir=" + checkpoints.path(), "--output_dir=" + out.path()},
+                        "--dataset_dir=" XSD_TEST_DATA_DIR "/bench/dsec_mini", "--checkpoint_dir=" + checkpoints.path(),
+                        "--output_dir=" + out.path()},
                        &output);
   INFO(output);
   CHECK(code == 1);
