@@ -1,0 +1,108 @@
+#include "bench_flags.h"
+
+#include <optional>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/ascii.h"
+
+// The seed document's flags, with its defaults.
+ABSL_FLAG(std::string, dataset_dir, "", "DSEC dataset (EventGPT_Instruction_Subset.json, event_image/, mp4/); "
+          "empty: built-in scenes (mock pipelines only)");
+ABSL_FLAG(std::string, adapter_dir, "", "directory that relative adapter checkpoint paths in configs resolve against");
+ABSL_FLAG(std::string, max_samples, "all", "number of scenes to benchmark, or \"all\"");
+ABSL_FLAG(int32_t, max_new_tokens, 50, "output tokens per question (overrides every config)");
+ABSL_FLAG(int32_t, n_questions, 10, "questions per scene (the first n of the questions file)");
+ABSL_FLAG(std::optional<int32_t>, gamma, std::nullopt,
+          "draft tokens per speculative round (default: each config's scheduler.gamma; the shipped configs use the "
+          "seed's 1, or 0 for L*+VL)");
+ABSL_FLAG(int32_t, warmup, 3, "warm-up scenes per config, excluded from the results");
+ABSL_FLAG(std::string, configs, "all", "comma-separated config names, or \"all\"");
+ABSL_FLAG(std::string, output_dir, "out/bench", "where the JSON lines, reports and charts go");
+// libxsd additions.
+ABSL_FLAG(std::string, config, "", "comma-separated .pbtxt paths to run instead of a config set (the baseline "
+          "beside the first file joins when present)");
+ABSL_FLAG(std::string, config_set, "auto", "embedded config set: mock (scripted models), models (configs/*.pbtxt), "
+          "or auto (models with --dataset_dir, mock without)");
+ABSL_FLAG(std::string, config_dir, "", "a directory of .pbtxt configs instead of an embedded set");
+ABSL_FLAG(std::string, baseline, "vl_baseline", "the config speedups are measured against (always run first)");
+ABSL_FLAG(std::string, checkpoint_dir, "", "directory that relative model checkpoint paths in configs resolve against");
+ABSL_FLAG(std::string, questions_file, "", "JSON list of {\"question\": ...}; empty: the embedded top-50 list");
+ABSL_FLAG(std::string, event_image_key, "event_image", "event_image or event_image_1f");
+ABSL_FLAG(int32_t, builtin_scenes, 5, "scenes of the built-in dataset (without --dataset_dir)");
+ABSL_FLAG(std::optional<uint64_t>, seed, std::nullopt, "pipeline seed for every config (default: each config's)");
+ABSL_FLAG(std::string, target_device, "", "device of every target (cpu, cuda, cuda:N); drafters on the target's device follow it");
+ABSL_FLAG(std::string, drafter_device, "", "device of the cross-modal drafter of prefill-hiding configs");
+ABSL_FLAG(std::string, dtype, "", "float32, bfloat16 or float16 for every config; default: each config's");
+ABSL_FLAG(bool, random_adapters, false, "drop adapter checkpoints: randomly initialised adapters (for timing with "
+          "random-weight models; outputs and acceptance are then meaningless)");
+ABSL_FLAG(bool, resume, false, "continue the run whose JSON lines are in --output_dir");
+ABSL_FLAG(std::string, shard, "", "i/N: run every N-th request starting at i (0-based); default: Slurm array "
+          "variables when present, else 1 shard");
+ABSL_FLAG(bool, charts, true, "draw the PNG charts");
+ABSL_FLAG(bool, quiet, false, "no progress output");
+
+namespace xsd::bench {
+
+std::string BenchUsage() {
+  return "end-to-end wall-clock benchmark of libxsd pipelines (docs/bench.md)\n"
+         "  xsd_bench [flags]                 run (no flags: the embedded mock configs)\n"
+         "  xsd_bench merge DIR... [--output_dir=OUT]   combine shard outputs into one report";
+}
+
+absl::StatusOr<BenchOptions> BenchOptionsFromFlags() {
+  BenchOptions o;
+  o.dataset_dir = absl::GetFlag(FLAGS_dataset_dir);
+  o.adapter_dir = absl::GetFlag(FLAGS_adapter_dir);
+  o.checkpoint_dir = absl::GetFlag(FLAGS_checkpoint_dir);
+  const std::string max_samples = absl::GetFlag(FLAGS_max_samples);
+  if (max_samples == "all") {
+    o.max_samples = kAll;
+  } else if (!absl::SimpleAtoi(max_samples, &o.max_samples)) {
+    return absl::InvalidArgumentError(absl::StrCat("--max_samples=", max_samples, ": expected a number or \"all\""));
+  }
+  o.max_new_tokens = absl::GetFlag(FLAGS_max_new_tokens);
+  o.n_questions = absl::GetFlag(FLAGS_n_questions);
+  if (auto g = absl::GetFlag(FLAGS_gamma); g.has_value()) o.gamma = *g;
+  if (auto s = absl::GetFlag(FLAGS_seed); s.has_value()) o.seed = *s;
+  o.warmup = absl::GetFlag(FLAGS_warmup);
+  const std::string configs = absl::GetFlag(FLAGS_configs);
+  if (configs != "all") {
+    for (absl::string_view name : absl::StrSplit(configs, ',', absl::SkipWhitespace())) {
+      o.configs.emplace_back(absl::StripAsciiWhitespace(name));
+    }
+    if (o.configs.empty()) return absl::InvalidArgumentError(absl::StrCat("--configs=", configs, ": no config names"));
+  }
+  for (absl::string_view path : absl::StrSplit(absl::GetFlag(FLAGS_config), ',', absl::SkipWhitespace())) {
+    o.config_files.emplace_back(absl::StripAsciiWhitespace(path));
+  }
+  o.config_set = absl::GetFlag(FLAGS_config_set);
+  o.config_dir = absl::GetFlag(FLAGS_config_dir);
+  o.baseline = absl::GetFlag(FLAGS_baseline);
+  o.questions_file = absl::GetFlag(FLAGS_questions_file);
+  o.event_image_key = absl::GetFlag(FLAGS_event_image_key);
+  o.builtin_scenes = absl::GetFlag(FLAGS_builtin_scenes);
+  o.target_device = absl::GetFlag(FLAGS_target_device);
+  o.drafter_device = absl::GetFlag(FLAGS_drafter_device);
+  o.dtype = absl::GetFlag(FLAGS_dtype);
+  o.random_adapters = absl::GetFlag(FLAGS_random_adapters);
+  o.output_dir = absl::GetFlag(FLAGS_output_dir);
+  o.resume = absl::GetFlag(FLAGS_resume);
+  const std::string shard = absl::GetFlag(FLAGS_shard);
+  if (!shard.empty()) {
+    auto parsed = ParseShard(shard);
+    if (!parsed.ok()) return parsed.status();
+    o.shard = *parsed;
+  } else {
+    auto slurm = ShardFromSlurm();
+    if (!slurm.ok()) return slurm.status();
+    if (slurm->has_value()) o.shard = **slurm;
+  }
+  o.charts = absl::GetFlag(FLAGS_charts);
+  o.quiet = absl::GetFlag(FLAGS_quiet);
+  return o;
+}
+
+}  // namespace xsd::bench

@@ -1,0 +1,102 @@
+#include "system_info.h"
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <mutex>
+#include <string>
+
+#include <torch/cuda.h>
+#include <torch/version.h>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+
+namespace xsd::bench {
+namespace {
+
+std::mutex& ProbeMutex() {
+  static std::mutex mu;
+  return mu;
+}
+DeviceProbe& Probe() {
+  static DeviceProbe* probe = new DeviceProbe();
+  return *probe;
+}
+
+// The value after "key:" on the first /proc line that starts with key.
+std::string ProcField(const char* file, const char* key) {
+  std::ifstream in(file);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (absl::StartsWith(line, key)) {
+      const size_t colon = line.find(':');
+      if (colon != std::string::npos) return std::string(absl::StripAsciiWhitespace(line.substr(colon + 1)));
+    }
+  }
+  return "";
+}
+
+int64_t KiloBytes(const std::string& field) {  // "123456 kB"
+  int64_t kb = 0;
+  const std::string number = field.substr(0, field.find(' '));
+  return absl::SimpleAtoi(number, &kb) ? kb * 1024 : -1;
+}
+
+}  // namespace
+
+void SetDeviceProbe(DeviceProbe probe) {
+  std::lock_guard<std::mutex> lock(ProbeMutex());
+  Probe() = std::move(probe);
+}
+
+SystemInfo CollectSystemInfo() {
+  SystemInfo info;
+  char host[256] = {0};
+  if (::gethostname(host, sizeof(host) - 1) == 0) info.hostname = host;
+  info.cpu_model = ProcField("/proc/cpuinfo", "model name");
+  info.cpu_cores = static_cast<int>(::sysconf(_SC_NPROCESSORS_ONLN));
+  info.host_memory_bytes = KiloBytes(ProcField("/proc/meminfo", "MemTotal"));
+  // VmHWM: peak resident set size; getrusage as the fallback.
+  info.peak_rss_bytes = KiloBytes(ProcField("/proc/self/status", "VmHWM"));
+  if (info.peak_rss_bytes < 0) {
+    struct rusage usage {};
+    if (::getrusage(RUSAGE_SELF, &usage) == 0) info.peak_rss_bytes = static_cast<int64_t>(usage.ru_maxrss) * 1024;
+  }
+  info.libtorch_version = TORCH_VERSION;
+  try {
+    info.cuda_device_count = torch::cuda::is_available() ? static_cast<int>(torch::cuda::device_count()) : 0;
+  } catch (...) {
+    info.cuda_device_count = 0;
+  }
+  {
+    std::lock_guard<std::mutex> lock(ProbeMutex());
+    if (Probe()) info.devices = Probe()();
+  }
+#if defined(__clang__)
+  info.compiler = "clang " __clang_version__;
+#elif defined(__GNUC__)
+  info.compiler = "gcc " __VERSION__;
+#endif
+  return info;
+}
+
+nlohmann::json SystemInfoToJson(const SystemInfo& info) {
+  nlohmann::json devices = nlohmann::json::array();
+  for (const DeviceInfo& d : info.devices) {
+    devices.push_back({{"device", d.device}, {"name", d.name}, {"total_bytes", d.total_bytes}, {"peak_bytes", d.peak_bytes}});
+  }
+  return {{"hostname", info.hostname},
+          {"cpu_model", info.cpu_model},
+          {"cpu_cores", info.cpu_cores},
+          {"host_memory_bytes", info.host_memory_bytes},
+          {"peak_rss_bytes", info.peak_rss_bytes},
+          {"libtorch_version", info.libtorch_version},
+          {"cuda_device_count", info.cuda_device_count},
+          {"devices", devices},
+          {"compiler", info.compiler}};
+}
+
+}  // namespace xsd::bench

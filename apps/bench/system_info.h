@@ -1,0 +1,44 @@
+// The machine a run measured: recorded in every report, because a wall-clock
+// number means nothing without it.
+//
+// Device memory and names come from a hook: this file needs no CUDA headers;
+// a CUDA build (or the GPU engineer's code) installs a DeviceProbe that reads
+// per-device names and peak allocated bytes (e.g. from the caching allocator).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace xsd::bench {
+
+struct DeviceInfo {
+  std::string device;          // "cuda:0"
+  std::string name;            // "NVIDIA H200"
+  int64_t total_bytes = -1;    // -1: unknown
+  int64_t peak_bytes = -1;     // peak allocated during the run; -1: unknown
+};
+
+using DeviceProbe = std::function<std::vector<DeviceInfo>()>;
+// Installs the probe used by CollectSystemInfo (replaces any earlier one).
+void SetDeviceProbe(DeviceProbe probe);
+
+struct SystemInfo {
+  std::string hostname;
+  std::string cpu_model;
+  int cpu_cores = 0;            // online logical CPUs
+  int64_t host_memory_bytes = -1;
+  int64_t peak_rss_bytes = -1;  // this process's high-water mark so far
+  std::string libtorch_version;
+  int cuda_device_count = 0;    // as libtorch sees it
+  std::vector<DeviceInfo> devices;  // from the probe; empty without one
+  std::string compiler;
+};
+
+SystemInfo CollectSystemInfo();
+nlohmann::json SystemInfoToJson(const SystemInfo& info);
+
+}  // namespace xsd::bench

@@ -1,0 +1,278 @@
+// xsd_bench end to end, as a child process: exit codes and messages, a run
+// killed with SIGKILL and resumed, and a run split into shards and merged,
+// each compared with an uninterrupted run (outputs and counts; timings
+// aside).
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <map>
+#include <thread>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "jsonl_store.h"
+#include "merge.h"
+#include "run_files.h"
+#include "temp_dir.h"
+#include "xsd_catch.h"
+
+namespace xsd::bench {
+namespace {
+
+using testing::ReadAll;
+using testing::TempDir;
+
+struct Child {
+  pid_t pid = -1;
+  std::string log;  // stdout + stderr
+};
+
+Child Spawn(const std::vector<std::string>& args, const std::string& log) {
+  Child child;
+  child.log = log;
+  child.pid = ::fork();
+  if (child.pid == 0) {
+    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(fd, 1);
+    ::dup2(fd, 2);
+    std::vector<char*> argv;
+    std::string binary = XSD_BENCH_BINARY;
+    argv.push_back(binary.data());
+    std::vector<std::string> copy = args;
+    for (std::string& a : copy) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execv(binary.c_str(), argv.data());
+    ::_exit(127);
+  }
+  return child;
+}
+
+int Wait(const Child& child) {
+  int status = 0;
+  ::waitpid(child.pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+}
+
+int Run(const std::vector<std::string>& args, std::string* output) {
+  TempDir logs;
+  const Child child = Spawn(args, logs.File("log"));
+  const int code = Wait(child);
+  *output = ReadAll(child.log);
+  return code;
+}
+
+int CountRecords(const std::string& path) {
+  const std::string text = ReadAll(path);
+  int n = 0;
+  for (size_t p = text.find("\"kind\":\"record\""); p != std::string::npos; p = text.find("\"kind\":\"record\"", p + 1)) ++n;
+  return n;
+}
+
+// A small run of the embedded mock configs: 2 scenes x 3 questions, 3 configs.
+std::vector<std::string> SmallRun(const std::string& out) {
+  return {"--builtin_scenes=2", "--n_questions=3", "--warmup=1", "--configs=vl_baseline,L5F_decode,L4+VL",
+          "--output_dir=" + out, "--charts=false"};
+}
+constexpr int kSmallRunRecords = 2 * 3 * 3;
+
+std::map<std::string, SampleRecord> ByKey(const std::vector<SampleRecord>& records) {
+  std::map<std::string, SampleRecord> m;
+  for (const SampleRecord& r : records) {
+    CHECK(m.emplace(r.Key(), r).second);  // no pair twice
+  }
+  return m;
+}
+
+// Outputs and counts equal; the prefill-hiding config's draft counts depend on
+// timing (how many drafts finish inside the target's prefill), so only its
+// tokens are compared.
+void CheckSameResults(const std::vector<SampleRecord>& a, const std::vector<SampleRecord>& b) {
+  const auto ma = ByKey(a), mb = ByKey(b);
+  REQUIRE(ma.size() == mb.size());
+  for (const auto& [key, ra] : ma) {
+    INFO(ra.config << " " << ra.id);
+    auto it = mb.find(key);
+    REQUIRE(it != mb.end());
+    const SampleRecord& rb = it->second;
+    CHECK(ra.result.tokens == rb.result.tokens);
+    CHECK(ra.text == rb.text);
+    CHECK(ra.request_seed == rb.request_seed);
+    CHECK(ra.result.stats.new_tokens == rb.result.stats.new_tokens);
+    if (ra.config != "L4+VL") {
+      CHECK(ra.result.stats.drafted == rb.result.stats.drafted);
+      CHECK(ra.result.stats.accepted == rb.result.stats.accepted);
+      CHECK(ra.result.stats.rounds == rb.result.stats.rounds);
+    }
+  }
+}
+
+// The final report's structure and per-sample keys agree, and its numbers
+// come from the records (speedups recomputed from the per-sample totals).
+void CheckSameReport(const std::string& dir_a, const std::string& dir_b) {
+  auto find_report = [](const std::string& dir) {
+    std::string found;
+    for (const auto& e : std::filesystem::directory_iterator(dir)) {
+      const std::string name = e.path().filename().string();
+      if (name.rfind("e2e_wallclock_", 0) == 0 && e.path().extension() == ".json") found = e.path().string();
+    }
+    return found;
+  };
+  const std::string ra = find_report(dir_a), rb = find_report(dir_b);
+  REQUIRE_FALSE(ra.empty());
+  REQUIRE_FALSE(rb.empty());
+  const nlohmann::json a = nlohmann::json::parse(ReadAll(ra)), b = nlohmann::json::parse(ReadAll(rb));
+  for (const char* key : {"timestamp", "config", "stage_timing", "aggregate", "baseline_per_sample", "sd_per_sample"}) {
+    CHECK(a.contains(key));
+    CHECK(b.contains(key));
+  }
+  REQUIRE(a["baseline_per_sample"].size() == b["baseline_per_sample"].size());
+  for (size_t i = 0; i < a["baseline_per_sample"].size(); ++i) {
+    CHECK(a["baseline_per_sample"][i]["id"] == b["baseline_per_sample"][i]["id"]);
+    CHECK(a["baseline_per_sample"][i]["text"] == b["baseline_per_sample"][i]["text"]);
+  }
+  for (const std::string config : {"L5F_decode", "L4+VL"}) {
+    const nlohmann::json& sa = a["sd_per_sample"][config];
+    const nlohmann::json& sb = b["sd_per_sample"][config];
+    REQUIRE(sa.size() == sb.size());
+    for (size_t i = 0; i < sa.size(); ++i) {
+      INFO(config << " row " << i);
+      std::vector<std::string> ka, kb;
+      for (auto it = sa[i].begin(); it != sa[i].end(); ++it) ka.push_back(it.key());
+      for (auto it = sb[i].begin(); it != sb[i].end(); ++it) kb.push_back(it.key());
+      CHECK(ka == kb);
+      CHECK(sa[i]["id"] == sb[i]["id"]);
+      CHECK(sa[i]["text"] == sb[i]["text"]);
+      CHECK(sa[i]["matches_baseline"] == true);
+      CHECK(sb[i]["speedup"].get<double>() ==
+            Approx(sb[i]["bl_total_ms"].get<double>() / sb[i]["sd_total_ms"].get<double>()));
+    }
+    CHECK(a["aggregate"][config]["n"] == b["aggregate"][config]["n"]);
+  }
+}
+
+TEST_CASE("Bad invocations exit 2 with one line naming the flag and the value", "[bench][binary]") {
+  TempDir dir;
+  testing::WriteAll(dir.File("future.pbtxt"), "name: \"future\"\ntarget { name: \"video_llava_v2\" }\n"
+                                                "scheduler { name: \"autoregressive\" }\n");
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"--n_questions=-1"}, "--n_questions=-1"},
+      {{"--max_samples=-3"}, "--max_samples=-3"},
+      {{"--max_samples=lots"}, "--max_samples=lots"},
+      {{"--warmup=x"}, "--warmup=x"},
+      {{"--shard=2/2"}, "--shard=2/2"},
+      {{"--shard=1-of-4"}, "--shard=1-of-4"},
+      {{"--configs=vl_baseline,nope"}, "unknown config 'nope'"},
+      {{"--dataset_dir=/nonexistent/dsec"}, "--dataset_dir=/nonexistent/dsec"},
+      {{"--no_such_flag=1"}, "--no_such_flag=1"},
+      {{"--config=" + dir.File("future.pbtxt")}, "future.pbtxt: target.name: unknown verifier 'video_llava_v2'"},
+  };
+  for (const auto& [args, expected] : cases) {
+    std::string output;
+    const int code = Run(args, &output);
+    INFO(args.front() << " -> " << output);
+    CHECK(code == 2);
+    CHECK(output.find(expected) != std::string::npos);
+    CHECK(std::count(output.begin(), output.end(), '\n') == 1);
+  }
+}
+
+TEST_CASE("A pipeline that cannot be built fails the run with the config and the cause", "[bench][binary]") {
+  TempDir out, checkpoints;
+  std::string output;
+  // The DSEC index alone is enough: the pipeline fails before any media is read.
+  const int code = Run({"--config_set=models", "--configs=vl_baseline", "--target_device=cpu",
+                        "--dataset_dir=" XSD_TEST_DATA_DIR "/bench/dsec_mini", "--checkpoint_dir=" + checkpoints.path(),
+                        "--output_dir=" + out.path()},
+                       &output);
+  INFO(output);
+  CHECK(code == 1);
+  CHECK(output.find("configs/vl_baseline.pbtxt (embedded)") != std::string::npos);
+  CHECK(output.find("Video-LLaVA-7B-hf") != std::string::npos);
+  CHECK(output.find("--resume") != std::string::npos);
+}
+
+TEST_CASE("A run killed with SIGKILL resumes without repeating or dropping samples", "[bench][binary][resume]") {
+  TempDir whole, killed;
+  std::string output;
+  REQUIRE(Run(SmallRun(whole.path()), &output) == 0);
+
+  // Kill once a third of the samples is recorded (the mock costs make each take ~0.1 s).
+  TempDir logs;
+  const Child child = Spawn(SmallRun(killed.path()), logs.File("first.log"));
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  std::string jsonl;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (jsonl.empty()) {
+      if (auto run = FindLatestRun(killed.path(), ""); run.has_value()) jsonl = run->path;
+    }
+    if (!jsonl.empty() && CountRecords(jsonl) >= kSmallRunRecords / 3) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ::kill(child.pid, SIGKILL);
+  CHECK(Wait(child) == -SIGKILL);
+  const int before = CountRecords(jsonl);
+  INFO("records before the kill: " << before);
+  REQUIRE(before >= kSmallRunRecords / 3);
+  REQUIRE(before < kSmallRunRecords);
+  // As if the kill had landed in the middle of a write.
+  testing::WriteAll(jsonl, "{\"kind\":\"record\",\"config\":\"L4+VL\",\"id\":\"buil", /*append=*/true);
+
+  // A resume with other settings is refused (and leaves the file as it was).
+  std::vector<std::string> other = SmallRun(killed.path());
+  other.push_back("--resume");
+  other.push_back("--max_new_tokens=20");
+  CHECK(Run(other, &output) == 2);
+  CHECK(output.find("max_new_tokens") != std::string::npos);
+
+  std::vector<std::string> resume = SmallRun(killed.path());
+  resume.push_back("--resume");
+  REQUIRE(Run(resume, &output) == 0);
+  INFO(output);
+  CHECK(output.find("dropped a torn last line") != std::string::npos);
+  CHECK(output.find(absl::StrCat("resuming: ", before, " of ", kSmallRunRecords)) != std::string::npos);
+
+  auto a = ReadJsonl(FindLatestRun(whole.path(), "")->path);
+  auto b = ReadJsonl(jsonl);
+  REQUIRE(a.ok());
+  REQUIRE(b.ok());
+  CHECK_FALSE(b->torn_tail);
+  CHECK(static_cast<int>(b->records.size()) == kSmallRunRecords);
+  CheckSameResults(a->records, b->records);
+  CheckSameReport(whole.path(), killed.path());
+}
+
+TEST_CASE("Two shards merged equal one whole run", "[bench][binary][shard]") {
+  TempDir whole, s0, s1, merged;
+  std::string output;
+  REQUIRE(Run(SmallRun(whole.path()), &output) == 0);
+  std::vector<std::string> a = SmallRun(s0.path()), b = SmallRun(s1.path());
+  a.push_back("--shard=0/2");
+  b.push_back("--shard=1/2");
+  REQUIRE(Run(a, &output) == 0);
+  REQUIRE(Run(b, &output) == 0);
+  REQUIRE(FindLatestRun(s0.path(), "shard-0-of-2").has_value());
+  CHECK(CountRecords(FindLatestRun(s0.path(), "shard-0-of-2")->path) == kSmallRunRecords / 2);
+  REQUIRE(Run({"merge", s0.path(), s1.path(), "--output_dir=" + merged.path(), "--charts=false"}, &output) == 0);
+  INFO(output);
+  std::string merged_jsonl;
+  for (const auto& e : std::filesystem::directory_iterator(merged.path())) {
+    if (absl::EndsWith(e.path().filename().string(), ".merged.jsonl")) merged_jsonl = e.path().string();
+  }
+  auto whole_records = ReadJsonl(FindLatestRun(whole.path(), "")->path);
+  auto merged_records = ReadJsonl(merged_jsonl);
+  REQUIRE(whole_records.ok());
+  REQUIRE(merged_records.ok());
+  CheckSameResults(whole_records->records, merged_records->records);
+  CheckSameReport(whole.path(), merged.path());
+
+  // One shard alone is reported as partial, not silently as the whole.
+  TempDir partial;
+  REQUIRE(Run({"merge", s0.path(), "--output_dir=" + partial.path(), "--charts=false"}, &output) == 0);
+  CHECK(output.find("only 1 of 2 shards") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace xsd::bench

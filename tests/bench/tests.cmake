@@ -1,0 +1,23 @@
+# apps/bench's library-like pieces (xsd_bench_lib) and the binary end to end.
+if(TARGET xsd_bench_lib)
+  xsd_test(bench_tests SOURCES
+    ${CMAKE_CURRENT_LIST_DIR}/bench_binary_test.cc
+    ${CMAKE_CURRENT_LIST_DIR}/config_set_test.cc
+    ${CMAKE_CURRENT_LIST_DIR}/cost_model_test.cc
+    ${CMAKE_CURRENT_LIST_DIR}/dataset_test.cc
+    ${CMAKE_CURRENT_LIST_DIR}/jsonl_store_test.cc
+    ${CMAKE_CURRENT_LIST_DIR}/merge_test.cc
+    ${CMAKE_CURRENT_LIST_DIR}/options_test.cc
+    ${CMAKE_CURRENT_LIST_DIR}/progress_test.cc
+    ${CMAKE_CURRENT_LIST_DIR}/research_keys_test.cc
+    ${CMAKE_CURRENT_LIST_DIR}/shard_test.cc
+    ${CMAKE_CURRENT_LIST_DIR}/summary_test.cc)
+  target_link_libraries(bench_tests PRIVATE xsd_bench_lib)
+  target_compile_definitions(bench_tests PRIVATE XSD_BENCH_BINARY="$<TARGET_FILE:xsd_bench>")
+  add_dependencies(bench_tests xsd_bench)
+  # The real configs end to end: needs the vision models and the synthetic
+  # scene writer (media, OpenCV).
+  if(TARGET xsd_vision AND TARGET xsd_media)
+    target_sources(bench_tests PRIVATE ${CMAKE_CURRENT_LIST_DIR}/real_models_test.cc)
+  endif()
+endif()
