@@ -73,6 +73,13 @@ void OverrideDrafter(const BenchOptions& o, const std::string& old_target_device
     ck->set_path(Resolve(o.checkpoint_dir, ck->path()));
   }
   if (d->has_hidden_head() && d->hidden_head().has_adapter()) ResolveAdapter(o, d->mutable_hidden_head()->mutable_adapter());
+  // A fused head's own stream drafter (decode-only L5F) resolves like a drafter;
+  // it keeps its own device unless --drafter_device moves it.
+  if (d->has_hidden_head() && d->hidden_head().has_stream()) {
+    config::DrafterConfig* stream = d->mutable_hidden_head()->mutable_stream();
+    OverrideDrafter(o, old_target_device, stream);
+    if (!o.drafter_device.empty()) stream->set_device(o.drafter_device);
+  }
 }
 
 absl::Status CheckName(const std::string& name, const std::vector<std::string>& known, const std::string& field,

@@ -5,6 +5,19 @@
 #include "absl/strings/str_cat.h"
 #include "xsd/base/status.h"
 
+namespace xsd {
+
+const char* FinishReasonName(FinishReason reason) {
+  switch (reason) {
+    case FinishReason::kMaxTokens: return "max_tokens";
+    case FinishReason::kEos: return "eos";
+    case FinishReason::kCacheFull: return "cache_full";
+  }
+  return "?";
+}
+
+}  // namespace xsd
+
 namespace xsd::internal {
 
 GenerationState::GenerationState(const Request& request, const SchedulerOptions& options, const ModelInfo& target,
