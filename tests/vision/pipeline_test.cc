@@ -45,6 +45,11 @@ constexpr char kL4Drafter[] = R"pb(
   drafter { name: "eventgpt" device: "cpu" adapter { name: "L4" heads: 4 } eventgpt { checkpoint { path: "$EGPT" } max_seq_len: 1024 } }
 )pb";
 
+// Decode-only L5 / B1 heads over the target's states.
+constexpr char kHeadDrafter[] = R"pb(
+  drafter { name: "hidden_head" hidden_head { adapter { name: "$HEAD" heads: 4 } } }
+)pb";
+
 // Decode-only L5F: the head owns its EventGPT stream.
 constexpr char kFusedDecodeDrafter[] = R"pb(
   drafter { name: "hidden_head" hidden_head { adapter { name: "L5F" heads: 4 }
@@ -118,7 +123,8 @@ TEST_CASE("Video-LLaVA + EventGPT: greedy speculative output equals greedy autor
   CHECK(baseline->target_prefill.media_ms > 0);
   CHECK(baseline->target_prefill.vision_ms > 0);
 
-  for (const char* scheduler : {"prefill_hiding", "speculative", "speculative+oracle", "L1+L5F", "L4+VL", "L5F_decode"}) {
+  for (const char* scheduler : {"prefill_hiding", "speculative", "speculative+oracle", "L1+L5F", "L2+VL", "L3+VL", "L4+VL",
+                                "L5_decode", "B1_decode", "L5F_decode"}) {
     INFO("scheduler " << scheduler);
     const std::string name = scheduler;
     const bool oracle = name == "speculative+oracle";
@@ -129,6 +135,10 @@ TEST_CASE("Video-LLaVA + EventGPT: greedy speculative output equals greedy autor
       sd = Build("prefill_hiding", kTwoPhaseDrafters);
     } else if (name == "L4+VL") {
       sd = Build("prefill_hiding", kL4Drafter);
+    } else if (name == "L2+VL" || name == "L3+VL") {
+      sd = Build("prefill_hiding", absl::StrReplaceAll(kL4Drafter, {{"L4", name.substr(0, 2)}}));
+    } else if (name == "L5_decode" || name == "B1_decode") {
+      sd = Build("speculative", absl::StrReplaceAll(kHeadDrafter, {{"$HEAD", name.substr(0, 2)}}));
     } else if (name == "L5F_decode") {
       sd = Build("speculative", kFusedDecodeDrafter);
     } else {
@@ -144,7 +154,7 @@ TEST_CASE("Video-LLaVA + EventGPT: greedy speculative output equals greedy autor
     CHECK(result->stats.drafted > 0);
     if (oracle) {
       CHECK(result->stats.accepted > 0);
-    } else {
+    } else if (name != "L5_decode" && name != "B1_decode") {
       CHECK(result->drafter_prefill.prompt_tokens > 50);  // EventGPT prefilled (its own, or the L5F stream's)
     }
     const std::vector<TokenId>& a = baseline->tokens;
