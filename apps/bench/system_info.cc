@@ -1,5 +1,7 @@
 #include "system_info.h"
 
+#include "xsd/device/device_info.h"
+
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -73,8 +75,16 @@ SystemInfo CollectSystemInfo() {
   }
   {
     std::lock_guard<std::mutex> lock(ProbeMutex());
-    if (Probe()) info.devices = Probe()();
+    if (Probe()) {
+      info.devices = Probe()();
+    } else {
+      // libxsd's own probe: names, memory and the caching allocator's peaks.
+      for (const CudaDeviceInfo& d : QueryCudaDevices()) {
+        info.devices.push_back({d.device, d.name, d.total_bytes, d.peak_allocated_bytes});
+      }
+    }
   }
+  info.cuda_driver = CudaDriverVersion();
 #if defined(__clang__)
   info.compiler = "clang " __clang_version__;
 #elif defined(__GNUC__)
@@ -96,6 +106,7 @@ nlohmann::json SystemInfoToJson(const SystemInfo& info) {
           {"libtorch_version", info.libtorch_version},
           {"cuda_device_count", info.cuda_device_count},
           {"devices", devices},
+          {"cuda_driver", info.cuda_driver},
           {"compiler", info.compiler}};
 }
 

@@ -34,7 +34,8 @@ struct SystemInfo {
   int64_t peak_rss_bytes = -1;  // this process's high-water mark so far
   std::string libtorch_version;
   int cuda_device_count = 0;    // as libtorch sees it
-  std::vector<DeviceInfo> devices;  // from the probe; empty without one
+  std::vector<DeviceInfo> devices;  // from the probe, or libxsd's QueryCudaDevices
+  std::string cuda_driver;          // empty on CPU-only builds
   std::string compiler;
 };
 
