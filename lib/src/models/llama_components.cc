@@ -110,16 +110,34 @@ absl::StatusOr<std::shared_ptr<const LlamaModel>> LoadLlamaModel(const config::L
   return shared;
 }
 
+namespace {
+
+// The model, tokenizer and sequence options a "llama" verifier or drafter is built from.
+struct LlamaParts {
+  std::shared_ptr<const LlamaModel> model;
+  std::shared_ptr<const Tokenizer> tokenizer;
+  LlamaSequenceOptions sequence;
+};
+
+absl::StatusOr<LlamaParts> LoadLlamaParts(const config::LlamaOptions& options, const std::string& device,
+                                          const std::string& name, config::DType pipeline_dtype,
+                                          const std::string& where) {
+  LlamaParts parts;
+  XSD_ASSIGN_OR_RETURN(parts.model, LoadLlamaModel(options, device, pipeline_dtype, where));
+  XSD_ASSIGN_OR_RETURN(parts.tokenizer, LoadTokenizer(options, where));
+  parts.sequence.max_seq_len = options.max_seq_len();
+  parts.sequence.name = name;
+  return parts;
+}
+
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<LlamaVerifier>> MakeLlamaVerifier(const config::VerifierConfig& config,
                                                                   config::DType pipeline_dtype,
                                                                   const std::string& field) {
   const std::string where = absl::StrCat(field, ".llama");
-  XSD_ASSIGN_OR_RETURN(auto model, LoadLlamaModel(config.llama(), config.device(), pipeline_dtype, where));
-  XSD_ASSIGN_OR_RETURN(auto tokenizer, LoadTokenizer(config.llama(), where));
-  LlamaSequenceOptions sequence;
-  sequence.max_seq_len = config.llama().max_seq_len();
-  sequence.name = config.name();
-  auto verifier = LlamaVerifier::Create(std::move(model), sequence, std::move(tokenizer));
+  XSD_ASSIGN_OR_RETURN(LlamaParts parts, LoadLlamaParts(config.llama(), config.device(), config.name(), pipeline_dtype, where));
+  auto verifier = LlamaVerifier::Create(std::move(parts.model), parts.sequence, std::move(parts.tokenizer));
   if (!verifier.ok()) return Annotate(verifier.status(), where);
   return verifier;
 }
@@ -128,12 +146,8 @@ absl::StatusOr<std::unique_ptr<LlamaDrafter>> MakeLlamaDrafter(const config::Dra
                                                                 config::DType pipeline_dtype,
                                                                 const std::string& field) {
   const std::string where = absl::StrCat(field, ".llama");
-  XSD_ASSIGN_OR_RETURN(auto model, LoadLlamaModel(config.llama(), config.device(), pipeline_dtype, where));
-  XSD_ASSIGN_OR_RETURN(auto tokenizer, LoadTokenizer(config.llama(), where));
-  LlamaSequenceOptions sequence;
-  sequence.max_seq_len = config.llama().max_seq_len();
-  sequence.name = config.name();
-  auto drafter = LlamaDrafter::Create(std::move(model), sequence, std::move(tokenizer));
+  XSD_ASSIGN_OR_RETURN(LlamaParts parts, LoadLlamaParts(config.llama(), config.device(), config.name(), pipeline_dtype, where));
+  auto drafter = LlamaDrafter::Create(std::move(parts.model), parts.sequence, std::move(parts.tokenizer));
   if (!drafter.ok()) return Annotate(drafter.status(), where);
   return drafter;
 }

@@ -26,23 +26,9 @@ absl::StatusOr<std::unique_ptr<LlamaDrafter>> LlamaDrafter::Create(std::shared_p
 absl::StatusOr<std::unique_ptr<LlamaDrafter>> LlamaDrafter::CreateWithPromptEncoder(
     std::shared_ptr<const LlamaModel> model, const LlamaSequenceOptions& options,
     std::unique_ptr<LlamaPromptEncoder> encoder) {
-  if (model == nullptr) return absl::InvalidArgumentError("llama drafter: no model");
-  if (encoder == nullptr) return absl::InvalidArgumentError("llama drafter: no prompt encoder");
-  if (options.max_seq_len < 2 || options.max_seq_len > model->max_positions()) {
-    return absl::InvalidArgumentError(absl::StrCat("llama drafter: max_seq_len must be in [2, ",
-                                                   model->max_positions(), "], got ", options.max_seq_len));
-  }
-  XSD_ASSIGN_OR_RETURN(KvCachePool::Lease cache,
-                       KvCachePool::ForDevice(model->device()).Acquire(model->CacheSpec(options.max_seq_len)));
-  ModelInfo info;
-  info.name = options.name;
-  info.device = model->device().str();
-  info.vocab_size = model->config().vocab_size;
-  info.eos_token = model->config().eos_token;
-  info.max_seq_len = options.max_seq_len;
-  info.hidden_size = model->config().hidden_size;
+  XSD_ASSIGN_OR_RETURN(LlamaSequence seq, PrepareLlamaSequence(model.get(), options, encoder.get(), "llama drafter"));
   return std::unique_ptr<LlamaDrafter>(
-      new LlamaDrafter(std::move(model), std::move(cache), std::move(encoder), std::move(info)));
+      new LlamaDrafter(std::move(model), std::move(seq.cache), std::move(encoder), std::move(seq.info)));
 }
 
 DrafterCapabilities LlamaDrafter::capabilities() const {

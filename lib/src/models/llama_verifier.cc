@@ -51,23 +51,29 @@ absl::StatusOr<std::unique_ptr<LlamaVerifier>> LlamaVerifier::Create(std::shared
 absl::StatusOr<std::unique_ptr<LlamaVerifier>> LlamaVerifier::CreateWithPromptEncoder(
     std::shared_ptr<const LlamaModel> model, const LlamaSequenceOptions& options,
     std::unique_ptr<LlamaPromptEncoder> encoder) {
-  if (model == nullptr) return absl::InvalidArgumentError("llama verifier: no model");
-  if (encoder == nullptr) return absl::InvalidArgumentError("llama verifier: no prompt encoder");
-  if (options.max_seq_len < 2 || options.max_seq_len > model->max_positions()) {
-    return absl::InvalidArgumentError(absl::StrCat("llama verifier: max_seq_len must be in [2, ",
-                                                   model->max_positions(), "], got ", options.max_seq_len));
-  }
-  XSD_ASSIGN_OR_RETURN(KvCachePool::Lease cache,
-                       KvCachePool::ForDevice(model->device()).Acquire(model->CacheSpec(options.max_seq_len)));
-  ModelInfo info;
-  info.name = options.name;
-  info.device = model->device().str();
-  info.vocab_size = model->config().vocab_size;
-  info.eos_token = model->config().eos_token;
-  info.max_seq_len = options.max_seq_len;
-  info.hidden_size = model->config().hidden_size;
+  XSD_ASSIGN_OR_RETURN(LlamaSequence seq, PrepareLlamaSequence(model.get(), options, encoder.get(), "llama verifier"));
   return std::unique_ptr<LlamaVerifier>(
-      new LlamaVerifier(std::move(model), std::move(cache), std::move(encoder), std::move(info)));
+      new LlamaVerifier(std::move(model), std::move(seq.cache), std::move(encoder), std::move(seq.info)));
+}
+
+absl::StatusOr<LlamaSequence> PrepareLlamaSequence(const LlamaModel* model, const LlamaSequenceOptions& options,
+                                                   const LlamaPromptEncoder* encoder, const std::string& who) {
+  if (model == nullptr) return absl::InvalidArgumentError(who + ": no model");
+  if (encoder == nullptr) return absl::InvalidArgumentError(who + ": no prompt encoder");
+  if (options.max_seq_len < 2 || options.max_seq_len > model->max_positions()) {
+    return absl::InvalidArgumentError(absl::StrCat(who, ": max_seq_len must be in [2, ", model->max_positions(),
+                                                   "], got ", options.max_seq_len));
+  }
+  LlamaSequence seq;
+  XSD_ASSIGN_OR_RETURN(seq.cache,
+                       KvCachePool::ForDevice(model->device()).Acquire(model->CacheSpec(options.max_seq_len)));
+  seq.info.name = options.name;
+  seq.info.device = model->device().str();
+  seq.info.vocab_size = model->config().vocab_size;
+  seq.info.eos_token = model->config().eos_token;
+  seq.info.max_seq_len = options.max_seq_len;
+  seq.info.hidden_size = model->config().hidden_size;
+  return seq;
 }
 
 absl::StatusOr<TargetOutput> LlamaVerifier::MakeOutput(const at::Tensor& logits, const OutputRequest& out) const {

@@ -41,6 +41,16 @@ struct LlamaSequenceOptions {
   std::string name = "llama";   // ModelInfo::name
 };
 
+// What the LLaMA verifier and drafter both need for one sequence: the options
+// checked against the model, a KV-cache lease from the device's pool, and
+// the ModelInfo. `who` prefixes errors ("llama drafter").
+struct LlamaSequence {
+  KvCachePool::Lease cache;
+  ModelInfo info;
+};
+absl::StatusOr<LlamaSequence> PrepareLlamaSequence(const LlamaModel* model, const LlamaSequenceOptions& options,
+                                                   const LlamaPromptEncoder* encoder, const std::string& who);
+
 class LlamaVerifier final : public Verifier {
  public:
   // `tokenizer` may be null: requests must then carry prompt_tokens.
