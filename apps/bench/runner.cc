@@ -1,5 +1,7 @@
 #include "runner.h"
 
+#include "xsd/tokenizer/tokenizer.h"
+
 #include <map>
 #include <set>
 
@@ -84,7 +86,17 @@ absl::Status BenchRunner::RunConfig(const BenchConfig& config, const std::vector
     rec.request_seed = s->request.seed;
     rec.shard = options_.shard.index;
     rec.result = std::move(r).value();
+    // The answer as text when the target has a tokenizer (real models);
+    // mock models have none: their token ids, space-separated.
     rec.text = TokensAsText(rec.result.tokens);
+    if (const Tokenizer* tok = pipeline->target().tokenizer(); tok != nullptr) {
+      auto decoded = tok->Decode(rec.result.tokens, /*skip_special=*/true);
+      if (decoded.ok()) {
+        rec.text = *decoded;
+      } else {
+        XSD_LOG(WARNING) << config.name << " " << s->request.id << ": cannot decode the answer: " << decoded.status();
+      }
+    }
     XSD_RETURN_IF_ERROR(store_->Append(rec));
     if (config.name == options_.baseline) baseline[rec.id] = rec.result.tokens;
     progress_->Step(absl::StrCat(config.name, " ", s->request.id));

@@ -40,7 +40,7 @@ absl::Status CheckVocabulary(const Drafter& drafter, const Verifier& target, con
   const Tokenizer* mine = drafter.tokenizer();
   const Tokenizer* theirs = target.tokenizer();
   if (mine == nullptr || theirs == nullptr) return absl::OkStatus();  // prompts given as ids: nothing to compare
-  return Annotate(CheckSharedVocabulary(*mine, *theirs), field);
+  return Annotate(CheckSharedVocabulary(*mine, *theirs, drafter.info().vocab_size), field);
 }
 
 bool NeedsDrafter(const std::string& scheduler) { return scheduler == "speculative" || scheduler == "prefill_hiding"; }

@@ -5,8 +5,8 @@
 
 namespace xsd {
 
-absl::Status CheckSharedVocabulary(const Tokenizer& drafter, const Tokenizer& target) {
-  const int shared = std::min(drafter.vocab_size(), target.vocab_size());
+absl::Status CheckSharedVocabulary(const Tokenizer& drafter, const Tokenizer& target, int drafter_rows) {
+  const int shared = std::min({drafter.vocab_size(), target.vocab_size(), drafter_rows});
   for (TokenId id = 0; id < shared; ++id) {
     auto a = drafter.IdToToken(id);
     auto b = target.IdToToken(id);

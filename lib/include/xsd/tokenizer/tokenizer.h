@@ -134,11 +134,12 @@ class StreamingDetokenizer {
 
 // Where a drafter's own token ids reach the target unmapped, both tokenizers
 // must give every id the drafter can emit the same token string (special and
-// media tokens included), not merely have the same size. Checks the ids both
-// tokenizers know; ids past the shorter one (padded LM-head rows, such as
-// Video-LLaVA's 32 064) are not compared. The message names the first id
-// that differs and both strings.
-absl::Status CheckSharedVocabulary(const Tokenizer& drafter, const Tokenizer& target);
+// media tokens included), not merely have the same size. Checks the ids below
+// `drafter_rows` (the drafter's LM-head rows: the ids it can emit) that both
+// tokenizers know; placeholder ids the drafter cannot emit (EventGPT's
+// <event>) and padded rows (Video-LLaVA's 32 064) are not compared. The
+// message names the first id that differs and both strings.
+absl::Status CheckSharedVocabulary(const Tokenizer& drafter, const Tokenizer& target, int drafter_rows);
 
 // The prompt templates of the two models (FACTS.md §4, §5).
 // Video-LLaVA: "USER: <video>\n{question} ASSISTANT:"

@@ -63,6 +63,7 @@ class VideoLlavaVerifier final : public Verifier {
   const at::Tensor* committed_input_embeds() const override { return core_->committed_input_embeds(); }
   const at::Tensor* lm_head() const override { return core_->lm_head(); }
   const at::Tensor* embedding_table() const override { return core_->embedding_table(); }
+  const Tokenizer* tokenizer() const override { return core_->tokenizer(); }
 
   // Prefill from inputs already built (tests, tools): prompt ids with one
   // video token and frames [F, 3, S, S].
