@@ -7,6 +7,7 @@
 #include "xsd/base/torch_status.h"
 #include "xsd/models/attention.h"
 #include "xsd/models/llama_attention.h"
+#include "xsd/models/llama_model.h"
 
 namespace xsd {
 
@@ -25,27 +26,12 @@ absl::StatusOr<std::unique_ptr<EagleHead>> EagleHead::Load(const LlamaConfig& co
   layer_options.input_norm = false;
   XSD_ASSIGN_OR_RETURN(head->layer_, LlamaDecoderLayer::Load(ScopedWeights(weights, "layers.0."), head->config_,
                                                              layer_options));
-  RotaryEmbeddingSpec rope;
-  rope.rope = config.rope;
-  rope.head_dim = config.head_dim;
-  rope.max_positions = max_positions;
-  rope.max_position_embeddings = config.max_position_embeddings;
-  rope.dtype = head->dtype_;
-  rope.device = head->device_;
-  XSD_ASSIGN_OR_RETURN(head->rope_, RotaryEmbedding::Create(rope));
+  XSD_ASSIGN_OR_RETURN(head->rope_,
+                       RotaryEmbedding::Create(LlamaRopeSpec(config, max_positions, head->dtype_, head->device_)));
   return head;
 }
 
-KvCacheSpec EagleHead::CacheSpec(int max_len) const {
-  KvCacheSpec spec;
-  spec.num_layers = 1;
-  spec.num_kv_heads = config_.num_kv_heads;
-  spec.head_dim = config_.head_dim;
-  spec.max_len = max_len;
-  spec.dtype = dtype_;
-  spec.device = device_;
-  return spec;
-}
+KvCacheSpec EagleHead::CacheSpec(int max_len) const { return LlamaCacheSpec(config_, max_len, dtype_, device_); }
 
 absl::StatusOr<at::Tensor> EagleHead::Forward(const at::Tensor& embeds, const at::Tensor& features,
                                               const at::Tensor& positions, const at::Tensor& tree_mask,

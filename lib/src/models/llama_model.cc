@@ -34,25 +34,35 @@ absl::StatusOr<std::unique_ptr<LlamaModel>> LlamaModel::Load(const LlamaConfig& 
   } else {
     model->lm_head_ = model->embed_;
   }
-  RotaryEmbeddingSpec rope;
-  rope.rope = config.rope;
-  rope.head_dim = config.head_dim;
-  rope.max_positions = options.max_positions > 0 ? options.max_positions : config.max_position_embeddings;
-  rope.max_position_embeddings = config.max_position_embeddings;
-  rope.dtype = model->dtype_;
-  rope.device = model->device_;
-  XSD_ASSIGN_OR_RETURN(model->rope_, RotaryEmbedding::Create(rope));
+  XSD_ASSIGN_OR_RETURN(model->rope_, RotaryEmbedding::Create(LlamaRopeSpec(
+                                         config, options.max_positions > 0 ? options.max_positions
+                                                                           : config.max_position_embeddings,
+                                         model->dtype_, model->device_)));
   return model;
 }
 
-KvCacheSpec LlamaModel::CacheSpec(int max_len) const {
+KvCacheSpec LlamaModel::CacheSpec(int max_len) const { return LlamaCacheSpec(config_, max_len, dtype_, device_); }
+
+RotaryEmbeddingSpec LlamaRopeSpec(const LlamaConfig& config, int max_positions, c10::ScalarType dtype,
+                                  c10::Device device) {
+  RotaryEmbeddingSpec rope;
+  rope.rope = config.rope;
+  rope.head_dim = config.head_dim;
+  rope.max_positions = max_positions;
+  rope.max_position_embeddings = config.max_position_embeddings;
+  rope.dtype = dtype;
+  rope.device = device;
+  return rope;
+}
+
+KvCacheSpec LlamaCacheSpec(const LlamaConfig& config, int max_len, c10::ScalarType dtype, c10::Device device) {
   KvCacheSpec spec;
-  spec.num_layers = config_.num_layers;
-  spec.num_kv_heads = config_.num_kv_heads;
-  spec.head_dim = config_.head_dim;
+  spec.num_layers = config.num_layers;
+  spec.num_kv_heads = config.num_kv_heads;
+  spec.head_dim = config.head_dim;
   spec.max_len = max_len;
-  spec.dtype = dtype_;
-  spec.device = device_;
+  spec.dtype = dtype;
+  spec.device = device;
   return spec;
 }
 

@@ -121,6 +121,12 @@ class LlamaModel {
   RotaryEmbedding rope_;
 };
 
+// The rotary table and KV-cache specs of a LLaMA-layer stack with `config`
+// (the decoder itself, or EAGLE's one-layer head), written once.
+RotaryEmbeddingSpec LlamaRopeSpec(const LlamaConfig& config, int max_positions, c10::ScalarType dtype,
+                                  c10::Device device);
+KvCacheSpec LlamaCacheSpec(const LlamaConfig& config, int max_len, c10::ScalarType dtype, c10::Device device);
+
 // Host helpers for building inputs: int64 tensors on `device`.
 absl::StatusOr<at::Tensor> TokensTensor(const std::vector<int32_t>& tokens, const c10::Device& device);
 absl::StatusOr<at::Tensor> PositionsTensor(const std::vector<int64_t>& positions, const c10::Device& device);
