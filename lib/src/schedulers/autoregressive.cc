@@ -16,9 +16,7 @@ class AutoregressiveScheduler final : public Scheduler {
     GenerationResult result;
     internal::GenerationState state(request, options_, target_->info(), &result);
     XSD_RETURN_IF_ERROR(internal::PrefillTarget(state, *target_, *policy_, request).status());
-    while (!state.done()) {
-      XSD_RETURN_IF_ERROR(internal::RunRound(state, *target_, *policy_, Draft()).status());
-    }
+    XSD_RETURN_IF_ERROR(internal::DecodeRounds(state, *target_, *policy_, nullptr, options_));
     state.Close();
     return result;
   }

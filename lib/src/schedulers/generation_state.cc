@@ -154,6 +154,23 @@ absl::StatusOr<RoundResult> RunRound(GenerationState& state, Verifier& target, c
   return round;
 }
 
+absl::Status DecodeRounds(GenerationState& state, Verifier& target, const AcceptancePolicy& policy, Drafter* drafter,
+                          const SchedulerOptions& options) {
+  while (!state.done()) {
+    Draft draft;
+    if (drafter != nullptr) {
+      XSD_ASSIGN_OR_RETURN(draft, ProposeTimed(state, *drafter, state.NextDraftSpec(options)));
+    }
+    XSD_ASSIGN_OR_RETURN(RoundResult round, RunRound(state, target, policy, std::move(draft)));
+    if (drafter != nullptr && !state.done()) {
+      const TimePoint begin = Now();
+      XSD_RETURN_IF_ERROR(NotifyDrafter(*drafter, target, round.committed, round.kept_nodes));
+      state.result().times.accept_ms += MillisBetween(begin, Now());
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status NotifyDrafter(Drafter& drafter, const Verifier& target, absl::Span<const TokenId> committed,
                            absl::Span<const int32_t> accepted_nodes) {
   RoundOutcome outcome;

@@ -70,6 +70,12 @@ absl::StatusOr<TargetOutput> PrefillTarget(GenerationState& state, Verifier& tar
 absl::StatusOr<RoundResult> RunRound(GenerationState& state, Verifier& target, const AcceptancePolicy& policy,
                                      Draft draft);
 
+// The decode phase, shared by every scheduler: rounds of Propose (when
+// `drafter` is not null) -> RunRound -> Observe until the request is done.
+// A null drafter is plain autoregressive decoding through the verify path.
+absl::Status DecodeRounds(GenerationState& state, Verifier& target, const AcceptancePolicy& policy, Drafter* drafter,
+                          const SchedulerOptions& options);
+
 // Drafter::Observe with the target's committed features attached.
 absl::Status NotifyDrafter(Drafter& drafter, const Verifier& target, absl::Span<const TokenId> committed,
                            absl::Span<const int32_t> accepted_nodes);

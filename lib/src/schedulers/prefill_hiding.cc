@@ -135,18 +135,8 @@ class PrefillHidingScheduler final : public Scheduler {
     }
 
     // Decode phase.
-    while (!state.done()) {
-      Draft draft;
-      if (decode_drafting) {
-        XSD_ASSIGN_OR_RETURN(draft, internal::ProposeTimed(state, *decoder, state.NextDraftSpec(options_)));
-      }
-      XSD_ASSIGN_OR_RETURN(internal::RoundResult round, internal::RunRound(state, *target_, *policy_, std::move(draft)));
-      if (decode_drafting && !state.done()) {
-        const TimePoint begin = Now();
-        XSD_RETURN_IF_ERROR(internal::NotifyDrafter(*decoder, *target_, round.committed, round.kept_nodes));
-        result.times.accept_ms += MillisBetween(begin, Now());
-      }
-    }
+    XSD_RETURN_IF_ERROR(
+        internal::DecodeRounds(state, *target_, *policy_, decode_drafting ? decoder : nullptr, options_));
     state.Close();
     return result;
   }

@@ -23,18 +23,7 @@ class SpeculativeScheduler final : public Scheduler {
       XSD_RETURN_IF_ERROR(internal::BeginDrafter(state, *drafter_, context));
       XSD_RETURN_IF_ERROR(internal::NotifyDrafter(*drafter_, *target_, result.tokens, {}));
     }
-    while (!state.done()) {
-      Draft draft;
-      if (drafting) {
-        XSD_ASSIGN_OR_RETURN(draft, internal::ProposeTimed(state, *drafter_, state.NextDraftSpec(options_)));
-      }
-      XSD_ASSIGN_OR_RETURN(internal::RoundResult round, internal::RunRound(state, *target_, *policy_, std::move(draft)));
-      if (drafting && !state.done()) {
-        const TimePoint begin = Now();
-        XSD_RETURN_IF_ERROR(internal::NotifyDrafter(*drafter_, *target_, round.committed, round.kept_nodes));
-        result.times.accept_ms += MillisBetween(begin, Now());
-      }
-    }
+    XSD_RETURN_IF_ERROR(internal::DecodeRounds(state, *target_, *policy_, drafting ? drafter_ : nullptr, options_));
     state.Close();
     return result;
   }
