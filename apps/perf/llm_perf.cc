@@ -28,7 +28,8 @@ namespace {
 std::map<std::string, std::string> ParseArgs(int argc, char** argv) {
   std::map<std::string, std::string> args = {{"preset", "tiny"}, {"vocab", "0"},        {"device", "cpu"},
                                              {"dtype", "fp32"},  {"prompt", "64"},     {"decode", "16"},
-                                             {"gammas", "1,2,4,8"}, {"repeats", "10"}, {"json", ""}};
+                                             {"gammas", "1,2,4,8"}, {"repeats", "10"}, {"json", ""},
+                                             {"step_mode", "auto"}};
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a.rfind("--", 0) != 0 || a.find('=') == std::string::npos) {
@@ -107,6 +108,19 @@ int main(int argc, char** argv) {
   xsd::LlamaSequenceOptions sopts;
   // Every verify round commits its pending token: room for all of them.
   sopts.max_seq_len = prompt + decode + (repeats + 2) * static_cast<int>(gammas.size()) + max_gamma + 8;
+  const std::string mode = args.at("step_mode");
+  if (mode == "auto") {
+    sopts.step_mode = xsd::LlamaStepMode::kAuto;
+  } else if (mode == "eager") {
+    sopts.step_mode = xsd::LlamaStepMode::kEager;
+  } else if (mode == "static") {
+    sopts.step_mode = xsd::LlamaStepMode::kStatic;
+  } else if (mode == "graphs") {
+    sopts.step_mode = xsd::LlamaStepMode::kGraphs;
+  } else {
+    std::fprintf(stderr, "xsd_llm_perf: --step_mode: one of auto, eager, static, graphs; got '%s'\n", mode.c_str());
+    return 2;
+  }
   auto verifier = OrDie(xsd::LlamaVerifier::Create(model, sopts), "verifier");
 
   xsd::Rng rng(7);
@@ -152,8 +166,12 @@ int main(int argc, char** argv) {
     verify.push_back({g, Median(ms)});
   }
 
-  std::printf("xsd_llm_perf preset=%s vocab=%d device=%s dtype=%s prompt=%d (load %.0f ms)\n", args.at("preset").c_str(),
-              config.vocab_size, args.at("device").c_str(), dtype.c_str(), prompt, load_ms);
+  const xsd::LlamaStepRunner* runner = verifier->step_runner();
+  std::printf("xsd_llm_perf preset=%s vocab=%d device=%s dtype=%s prompt=%d step_mode=%s (load %.0f ms; graphs "
+              "captured %d, replays %lld)\n",
+              args.at("preset").c_str(), config.vocab_size, args.at("device").c_str(), dtype.c_str(), prompt,
+              mode.c_str(), load_ms, runner ? runner->graphs_captured() : 0,
+              static_cast<long long>(runner ? runner->replays() : 0));
   std::printf("| measure | ms | x decode step |\n|---|---|---|\n");
   std::printf("| prefill %d tokens | %.2f | |\n", prompt, Median(prefill_ms));
   std::printf("| decode step (median of %zu) | %.3f | 1.00 |\n", decode_ms.size(), step);
@@ -161,7 +179,8 @@ int main(int argc, char** argv) {
   if (!args.at("json").empty()) {
     std::ofstream js(args.at("json"));
     js << "{\"preset\":\"" << args.at("preset") << "\",\"vocab\":" << config.vocab_size << ",\"device\":\""
-       << args.at("device") << "\",\"dtype\":\"" << dtype << "\",\"prompt\":" << prompt << ",\"prefill_ms\":"
+       << args.at("device") << "\",\"dtype\":\"" << dtype << "\",\"step_mode\":\"" << mode << "\",\"prompt\":" << prompt
+       << ",\"prefill_ms\":"
        << Median(prefill_ms) << ",\"decode_ms\":" << step << ",\"verify_ms\":{";
     for (size_t i = 0; i < verify.size(); ++i) js << (i ? "," : "") << "\"" << verify[i].first << "\":" << verify[i].second;
     js << "}}\n";

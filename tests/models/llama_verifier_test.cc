@@ -20,18 +20,22 @@ using testing::MakeCache;
 using testing::MakeTinyModel;
 using testing::MaxAbsDiff;
 
-std::unique_ptr<LlamaVerifier> MakeVerifier(std::shared_ptr<const LlamaModel> model, int max_seq_len = 96) {
+std::unique_ptr<LlamaVerifier> MakeVerifier(std::shared_ptr<const LlamaModel> model, int max_seq_len = 96,
+                                            LlamaStepMode mode = LlamaStepMode::kEager) {
   LlamaSequenceOptions options;
   options.max_seq_len = max_seq_len;
+  options.step_mode = mode;
   auto v = LlamaVerifier::Create(std::move(model), options);
   INFO(v.status().ToString());
   REQUIRE(v.ok());
   return std::move(v).value();
 }
 
-std::unique_ptr<LlamaDrafter> MakeDrafter(std::shared_ptr<const LlamaModel> model, int max_seq_len = 96) {
+std::unique_ptr<LlamaDrafter> MakeDrafter(std::shared_ptr<const LlamaModel> model, int max_seq_len = 96,
+                                          LlamaStepMode mode = LlamaStepMode::kEager) {
   LlamaSequenceOptions options;
   options.max_seq_len = max_seq_len;
+  options.step_mode = mode;
   auto d = LlamaDrafter::Create(std::move(model), options);
   INFO(d.status().ToString());
   REQUIRE(d.ok());
@@ -78,10 +82,14 @@ TEST_CASE("Verify + Commit leaves the cache the autoregressive run leaves", "[mo
   const at::Tensor ar_hidden_all = at::cat(ar_hidden, 0);  // row r: hidden of position r + prompt - 1 ... see below
 
   // Speculative: trees that contain the greedy continuation as one branch
-  // among distractors, accepted with the greedy policy.
+  // among distractors, accepted with the greedy policy; plain forwards, and
+  // the static-shape steps that CUDA graphs replay (llama_step_runner.h).
+  for (const LlamaStepMode mode : {LlamaStepMode::kEager, LlamaStepMode::kStatic}) {
+  INFO("step mode " << LlamaStepModeName(mode));
   Rng rng(99);
   auto policy = MakeGreedyAcceptance();
-  auto sd = MakeVerifier(m.model);
+  auto sd = MakeVerifier(m.model, 96, mode);
+  CHECK((sd->step_runner() != nullptr) == (mode == LlamaStepMode::kStatic));
   auto sd_first = sd->Prefill(PromptRequest(prompt), OutputRequest());
   REQUIRE(sd_first.ok());
   REQUIRE(sd_first->argmax[0] == greedy[0]);
@@ -122,6 +130,7 @@ TEST_CASE("Verify + Commit leaves the cache the autoregressive run leaves", "[mo
   }
   CHECK(rounds >= 4);
   CHECK(trees >= 1);
+  }
 }
 
 // Runs `scheduler` and compares with the autoregressive output; a divergence
@@ -170,19 +179,23 @@ TEST_CASE("Greedy SD with LLaMA verifier and drafter equals greedy AR through th
     REQUIRE(reference.ok());
     REQUIRE(reference->tokens.size() >= 1);
 
+    // Static-shape steps (what CUDA graphs replay) in half of the trials.
+    const LlamaStepMode mode = trial % 2 == 0 ? LlamaStepMode::kEager : LlamaStepMode::kStatic;
+    auto sd_verifier = MakeVerifier(target.model, 96, mode);
     for (int which = 0; which < 2; ++which) {
-      auto drafter = MakeDrafter(which == 0 ? target.model : other.model);
+      auto drafter = MakeDrafter(which == 0 ? target.model : other.model, 96, mode);
       for (const char* kind : {"speculative", "prefill_hiding"}) {
         auto sched = std::string(kind) == "speculative"
-                         ? MakeSpeculativeScheduler(verifier.get(), drafter.get(), policy.get(), options)
-                         : MakePrefillHidingScheduler(verifier.get(), drafter.get(), nullptr, policy.get(), options);
+                         ? MakeSpeculativeScheduler(sd_verifier.get(), drafter.get(), policy.get(), options)
+                         : MakePrefillHidingScheduler(sd_verifier.get(), drafter.get(), nullptr, policy.get(), options);
         REQUIRE(sched.ok());
         auto result = (*sched)->Generate(request);
         INFO(result.status().ToString());
         REQUIRE(result.ok());
         CheckLossless(*target.model, prompt, reference->tokens, *result,
                       std::string(kind) + (which == 0 ? " (same model drafts)" : " (other model drafts)") +
-                          ", gamma " + std::to_string(options.gamma) + ", trial " + std::to_string(trial));
+                          ", gamma " + std::to_string(options.gamma) + ", trial " + std::to_string(trial) +
+                          ", step mode " + LlamaStepModeName(mode));
         (which == 0 ? drafted_same : drafted_other) += result->stats.drafted;
         (which == 0 ? accepted_same : accepted_other) += result->stats.accepted;
       }

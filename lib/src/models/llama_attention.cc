@@ -49,6 +49,14 @@ absl::StatusOr<at::Tensor> LlamaAttention::Forward(const at::Tensor& x, const Ll
   XSD_ASSIGN_OR_RETURN(k, RotaryEmbedding::Apply(k, ctx.cos, ctx.sin));
   at::Tensor keys, values;
   XSD_RETURN_IF_ERROR(TorchCall("attention cache write", [&]() -> absl::Status {
+    if (ctx.write_rows.defined()) {  // static mode: rows and span fixed by the caller
+      at::Tensor key_layer = cache->keys(layer), value_layer = cache->values(layer);
+      key_layer.index_copy_(1, ctx.write_rows, k.transpose(0, 1));  // [KV, T, D] into rows write_rows
+      value_layer.index_copy_(1, ctx.write_rows, v.transpose(0, 1));
+      keys = cache->KeySlot(layer, 0, ctx.span);
+      values = cache->ValueSlot(layer, 0, ctx.span);
+      return absl::OkStatus();
+    }
     cache->KeySlot(layer, ctx.past, ctx.rows).copy_(k.transpose(0, 1));  // [KV, T, D]
     cache->ValueSlot(layer, ctx.past, ctx.rows).copy_(v.transpose(0, 1));
     keys = cache->KeySlot(layer, 0, ctx.past + ctx.rows);

@@ -120,13 +120,14 @@ struct LlamaParts {
 };
 
 absl::StatusOr<LlamaParts> LoadLlamaParts(const config::LlamaOptions& options, const std::string& device,
-                                          const std::string& name, config::DType pipeline_dtype,
+                                          const std::string& name, bool cuda_graphs, config::DType pipeline_dtype,
                                           const std::string& where) {
   LlamaParts parts;
   XSD_ASSIGN_OR_RETURN(parts.model, LoadLlamaModel(options, device, pipeline_dtype, where));
   XSD_ASSIGN_OR_RETURN(parts.tokenizer, LoadTokenizer(options, where));
   parts.sequence.max_seq_len = options.max_seq_len();
   parts.sequence.name = name;
+  parts.sequence.step_mode = cuda_graphs ? LlamaStepMode::kAuto : LlamaStepMode::kEager;
   return parts;
 }
 
@@ -136,7 +137,7 @@ absl::StatusOr<std::unique_ptr<LlamaVerifier>> MakeLlamaVerifier(const config::V
                                                                   config::DType pipeline_dtype,
                                                                   const std::string& field) {
   const std::string where = absl::StrCat(field, ".llama");
-  XSD_ASSIGN_OR_RETURN(LlamaParts parts, LoadLlamaParts(config.llama(), config.device(), config.name(), pipeline_dtype, where));
+  XSD_ASSIGN_OR_RETURN(LlamaParts parts, LoadLlamaParts(config.llama(), config.device(), config.name(), config.cuda_graphs(), pipeline_dtype, where));
   auto verifier = LlamaVerifier::Create(std::move(parts.model), parts.sequence, std::move(parts.tokenizer));
   if (!verifier.ok()) return Annotate(verifier.status(), where);
   return verifier;
@@ -146,7 +147,7 @@ absl::StatusOr<std::unique_ptr<LlamaDrafter>> MakeLlamaDrafter(const config::Dra
                                                                 config::DType pipeline_dtype,
                                                                 const std::string& field) {
   const std::string where = absl::StrCat(field, ".llama");
-  XSD_ASSIGN_OR_RETURN(LlamaParts parts, LoadLlamaParts(config.llama(), config.device(), config.name(), pipeline_dtype, where));
+  XSD_ASSIGN_OR_RETURN(LlamaParts parts, LoadLlamaParts(config.llama(), config.device(), config.name(), config.cuda_graphs(), pipeline_dtype, where));
   auto drafter = LlamaDrafter::Create(std::move(parts.model), parts.sequence, std::move(parts.tokenizer));
   if (!drafter.ok()) return Annotate(drafter.status(), where);
   return drafter;

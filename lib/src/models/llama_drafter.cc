@@ -12,9 +12,13 @@
 
 namespace xsd {
 
-LlamaDrafter::LlamaDrafter(std::shared_ptr<const LlamaModel> model, KvCachePool::Lease cache,
-                           std::unique_ptr<LlamaPromptEncoder> encoder, ModelInfo info)
-    : model_(std::move(model)), cache_(std::move(cache)), encoder_(std::move(encoder)), info_(std::move(info)) {}
+LlamaDrafter::LlamaDrafter(std::shared_ptr<const LlamaModel> model, LlamaSequence seq,
+                           std::unique_ptr<LlamaPromptEncoder> encoder)
+    : model_(std::move(model)),
+      cache_(std::move(seq.cache)),
+      runner_(std::move(seq.runner)),
+      encoder_(std::move(encoder)),
+      info_(std::move(seq.info)) {}
 
 absl::StatusOr<std::unique_ptr<LlamaDrafter>> LlamaDrafter::Create(std::shared_ptr<const LlamaModel> model,
                                                                    const LlamaSequenceOptions& options,
@@ -27,8 +31,7 @@ absl::StatusOr<std::unique_ptr<LlamaDrafter>> LlamaDrafter::CreateWithPromptEnco
     std::shared_ptr<const LlamaModel> model, const LlamaSequenceOptions& options,
     std::unique_ptr<LlamaPromptEncoder> encoder) {
   XSD_ASSIGN_OR_RETURN(LlamaSequence seq, PrepareLlamaSequence(model.get(), options, encoder.get(), "llama drafter"));
-  return std::unique_ptr<LlamaDrafter>(
-      new LlamaDrafter(std::move(model), std::move(seq.cache), std::move(encoder), std::move(seq.info)));
+  return std::unique_ptr<LlamaDrafter>(new LlamaDrafter(std::move(model), std::move(seq), std::move(encoder)));
 }
 
 DrafterCapabilities LlamaDrafter::capabilities() const {
@@ -96,14 +99,19 @@ absl::StatusOr<at::Tensor> LlamaDrafter::CatchUp() {
   }
   const int cached = cache_->length();
   const int n = total - cached;
-  LlamaInput input;
-  XSD_ASSIGN_OR_RETURN(input.tokens,
-                       TokensTensor(std::vector<TokenId>(sequence_.begin() + cached, sequence_.end()), model_->device()));
-  XSD_ASSIGN_OR_RETURN(input.positions, PositionRange(cached, n, model_->device()));
-  input.logits = LogitsRows::kLast;
-  XSD_ASSIGN_OR_RETURN(LlamaOutput out, model_->Forward(input, cache_.get()));
+  LlamaStepInput step;
+  step.tokens.assign(sequence_.begin() + cached, sequence_.end());
+  for (int i = 0; i < n; ++i) step.positions.push_back(cached + i);
+  XSD_ASSIGN_OR_RETURN(LlamaOutput out, RunLlamaStep(*model_, cache_.get(), runner_.get(), step, LogitsRows::kLast));
   XSD_RETURN_IF_ERROR(cache_->Advance(n));
   next_logits_ = out.logits;
+  if (runner_ != nullptr) {
+    // A step runner's logits live in its buffers until its next step: keep a copy.
+    XSD_RETURN_IF_ERROR(TorchCall("llama drafter: keeping logits", [&]() -> absl::Status {
+      next_logits_ = next_logits_.clone();
+      return absl::OkStatus();
+    }));
+  }
   return next_logits_;
 }
 
@@ -132,11 +140,10 @@ absl::StatusOr<Draft> LlamaDrafter::ProposeGreedy(int count) {
     drafted.push_back(token);
     if (j + 1 == count) break;
     // Feed the token straight back without reading it on the host.
-    LlamaInput input;
-    input.tokens = token;
-    XSD_ASSIGN_OR_RETURN(input.positions, PositionRange(start + j, 1, model_->device()));
-    input.logits = LogitsRows::kLast;
-    XSD_ASSIGN_OR_RETURN(LlamaOutput out, model_->Forward(input, cache_.get()));
+    LlamaStepInput step;
+    step.device_tokens = token;
+    step.positions = {start + j};
+    XSD_ASSIGN_OR_RETURN(LlamaOutput out, RunLlamaStep(*model_, cache_.get(), runner_.get(), step, LogitsRows::kLast));
     XSD_RETURN_IF_ERROR(cache_->Advance(1));
     logits = out.logits;
   }

@@ -10,6 +10,26 @@
 
 namespace xsd {
 
+namespace {
+
+absl::Status CheckStaticInput(const LlamaInput& input, int64_t rows, int group, int capacity) {
+  if (!input.write_rows.defined() || !input.attention_bias.defined()) {
+    return absl::InvalidArgumentError("llama forward (static mode): give both write_rows and attention_bias");
+  }
+  if (input.write_rows.numel() != rows) {
+    return absl::InvalidArgumentError(absl::StrCat("llama forward (static mode): write_rows has ",
+                                                   input.write_rows.numel(), " entries for ", rows, " rows"));
+  }
+  const at::Tensor& bias = input.attention_bias;
+  if (bias.dim() != 2 || bias.size(0) != group * rows || bias.size(1) < rows || bias.size(1) > capacity) {
+    return absl::InvalidArgumentError(absl::StrCat("llama forward (static mode): attention_bias must be [", group * rows,
+                                                   ", S] with ", rows, " <= S <= ", capacity, " (the cache capacity)"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<LlamaModel>> LlamaModel::Load(const LlamaConfig& config, WeightSource* weights,
                                                              const LlamaModelOptions& options) {
   if (weights == nullptr) return absl::InvalidArgumentError("LlamaModel::Load: no weight source");
@@ -93,8 +113,11 @@ absl::StatusOr<LlamaOutput> LlamaModel::Forward(const LlamaInput& input, KvCache
   if (!input.positions.defined() || input.positions.numel() != rows) {
     return absl::InvalidArgumentError(absl::StrCat("llama forward: need one position per row (", rows, ")"));
   }
+  const bool static_mode = input.write_rows.defined() || input.attention_bias.defined();
   const int past = cache->length();
-  if (past + rows > cache->capacity()) {
+  if (static_mode) {
+    XSD_RETURN_IF_ERROR(CheckStaticInput(input, rows, config_.group_size(), cache->capacity()));
+  } else if (past + rows > cache->capacity()) {
     return absl::OutOfRangeError(absl::StrCat("llama forward: ", rows, " rows after ", past,
                                               " exceed the KV cache capacity ", cache->capacity()));
   }
@@ -109,8 +132,17 @@ absl::StatusOr<LlamaOutput> LlamaModel::Forward(const LlamaInput& input, KvCache
   ctx.past = past;
   ctx.rows = static_cast<int>(rows);
   XSD_ASSIGN_OR_RETURN(std::tie(ctx.cos, ctx.sin), rope_.Gather(input.positions.reshape({rows})));
-  XSD_ASSIGN_OR_RETURN(ctx.mask, AttentionMask::Build(past, ctx.rows, config_.group_size(), input.tree_mask,
-                                                      out.input_embeds));
+  if (static_mode) {
+    ctx.write_rows = input.write_rows;
+    ctx.span = static_cast<int>(input.attention_bias.size(1));
+    ctx.mask.rows = ctx.rows;
+    ctx.mask.group = config_.group_size();
+    ctx.mask.past = ctx.span - ctx.rows;
+    ctx.mask.bias = input.attention_bias;
+  } else {
+    XSD_ASSIGN_OR_RETURN(ctx.mask, AttentionMask::Build(past, ctx.rows, config_.group_size(), input.tree_mask,
+                                                        out.input_embeds));
+  }
   at::Tensor h = out.input_embeds;
   for (size_t l = 0; l < layers_.size(); ++l) {
     XSD_ASSIGN_OR_RETURN(h, layers_[l].Forward(h, ctx, cache, static_cast<int>(l)));

@@ -20,8 +20,9 @@ absl::Status CheckTokens(absl::Span<const TokenId> tokens, int vocab, const std:
   return absl::OkStatus();
 }
 
-// Row i may see row j when j is i, the pending row 0, or an ancestor of i.
-absl::StatusOr<at::Tensor> TreeMask(const Draft& draft, const c10::Device& device) {
+// Row i may see row j when j is i, the pending row 0, or an ancestor of i
+// ([rows * rows] row-major).
+std::vector<uint8_t> TreeVisibility(const Draft& draft) {
   const int rows = draft.size() + 1;
   std::vector<uint8_t> allowed(static_cast<size_t>(rows) * rows, 0);
   allowed[0] = 1;
@@ -30,16 +31,18 @@ absl::StatusOr<at::Tensor> TreeMask(const Draft& draft, const c10::Device& devic
     allowed[static_cast<size_t>(row) * rows] = 1;
     for (int n = i; n >= 0; n = draft.parents[n]) allowed[static_cast<size_t>(row) * rows + n + 1] = 1;
   }
-  return TorchCall("llama verifier: tree mask", [&]() -> absl::StatusOr<at::Tensor> {
-    return at::tensor(allowed, at::TensorOptions().dtype(at::kByte)).reshape({rows, rows}).to(device, at::kBool);
-  });
+  return allowed;
 }
 
 }  // namespace
 
-LlamaVerifier::LlamaVerifier(std::shared_ptr<const LlamaModel> model, KvCachePool::Lease cache,
-                             std::unique_ptr<LlamaPromptEncoder> encoder, ModelInfo info)
-    : model_(std::move(model)), cache_(std::move(cache)), encoder_(std::move(encoder)), info_(std::move(info)) {}
+LlamaVerifier::LlamaVerifier(std::shared_ptr<const LlamaModel> model, LlamaSequence seq,
+                             std::unique_ptr<LlamaPromptEncoder> encoder)
+    : model_(std::move(model)),
+      cache_(std::move(seq.cache)),
+      runner_(std::move(seq.runner)),
+      encoder_(std::move(encoder)),
+      info_(std::move(seq.info)) {}
 
 absl::StatusOr<std::unique_ptr<LlamaVerifier>> LlamaVerifier::Create(std::shared_ptr<const LlamaModel> model,
                                                                      const LlamaSequenceOptions& options,
@@ -52,8 +55,7 @@ absl::StatusOr<std::unique_ptr<LlamaVerifier>> LlamaVerifier::CreateWithPromptEn
     std::shared_ptr<const LlamaModel> model, const LlamaSequenceOptions& options,
     std::unique_ptr<LlamaPromptEncoder> encoder) {
   XSD_ASSIGN_OR_RETURN(LlamaSequence seq, PrepareLlamaSequence(model.get(), options, encoder.get(), "llama verifier"));
-  return std::unique_ptr<LlamaVerifier>(
-      new LlamaVerifier(std::move(model), std::move(seq.cache), std::move(encoder), std::move(seq.info)));
+  return std::unique_ptr<LlamaVerifier>(new LlamaVerifier(std::move(model), std::move(seq), std::move(encoder)));
 }
 
 absl::StatusOr<LlamaSequence> PrepareLlamaSequence(const LlamaModel* model, const LlamaSequenceOptions& options,
@@ -73,6 +75,9 @@ absl::StatusOr<LlamaSequence> PrepareLlamaSequence(const LlamaModel* model, cons
   seq.info.eos_token = model->config().eos_token;
   seq.info.max_seq_len = options.max_seq_len;
   seq.info.hidden_size = model->config().hidden_size;
+  auto runner = MakeLlamaStepRunner(options.step_mode, model, seq.cache.get());
+  if (!runner.ok()) return Annotate(runner.status(), absl::StrCat(who, " (step mode ", LlamaStepModeName(options.step_mode), ")"));
+  seq.runner = std::move(runner).value();
   return seq;
 }
 
@@ -141,18 +146,13 @@ absl::StatusOr<TargetOutput> LlamaVerifier::Verify(TokenId pending, const Draft&
     return absl::OutOfRangeError(absl::StrCat(who, ": ", rows, " rows after ", past, " exceed max_seq_len ",
                                               cache_->capacity()));
   }
-  std::vector<TokenId> tokens = {pending};
-  tokens.insert(tokens.end(), draft.tokens.begin(), draft.tokens.end());
-  std::vector<int64_t> positions = {past};
-  for (int depth : draft.Depths()) positions.push_back(past + depth);
-  LlamaInput input;
-  XSD_ASSIGN_OR_RETURN(input.tokens, TokensTensor(tokens, model_->device()));
-  XSD_ASSIGN_OR_RETURN(input.positions, PositionsTensor(positions, model_->device()));
-  if (!draft.IsChain()) {
-    XSD_ASSIGN_OR_RETURN(input.tree_mask, TreeMask(draft, model_->device()));
-  }
-  input.logits = LogitsRows::kAll;
-  XSD_ASSIGN_OR_RETURN(LlamaOutput forward, model_->Forward(input, cache_.get()));
+  LlamaStepInput step;
+  step.tokens = {pending};
+  step.tokens.insert(step.tokens.end(), draft.tokens.begin(), draft.tokens.end());
+  step.positions = {past};
+  for (int depth : draft.Depths()) step.positions.push_back(past + depth);
+  if (!draft.IsChain()) step.tree_mask = TreeVisibility(draft);
+  XSD_ASSIGN_OR_RETURN(LlamaOutput forward, RunLlamaStep(*model_, cache_.get(), runner_.get(), step, LogitsRows::kAll));
   pending_rows_ = rows;
   last_parents_ = draft.parents;
   verify_hidden_ = forward.hidden;

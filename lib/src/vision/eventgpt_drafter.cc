@@ -44,6 +44,11 @@ absl::StatusOr<std::unique_ptr<EventGptDrafter>> EventGptDrafter::Create(std::sh
   info.hidden_size = llm.config().hidden_size;
   std::unique_ptr<EventGptDrafter> drafter(
       new EventGptDrafter(std::move(model), std::move(cache), std::move(tokenizer), std::move(head), std::move(info)));
+  auto runner = MakeLlamaStepRunner(options.step_mode, &drafter->model_->llm(), drafter->cache_.get());
+  if (!runner.ok()) {
+    return Annotate(runner.status(), absl::StrCat("eventgpt drafter (step mode ", LlamaStepModeName(options.step_mode), ")"));
+  }
+  drafter->runner_ = std::move(runner).value();
   XSD_RETURN_IF_ERROR(TorchCall("eventgpt drafter: hidden-state buffer", [&]() -> absl::Status {
     drafter->hidden_rows_ = at::zeros({options.max_seq_len, llm.config().hidden_size},
                                       at::TensorOptions().dtype(llm.dtype()).device(llm.device()));
@@ -108,12 +113,19 @@ absl::Status EventGptDrafter::BeginWithInputs(const std::vector<TokenId>& before
 absl::Status EventGptDrafter::Feed(const at::Tensor& tokens, const at::Tensor& embeds, int rows) {
   const LlamaModel& llm = model_->llm();
   const int start = cache_->length();
-  LlamaInput input;
-  input.tokens = tokens;
-  input.embeds = embeds;
-  XSD_ASSIGN_OR_RETURN(input.positions, PositionRange(start, rows, llm.device()));
-  input.logits = LogitsRows::kLast;
-  XSD_ASSIGN_OR_RETURN(LlamaOutput out, llm.Forward(input, cache_.get()));
+  LlamaOutput out;
+  if (embeds.defined()) {  // the prompt
+    LlamaInput input;
+    input.embeds = embeds;
+    XSD_ASSIGN_OR_RETURN(input.positions, PositionRange(start, rows, llm.device()));
+    input.logits = LogitsRows::kLast;
+    XSD_ASSIGN_OR_RETURN(out, llm.Forward(input, cache_.get()));
+  } else {  // decode steps: graphs where the runner takes them
+    LlamaStepInput step;
+    step.device_tokens = tokens;
+    for (int i = 0; i < rows; ++i) step.positions.push_back(start + i);
+    XSD_ASSIGN_OR_RETURN(out, RunLlamaStep(llm, cache_.get(), runner_.get(), step, LogitsRows::kLast));
+  }
   XSD_RETURN_IF_ERROR(cache_->Advance(rows));
   return TorchCall("eventgpt drafter: step outputs", [&]() -> absl::Status {
     hidden_rows_.narrow(0, start, rows).copy_(out.hidden);

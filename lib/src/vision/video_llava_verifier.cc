@@ -83,6 +83,7 @@ absl::StatusOr<std::unique_ptr<VideoLlavaVerifier>> VideoLlavaVerifier::Create(
   LlamaSequenceOptions sequence;
   sequence.max_seq_len = options.max_seq_len;
   sequence.name = options.name;
+  sequence.step_mode = options.step_mode;
   XSD_ASSIGN_OR_RETURN(std::unique_ptr<LlamaVerifier> core,
                        LlamaVerifier::CreateWithPromptEncoder(model->shared_llm(), sequence, std::move(encoder)));
   return std::unique_ptr<VideoLlavaVerifier>(new VideoLlavaVerifier(std::move(model), std::move(core), borrowed));

@@ -23,6 +23,10 @@ struct LlamaForwardContext {
   int rows = 0;          // new rows (T)
   at::Tensor cos, sin;   // [T, head_dim] rotary rows of the new rows' positions
   AttentionMask mask;
+  // Static mode (LlamaInput::write_rows): rows go to cache rows write_rows
+  // (int64 [T], device) and attend over [0, span) with mask.bias.
+  at::Tensor write_rows;
+  int span = 0;
 };
 
 class LlamaAttention {

@@ -48,8 +48,7 @@ class LlamaDrafter final : public Drafter {
   const KvCache& cache() const { return *cache_; }
 
  private:
-  LlamaDrafter(std::shared_ptr<const LlamaModel> model, KvCachePool::Lease cache,
-               std::unique_ptr<LlamaPromptEncoder> encoder, ModelInfo info);
+  LlamaDrafter(std::shared_ptr<const LlamaModel> model, LlamaSequence seq, std::unique_ptr<LlamaPromptEncoder> encoder);
   // Feeds sequence_[cache length ..) and returns the last row's logits [1, vocab].
   absl::StatusOr<at::Tensor> CatchUp();
   absl::StatusOr<Draft> ProposeGreedy(int count);
@@ -57,6 +56,7 @@ class LlamaDrafter final : public Drafter {
 
   std::shared_ptr<const LlamaModel> model_;
   KvCachePool::Lease cache_;
+  std::unique_ptr<LlamaStepRunner> runner_;  // borrows cache_: declared after it
   std::unique_ptr<LlamaPromptEncoder> encoder_;
   ModelInfo info_;
   PrefillBreakdown breakdown_;

@@ -23,10 +23,10 @@
 // matmul per layer; rotary rows gathered from tables built at load; decode
 // (T = 1) needs no mask and prefill (L = 0, no GQA) uses the kernel's causal
 // mode, so only verify builds a small [G*T, L+T] bias once per forward; no
-// .item() or host copy anywhere inside Forward. Not yet done: attention over
-// [0, L+T) changes shape every step, so CUDA-graph capture per call kind will
-// attend over fixed buckets of the cache with the bias masking the tail, with
-// the bias and the gathered rotary rows written into preallocated buffers.
+// .item() or host copy anywhere inside Forward. Attention over [0, L+T)
+// changes shape every step, so CUDA-graph capture uses the static mode of
+// LlamaInput (write rows and bias given, span S fixed per bucket), driven by
+// LlamaStepRunner (llama_step_runner.h).
 //
 // Ownership: owns its weights. Thread-safe for concurrent Forward calls on
 // different caches.
@@ -71,6 +71,14 @@ struct LlamaInput {
   at::Tensor positions;  // int64 [T] on the model's device
   at::Tensor tree_mask;  // bool [T, T] (row i may see row j); undefined: causal
   LogitsRows logits = LogitsRows::kAll;
+  // Static mode (CUDA-graph capture, see LlamaStepRunner): every shape and
+  // address depends on (T, S) only and no host-side cache cursor is read.
+  // The rows' keys and values go to cache rows `write_rows` (int64 [T], on
+  // the device) and the rows attend over cache rows [0, S) with the additive
+  // `attention_bias` [G*T, S] (0 or -inf, the model's dtype), which must
+  // mask every row not yet written. tree_mask is ignored then.
+  at::Tensor write_rows;
+  at::Tensor attention_bias;
 };
 
 struct LlamaOutput {

@@ -30,6 +30,7 @@
 #include "xsd/kv/kv_cache_pool.h"
 #include "xsd/models/llama_model.h"
 #include "xsd/models/llama_prompt.h"
+#include "xsd/models/llama_step_runner.h"
 
 namespace xsd {
 
@@ -39,6 +40,8 @@ class Tokenizer;
 struct LlamaSequenceOptions {
   int max_seq_len = 2048;       // KV-cache positions (<= the model's max_positions)
   std::string name = "llama";   // ModelInfo::name
+  // Decode / verify steps: CUDA graphs on CUDA by default (llama_step_runner.h).
+  LlamaStepMode step_mode = LlamaStepMode::kAuto;
 };
 
 // What the LLaMA verifier and drafter both need for one sequence: the options
@@ -47,6 +50,7 @@ struct LlamaSequenceOptions {
 struct LlamaSequence {
   KvCachePool::Lease cache;
   ModelInfo info;
+  std::unique_ptr<LlamaStepRunner> runner;  // null: plain forwards
 };
 absl::StatusOr<LlamaSequence> PrepareLlamaSequence(const LlamaModel* model, const LlamaSequenceOptions& options,
                                                    const LlamaPromptEncoder* encoder, const std::string& who);
@@ -76,14 +80,15 @@ class LlamaVerifier final : public Verifier {
 
   const LlamaModel& model() const { return *model_; }
   const KvCache& cache() const { return *cache_; }
+  const LlamaStepRunner* step_runner() const { return runner_.get(); }
 
  private:
-  LlamaVerifier(std::shared_ptr<const LlamaModel> model, KvCachePool::Lease cache,
-                std::unique_ptr<LlamaPromptEncoder> encoder, ModelInfo info);
+  LlamaVerifier(std::shared_ptr<const LlamaModel> model, LlamaSequence seq, std::unique_ptr<LlamaPromptEncoder> encoder);
   absl::StatusOr<TargetOutput> MakeOutput(const at::Tensor& logits, const OutputRequest& out) const;
 
   std::shared_ptr<const LlamaModel> model_;
   KvCachePool::Lease cache_;
+  std::unique_ptr<LlamaStepRunner> runner_;  // borrows cache_: declared after it
   std::unique_ptr<LlamaPromptEncoder> encoder_;
   ModelInfo info_;
   PrefillBreakdown breakdown_;

@@ -31,6 +31,7 @@
 
 #include "xsd/core/drafter.h"
 #include "xsd/kv/kv_cache_pool.h"
+#include "xsd/models/llama_step_runner.h"
 #include "xsd/vision/draft_head.h"
 #include "xsd/vision/eventgpt_model.h"
 
@@ -41,6 +42,8 @@ class Tokenizer;
 struct EventGptDrafterOptions {
   int max_seq_len = 4096;       // KV-cache positions
   std::string name = "eventgpt";  // ModelInfo::name
+  // Decode steps: CUDA graphs on CUDA by default (llama_step_runner.h).
+  LlamaStepMode step_mode = LlamaStepMode::kAuto;
 };
 
 class EventGptDrafter final : public Drafter, public FeatureStream {
@@ -86,6 +89,7 @@ class EventGptDrafter final : public Drafter, public FeatureStream {
 
   std::shared_ptr<const EventGptModel> model_;
   KvCachePool::Lease cache_;
+  std::unique_ptr<LlamaStepRunner> runner_;  // borrows cache_: declared after it
   std::shared_ptr<const Tokenizer> tokenizer_;  // may be null
   std::unique_ptr<DraftHead> head_;             // null: identity
   ModelInfo info_;

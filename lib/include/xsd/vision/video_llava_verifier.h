@@ -40,6 +40,7 @@ struct VideoLlavaVerifierOptions {
   int num_frames = 8;
   FrameSampling frame_sampling = FrameSampling::kUniform;
   std::string name = "video_llava";  // ModelInfo::name
+  LlamaStepMode step_mode = LlamaStepMode::kAuto;  // decode / verify steps (llama_step_runner.h)
 };
 
 class VideoLlavaVerifier final : public Verifier {

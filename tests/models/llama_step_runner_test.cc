@@ -1,0 +1,171 @@
+// LlamaStepRunner's static-shape steps (what CUDA graphs capture and replay)
+// against plain LlamaModel::Forward on CPU: padded row buckets, span buckets
+// crossed as the sequence grows, chains and trees, tree compaction, the
+// eager fallback near the cache's end, and errors that name what is wrong.
+#include "xsd/models/llama_step_runner.h"
+
+#include <ATen/ATen.h>
+
+#include "llama_reference.h"
+#include "llama_test_models.h"
+#include "xsd/base/rng.h"
+#include "xsd_catch.h"
+
+namespace xsd {
+namespace {
+
+using testing::MakeCache;
+using testing::MakeTinyModel;
+using testing::MaxAbsDiff;
+
+// A plain forward of host rows (the reference the static steps must equal).
+LlamaOutput PlainStep(const LlamaModel& model, KvCache* cache, const LlamaStepInput& step) {
+  auto out = RunLlamaStep(model, cache, nullptr, step, LogitsRows::kAll);
+  INFO(out.status().ToString());
+  REQUIRE(out.ok());
+  return std::move(out).value();
+}
+
+void Prefill(const LlamaModel& model, KvCache* cache, const std::vector<TokenId>& prompt) {
+  LlamaStepInput step;
+  step.tokens = prompt;
+  for (size_t i = 0; i < prompt.size(); ++i) step.positions.push_back(static_cast<int64_t>(i));
+  PlainStep(model, cache, step);
+  REQUIRE(cache->Advance(static_cast<int>(prompt.size())).ok());
+}
+
+TEST_CASE("Static-shape steps equal plain forwards across row and span buckets, chains and trees",
+          "[models][llama][step_runner]") {
+  const auto m = MakeTinyModel(testing::TinyConfig(), 404);  // GQA: the bias is repeated per group
+  auto plain_cache = MakeCache(*m.model, 100);
+  auto static_cache = MakeCache(*m.model, 100);
+  LlamaStepRunnerOptions options;
+  options.cuda_graphs = false;
+  options.max_rows = 8;
+  options.span_granule = 16;  // spans 32, 48, 64 ... are crossed below
+  auto runner = LlamaStepRunner::Create(m.model.get(), static_cache.get(), options);
+  INFO(runner.status().ToString());
+  REQUIRE(runner.ok());
+
+  std::vector<TokenId> prompt(21);
+  Rng rng(5);
+  for (TokenId& t : prompt) t = static_cast<TokenId>(rng.Below(m.config.vocab_size));
+  Prefill(*m.model, plain_cache.get(), prompt);
+  Prefill(*m.model, static_cache.get(), prompt);
+
+  int steps = 0, trees = 0, padded = 0;
+  while (plain_cache->length() + 8 <= 90) {
+    const int past = plain_cache->length();
+    const int rows = 1 + static_cast<int>(rng.Below(8));
+    LlamaStepInput step;
+    for (int i = 0; i < rows; ++i) step.tokens.push_back(static_cast<TokenId>(rng.Below(m.config.vocab_size)));
+    const bool tree = rows > 2 && rng.Below(2) == 0;
+    std::vector<int> parent(rows, -1), depth(rows, 0);
+    for (int i = 1; i < rows; ++i) {
+      parent[i] = tree ? static_cast<int>(rng.Below(i)) : i - 1;
+      depth[i] = depth[parent[i]] + 1;
+    }
+    for (int i = 0; i < rows; ++i) step.positions.push_back(past + depth[i]);
+    if (tree) {
+      step.tree_mask.assign(static_cast<size_t>(rows) * rows, 0);
+      for (int i = 0; i < rows; ++i) {
+        for (int a = i; a >= 0; a = parent[a]) step.tree_mask[static_cast<size_t>(i) * rows + a] = 1;
+      }
+    }
+    INFO("step " << steps << ": past " << past << ", rows " << rows << (tree ? " (tree)" : ""));
+    REQUIRE((*runner)->Handles(rows));
+    const LlamaOutput want = PlainStep(*m.model, plain_cache.get(), step);
+    auto got = (*runner)->Forward(step);
+    INFO(got.status().ToString());
+    REQUIRE(got.ok());
+    REQUIRE(got->logits.size(0) == rows);
+    REQUIRE(got->hidden.size(0) == rows);
+    CHECK(MaxAbsDiff(got->logits, want.logits) < 1e-5);
+    CHECK(MaxAbsDiff(got->hidden, want.hidden) < 1e-5);
+    CHECK(MaxAbsDiff(got->input_embeds, want.input_embeds) < 1e-6);
+    // Keep a path (root to a random node), compacted the same way in both caches.
+    std::vector<int32_t> path;
+    for (int a = static_cast<int>(rng.Below(rows)); a >= 0; a = parent[a]) path.insert(path.begin(), a);
+    REQUIRE(plain_cache->KeepRows(past, path).ok());
+    REQUIRE(static_cache->KeepRows(past, path).ok());
+    const int n = plain_cache->length();
+    REQUIRE(static_cache->length() == n);
+    CHECK(MaxAbsDiff(static_cache->all_keys().narrow(2, 0, n), plain_cache->all_keys().narrow(2, 0, n)) < 1e-5);
+    CHECK(MaxAbsDiff(static_cache->all_values().narrow(2, 0, n), plain_cache->all_values().narrow(2, 0, n)) < 1e-5);
+    ++steps;
+    trees += tree ? 1 : 0;
+    padded += (rows & (rows - 1)) != 0 ? 1 : 0;
+  }
+  CHECK(steps >= 10);
+  CHECK(trees >= 2);
+  CHECK(padded >= 2);
+  CHECK((*runner)->graphs_captured() == 0);  // no capture without CUDA graphs
+}
+
+TEST_CASE("Steps that fit no bucket fall back to plain forwards", "[models][llama][step_runner]") {
+  const auto m = MakeTinyModel(testing::TinyConfig(), 405);
+  auto plain_cache = MakeCache(*m.model, 40);
+  auto static_cache = MakeCache(*m.model, 40);
+  LlamaStepRunnerOptions options;
+  options.cuda_graphs = false;
+  options.max_rows = 4;
+  options.span_granule = 16;
+  auto runner = LlamaStepRunner::Create(m.model.get(), static_cache.get(), options);
+  REQUIRE(runner.ok());
+  std::vector<TokenId> prompt(35, 3);
+  for (int i = 0; i < 35; ++i) prompt[i] = (i * 7) % m.config.vocab_size;
+  Prefill(*m.model, plain_cache.get(), prompt);
+  Prefill(*m.model, static_cache.get(), prompt);
+  CHECK_FALSE((*runner)->Handles(5));  // above max_rows
+  CHECK((*runner)->Handles(4));        // 35 + 4 <= 40
+  REQUIRE(plain_cache->Advance(2).ok());
+  REQUIRE(static_cache->Advance(2).ok());
+  CHECK_FALSE((*runner)->Handles(3));  // padded to 4 rows: 37 + 4 > 40
+  CHECK((*runner)->Handles(2));
+  LlamaStepInput step;
+  step.tokens = {5, 6, 7};
+  step.positions = {37, 38, 39};
+  const LlamaOutput want = PlainStep(*m.model, plain_cache.get(), step);
+  auto got = RunLlamaStep(*m.model, static_cache.get(), runner->get(), step, LogitsRows::kLast);
+  INFO(got.status().ToString());
+  REQUIRE(got.ok());
+  REQUIRE(got->logits.size(0) == 1);
+  CHECK(MaxAbsDiff(got->logits, want.logits.narrow(0, 2, 1)) < 1e-6);
+}
+
+TEST_CASE("The step runner reports bad steps with a Status", "[models][llama][step_runner]") {
+  const auto m = MakeTinyModel(testing::TinyConfig(), 406);
+  auto cache = MakeCache(*m.model, 40);
+  LlamaStepRunnerOptions options;
+  options.cuda_graphs = false;
+  auto runner = LlamaStepRunner::Create(m.model.get(), cache.get(), options);
+  REQUIRE(runner.ok());
+  LlamaStepInput step;
+  step.tokens = {1, 2};
+  step.positions = {0};
+  auto s = (*runner)->Forward(step);
+  REQUIRE_FALSE(s.ok());
+  CHECK(s.status().message().find("1 positions for 2 rows") != std::string::npos);
+  step.positions = {0, 1};
+  step.tree_mask = {1, 0, 1};
+  s = (*runner)->Forward(step);
+  REQUIRE_FALSE(s.ok());
+  CHECK(s.status().message().find("tree mask of 3 entries") != std::string::npos);
+  step.tree_mask.clear();
+  step.positions = {0, 500};
+  s = (*runner)->Forward(step);
+  REQUIRE_FALSE(s.ok());
+  CHECK(s.status().message().find("position 500 outside the rotary table") != std::string::npos);
+
+  options.cuda_graphs = true;  // a CPU model cannot use CUDA graphs
+  auto graphs = LlamaStepRunner::Create(m.model.get(), cache.get(), options);
+  REQUIRE_FALSE(graphs.ok());
+  CHECK(graphs.status().message().find("the model is on cpu") != std::string::npos);
+  CHECK(absl::IsInvalidArgument(MakeLlamaStepRunner(LlamaStepMode::kStatic, m.model.get(), nullptr).status()));
+  auto auto_mode = MakeLlamaStepRunner(LlamaStepMode::kAuto, m.model.get(), cache.get());
+  REQUIRE(auto_mode.ok());
+  CHECK(*auto_mode == nullptr);  // kAuto on CPU: plain forwards
+}
+
+}  // namespace
+}  // namespace xsd
