@@ -13,8 +13,9 @@
 namespace xsd::bench {
 
 // Writes `scenes` seeded scenes into `dir` (deterministic: a resumed run
-// rewrites the same scenes) and returns `dir`. Unavailable when libxsd was
-// built without its media module (XSD_WITH_OPENCV=OFF).
+// rewrites the same scenes) and returns `dir`. When libxsd was built without
+// its media module (XSD_WITH_OPENCV=OFF), the scenes' media are placeholders
+// (pseudo-random pixels: timing only; multimodal_inputs.h).
 absl::StatusOr<std::string> WriteSyntheticScenes(const std::string& dir, int scenes, uint64_t seed);
 
 }  // namespace xsd::bench

@@ -107,7 +107,8 @@ int main(int argc, char** argv) {
   for (int g : gammas) max_gamma = std::max(max_gamma, g);
   xsd::LlamaSequenceOptions sopts;
   // Every verify round commits its pending token: room for all of them.
-  sopts.max_seq_len = prompt + decode + (repeats + 2) * static_cast<int>(gammas.size()) + max_gamma + 8;
+  // Plus the largest row bucket of the step runner (64), so no step falls back to plain forwards.
+  sopts.max_seq_len = prompt + decode + (repeats + 2) * static_cast<int>(gammas.size()) + max_gamma + 8 + 64;
   const std::string mode = args.at("step_mode");
   if (mode == "auto") {
     sopts.step_mode = xsd::LlamaStepMode::kAuto;

@@ -1,4 +1,5 @@
-set(_vision_tests ${CMAKE_CURRENT_LIST_DIR}/clip_vision_tower_test.cc ${CMAKE_CURRENT_LIST_DIR}/visual_encoder_test.cc)
+set(_vision_tests ${CMAKE_CURRENT_LIST_DIR}/clip_vision_tower_test.cc ${CMAKE_CURRENT_LIST_DIR}/visual_encoder_test.cc
+  ${CMAKE_CURRENT_LIST_DIR}/placeholder_media_test.cc)
 # The models (Video-LLaVA, EventGPT) need the LLaMA decoder, checkpoints and the tokenizer.
 if(TARGET xsd_models AND TARGET xsd_io AND TARGET xsd_tokenizer)
   list(APPEND _vision_tests ${CMAKE_CURRENT_LIST_DIR}/video_llava_test.cc ${CMAKE_CURRENT_LIST_DIR}/eventgpt_test.cc

@@ -1,5 +1,6 @@
 #include "xsd/device/cuda_graph.h"
 
+#include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -100,9 +101,39 @@ void DeviceFence::Wait() {
   impl_->pending = false;
 }
 
+struct LaneStream::Impl {
+  std::optional<c10::cuda::CUDAStream> stream;
+};
+
+LaneStream::LaneStream(const c10::Device& device) : impl_(std::make_unique<Impl>()) {
+  if (device.is_cuda()) impl_->stream = c10::cuda::getStreamFromPool(/*isHighPriority=*/false, device.index());
+}
+LaneStream::~LaneStream() = default;
+
+void LaneStream::Synchronize() {
+  if (impl_->stream) impl_->stream->synchronize();
+}
+
+struct LaneStream::Scope::Impl {
+  std::optional<c10::cuda::CUDAStreamGuard> guard;
+};
+
+LaneStream::Scope::Scope(LaneStream* lane) : impl_(std::make_unique<Impl>()) {
+  if (lane != nullptr && lane->impl_->stream) impl_->guard.emplace(*lane->impl_->stream);
+}
+LaneStream::Scope::~Scope() = default;
+
 #else
 
 bool CudaGraphsSupported() { return false; }
+
+struct LaneStream::Impl {};
+LaneStream::LaneStream(const c10::Device&) {}
+LaneStream::~LaneStream() = default;
+void LaneStream::Synchronize() {}
+struct LaneStream::Scope::Impl {};
+LaneStream::Scope::Scope(LaneStream*) {}
+LaneStream::Scope::~Scope() = default;
 
 struct CudaGraph::Impl {};
 CudaGraph::CudaGraph(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

@@ -37,16 +37,17 @@ absl::StatusOr<at::Tensor> LlamaAttention::Forward(const at::Tensor& x, const Ll
                                                    KvCache* cache, int layer) const {
   const int64_t rows = ctx.rows;
   const int64_t qw = heads_ * head_dim_, kvw = kv_heads_ * head_dim_;
-  at::Tensor q, k, v;
+  at::Tensor qk, q, k, v;
   XSD_RETURN_IF_ERROR(TorchCall("attention projections", [&]() -> absl::Status {
     const at::Tensor qkv = at::linear(x, qkv_, qkv_bias_);  // [T, (H + 2 KV) * D]
-    q = qkv.narrow(1, 0, qw).view({rows, heads_, head_dim_});
-    k = qkv.narrow(1, qw, kvw).view({rows, kv_heads_, head_dim_});
+    qk = qkv.narrow(1, 0, qw + kvw).view({rows, heads_ + kv_heads_, head_dim_});
     v = qkv.narrow(1, qw + kvw, kvw).view({rows, kv_heads_, head_dim_});
     return absl::OkStatus();
   }));
-  XSD_ASSIGN_OR_RETURN(q, RotaryEmbedding::Apply(q, ctx.cos, ctx.sin));
-  XSD_ASSIGN_OR_RETURN(k, RotaryEmbedding::Apply(k, ctx.cos, ctx.sin));
+  // Queries and keys rotate together: one set of kernels for both.
+  XSD_ASSIGN_OR_RETURN(qk, RotaryEmbedding::Apply(qk, ctx.cos, ctx.sin));
+  q = qk.narrow(1, 0, heads_);
+  k = qk.narrow(1, heads_, kv_heads_);
   at::Tensor keys, values;
   XSD_RETURN_IF_ERROR(TorchCall("attention cache write", [&]() -> absl::Status {
     if (ctx.write_rows.defined()) {  // static mode: rows and span fixed by the caller

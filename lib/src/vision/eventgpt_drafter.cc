@@ -49,6 +49,7 @@ absl::StatusOr<std::unique_ptr<EventGptDrafter>> EventGptDrafter::Create(std::sh
     return Annotate(runner.status(), absl::StrCat("eventgpt drafter (step mode ", LlamaStepModeName(options.step_mode), ")"));
   }
   drafter->runner_ = std::move(runner).value();
+  drafter->lane_ = std::make_unique<LaneStream>(llm.device());
   XSD_RETURN_IF_ERROR(TorchCall("eventgpt drafter: hidden-state buffer", [&]() -> absl::Status {
     drafter->hidden_rows_ = at::zeros({options.max_seq_len, llm.config().hidden_size},
                                       at::TensorOptions().dtype(llm.dtype()).device(llm.device()));
@@ -66,6 +67,7 @@ DrafterCapabilities EventGptDrafter::capabilities() const {
 }
 
 absl::Status EventGptDrafter::Begin(const DraftContext& context) {
+  const LaneStream::Scope lane(lane_.get());  // see eventgpt_drafter.h: Threading
   if (context.request == nullptr) return absl::InvalidArgumentError("eventgpt drafter: Begin without a request");
   if (tokenizer_ == nullptr) {
     return absl::FailedPreconditionError("eventgpt drafter: no tokenizer loaded; use BeginWithInputs");
@@ -84,6 +86,7 @@ absl::Status EventGptDrafter::Begin(const DraftContext& context) {
 
 absl::Status EventGptDrafter::BeginWithInputs(const std::vector<TokenId>& before, const std::vector<TokenId>& after,
                                               const at::Tensor& pixels) {
+  const LaneStream::Scope lane(lane_.get());  // see eventgpt_drafter.h: Threading
   cache_->Clear();
   own_.clear();
   proposed_.clear();
@@ -157,6 +160,7 @@ absl::Status EventGptDrafter::CatchUp() {
 }
 
 absl::StatusOr<Draft> EventGptDrafter::Propose(const DraftSpec& spec) {
+  const LaneStream::Scope lane(lane_.get());  // see eventgpt_drafter.h: Threading
   if (prompt_len_ == 0) return absl::FailedPreconditionError("eventgpt drafter: Propose before Begin");
   if (spec.tree.has_value()) return absl::UnimplementedError("eventgpt drafter: proposes chains only");
   Draft draft;
@@ -192,6 +196,7 @@ absl::StatusOr<Draft> EventGptDrafter::Propose(const DraftSpec& spec) {
 }
 
 absl::Status EventGptDrafter::Observe(const RoundOutcome& outcome) {
+  const LaneStream::Scope lane(lane_.get());  // see eventgpt_drafter.h: Threading
   if (prompt_len_ == 0) return absl::FailedPreconditionError("eventgpt drafter: Observe before Begin");
   const int fed = cache_->length() - prompt_len_;
   size_t match = 0;
@@ -222,6 +227,7 @@ absl::StatusOr<Draft> EventGptDrafter::Speculation() {
 }
 
 absl::StatusOr<at::Tensor> EventGptDrafter::GeneratedStates(int count) {
+  const LaneStream::Scope lane(lane_.get());  // see eventgpt_drafter.h: Threading
   if (prompt_len_ == 0) return absl::FailedPreconditionError("eventgpt drafter: GeneratedStates before Begin");
   const int needed = prompt_len_ - 1 + count;  // cache rows that must exist
   if (needed > cache_->capacity()) {
@@ -242,10 +248,12 @@ absl::StatusOr<at::Tensor> EventGptDrafter::GeneratedStates(int count) {
 }
 
 absl::StatusOr<at::Tensor> EventGptDrafter::HiddenRows(int start, int count) const {
+  const LaneStream::Scope lane(lane_.get());  // see eventgpt_drafter.h: Threading
   if (start < 0 || count < 0 || start + count > cache_->length()) {
     return absl::OutOfRangeError(absl::StrCat("eventgpt drafter: hidden rows [", start, ", ", start + count,
                                               ") outside the cached [0, ", cache_->length(), ")"));
   }
+  lane_->Synchronize();  // the rows are read on the caller's stream
   return hidden_rows_.narrow(0, start, count);
 }
 

@@ -1,6 +1,9 @@
 #include "xsd/vision/multimodal_inputs.h"
 
 #include <algorithm>
+#include <fstream>
+#include <functional>
+#include <optional>
 
 #include <ATen/ATen.h>
 
@@ -45,18 +48,75 @@ absl::StatusOr<SplitPromptIds> EventGptPromptIds(const Tokenizer& tokenizer, con
   return ids;
 }
 
+absl::Status WritePlaceholderMedia(const std::string& path, uint64_t seed) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << kPlaceholderMediaMagic << " " << seed << "\n";
+  if (!out.good()) return absl::InternalError(absl::StrCat("cannot write placeholder media '", path, "'"));
+  return absl::OkStatus();
+}
+
+// Decoding through the media module (OpenCV), defined below per build.
+absl::StatusOr<at::Tensor> DecodeVideoPixels(const std::string& path, int num_frames, FrameSampling sampling, int size);
+absl::StatusOr<at::Tensor> DecodeEventPixels(const std::vector<std::string>& paths, int size);
+
+namespace {
+
+// The placeholder's content when `path` is one, else nullopt.
+std::optional<std::string> PlaceholderContent(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::string head(sizeof(kPlaceholderMediaMagic) - 1, '\0');
+  if (!in.read(head.data(), static_cast<std::streamsize>(head.size())) || head != kPlaceholderMediaMagic) {
+    return std::nullopt;
+  }
+  std::string rest;
+  std::getline(in, rest);
+  return head + rest;
+}
+
+// CLIP-normalised values lie in about [-1.8, 2.2]; any values time the same.
+absl::StatusOr<at::Tensor> PlaceholderPixels(const std::string& content, int count, int size) {
+  return TorchCall("placeholder media pixels", [&]() -> absl::StatusOr<at::Tensor> {
+    at::Tensor t = at::empty({count, 3, size, size}, at::kFloat);
+    uint64_t x = std::hash<std::string>()(content) | 1;
+    float* p = t.data_ptr<float>();
+    for (int64_t i = 0; i < t.numel(); ++i) {
+      x ^= x << 13;
+      x ^= x >> 7;
+      x ^= x << 17;
+      p[i] = static_cast<float>(x % 4000) / 1000.0f - 1.8f;
+    }
+    return t;
+  });
+}
+
+}  // namespace
+
+absl::StatusOr<at::Tensor> LoadVideoPixels(const std::string& path, int num_frames, FrameSampling sampling, int size) {
+  if (auto placeholder = PlaceholderContent(path)) return PlaceholderPixels(*placeholder, num_frames, size);
+  return DecodeVideoPixels(path, num_frames, sampling, size);
+}
+
+absl::StatusOr<at::Tensor> LoadEventPixels(const std::vector<std::string>& paths, int size) {
+  if (!paths.empty()) {
+    if (auto placeholder = PlaceholderContent(paths[0])) {
+      return PlaceholderPixels(*placeholder, static_cast<int>(paths.size()), size);
+    }
+  }
+  return DecodeEventPixels(paths, size);
+}
+
 #ifdef XSD_VISION_WITH_MEDIA
 
 bool MediaLoadingAvailable() { return true; }
 
-absl::StatusOr<at::Tensor> LoadVideoPixels(const std::string& path, int num_frames, FrameSampling sampling, int size) {
+absl::StatusOr<at::Tensor> DecodeVideoPixels(const std::string& path, int num_frames, FrameSampling sampling, int size) {
   XSD_ASSIGN_OR_RETURN(std::vector<cv::Mat> frames, LoadVideoFrames(path, num_frames, sampling));
   ClipPreprocessOptions options;
   options.size = size;
   return PreprocessFrames(frames, options);
 }
 
-absl::StatusOr<at::Tensor> LoadEventPixels(const std::vector<std::string>& paths, int size) {
+absl::StatusOr<at::Tensor> DecodeEventPixels(const std::vector<std::string>& paths, int size) {
   if (paths.empty()) return absl::InvalidArgumentError("EventGPT: the request names no event image");
   ClipPreprocessOptions options;
   options.size = size;
@@ -73,11 +133,11 @@ absl::StatusOr<at::Tensor> LoadEventPixels(const std::vector<std::string>& paths
 
 bool MediaLoadingAvailable() { return false; }
 
-absl::StatusOr<at::Tensor> LoadVideoPixels(const std::string& path, int, FrameSampling, int) {
+absl::StatusOr<at::Tensor> DecodeVideoPixels(const std::string& path, int, FrameSampling, int) {
   return absl::UnimplementedError(absl::StrCat("cannot decode '", path, "': libxsd was built without OpenCV (XSD_WITH_OPENCV=OFF)"));
 }
 
-absl::StatusOr<at::Tensor> LoadEventPixels(const std::vector<std::string>& paths, int) {
+absl::StatusOr<at::Tensor> DecodeEventPixels(const std::vector<std::string>& paths, int) {
   return absl::UnimplementedError(absl::StrCat("cannot read '", absl::StrJoin(paths, "', '"),
                                                "': libxsd was built without OpenCV (XSD_WITH_OPENCV=OFF)"));
 }

@@ -18,6 +18,12 @@
 // DeviceFence: Record after queueing a copy from a host staging buffer; Wait
 // before overwriting that buffer (returns at once when the copy already ran).
 //
+// LaneStream: a side stream of one device for a lane that shares the device
+// with another (one-GPU prefill hiding: the drafter's lane); while a
+// LaneStream::Scope lives, the calling thread's work on that device goes to
+// the side stream, so it overlaps the other lane's work on the default
+// stream. No-op on CPU devices and CPU builds.
+//
 // Ownership: CudaGraph owns the captured graph; the pool outlives its graphs
 // (declare it before them). Not thread-safe: one owner thread each.
 #pragma once
@@ -75,6 +81,34 @@ class DeviceFence {
 
   void Record();  // on the device's current stream; no-op on CPU
   void Wait();    // blocks until the recorded work ran; no-op when nothing is pending
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+class LaneStream {
+ public:
+  explicit LaneStream(const c10::Device& device);
+  ~LaneStream();
+  LaneStream(const LaneStream&) = delete;
+  LaneStream& operator=(const LaneStream&) = delete;
+
+  class Scope {
+   public:
+    explicit Scope(LaneStream* lane);
+    ~Scope();
+    Scope(const Scope&) = delete;
+    Scope& operator=(const Scope&) = delete;
+
+   private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+  };
+
+  // Blocks until the work queued on the side stream ran (before another
+  // stream reads what it wrote).
+  void Synchronize();
 
  private:
   struct Impl;

@@ -20,7 +20,10 @@
 // extraction.
 //
 // Ownership: shares the model (immutable), owns its cache (a pool lease) and
-// its draft head, shares the tokenizer. Threading: see drafter.h.
+// its draft head, shares the tokenizer. Threading: see drafter.h. On CUDA
+// its device work goes to its own stream (LaneStream), so on one GPU its
+// prefill overlaps the target's (one-GPU prefill hiding); hidden rows handed
+// out (HiddenRows, GeneratedStates) are complete before they are returned.
 #pragma once
 
 #include <memory>
@@ -30,6 +33,7 @@
 #include <ATen/core/Tensor.h>
 
 #include "xsd/core/drafter.h"
+#include "xsd/device/cuda_graph.h"
 #include "xsd/kv/kv_cache_pool.h"
 #include "xsd/models/llama_step_runner.h"
 #include "xsd/vision/draft_head.h"
@@ -90,6 +94,7 @@ class EventGptDrafter final : public Drafter, public FeatureStream {
   std::shared_ptr<const EventGptModel> model_;
   KvCachePool::Lease cache_;
   std::unique_ptr<LlamaStepRunner> runner_;  // borrows cache_: declared after it
+  std::unique_ptr<LaneStream> lane_;          // its own CUDA stream (see Threading)
   std::shared_ptr<const Tokenizer> tokenizer_;  // may be null
   std::unique_ptr<DraftHead> head_;             // null: identity
   ModelInfo info_;

@@ -6,6 +6,7 @@
 // pixel loaders answer Unimplemented and callers pass pixels themselves.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -40,5 +41,14 @@ absl::StatusOr<at::Tensor> LoadEventPixels(const std::vector<std::string>& paths
 
 // Whether this build can load media (OpenCV).
 bool MediaLoadingAvailable();
+
+// Placeholder media, a timing aid for machines without OpenCV (the GPU
+// machine): a file whose content starts with kPlaceholderMediaMagic stands
+// for a video or an event image; the loaders above answer it, in every
+// build, with pseudo-random pixels of the requested shape, seeded by the
+// file's content. Timings of everything after media decoding do not depend
+// on pixel values; outputs do, so never use placeholders for quality.
+inline constexpr char kPlaceholderMediaMagic[] = "xsd-placeholder-media";
+absl::Status WritePlaceholderMedia(const std::string& path, uint64_t seed);
 
 }  // namespace xsd

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# GPU machine (nvidia-h200-x2), one call: build, CUDA test cases, 7B-shaped
+# random checkpoints of Video-LLaVA and EventGPT, then xsd_bench end to end
+# (30 tokens, placeholder media: the machine has no OpenCV):
+#   1. vl_baseline vs L4+VL, EventGPT on cuda:1, Video-LLaVA on cuda:0
+#   2. the same with both on cuda:0 (one-GPU prefill hiding, two streams)
+#   3. the planted-acceptance table (configs/planted, noisy oracle)
+#   4. transformers eager Video-LLaVA prefill/decode on the same checkpoint
+# plus an nsys kernel summary of graphed decode steps when nsys exists.
+# Usage (device tool, carry .gpu-deps): bash tools/gpu/perf_e2e.sh
+set -uo pipefail
+source tools/gpu/env.sh
+nvidia-smi --query-gpu=index,name,memory.total,clocks.sm --format=csv > "$OUT/gpu.csv" 2>&1
+cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DXSD_WITH_OPENCV=OFF \
+  -DCMAKE_PREFIX_PATH="$XSD_TORCH_PREFIX;/opt/xsd-deps/usr" > "$OUT/configure.log" 2>&1 || { tail -30 "$OUT/configure.log"; exit 1; }
+ninja -C build-gpu -j "$(nproc)" > "$OUT/build.log" 2>&1 || { grep -E "error|FAILED" -A5 "$OUT/build.log" | head -60; exit 1; }
+echo "build ok"
+B=./build-gpu
+$B/tests/models_tests "[cuda]" > "$OUT/models_cuda.log" 2>&1; echo "models [cuda] exit $?"; tail -2 "$OUT/models_cuda.log"
+$B/tests/vision_tests "[cuda]" > "$OUT/vision_cuda.log" 2>&1; echo "vision [cuda] exit $?"; tail -2 "$OUT/vision_cuda.log"
+CK=/tmp/xsd_ck
+T0=$(date +%s)
+[ -f $CK/Video-LLaVA-7B-hf/config.json ] || $B/apps/make_checkpoint/xsd_make_checkpoint --preset video_llava_7b \
+  --out $CK/Video-LLaVA-7B-hf --tokenizer tests/data/tokenizer/llama --dtype bfloat16 > "$OUT/ck_vl.log" 2>&1
+[ -f $CK/EventGPT-7b/config.json ] || $B/apps/make_checkpoint/xsd_make_checkpoint --preset eventgpt_7b \
+  --out $CK/EventGPT-7b --tokenizer tests/data/tokenizer/llama --dtype bfloat16 > "$OUT/ck_egpt.log" 2>&1
+echo "checkpoints: $(( $(date +%s) - T0 )) s"; du -sh $CK/* | tr '\n' ' '; echo
+COMMON="--checkpoint_dir=$CK --random_adapters --max_new_tokens=30 --builtin_scenes=6 --max_samples=6 --n_questions=3 --warmup=1"
+run_bench() {  # name, extra flags...
+  local name=$1; shift
+  T0=$(date +%s)
+  $B/apps/bench/xsd_bench $COMMON --output_dir="$OUT/$name" "$@" > "$OUT/$name.log" 2>&1
+  echo "$name exit $? ($(( $(date +%s) - T0 )) s)"; grep -E "^\|" "$OUT/$name.log" | head -14
+}
+run_bench two_gpu --config_set=models --configs=vl_baseline,L4+VL --drafter_device=cuda:1
+run_bench one_gpu --config_set=models --configs=vl_baseline,L4+VL --drafter_device=cuda:0
+run_bench planted --config=configs/vl_baseline.pbtxt,$(ls configs/planted/*.pbtxt | paste -sd,)
+if command -v nsys > /dev/null; then
+  nsys profile -o "$OUT/decode" --cuda-graph-trace=node --force-overwrite=true \
+    $B/apps/perf/xsd_llm_perf --preset=7b --vocab=32064 --device=cuda:0 --dtype=bf16 --prompt=2076 --decode=32 \
+    --gammas=4 --repeats=3 --step_mode=graphs > "$OUT/nsys_run.log" 2>&1
+  nsys stats --report cuda_gpu_kern_sum --format csv "$OUT/decode.nsys-rep" > "$OUT/decode_kernels.csv" 2>&1
+  rm -f "$OUT"/decode.nsys-rep "$OUT"/decode.sqlite; head -25 "$OUT/decode_kernels.csv" | cut -c1-160
+else
+  echo "no nsys"
+fi
+timeout 240 python3 tools/gpu/hf_video_llava_perf.py --checkpoint $CK/Video-LLaVA-7B-hf --json "$OUT/hf_video_llava.json" 2>&1 | tail -8
