@@ -20,10 +20,12 @@ $B/tests/models_tests "[cuda]" > "$OUT/models_cuda.log" 2>&1; echo "models [cuda
 $B/tests/vision_tests "[cuda]" > "$OUT/vision_cuda.log" 2>&1; echo "vision [cuda] exit $?"; tail -2 "$OUT/vision_cuda.log"
 CK=/tmp/xsd_ck
 T0=$(date +%s)
+# The test tokenizer (3000 pieces) padded to LLaMA's 32000 for the 7B shapes.
+python3 tools/pad_tokenizer.py tests/data/tokenizer/llama /tmp/tok32k --vocab 32000
 [ -f $CK/Video-LLaVA-7B-hf/config.json ] || $B/apps/make_checkpoint/xsd_make_checkpoint --preset video_llava_7b \
-  --out $CK/Video-LLaVA-7B-hf --tokenizer tests/data/tokenizer/llama --dtype bfloat16 > "$OUT/ck_vl.log" 2>&1
+  --out $CK/Video-LLaVA-7B-hf --tokenizer /tmp/tok32k --dtype bfloat16 > "$OUT/ck_vl.log" 2>&1
 [ -f $CK/EventGPT-7b/config.json ] || $B/apps/make_checkpoint/xsd_make_checkpoint --preset eventgpt_7b \
-  --out $CK/EventGPT-7b --tokenizer tests/data/tokenizer/llama --dtype bfloat16 > "$OUT/ck_egpt.log" 2>&1
+  --out $CK/EventGPT-7b --tokenizer /tmp/tok32k --dtype bfloat16 > "$OUT/ck_egpt.log" 2>&1
 echo "checkpoints: $(( $(date +%s) - T0 )) s"; du -sh $CK/* | tr '\n' ' '; echo
 COMMON="--checkpoint_dir=$CK --random_adapters --max_new_tokens=30 --builtin_scenes=6 --max_samples=6 --n_questions=3 --warmup=1"
 run_bench() {  # name, extra flags...

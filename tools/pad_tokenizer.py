@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+"""Pads a SentencePiece tokenizer directory to a larger vocabulary, so a small
+test tokenizer can serve 7B-shaped random checkpoints (LLaMA's 32000 text
+tokens): control pieces <xsd_pad_N> (never produced from text) are appended
+to tokenizer.model, and tokens added after the text vocabulary
+(added_tokens.json, tokenizer_config.json's added_tokens_decoder; Video-LLaVA's
+<image>/<video>/<pad>) move up by the same amount. Needs no sentencepiece or
+protobuf package: a repeated protobuf field may be appended to the message.
+
+    python3 tools/pad_tokenizer.py tests/data/tokenizer/llama /tmp/tok32k --vocab 32000
+"""
+import argparse
+import json
+import os
+import shutil
+import struct
+
+
+def varint(n):
+    out = bytearray()
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        out.append(b | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def count_pieces(data):
+    """Number of field-1 (pieces) entries at the top level of ModelProto."""
+    i, n = 0, 0
+    while i < len(data):
+        key, i = read_varint(data, i)
+        field, wire = key >> 3, key & 7
+        if wire == 2:
+            length, i = read_varint(data, i)
+            i += length
+            n += field == 1
+        elif wire == 0:
+            _, i = read_varint(data, i)
+        elif wire == 5:
+            i += 4
+        elif wire == 1:
+            i += 8
+        else:
+            raise ValueError(f"unexpected wire type {wire} at byte {i}")
+    return n
+
+
+def read_varint(data, i):
+    shift = value = 0
+    while True:
+        b = data[i]
+        i += 1
+        value |= (b & 0x7F) << shift
+        shift += 7
+        if not b & 0x80:
+            return value, i
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("src")
+    ap.add_argument("dst")
+    ap.add_argument("--vocab", type=int, default=32000)
+    a = ap.parse_args()
+    os.makedirs(a.dst, exist_ok=True)
+    data = open(os.path.join(a.src, "tokenizer.model"), "rb").read()
+    have = count_pieces(data)
+    if have > a.vocab:
+        raise SystemExit(f"{a.src}: {have} pieces, more than --vocab {a.vocab}")
+    extra = bytearray()
+    for i in range(have, a.vocab):
+        name = f"<xsd_pad_{i}>".encode()
+        piece = b"\x0a" + varint(len(name)) + name + b"\x15" + struct.pack("<f", 0.0) + b"\x18" + varint(3)  # CONTROL
+        extra += b"\x0a" + varint(len(piece)) + piece
+    open(os.path.join(a.dst, "tokenizer.model"), "wb").write(data + bytes(extra))
+    shift = a.vocab - have
+    for name in ("special_tokens_map.json", "tokenizer.json"):
+        if os.path.exists(os.path.join(a.src, name)) and name != "tokenizer.json":
+            shutil.copy(os.path.join(a.src, name), os.path.join(a.dst, name))
+    added_path = os.path.join(a.src, "added_tokens.json")
+    if os.path.exists(added_path):
+        added = {k: (v + shift if v >= have else v) for k, v in json.load(open(added_path)).items()}
+        json.dump(added, open(os.path.join(a.dst, "added_tokens.json"), "w"), indent=2)
+    config_path = os.path.join(a.src, "tokenizer_config.json")
+    if os.path.exists(config_path):
+        config = json.load(open(config_path))
+        decoder = config.get("added_tokens_decoder", {})
+        config["added_tokens_decoder"] = {str(int(k) + shift if int(k) >= have else int(k)): v for k, v in decoder.items()}
+        json.dump(config, open(os.path.join(a.dst, "tokenizer_config.json"), "w"), indent=2)
+    print(f"{a.dst}: {have} pieces + {shift} control pieces = {a.vocab}; added tokens moved up by {shift}")
+
+
+if __name__ == "__main__":
+    main()
