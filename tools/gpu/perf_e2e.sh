@@ -7,9 +7,15 @@
 #   3. the planted-acceptance table (configs/planted, noisy oracle)
 #   4. transformers eager Video-LLaVA prefill/decode on the same checkpoint
 # plus an nsys kernel summary of graphed decode steps when nsys exists.
-# Usage (device tool, carry .gpu-deps): bash tools/gpu/perf_e2e.sh
+# Usage (device tool, carry .gpu-deps): bash tools/gpu/perf_e2e.sh [--ctest]
+# $OUT receives few files (the device tool returns a handful): per bench its
+# markdown and JSON report, the two-GPU prefill-hiding chart, one log.
 set -uo pipefail
 source tools/gpu/env.sh
+FINAL=$OUT
+ARGS=("$@")
+OUT=/tmp/xsd_e2e_work
+rm -rf "$OUT"; mkdir -p "$OUT"
 nvidia-smi --query-gpu=index,name,memory.total,clocks.sm --format=csv > "$OUT/gpu.csv" 2>&1
 cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DXSD_WITH_OPENCV=OFF \
   -DCMAKE_PREFIX_PATH="$XSD_TORCH_PREFIX;/opt/xsd-deps/usr" > "$OUT/configure.log" 2>&1 || { tail -30 "$OUT/configure.log"; exit 1; }
@@ -32,11 +38,20 @@ run_bench() {  # name, extra flags...
   local name=$1; shift
   T0=$(date +%s)
   $B/apps/bench/xsd_bench $COMMON --output_dir="$OUT/$name" "$@" > "$OUT/$name.log" 2>&1
-  echo "$name exit $? ($(( $(date +%s) - T0 )) s)"; grep -E "^\|" "$OUT/$name.log" | head -14
+  echo "$name exit $? ($(( $(date +%s) - T0 )) s)"; sed -n '/^config /,/^results/p' "$OUT/$name.log"
+  cp "$OUT/$name"/e2e_wallclock_*.md "$FINAL/$name.md"; cp "$OUT/$name"/e2e_wallclock_*.json "$FINAL/$name.json"
 }
 run_bench two_gpu --config_set=models --configs=vl_baseline,L4+VL --drafter_device=cuda:1
 run_bench one_gpu --config_set=models --configs=vl_baseline,L4+VL --drafter_device=cuda:0
 run_bench planted --config=configs/vl_baseline.pbtxt,$(ls configs/planted/*.pbtxt | paste -sd,)
+cp "$OUT"/two_gpu/prefill_hiding_*.png "$FINAL/two_gpu_prefill_hiding.png" 2>/dev/null
+for shape in "32064 2076 vl" "32000 640 egpt"; do
+  set -- $shape
+  $B/apps/perf/xsd_llm_perf --preset=7b --vocab=$1 --device=cuda:0 --dtype=bf16 --prompt=$2 --decode=64 \
+    --gammas=1,2,4,8,16,32 --repeats=10 --step_mode=graphs --json="$FINAL/llm_$3.json" > "$OUT/llm_$3.log" 2>&1
+  cat "$OUT/llm_$3.log"
+done
+set -- "${ARGS[@]}"
 if command -v nsys > /dev/null; then
   nsys profile -o "$OUT/decode" --cuda-graph-trace=node --force-overwrite=true \
     $B/apps/perf/xsd_llm_perf --preset=7b --vocab=32064 --device=cuda:0 --dtype=bf16 --prompt=2076 --decode=32 \
@@ -46,4 +61,9 @@ if command -v nsys > /dev/null; then
 else
   echo "no nsys"
 fi
-timeout 240 python3 tools/gpu/hf_video_llava_perf.py --checkpoint $CK/Video-LLaVA-7B-hf --json "$OUT/hf_video_llava.json" 2>&1 | tail -8
+timeout 240 python3 tools/gpu/hf_video_llava_perf.py --checkpoint $CK/Video-LLaVA-7B-hf --json "$FINAL/hf_video_llava.json" 2>&1 | tail -1
+if [ "${1:-}" = "--ctest" ]; then
+  (cd build-gpu && OMP_NUM_THREADS=2 timeout 300 ctest --output-on-failure -j 16 > "$OUT/ctest.log" 2>&1); echo "ctest exit $?"
+  grep -E "tests passed|Failed|\*\*\*" "$OUT/ctest.log" | head
+fi
+cat "$OUT"/*.log > "$FINAL/logs.txt" 2>/dev/null
