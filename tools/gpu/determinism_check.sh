@@ -3,10 +3,24 @@
 # /tmp/xsd_ck present): is the target's greedy output reproducible? Runs
 # vl_baseline, an identical copy, a copy with cuda_graphs false, and L4+VL on
 # one GPU, and reports "same output as baseline" per config.
+# Builds and writes the checkpoints itself when the machine is fresh.
 # Usage (device tool, carry .gpu-deps): bash tools/gpu/determinism_check.sh
 set -uo pipefail
 source tools/gpu/env.sh
 W=/tmp/xsd_det; rm -rf $W; mkdir -p $W
+if [ ! -x build-gpu/apps/bench/xsd_bench ]; then
+  cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DXSD_WITH_OPENCV=OFF \
+    -DCMAKE_PREFIX_PATH="$XSD_TORCH_PREFIX;/opt/xsd-deps/usr" > $W/configure.log 2>&1 || { tail -20 $W/configure.log; exit 1; }
+  ninja -C build-gpu -j "$(nproc)" xsd_bench xsd_make_checkpoint > $W/build.log 2>&1 || { grep -E "error|FAILED" -A5 $W/build.log | head -40; exit 1; }
+fi
+CK=/tmp/xsd_ck
+if [ ! -f $CK/Video-LLaVA-7B-hf/config.json ]; then
+  python3 tools/pad_tokenizer.py tests/data/tokenizer/llama /tmp/tok32k --vocab 32000
+  ./build-gpu/apps/make_checkpoint/xsd_make_checkpoint --preset video_llava_7b --out $CK/Video-LLaVA-7B-hf \
+    --tokenizer /tmp/tok32k --dtype bfloat16 > $W/ck.log 2>&1
+  ./build-gpu/apps/make_checkpoint/xsd_make_checkpoint --preset eventgpt_7b --out $CK/EventGPT-7b \
+    --tokenizer /tmp/tok32k --dtype bfloat16 >> $W/ck.log 2>&1
+fi
 sed 's/^name: "vl_baseline"/name: "vl_copy"/' configs/vl_baseline.pbtxt > $W/vl_copy.pbtxt
 sed -e 's/^name: "vl_baseline"/name: "vl_eager"/' -e 's/  device: "cuda:0"/  device: "cuda:0"\n  cuda_graphs: false/' \
   configs/vl_baseline.pbtxt > $W/vl_eager.pbtxt
