@@ -218,3 +218,60 @@ TEST_CASE("Prefill hiding verifies the revised speculation", "[prefill_hiding]")
 
 }  // namespace
 }  // namespace xsd
+
+namespace xsd {
+namespace {
+
+// A drafter lane slower than the target's whole prefill has nothing to hide:
+// the target decodes at once (the lane finishes in the background), unless
+// the same drafter is needed for decode-phase drafting.
+TEST_CASE("A lane still prefilling when the target is ready does not hold the target", "[prefill_hiding][timing]") {
+  Rig rig;
+  config::ScriptedLmOptions t;
+  t.set_vocab_size(32);
+  t.set_seed(9);
+  t.set_prefill_ms(40);
+  t.set_step_ms(2);
+  rig.target = std::move(MockVerifier::Create(t)).value();
+  config::NoisyOracleOptions o;
+  o.set_agreement(1.0);
+  o.set_prefill_ms(250);
+  o.set_step_ms(5);
+  rig.drafter = std::move(NoisyOracleDrafter::Create(o, MakeScriptedOracle(&rig.target->lm()), rig.target->info())).value();
+  Request request;
+  request.prompt_tokens = {1, 2, 3, 4};
+  SchedulerOptions so;
+  so.max_new_tokens = 20;
+  so.max_free_tokens = 64;
+  so.concurrent = true;
+  const auto reference = testing::ReferenceGreedy(rig.target->lm(), request.prompt_tokens, 20);
+
+  so.gamma = 0;  // the drafter is not needed after the hidden drafts
+  auto late = MakePrefillHidingScheduler(rig.target.get(), rig.drafter.get(), nullptr, rig.policy.get(), so);
+  REQUIRE(late.ok());
+  auto l = (*late)->Generate(request);
+  INFO(l.status().ToString());
+  REQUIRE(l.ok());
+  INFO("first decode at " << FirstVerifyStart(*l) << " ms");
+  CHECK(FirstVerifyStart(*l) >= 40);
+  CHECK(FirstVerifyStart(*l) < 150);  // not after the drafter's 250 ms prefill
+  CHECK(l->stats.free_tokens == 0);
+  CHECK(l->stats.hidden_drafts_verified == 0);
+  CHECK(l->stats.gap_ms == 0);
+  CHECK(l->tokens == reference);
+  bool late_event = false;
+  for (const auto& e : l->timeline) late_event |= e.lane == "drafter" && e.phase == "late";
+  CHECK(late_event);
+
+  so.gamma = 2;  // the same drafter drafts in the decode phase: it must be waited for
+  auto waits = MakePrefillHidingScheduler(rig.target.get(), rig.drafter.get(), nullptr, rig.policy.get(), so);
+  REQUIRE(waits.ok());
+  auto w = (*waits)->Generate(request);
+  REQUIRE(w.ok());
+  CHECK(FirstVerifyStart(*w) >= 240);
+  CHECK(w->stats.gap_ms >= 180);
+  CHECK(w->tokens == reference);
+}
+
+}  // namespace
+}  // namespace xsd

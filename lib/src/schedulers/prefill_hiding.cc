@@ -39,12 +39,14 @@ class PrefillHidingScheduler final : public Scheduler {
 
     HiddenLane lane;
     std::atomic<bool> target_done{false};
+    std::atomic<bool> lane_prefilling{true};
     TimePoint target_begin = Now(), target_end{};
     auto run_lane = [&](const std::function<bool()>& keep_going) {
       lane.begin = Now();
       lane.status = hiding_->Begin(context);
       lane.prefill_end = Now();
       lane.end = lane.prefill_end;
+      lane_prefilling.store(false, std::memory_order_release);
       if (!lane.status.ok()) return;
       while (keep_going() && lane.speculation.size() < cap) {
         const TimePoint b = Now();
@@ -62,14 +64,30 @@ class PrefillHidingScheduler final : public Scheduler {
       }
     };
 
+    const bool decode_drafting = options_.gamma > 0 || options_.tree.has_value();
+    const bool separate = decode_ != nullptr && decode_ != hiding_;
+    // A lane still in its own prefill when the target's is done has no
+    // hidden drafts to offer; when the drafter is not needed afterwards the
+    // target decodes at once and the lane finishes in the background (joined
+    // before returning), instead of idling until it is ready.
+    const bool lane_needed_later = decode_drafting && !separate;
+    std::thread worker;
+    struct JoinOnExit {
+      std::thread* t;
+      ~JoinOnExit() {
+        if (t->joinable()) t->join();
+      }
+    } join_on_exit{&worker};
+    bool lane_late = false;
     absl::StatusOr<TargetOutput> prefill;
     if (options_.concurrent) {
-      std::thread worker([&] { run_lane([&] { return !target_done.load(std::memory_order_acquire); }); });
+      worker = std::thread([&] { run_lane([&] { return !target_done.load(std::memory_order_acquire); }); });
       target_begin = Now();
       prefill = internal::PrefillTarget(state, *target_, *policy_, request);
       target_end = Now();
       target_done.store(true, std::memory_order_release);
-      worker.join();
+      lane_late = !lane_needed_later && lane_prefilling.load(std::memory_order_acquire);
+      if (!lane_late) worker.join();
     } else {
       // Sequential simulation (the research pipeline's method): the target
       // first, then the drafter for as long as the target's prefill took.
@@ -79,10 +97,14 @@ class PrefillHidingScheduler final : public Scheduler {
       const double budget_ms = MillisBetween(target_begin, target_end);
       run_lane([&] { return MillisBetween(lane.begin, Now()) < budget_ms; });
     }
-    const TimePoint joined = Now();
+    const TimePoint joined = lane_late ? target_end : Now();
     XSD_RETURN_IF_ERROR(prefill.status());
-    XSD_RETURN_IF_ERROR_CTX(lane.status, "hiding drafter");
-    RecordLane(state, lane, target_begin, target_end, joined);
+    if (lane_late) {
+      state.AddEvent("drafter", "late", target_end, target_end);
+    } else {
+      XSD_RETURN_IF_ERROR_CTX(lane.status, "hiding drafter");
+      RecordLane(state, lane, target_begin, target_end, joined);
+    }
 
     if (hiding_->capabilities().revises_speculation && lane.speculation.size() > 0) {
       const TimePoint begin = Now();
@@ -104,8 +126,6 @@ class PrefillHidingScheduler final : public Scheduler {
     }
     result.stats.hidden_drafts_verified = hidden.size();
 
-    const bool decode_drafting = options_.gamma > 0 || options_.tree.has_value();
-    const bool separate = decode_ != nullptr && decode_ != hiding_;
     Drafter* decoder = separate ? decode_ : hiding_;
     if (separate && decode_drafting && !state.done()) {
       XSD_RETURN_IF_ERROR(internal::BeginDrafter(state, *decode_, context));
@@ -137,13 +157,19 @@ class PrefillHidingScheduler final : public Scheduler {
     // Decode phase.
     XSD_RETURN_IF_ERROR(
         internal::DecodeRounds(state, *target_, *policy_, decode_drafting ? decoder : nullptr, options_));
+    if (lane_late) {
+      worker.join();
+      XSD_RETURN_IF_ERROR_CTX(lane.status, "hiding drafter");
+      RecordLane(state, lane, target_begin, target_end, target_end, /*late=*/true);
+    }
     state.Close();
     return result;
   }
 
  private:
+  // `late`: the target did not wait for the lane (no gap, no idle time).
   void RecordLane(internal::GenerationState& state, const HiddenLane& lane, TimePoint target_begin,
-                  TimePoint target_end, TimePoint joined) {
+                  TimePoint target_end, TimePoint joined, bool late = false) {
     GenerationResult& r = state.result();
     r.times.drafter_prefill_ms += MillisBetween(lane.begin, lane.prefill_end);
     r.times.draft_ms += lane.draft_ms;
@@ -160,6 +186,7 @@ class PrefillHidingScheduler final : public Scheduler {
     const TimePoint lo = std::max(lane.begin + shift, target_begin);
     const TimePoint hi = std::min(lane.end + shift, target_end);
     r.stats.overlap_ms = hi > lo ? MillisBetween(lo, hi) : 0.0;
+    if (late) return;
     r.stats.gap_ms = std::max(0.0, MillisBetween(target_end, lane.end + shift));
     if (lane.end > target_end) state.AddEvent("target", "idle", target_end, lane.end);
   }
