@@ -9,6 +9,7 @@
 #include "xsd/core/acceptance.h"
 #include "xsd/base/rng.h"
 #include "xsd/models/llama_drafter.h"
+#include "xsd/models/llama_rms_norm.h"
 #include "xsd/models/llama_step_runner.h"
 #include "xsd/models/llama_verifier.h"
 #include "xsd/schedulers/schedulers.h"
@@ -194,6 +195,45 @@ TEST_CASE("CUDA graphs: greedy SD with graphed verifier and drafter equals eager
     REQUIRE(s.ok());
     CHECK(s->tokens == a->tokens);
     CHECK((*target)->step_runner()->replays() > 0);
+  }
+}
+
+// The fused kernels against the ATen formulas they replace (the SiLU·gate
+// kernel is covered by the model-level cases above: fp32 vs the float64
+// reference, graphed vs plain).
+TEST_CASE("CUDA fused kernels: RMSNorm with the residual add equals the ATen formula", "[models][llama][cuda][kernels]") {
+  if (!HaveCuda()) return;
+  if (!FusedDecoderKernels()) {
+    WARN("this CUDA build has no fused kernels (nvcc not found): the ATen formulas run instead");
+    return;
+  }
+  for (const auto dtype : {at::kFloat, at::kBFloat16}) {
+    INFO("dtype " << c10::toString(dtype));
+    const auto options = at::TensorOptions().dtype(dtype).device(at::kCUDA);
+    at::manual_seed(3);
+    const at::Tensor x = at::randn({5, 4096}, options), r = at::randn({5, 4096}, options);
+    const at::Tensor w = (at::randn({4096}, options) * 0.1 + 1).contiguous();
+    const RmsNorm norm(w, 1e-5);
+    auto fused = norm.ForwardResidual(x, r);
+    auto alone = norm.Forward(x);
+    INFO(fused.status().ToString());
+    REQUIRE(fused.ok());
+    REQUIRE(alone.ok());
+    const at::Tensor sum = x + r;
+    auto formula = [&](const at::Tensor& h) {
+      const at::Tensor hf = h.to(at::kFloat);
+      return w * (hf * at::rsqrt(hf.pow(2).mean(-1, true) + 1e-5)).to(dtype);
+    };
+    CHECK(at::equal(fused->first, sum));
+    // bf16: one rounding of the normalised value may fall the other way (1 ulp,
+    // 2^-7 relative after the weight product). fp32: the kernel sums the 4 096
+    // squares in another order (~sqrt(n) * 6e-8 relative on the scale).
+    const double ulp = dtype == at::kFloat ? 2e-5 : 1.0 / 128;
+    for (const auto& [got, want] : {std::make_pair(fused->second, formula(sum)), std::make_pair(*alone, formula(x))}) {
+      const at::Tensor g = got.to(at::kFloat), e = want.to(at::kFloat);
+      CHECK(((g - e).abs() <= e.abs() * ulp + 1e-6).all().item<bool>());
+      CHECK((g - e).abs().max().item<double>() < 0.1);
+    }
   }
 }
 

@@ -20,6 +20,11 @@ namespace xsd {
 
 bool CudaGraphsSupported() { return c10::cuda::device_count() > 0; }
 
+void* CurrentCudaStream(const c10::Device& device) {
+  if (!device.is_cuda()) return nullptr;
+  return static_cast<void*>(c10::cuda::getCurrentCUDAStream(device.index()).stream());
+}
+
 struct CudaGraph::Impl {
   c10::Device device = c10::Device(c10::DeviceType::CUDA, 0);
   at::cuda::CUDAGraph graph;
@@ -126,6 +131,7 @@ LaneStream::Scope::~Scope() = default;
 #else
 
 bool CudaGraphsSupported() { return false; }
+void* CurrentCudaStream(const c10::Device&) { return nullptr; }
 
 struct LaneStream::Impl {};
 LaneStream::LaneStream(const c10::Device&) {}

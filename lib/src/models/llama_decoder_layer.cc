@@ -1,5 +1,7 @@
 #include "xsd/models/llama_decoder_layer.h"
 
+#include <tuple>
+
 #include <ATen/ATen.h>
 
 #include "xsd/base/status.h"
@@ -29,12 +31,8 @@ absl::StatusOr<at::Tensor> LlamaDecoderLayer::Forward(const at::Tensor& x, const
     XSD_ASSIGN_OR_RETURN(normed, input_norm_.Forward(x));
   }
   XSD_ASSIGN_OR_RETURN(at::Tensor attended, attention_.Forward(normed, ctx, cache, layer));
-  at::Tensor h;
-  XSD_RETURN_IF_ERROR(TorchCall("decoder layer residual", [&]() -> absl::Status {
-    h = x + attended;
-    return absl::OkStatus();
-  }));
-  XSD_ASSIGN_OR_RETURN(at::Tensor normed2, post_attention_norm_.Forward(h));
+  at::Tensor h, normed2;
+  XSD_ASSIGN_OR_RETURN(std::tie(h, normed2), post_attention_norm_.ForwardResidual(x, attended));
   XSD_ASSIGN_OR_RETURN(at::Tensor mlp_out, mlp_.Forward(normed2));
   return TorchCall("decoder layer residual", [&]() -> absl::StatusOr<at::Tensor> { return h + mlp_out; });
 }

@@ -2,10 +2,15 @@
 
 #include <ATen/ATen.h>
 
+#include "absl/strings/str_cat.h"
 #include "xsd/base/status.h"
 #include "xsd/base/torch_status.h"
+#include "xsd/device/cuda_graph.h"
+
+#include "fused_kernels.h"
 
 namespace xsd {
+
 
 absl::StatusOr<LlamaMlp> LlamaMlp::Load(const ScopedWeights& weights, const LlamaConfig& config) {
   const int64_t h = config.hidden_size, i = config.intermediate_size;
@@ -31,7 +36,22 @@ absl::StatusOr<LlamaMlp> LlamaMlp::Load(const ScopedWeights& weights, const Llam
 absl::StatusOr<at::Tensor> LlamaMlp::Forward(const at::Tensor& x) const {
   return TorchCall("mlp", [&]() -> absl::StatusOr<at::Tensor> {
     const at::Tensor gate_up = at::linear(x, gate_up_, gate_up_bias_);  // [T, 2I]
-    const at::Tensor act = at::silu(gate_up.narrow(-1, 0, intermediate_)) * gate_up.narrow(-1, intermediate_, intermediate_);
+    at::Tensor act;
+#ifdef XSD_WITH_CUDA_KERNELS
+    kernels::Dtype dtype;
+    if (gate_up.is_cuda() && gate_up.is_contiguous() && FusedKernelDtype(gate_up, &dtype)) {
+      std::vector<int64_t> shape = gate_up.sizes().vec();
+      shape.back() = intermediate_;
+      act = at::empty(shape, gate_up.options());
+      const char* error = kernels::LaunchSiluMul(dtype, gate_up.data_ptr(), act.data_ptr(),
+                                                 gate_up.numel() / (2 * intermediate_), intermediate_,
+                                                 CurrentCudaStream(gate_up.device()));
+      if (error != nullptr) return absl::InternalError(absl::StrCat("fused silu-mul: ", error));
+    }
+#endif
+    if (!act.defined()) {
+      act = at::silu(gate_up.narrow(-1, 0, intermediate_)) * gate_up.narrow(-1, intermediate_, intermediate_);
+    }
     return at::linear(act, down_, down_bias_);
   });
 }

@@ -1,11 +1,36 @@
 #include "xsd/models/llama_rms_norm.h"
 
+#include <utility>
+
 #include <ATen/ATen.h>
 
+#include "absl/strings/str_cat.h"
 #include "xsd/base/status.h"
 #include "xsd/base/torch_status.h"
+#include "xsd/device/cuda_graph.h"
+
+#include "fused_kernels.h"
 
 namespace xsd {
+
+bool FusedDecoderKernels() {
+#ifdef XSD_WITH_CUDA_KERNELS
+  return true;
+#else
+  return false;
+#endif
+}
+
+#ifdef XSD_WITH_CUDA_KERNELS
+bool FusedKernelDtype(const at::Tensor& t, kernels::Dtype* dtype) {
+  switch (t.scalar_type()) {
+    case at::kFloat: *dtype = kernels::Dtype::kFloat32; return true;
+    case at::kBFloat16: *dtype = kernels::Dtype::kBFloat16; return true;
+    case at::kHalf: *dtype = kernels::Dtype::kFloat16; return true;
+    default: return false;
+  }
+}
+#endif
 
 absl::StatusOr<RmsNorm> RmsNorm::Load(const ScopedWeights& weights, const std::string& name, int dim, double eps) {
   XSD_ASSIGN_OR_RETURN(at::Tensor weight, weights.Take(name, {dim}));
@@ -13,11 +38,50 @@ absl::StatusOr<RmsNorm> RmsNorm::Load(const ScopedWeights& weights, const std::s
 }
 
 absl::StatusOr<at::Tensor> RmsNorm::Forward(const at::Tensor& x) const {
+  XSD_ASSIGN_OR_RETURN(auto out, Fused(x, at::Tensor()));
+  if (out.second.defined()) return out.second;
   return TorchCall("rms norm", [&]() -> absl::StatusOr<at::Tensor> {
     const at::Tensor xf = x.to(at::kFloat);
     const at::Tensor normed = xf * at::rsqrt(xf.pow(2).mean(-1, /*keepdim=*/true) + eps_);
     return weight_ * normed.to(x.scalar_type());
   });
+}
+
+absl::StatusOr<std::pair<at::Tensor, at::Tensor>> RmsNorm::ForwardResidual(const at::Tensor& x,
+                                                                           const at::Tensor& residual) const {
+  XSD_ASSIGN_OR_RETURN(auto out, Fused(x, residual));
+  if (out.second.defined()) return out;
+  at::Tensor sum;
+  XSD_RETURN_IF_ERROR(TorchCall("residual add", [&]() -> absl::Status {
+    sum = x + residual;
+    return absl::OkStatus();
+  }));
+  XSD_ASSIGN_OR_RETURN(at::Tensor normed, Forward(sum));
+  return std::make_pair(sum, normed);
+}
+
+absl::StatusOr<std::pair<at::Tensor, at::Tensor>> RmsNorm::Fused(const at::Tensor& x, const at::Tensor& residual) const {
+#ifdef XSD_WITH_CUDA_KERNELS
+  kernels::Dtype dtype;
+  const bool eligible = x.is_cuda() && x.is_contiguous() && weight_.is_contiguous() &&
+                        weight_.scalar_type() == x.scalar_type() && weight_.device() == x.device() &&
+                        FusedKernelDtype(x, &dtype) && x.dim() >= 1 && x.size(-1) == weight_.numel() &&
+                        (!residual.defined() || (residual.is_contiguous() && residual.sizes() == x.sizes() &&
+                                                 residual.scalar_type() == x.scalar_type()));
+  if (!eligible) return std::make_pair(at::Tensor(), at::Tensor());
+  return TorchCall("fused rms norm", [&]() -> absl::StatusOr<std::pair<at::Tensor, at::Tensor>> {
+    at::Tensor out = at::empty_like(x);
+    at::Tensor sum = residual.defined() ? at::empty_like(x) : at::Tensor();
+    const int dim = static_cast<int>(x.size(-1));
+    const char* error = kernels::LaunchRmsNorm(
+        dtype, x.data_ptr(), residual.defined() ? residual.data_ptr() : nullptr, sum.defined() ? sum.data_ptr() : nullptr,
+        weight_.data_ptr(), out.data_ptr(), x.numel() / dim, dim, static_cast<float>(eps_), CurrentCudaStream(x.device()));
+    if (error != nullptr) return absl::InternalError(absl::StrCat("fused rms norm: ", error));
+    return std::make_pair(sum, out);
+  });
+#else
+  return std::make_pair(at::Tensor(), at::Tensor());
+#endif
 }
 
 }  // namespace xsd

@@ -43,6 +43,10 @@ namespace xsd {
 // True when libxsd was built with CUDA and a CUDA device is present.
 bool CudaGraphsSupported();
 
+// The calling thread's current CUDA stream on `device` (a cudaStream_t), for
+// launching libxsd's own kernels; nullptr on CPU devices and CPU builds.
+void* CurrentCudaStream(const c10::Device& device);
+
 class CudaGraphPool {
  public:
   CudaGraphPool() = default;

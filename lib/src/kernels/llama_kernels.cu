@@ -1,0 +1,135 @@
+#include "llama_kernels.h"
+
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+#include <cuda_runtime.h>
+
+namespace xsd::kernels {
+namespace {
+
+template <typename T>
+__device__ __forceinline__ float ToFloat(T v);
+template <>
+__device__ __forceinline__ float ToFloat<float>(float v) { return v; }
+template <>
+__device__ __forceinline__ float ToFloat<__nv_bfloat16>(__nv_bfloat16 v) { return __bfloat162float(v); }
+template <>
+__device__ __forceinline__ float ToFloat<__half>(__half v) { return __half2float(v); }
+
+template <typename T>
+__device__ __forceinline__ T FromFloat(float v);
+template <>
+__device__ __forceinline__ float FromFloat<float>(float v) { return v; }
+template <>
+__device__ __forceinline__ __nv_bfloat16 FromFloat<__nv_bfloat16>(float v) { return __float2bfloat16_rn(v); }
+template <>
+__device__ __forceinline__ __half FromFloat<__half>(float v) { return __float2half_rn(v); }
+
+// Rounds through T (identity for float).
+template <typename T>
+__device__ __forceinline__ float Round(float v) { return ToFloat<T>(FromFloat<T>(v)); }
+
+constexpr int kNormThreads = 256;
+
+// Sum over the block; every thread gets the total.
+__device__ float BlockSum(float v) {
+  __shared__ float partial[32];
+  __shared__ float total;
+  for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+  if (lane == 0) partial[warp] = v;
+  __syncthreads();
+  if (warp == 0) {
+    float s = lane < static_cast<int>(blockDim.x >> 5) ? partial[lane] : 0.0f;
+    for (int o = 16; o > 0; o >>= 1) s += __shfl_xor_sync(0xffffffffu, s, o);
+    if (lane == 0) total = s;
+  }
+  __syncthreads();
+  return total;
+}
+
+template <typename T>
+__global__ void RmsNormKernel(const T* __restrict__ x, const T* __restrict__ residual, T* __restrict__ sum_out,
+                              const T* __restrict__ weight, T* __restrict__ out, int dim, float eps) {
+  const int64_t base = static_cast<int64_t>(blockIdx.x) * dim;
+  float squares = 0.0f;
+  for (int i = threadIdx.x; i < dim; i += blockDim.x) {
+    float h = ToFloat<T>(x[base + i]);
+    if (residual != nullptr) {
+      const T sum = FromFloat<T>(h + ToFloat<T>(residual[base + i]));
+      sum_out[base + i] = sum;
+      h = ToFloat<T>(sum);
+    }
+    squares += h * h;
+  }
+  const float scale = 1.0f / sqrtf(BlockSum(squares) / static_cast<float>(dim) + eps);
+  for (int i = threadIdx.x; i < dim; i += blockDim.x) {
+    // Each thread re-reads the elements it wrote itself: no barrier needed.
+    const float h = ToFloat<T>(residual != nullptr ? sum_out[base + i] : x[base + i]);
+    out[base + i] = FromFloat<T>(ToFloat<T>(weight[i]) * Round<T>(h * scale));
+  }
+}
+
+template <typename T>
+__global__ void SiluMulKernel(const T* __restrict__ gate_up, T* __restrict__ out, int64_t rows, int64_t inter) {
+  const int64_t total = rows * inter;
+  for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < total;
+       i += static_cast<int64_t>(gridDim.x) * blockDim.x) {
+    const int64_t r = i / inter, c = i - r * inter;
+    const float g = ToFloat<T>(gate_up[r * 2 * inter + c]);
+    const float u = ToFloat<T>(gate_up[r * 2 * inter + inter + c]);
+    const float s = Round<T>(g / (1.0f + expf(-g)));
+    out[i] = FromFloat<T>(s * u);
+  }
+}
+
+const char* LastError() {
+  const cudaError_t e = cudaGetLastError();
+  return e == cudaSuccess ? nullptr : cudaGetErrorString(e);
+}
+
+template <typename T>
+const char* RmsNorm(const void* x, const void* residual, void* sum_out, const void* weight, void* out, int64_t rows,
+                    int dim, float eps, cudaStream_t stream) {
+  if (rows == 0) return nullptr;
+  RmsNormKernel<T><<<static_cast<unsigned>(rows), kNormThreads, 0, stream>>>(
+      static_cast<const T*>(x), static_cast<const T*>(residual), static_cast<T*>(sum_out),
+      static_cast<const T*>(weight), static_cast<T*>(out), dim, eps);
+  return LastError();
+}
+
+template <typename T>
+const char* SiluMul(const void* gate_up, void* out, int64_t rows, int64_t inter, cudaStream_t stream) {
+  const int64_t total = rows * inter;
+  if (total == 0) return nullptr;
+  const int threads = 256;
+  const int64_t blocks = (total + threads - 1) / threads;
+  SiluMulKernel<T><<<static_cast<unsigned>(blocks < 4096 ? blocks : 4096), threads, 0, stream>>>(
+      static_cast<const T*>(gate_up), static_cast<T*>(out), rows, inter);
+  return LastError();
+}
+
+}  // namespace
+
+const char* LaunchRmsNorm(Dtype dtype, const void* x, const void* residual, void* sum_out, const void* weight,
+                          void* out, int64_t rows, int dim, float eps, void* stream) {
+  const auto s = static_cast<cudaStream_t>(stream);
+  switch (dtype) {
+    case Dtype::kFloat32: return RmsNorm<float>(x, residual, sum_out, weight, out, rows, dim, eps, s);
+    case Dtype::kBFloat16: return RmsNorm<__nv_bfloat16>(x, residual, sum_out, weight, out, rows, dim, eps, s);
+    case Dtype::kFloat16: return RmsNorm<__half>(x, residual, sum_out, weight, out, rows, dim, eps, s);
+  }
+  return "unknown dtype";
+}
+
+const char* LaunchSiluMul(Dtype dtype, const void* gate_up, void* out, int64_t rows, int64_t inter, void* stream) {
+  const auto s = static_cast<cudaStream_t>(stream);
+  switch (dtype) {
+    case Dtype::kFloat32: return SiluMul<float>(gate_up, out, rows, inter, s);
+    case Dtype::kBFloat16: return SiluMul<__nv_bfloat16>(gate_up, out, rows, inter, s);
+    case Dtype::kFloat16: return SiluMul<__half>(gate_up, out, rows, inter, s);
+  }
+  return "unknown dtype";
+}
+
+}  // namespace xsd::kernels
