@@ -5,7 +5,7 @@ include(CheckLanguage)
 if(XSD_TORCH_HAS_CUDA AND XSD_WITH_CUDA_KERNELS)
   check_language(CUDA)
   if(CMAKE_CUDA_COMPILER)
-    if(NOT DEFINED CMAKE_CUDA_ARCHITECTURES)
+    if(NOT CMAKE_CUDA_ARCHITECTURES)  # unset, empty or OFF (torch's CMake may set OFF)
       set(CMAKE_CUDA_ARCHITECTURES 90)  # H100/H200
     endif()
     set(CMAKE_CUDA_RUNTIME_LIBRARY Shared)  # the libcudart torch loads
