@@ -178,6 +178,7 @@ absl::StatusOr<std::vector<BenchConfig>> SelectConfigs(std::vector<BenchConfig> 
 void ApplyOverrides(const BenchOptions& o, BenchConfig& c) {
   config::PipelineConfig& p = c.config;
   p.set_max_new_tokens(o.max_new_tokens);
+  p.mutable_scheduler()->set_record_margins(true);  // reproducibility report: margins at divergences
   if (o.seed.has_value()) p.set_seed(*o.seed);
   if (!o.dtype.empty()) {
     p.set_dtype(o.dtype == "bfloat16" ? config::BFLOAT16 : o.dtype == "float16" ? config::FLOAT16 : config::FLOAT32);

@@ -1,5 +1,8 @@
 #include "record.h"
 
+#include <cmath>
+#include <limits>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "xsd/base/status.h"
@@ -141,7 +144,10 @@ json GenerationResultToJson(const GenerationResult& r) {
     timeline.push_back({{"lane", e.lane}, {"phase", e.phase}, {"start_ms", e.start_ms}, {"end_ms", e.end_ms},
                         {"tokens", e.tokens}, {"accepted", e.accepted}});
   }
+  json margins = json::array();  // NaN is not JSON: unknown margins are null
+  for (float m : r.margins) margins.push_back(std::isnan(m) ? json() : json(m));
   return {{"tokens", r.tokens},
+          {"margins", margins},
           {"finish", FinishName(r.finish)},
           {"stats", StatsToJson(r.stats)},
           {"times", TimesToJson(r.times)},
@@ -154,6 +160,11 @@ absl::StatusOr<GenerationResult> GenerationResultFromJson(const json& j) {
   GenerationResult r;
   Reader top(j, "result");
   top.Get("tokens", &r.tokens);
+  if (j.contains("margins") && j["margins"].is_array()) {  // absent in older runs
+    for (const json& m : j["margins"]) {
+      r.margins.push_back(m.is_number() ? m.get<float>() : std::numeric_limits<float>::quiet_NaN());
+    }
+  }
   std::string finish;
   top.Get("finish", &finish);
   if (top.status().ok()) {

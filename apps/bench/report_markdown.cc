@@ -1,5 +1,6 @@
 #include "report_markdown.h"
 
+#include <algorithm>
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
@@ -65,6 +66,32 @@ void ResultsSection(const RunSummary& summary, std::string& md) {
                Ms(c.mean.ttft_ms), absl::StrFormat("%.2f", c.mean.tpot_ms), c.speculative ? Pct(c.accept_rate) : "---",
                absl::StrFormat("%.2f", c.tokens_per_forward), FormatSpeedup(c.speedup_mean), FormatSpeedup(c.predicted_speedup),
                c.paired > 0 ? absl::StrCat(c.matches_baseline, "/", c.paired) : "---"});
+  }
+  md += "\n";
+}
+
+std::string MarginList(std::vector<double> v) {
+  if (v.empty()) return "---";
+  std::sort(v.begin(), v.end());
+  return absl::StrFormat("%.4f / %.4f / %.4f (%d)", v.front(), v[v.size() / 2], v.back(), static_cast<int>(v.size()));
+}
+
+void ReproducibilitySection(const RunSummary& summary, std::string& md) {
+  bool any = false;
+  for (const ConfigSummary& c : summary.configs) any |= c.median_margin.has_value();
+  if (!any) return;
+  md += "## Greedy outputs against the baseline\n\nGreedy speculative decoding emits the target's own greedy tokens, "
+        "so any difference from the baseline is numerics or a bug. Margin = the target's top-1 minus top-2 logit on "
+        "the row that chose the token; at the first divergence a margin near the dtype's rounding is a near-tie "
+        "(numerics), a clear margin is a bug. Margins: min / median / max (count).\n\n";
+  md += Row({"Config", "Same output", "Matching prefix", "Baseline margin at divergence", "Config margin at divergence",
+             "Median margin (all tokens)"});
+  md += Rule(6);
+  for (const ConfigSummary& c : summary.configs) {
+    md += Row({c.name, c.paired > 0 ? absl::StrCat(c.matches_baseline, "/", c.paired) : "---",
+               c.paired > 0 ? Pct(c.matching_prefix) : "---", MarginList(c.baseline_margins_at_divergence),
+               MarginList(c.margins_at_divergence),
+               c.median_margin.has_value() ? absl::StrFormat("%.4f", *c.median_margin) : "---"});
   }
   md += "\n";
 }
@@ -176,6 +203,7 @@ std::string ReportMarkdown(const ReportInput& input, const RunSummary& summary, 
   }
   RunSection(input, summary, md);
   ResultsSection(summary, md);
+  ReproducibilitySection(summary, md);
   StageSection(summary, md);
   AnalysisSection(summary, md);
   CostModelSection(summary, md);

@@ -93,6 +93,24 @@ std::map<std::string, const SampleRecord*> ById(const std::vector<const SampleRe
   return by_id;
 }
 
+Divergence FirstDivergence(const GenerationResult& baseline, const GenerationResult& config) {
+  Divergence d;
+  const auto& a = baseline.tokens;
+  const auto& b = config.tokens;
+  size_t common = 0;
+  while (common < a.size() && common < b.size() && a[common] == b[common]) ++common;
+  d.matching_fraction = a.empty() ? 1.0 : static_cast<double>(common) / static_cast<double>(a.size());
+  if (common == a.size() && common == b.size()) return d;
+  d.at = static_cast<int>(common);
+  auto known = [common](const std::vector<float>& m) -> std::optional<double> {
+    if (common < m.size() && !std::isnan(m[common])) return m[common];
+    return std::nullopt;
+  };
+  d.baseline_margin = known(baseline.margins);
+  d.margin = known(config.margins);
+  return d;
+}
+
 RunSummary Summarize(const std::vector<SampleRecord>& records, const std::vector<ConfigFacts>& configs,
                      const std::string& baseline) {
   RunSummary run;
@@ -108,7 +126,12 @@ RunSummary Summarize(const std::vector<SampleRecord>& records, const std::vector
     std::vector<double> totals, speedups;
     double accepted = 0, drafted = 0, emitted_after_first = 0, rounds = 0, hidden_rounds = 0;
     double speedup_sum = 0, bl_total = 0, bl_tpot = 0, paired_total = 0;
+    double prefix_sum = 0;
+    std::vector<double> margins;
     for (const SampleRecord* r : mine) {
+      for (float v : r->result.margins) {
+        if (!std::isnan(v)) margins.push_back(v);
+      }
       const SampleMetrics m = MetricsOf(*r);
       Add(c.mean, m);
       totals.push_back(m.total_ms);
@@ -122,6 +145,12 @@ RunSummary Summarize(const std::vector<SampleRecord>& records, const std::vector
         const SampleMetrics bm = MetricsOf(*b->second);
         ++c.paired;
         c.matches_baseline += b->second->result.tokens == r->result.tokens ? 1 : 0;
+        const Divergence d = FirstDivergence(b->second->result, r->result);
+        prefix_sum += d.matching_fraction;
+        if (d.at >= 0) {
+          if (d.baseline_margin.has_value()) c.baseline_margins_at_divergence.push_back(*d.baseline_margin);
+          if (d.margin.has_value()) c.margins_at_divergence.push_back(*d.margin);
+        }
         speedup_sum += bm.total_ms / m.total_ms;
         speedups.push_back(bm.total_ms / m.total_ms);
         bl_total += bm.total_ms;
@@ -134,7 +163,9 @@ RunSummary Summarize(const std::vector<SampleRecord>& records, const std::vector
     c.p90_total_ms = Percentile(totals, 0.9);
     c.accept_rate = drafted > 0 ? accepted / drafted : 0.0;
     c.tokens_per_forward = rounds > 0 ? emitted_after_first / rounds : 0.0;
+    if (!margins.empty()) c.median_margin = Percentile(margins, 0.5);
     if (c.paired > 0) {
+      c.matching_prefix = prefix_sum / c.paired;
       c.baseline_total_ms = bl_total / c.paired;
       c.baseline_tpot_ms = bl_tpot / c.paired;
       c.speedup_mean = speedup_sum / c.paired;

@@ -37,6 +37,13 @@ struct ConfigSummary {
   // Against the baseline (paired samples only).
   int paired = 0;
   int matches_baseline = 0;       // outputs token-identical to the baseline's
+  // Reproducibility (greedy runs): how far outputs agree with the baseline's.
+  double matching_prefix = 0;     // mean over paired samples: common prefix / baseline length
+  // At each first divergence, the top-1 minus top-2 logit the baseline's and
+  // this config's target saw on that position (known ones only): a near-tie
+  // (margin at the dtype's rounding) is numerics, a clear margin is a bug.
+  std::vector<double> baseline_margins_at_divergence, margins_at_divergence;
+  std::optional<double> median_margin;  // over every token this config emitted (for scale)
   double baseline_total_ms = 0;   // mean baseline total over the paired samples
   double baseline_tpot_ms = 0;    // mean baseline per-token decode latency, paired
   std::optional<double> speedup_mean;      // mean of per-sample (baseline total / total)
@@ -47,6 +54,16 @@ struct ConfigSummary {
   double fitted_acceptance = 0;            // per-position a reproducing the measured accepted count
   std::optional<double> predicted_speedup; // baseline_total_ms / model.TotalMs(fitted_acceptance)
 };
+
+// Where `config`'s output first parts from `baseline`'s: at = -1 when they
+// are identical; matching_fraction = common prefix / baseline length (1 when
+// the baseline is empty); the margins each run recorded at that position.
+struct Divergence {
+  int at = -1;
+  double matching_fraction = 1;
+  std::optional<double> baseline_margin, margin;
+};
+Divergence FirstDivergence(const GenerationResult& baseline, const GenerationResult& config);
 
 struct RunSummary {
   std::string baseline;

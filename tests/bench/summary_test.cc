@@ -1,3 +1,5 @@
+#include <limits>
+
 #include "sample_metrics.h"
 #include "summary.h"
 #include "test_records.h"
@@ -98,6 +100,49 @@ TEST_CASE("The cost model reproduces an autoregressive config's own mean", "[ben
   REQUIRE(bl.predicted_speedup.has_value());
   CHECK(*bl.predicted_speedup == Approx(1.0));
   CHECK(bl.median_total_ms == Approx(110));
+}
+
+}  // namespace
+}  // namespace xsd::bench
+
+namespace xsd::bench {
+namespace {
+
+TEST_CASE("First divergence: position, matching prefix and the margins both runs saw there", "[bench][summary]") {
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  GenerationResult base, other;
+  base.tokens = {5, 6, 7, 8};
+  base.margins = {2.0f, 1.5f, 0.01f, 3.0f};
+  other.tokens = {5, 6, 9, 8};
+  other.margins = {2.0f, 1.5f, 0.02f, nan};
+  Divergence d = FirstDivergence(base, other);
+  CHECK(d.at == 2);
+  CHECK(d.matching_fraction == Approx(0.5));
+  REQUIRE(d.baseline_margin.has_value());
+  CHECK(*d.baseline_margin == Approx(0.01));
+  REQUIRE(d.margin.has_value());
+  CHECK(*d.margin == Approx(0.02));
+
+  other.tokens = base.tokens;
+  d = FirstDivergence(base, other);
+  CHECK(d.at == -1);
+  CHECK(d.matching_fraction == 1.0);
+  CHECK_FALSE(d.margin.has_value());
+
+  other.tokens = {5, 6, 7};  // a prefix: parts where it ends; its margin there is unknown
+  other.margins = {2.0f, 1.5f, 0.01f};
+  d = FirstDivergence(base, other);
+  CHECK(d.at == 3);
+  CHECK(d.matching_fraction == Approx(0.75));
+  CHECK(*d.baseline_margin == Approx(3.0));
+  CHECK_FALSE(d.margin.has_value());
+
+  other.tokens = {1, 6, 7, 8};
+  other.margins.clear();  // a run without margins
+  d = FirstDivergence(base, other);
+  CHECK(d.at == 0);
+  CHECK(d.matching_fraction == 0.0);
+  CHECK_FALSE(d.margin.has_value());
 }
 
 }  // namespace

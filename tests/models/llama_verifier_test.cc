@@ -414,3 +414,58 @@ TEST_CASE("A prompt encoder's embeddings prefill the verifier and drafter; SD st
 
 }  // namespace
 }  // namespace xsd
+
+namespace xsd {
+namespace {
+
+TEST_CASE("Margins: each emitted token's top-1 minus top-2 logit, the same through SD rows as through AR steps",
+          "[models][llama][margins]") {
+  auto m = MakeTinyModel(testing::TinyConfig(), 21);
+  auto verifier = MakeVerifier(m.model);
+  // The verifier's margins against its own full logits.
+  OutputRequest both;
+  both.logits = true;
+  both.margins = true;
+  auto out = verifier->Prefill(PromptRequest({1, 5, 9, 13}), both);
+  REQUIRE(out.ok());
+  REQUIRE(out->margins.size() == 1);
+  std::vector<float> row(out->logits.begin(), out->logits.end());
+  std::sort(row.begin(), row.end(), std::greater<float>());
+  CHECK(out->margins[0] == Approx(row[0] - row[1]).epsilon(1e-6));
+
+  auto policy = MakeGreedyAcceptance();
+  SchedulerOptions so;
+  so.max_new_tokens = 24;
+  so.gamma = 4;
+  so.record_margins = true;
+  const Request request = PromptRequest({2, 7, 1, 8, 2, 8});
+  auto ar = MakeAutoregressiveScheduler(verifier.get(), policy.get(), so);
+  REQUIRE(ar.ok());
+  auto a = (*ar)->Generate(request);
+  REQUIRE(a.ok());
+  REQUIRE(a->margins.size() == a->tokens.size());
+  for (float v : a->margins) CHECK(v >= 0);
+  // The target drafting for itself: long accepted chains, so most tokens come
+  // from verify rows other than row 0; their margins must be the AR ones.
+  auto drafter = MakeDrafter(m.model);
+  auto sd = MakeSpeculativeScheduler(verifier.get(), drafter.get(), policy.get(), so);
+  REQUIRE(sd.ok());
+  auto s = (*sd)->Generate(request);
+  REQUIRE(s.ok());
+  REQUIRE(s->tokens == a->tokens);
+  REQUIRE(s->margins.size() == a->margins.size());
+  CHECK(s->stats.accepted >= 10);
+  for (size_t i = 0; i < a->margins.size(); ++i) {
+    INFO("token " << i);
+    CHECK(s->margins[i] == Approx(a->margins[i]).margin(1e-4));
+  }
+  so.record_margins = false;
+  auto quiet = MakeAutoregressiveScheduler(verifier.get(), policy.get(), so);
+  REQUIRE(quiet.ok());
+  auto q = (*quiet)->Generate(request);
+  REQUIRE(q.ok());
+  CHECK(q->margins.empty());
+}
+
+}  // namespace
+}  // namespace xsd

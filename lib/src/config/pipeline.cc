@@ -123,6 +123,7 @@ SchedulerOptions SchedulerOptionsFromConfig(const config::PipelineConfig& c) {
   o.concurrent = s.concurrent();
   o.gate_on_first_draft = s.first_draft() == config::SchedulerConfig::GATE;
   o.seed = c.seed();
+  o.record_margins = s.record_margins();
   return o;
 }
 

@@ -1,5 +1,7 @@
 #include "xsd/models/llama_verifier.h"
 
+#include <tuple>
+
 #include <ATen/ATen.h>
 
 #include "absl/strings/str_cat.h"
@@ -90,6 +92,11 @@ absl::StatusOr<TargetOutput> LlamaVerifier::MakeOutput(const at::Tensor& logits,
     const at::Tensor argmax = logits.argmax(-1).to(at::kCPU, at::kInt).contiguous();
     const int32_t* ids = argmax.data_ptr<int32_t>();
     result.argmax.assign(ids, ids + result.rows);
+    if (out.margins && result.vocab >= 2) {
+      const at::Tensor top = std::get<0>(logits.topk(2, -1)).to(at::kCPU, at::kFloat).contiguous();  // [rows, 2]
+      const float* t = top.data_ptr<float>();
+      for (int i = 0; i < result.rows; ++i) result.margins.push_back(t[2 * i] - t[2 * i + 1]);
+    }
     if (out.logits) {
       const at::Tensor host = logits.to(at::kCPU, at::kFloat).contiguous();
       const float* data = host.data_ptr<float>();

@@ -1,6 +1,7 @@
 #include "generation_state.h"
 
 #include <algorithm>
+#include <limits>
 
 #include "absl/strings/str_cat.h"
 #include "xsd/base/status.h"
@@ -28,14 +29,19 @@ GenerationState::GenerationState(const Request& request, const SchedulerOptions&
       rng_(MixHash(options.seed, request.seed)),
       drafter_seed_(MixHash(MixHash(options.seed, request.seed), 0xD4AF7ull)),
       start_(Now()) {
+  record_margins_ = options.record_margins;
   *result_ = GenerationResult();
 }
 
-int GenerationState::Emit(absl::Span<const TokenId> tokens) {
+int GenerationState::Emit(absl::Span<const TokenId> tokens, absl::Span<const float> margins) {
   int kept = 0;
-  for (TokenId t : tokens) {
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    const TokenId t = tokens[i];
     if (done_) break;
     result_->tokens.push_back(t);
+    if (record_margins_) {
+      result_->margins.push_back(i < margins.size() ? margins[i] : std::numeric_limits<float>::quiet_NaN());
+    }
     ++kept;
     if (t == eos_) {
       Finish(FinishReason::kEos);
@@ -87,6 +93,7 @@ absl::StatusOr<TargetOutput> PrefillTarget(GenerationState& state, Verifier& tar
   const TimePoint begin = Now();
   OutputRequest out;
   out.logits = policy.needs_target_logits();
+  out.margins = state.record_margins();
   auto output = target.Prefill(request, out);
   if (!output.ok()) return Annotate(output.status(), "target prefill");
   const TimePoint end = Now();
@@ -97,7 +104,9 @@ absl::StatusOr<TargetOutput> PrefillTarget(GenerationState& state, Verifier& tar
   state.AddEvent("target", "prefill", begin, end);
   auto first = policy.Accept(Draft(), *output, &state.rng());
   if (!first.ok()) return Annotate(first.status(), "first token");
-  state.Emit({first->next});
+  std::vector<float> first_margin;
+  if (!output->margins.empty()) first_margin.push_back(output->margins[0]);
+  state.Emit({first->next}, first_margin);
   if (target.cache_length() + 1 > target.info().max_seq_len) state.Finish(FinishReason::kCacheFull);
   return output;
 }
@@ -115,6 +124,7 @@ absl::StatusOr<RoundResult> RunRound(GenerationState& state, Verifier& target, c
   const TimePoint verify_begin = Now();
   OutputRequest out;
   out.logits = policy.needs_target_logits();
+  out.margins = state.record_margins();
   auto output = target.Verify(state.pending(), draft, out);
   if (!output.ok()) return Annotate(output.status(), absl::StrCat("verify round ", r.stats.rounds + 1));
   const TimePoint verify_end = Now();
@@ -129,7 +139,13 @@ absl::StatusOr<RoundResult> RunRound(GenerationState& state, Verifier& target, c
   std::vector<TokenId> emitted;
   for (int32_t node : round.accept.path) emitted.push_back(draft.tokens[node]);
   emitted.push_back(round.accept.next);
-  const int kept = state.Emit(emitted);
+  // Emitted token k was chosen on row 0 (k = 0) or on the row of path node k - 1.
+  std::vector<float> margins;
+  if (!output->margins.empty()) {
+    margins.push_back(output->margins[0]);
+    for (int32_t node : round.accept.path) margins.push_back(output->margins[node + 1]);
+  }
+  const int kept = state.Emit(emitted, margins);
   round.committed.assign(emitted.begin(), emitted.begin() + kept);
   // The last emitted token is the new pending token and is not in the cache.
   const int kept_nodes = std::min(static_cast<int>(round.accept.path.size()), kept - 1);

@@ -22,8 +22,10 @@ class GenerationState {
                   GenerationResult* result);
 
   // Appends tokens to the output, stopping after EOS or at the token budget.
-  // Returns how many were kept.
-  int Emit(absl::Span<const TokenId> tokens);
+  // Returns how many were kept. `margins`: one per token (the target's
+  // top-1 minus top-2 logit on the row that produced it), or empty.
+  int Emit(absl::Span<const TokenId> tokens, absl::Span<const float> margins = {});
+  bool record_margins() const { return record_margins_; }
   void Finish(FinishReason reason);
   bool done() const { return done_; }
   TokenId pending() const { return result_->tokens.back(); }
@@ -47,6 +49,7 @@ class GenerationState {
   GenerationResult* result_;  // not owned
   int max_new_tokens_;
   TokenId eos_;
+  bool record_margins_ = false;
   bool done_ = false;
   Rng rng_;
   uint64_t drafter_seed_;

@@ -28,6 +28,10 @@ struct GenerationResult {
   PrefillBreakdown target_prefill;
   PrefillBreakdown drafter_prefill;
   std::vector<TimelineEvent> timeline;
+  // With SchedulerOptions::record_margins and a verifier that reports them:
+  // per emitted token, the target's top-1 minus top-2 logit on the row that
+  // produced it (NaN where unknown); else empty.
+  std::vector<float> margins;
 };
 
 struct SchedulerOptions {
@@ -41,6 +45,7 @@ struct SchedulerOptions {
   // all hidden drafts).
   bool gate_on_first_draft = false;
   uint64_t seed = 0;                   // combined with Request::seed
+  bool record_margins = false;         // fill GenerationResult::margins
 };
 
 class Scheduler {

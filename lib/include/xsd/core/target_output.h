@@ -16,6 +16,9 @@ struct TargetOutput {
   std::vector<TokenId> argmax;  // [rows]; computed with the shared tie-break
   std::vector<float> logits;    // [rows * vocab] when requested, else empty
   int vocab = 0;
+  // [rows] top-1 minus top-2 logit of each row when requested, else empty:
+  // how far each greedy choice was from a tie (bf16 reproducibility reports).
+  std::vector<float> margins;
 
   bool has_logits() const { return !logits.empty(); }
   absl::Span<const float> Logits(int row) const {
@@ -26,7 +29,8 @@ struct TargetOutput {
 // What the caller needs back from a forward: device->host traffic is only paid
 // for what is asked.
 struct OutputRequest {
-  bool logits = false;  // host copy of full logits rows (stochastic acceptance)
+  bool logits = false;   // host copy of full logits rows (stochastic acceptance)
+  bool margins = false;  // TargetOutput::margins (two values per row read back)
 };
 
 }  // namespace xsd
