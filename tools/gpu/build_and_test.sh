@@ -9,11 +9,7 @@ source tools/gpu/env.sh
   python3 -c 'import torch; print("torch", torch.__version__, "cuda", torch.version.cuda, "devices", torch.cuda.device_count())'
   ls "$(python3 -c 'import torch,os;print(os.path.join(os.path.dirname(torch.__file__),"include"))')" | tr '\n' ' '; echo
 } 2>&1 | tee "$OUT/env.log"
-cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DXSD_WITH_OPENCV=OFF \
-  -DCMAKE_PREFIX_PATH="$XSD_TORCH_PREFIX;/opt/xsd-deps/usr" > "$OUT/configure.log" 2>&1 || { tail -30 "$OUT/configure.log"; exit 1; }
-grep "torch header fix" "$OUT/configure.log"
-ninja -C build-gpu -j "$(nproc)" > "$OUT/build.log" 2>&1 || { grep -E "error|FAILED" -A5 "$OUT/build.log" | head -60; exit 1; }
-echo "build ok"
+bash tools/gpu/build.sh "$OUT" || exit 1
 (cd build-gpu && ctest --output-on-failure -j 8 > "$OUT/ctest.log" 2>&1); rc=$?
 grep -E "tests passed|\*\*\*|Passed" "$OUT/ctest.log" | head -20
 if [ $rc -ne 0 ]; then

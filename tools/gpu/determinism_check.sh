@@ -9,9 +9,7 @@ set -uo pipefail
 source tools/gpu/env.sh
 W=/tmp/xsd_det; rm -rf $W; mkdir -p $W
 if [ ! -x build-gpu/apps/bench/xsd_bench ]; then
-  cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DXSD_WITH_OPENCV=OFF \
-    -DCMAKE_PREFIX_PATH="$XSD_TORCH_PREFIX;/opt/xsd-deps/usr" > $W/configure.log 2>&1 || { tail -20 $W/configure.log; exit 1; }
-  ninja -C build-gpu -j "$(nproc)" xsd_bench xsd_make_checkpoint > $W/build.log 2>&1 || { grep -E "error|FAILED" -A5 $W/build.log | head -40; exit 1; }
+  bash tools/gpu/build.sh $W xsd_bench xsd_make_checkpoint || exit 1
 fi
 CK=/tmp/xsd_ck
 if [ ! -f $CK/Video-LLaVA-7B-hf/config.json ]; then

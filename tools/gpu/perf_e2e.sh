@@ -8,19 +8,19 @@
 #   4. transformers eager Video-LLaVA prefill/decode on the same checkpoint
 # plus an nsys kernel summary of graphed decode steps when nsys exists.
 # Usage (device tool, carry .gpu-deps): bash tools/gpu/perf_e2e.sh [--ctest]
-# $OUT receives few files (the device tool returns a handful): per bench its
-# markdown and JSON report, the two-GPU prefill-hiding chart, one log.
+# $OUT receives two files (the device tool returns at most 8, alphabetically
+# first): results.tgz (every bench's markdown, JSON report and charts, the
+# LLM and transformers JSON, all logs) and summary.txt (this script's output).
 set -uo pipefail
 source tools/gpu/env.sh
-FINAL=$OUT
+FINAL=$OUT/results
 ARGS=("$@")
+mkdir -p "$FINAL"
+exec > >(tee "$OUT/summary.txt") 2>&1
 OUT=/tmp/xsd_e2e_work
 rm -rf "$OUT"; mkdir -p "$OUT"
 nvidia-smi --query-gpu=index,name,memory.total,clocks.sm --format=csv > "$OUT/gpu.csv" 2>&1
-cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DXSD_WITH_OPENCV=OFF \
-  -DCMAKE_PREFIX_PATH="$XSD_TORCH_PREFIX;/opt/xsd-deps/usr" > "$OUT/configure.log" 2>&1 || { tail -30 "$OUT/configure.log"; exit 1; }
-ninja -C build-gpu -j "$(nproc)" > "$OUT/build.log" 2>&1 || { grep -E "error|FAILED" -A5 "$OUT/build.log" | head -60; exit 1; }
-echo "build ok"
+bash tools/gpu/build.sh "$OUT" || exit 1
 B=./build-gpu
 $B/tests/models_tests "[cuda]" > "$OUT/models_cuda.log" 2>&1; echo "models [cuda] exit $?"; tail -2 "$OUT/models_cuda.log"
 $B/tests/vision_tests "[cuda]" > "$OUT/vision_cuda.log" 2>&1; echo "vision [cuda] exit $?"; tail -2 "$OUT/vision_cuda.log"
@@ -40,11 +40,11 @@ run_bench() {  # name, extra flags...
   $B/apps/bench/xsd_bench $COMMON --output_dir="$OUT/$name" "$@" > "$OUT/$name.log" 2>&1
   echo "$name exit $? ($(( $(date +%s) - T0 )) s)"; sed -n '/^config /,/^results/p' "$OUT/$name.log"
   cp "$OUT/$name"/e2e_wallclock_*.md "$FINAL/$name.md"; cp "$OUT/$name"/e2e_wallclock_*.json "$FINAL/$name.json"
+  for png in "$OUT/$name"/*.png; do [ -f "$png" ] && cp "$png" "$FINAL/${name}_$(basename "$png" | sed 's/_[0-9_]*\.png$/.png/')"; done
 }
 run_bench two_gpu --config_set=models --configs=vl_baseline,L4+VL --drafter_device=cuda:1
 run_bench one_gpu --config_set=models --configs=vl_baseline,L4+VL --drafter_device=cuda:0
 run_bench planted --config=configs/vl_baseline.pbtxt,$(ls configs/planted/*.pbtxt | paste -sd,)
-cp "$OUT"/two_gpu/prefill_hiding_*.png "$FINAL/two_gpu_prefill_hiding.png" 2>/dev/null
 for shape in "32064 2076 vl" "32000 640 egpt"; do
   set -- $shape
   $B/apps/perf/xsd_llm_perf --preset=7b --vocab=$1 --device=cuda:0 --dtype=bf16 --prompt=$2 --decode=64 \
@@ -67,3 +67,4 @@ if [ "${1:-}" = "--ctest" ]; then
   grep -E "tests passed|Failed|\*\*\*" "$OUT/ctest.log" | head
 fi
 cat "$OUT"/*.log > "$FINAL/logs.txt" 2>/dev/null
+tar czf "$FINAL/../results.tgz" -C "$FINAL" . && rm -rf "$FINAL"

@@ -8,17 +8,7 @@
 set -uo pipefail
 source tools/gpu/env.sh
 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm,clocks.mem --format=csv > "$OUT/gpu.csv" 2>&1
-cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DXSD_WITH_OPENCV=OFF \
-  -DCMAKE_PREFIX_PATH="$XSD_TORCH_PREFIX;/opt/xsd-deps/usr" > "$OUT/configure.log" 2>&1 || { tail -30 "$OUT/configure.log"; exit 1; }
-grep "fused CUDA kernels" "$OUT/configure.log"
-if ! ninja -C build-gpu -j "$(nproc)" > "$OUT/build.log" 2>&1; then
-  # The fused kernels are optional: report, then build without them.
-  grep -E "error|FAILED" -A5 "$OUT/build.log" | head -40
-  echo "build with fused kernels failed: rebuilding with -DXSD_WITH_CUDA_KERNELS=OFF"
-  cmake -S . -B build-gpu -DXSD_WITH_CUDA_KERNELS=OFF > /dev/null 2>&1
-  ninja -C build-gpu -j "$(nproc)" > "$OUT/build.log" 2>&1 || { grep -E "error|FAILED" -A5 "$OUT/build.log" | head -60; exit 1; }
-fi
-echo "build ok"
+bash tools/gpu/build.sh "$OUT" || exit 1
 ./build-gpu/tests/models_tests "[cuda]" > "$OUT/models_cuda.log" 2>&1; echo "models [cuda] exit $?"; tail -3 "$OUT/models_cuda.log"
 if [[ " $* " == *" --ctest "* ]]; then
   (cd build-gpu && OMP_NUM_THREADS=2 ctest --output-on-failure -j 8 > "$OUT/ctest.log" 2>&1); echo "ctest exit $?"
