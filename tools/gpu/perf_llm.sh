@@ -21,5 +21,8 @@ for mode in graphs; do
 done
 $P --preset=7b --vocab=32000 --device=cuda:0 --dtype=bf16 --prompt=640 --decode=64 --gammas=1,4,16 --repeats=10 \
    --step_mode=graphs --json="$OUT/xsd_egpt_graphs.json" | tee "$OUT/xsd_egpt_graphs.md"
+# The step's profile, component by component (device time inside graphs).
+./build-gpu/apps/perf/xsd_llm_components --preset=7b --vocab=32064 --device=cuda:0 --dtype=bf16 --rows=1,2,5,17 \
+  --span=2304 --reps=20 --json="$OUT/components_vl.json" | tee "$OUT/components_vl.md"
 [[ " $* " == *" --no-hf "* ]] || python3 tools/gpu/hf_llm_perf.py --vocab 32064 --prompt 2076 --json "$OUT/hf_vl.json" 2>&1 | tail -12 | tee "$OUT/hf_vl.md"
 nvidia-smi --query-gpu=name,clocks.sm,clocks.mem --format=csv >> "$OUT/gpu.csv" 2>&1
