@@ -81,9 +81,11 @@ Reference Greedy(const EventGptModel& model, const Inputs& in, const std::vector
 }
 
 std::unique_ptr<EventGptDrafter> MakeDrafter(std::shared_ptr<const EventGptModel> model,
-                                             std::unique_ptr<DraftHead> head = nullptr) {
+                                             std::unique_ptr<DraftHead> head = nullptr,
+                                             LlamaStepMode mode = LlamaStepMode::kEager) {
   EventGptDrafterOptions options;
   options.max_seq_len = 512;
+  options.step_mode = mode;
   auto drafter = EventGptDrafter::Create(std::move(model), options, nullptr, std::move(head));
   REQUIRE(drafter.ok());
   return std::move(drafter).value();
@@ -168,9 +170,12 @@ TEST_CASE("EventGPT prompt: two chunks around <event>, one BOS", "[vision][event
 }
 
 TEST_CASE("EventGPT drafter: own greedy chain and hidden states equal the LLM by hand", "[vision][eventgpt]") {
+  // kStatic: the decode steps CUDA graphs replay (device-side token feeding).
+  const LlamaStepMode mode = GENERATE(LlamaStepMode::kEager, LlamaStepMode::kStatic);
+  INFO("step mode " << LlamaStepModeName(mode));
   auto model = LoadModel();
   const Inputs in;
-  auto drafter = MakeDrafter(model);
+  auto drafter = MakeDrafter(model, nullptr, mode);
   CHECK(drafter->capabilities().own_prefill);
   CHECK_FALSE(drafter->capabilities().revises_speculation);
   REQUIRE(drafter->BeginWithInputs(in.before, in.after, in.pixels).ok());
@@ -205,9 +210,11 @@ TEST_CASE("EventGPT drafter: own greedy chain and hidden states equal the LLM by
 }
 
 TEST_CASE("EventGPT drafter: Observe rolls back to the prefix shared with the committed tokens", "[vision][eventgpt]") {
+  const LlamaStepMode mode = GENERATE(LlamaStepMode::kEager, LlamaStepMode::kStatic);
+  INFO("step mode " << LlamaStepModeName(mode));
   auto model = LoadModel();
   const Inputs in;
-  auto drafter = MakeDrafter(model);
+  auto drafter = MakeDrafter(model, nullptr, mode);
   REQUIRE(drafter->BeginWithInputs(in.before, in.after, in.pixels).ok());
   const int prompt = drafter->prompt_length();
   auto first = drafter->Propose(DraftSpec{4, std::nullopt});
