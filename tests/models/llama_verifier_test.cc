@@ -313,9 +313,11 @@ namespace xsd {
 namespace {
 
 TEST_CASE("Stochastic SD runs with the LLaMA verifier and a sampling LLaMA drafter", "[models][llama][stochastic]") {
+  const LlamaStepMode mode = GENERATE(LlamaStepMode::kEager, LlamaStepMode::kStatic);
+  INFO("step mode " << LlamaStepModeName(mode));
   auto m = MakeTinyModel(testing::TinyConfig(), 58);
-  auto verifier = MakeVerifier(m.model);
-  auto drafter = MakeDrafter(m.model);
+  auto verifier = MakeVerifier(m.model, 96, mode);
+  auto drafter = MakeDrafter(m.model, 96, mode);
   SamplingParams params;
   params.temperature = 0.7f;
   params.top_p = 0.95f;
