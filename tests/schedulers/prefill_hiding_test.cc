@@ -259,9 +259,31 @@ TEST_CASE("A lane still prefilling when the target is ready does not hold the ta
   CHECK(l->stats.hidden_drafts_verified == 0);
   CHECK(l->stats.gap_ms == 0);
   CHECK(l->tokens == reference);
-  bool late_event = false;
-  for (const auto& e : l->timeline) late_event |= e.lane == "drafter" && e.phase == "late";
-  CHECK(late_event);
+  auto has = [](const GenerationResult& r, const std::string& phase) {
+    for (const auto& e : r.timeline) {
+      if (e.lane == "drafter" && e.phase == phase) return true;
+    }
+    return false;
+  };
+  CHECK(has(*l, "late"));
+  CHECK(l->times.total_ms < 200);  // returned without waiting for the 250 ms lane
+  // The next request skips the lane that could not keep up (skip_slow_lane).
+  auto again = (*late)->Generate(request);
+  REQUIRE(again.ok());
+  CHECK(has(*again, "skipped"));
+  CHECK_FALSE(has(*again, "prefill"));
+  CHECK(again->tokens == reference);
+  CHECK(again->times.total_ms < 200);  // the 250 ms lane is not running in the background
+  // Without skip_slow_lane the lane runs (late) on every request.
+  so.skip_slow_lane = false;
+  auto always = MakePrefillHidingScheduler(rig.target.get(), rig.drafter.get(), nullptr, rig.policy.get(), so);
+  REQUIRE(always.ok());
+  REQUIRE((*always)->Generate(request).ok());
+  auto second = (*always)->Generate(request);
+  REQUIRE(second.ok());
+  CHECK(has(*second, "late"));
+  CHECK(second->tokens == reference);
+  so.skip_slow_lane = true;
 
   so.gamma = 2;  // the same drafter drafts in the decode phase: it must be waited for
   auto waits = MakePrefillHidingScheduler(rig.target.get(), rig.drafter.get(), nullptr, rig.policy.get(), so);

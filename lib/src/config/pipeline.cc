@@ -124,6 +124,7 @@ SchedulerOptions SchedulerOptionsFromConfig(const config::PipelineConfig& c) {
   o.gate_on_first_draft = s.first_draft() == config::SchedulerConfig::GATE;
   o.seed = c.seed();
   o.record_margins = s.record_margins();
+  o.skip_slow_lane = s.skip_slow_lane();
   return o;
 }
 

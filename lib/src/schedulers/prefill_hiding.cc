@@ -31,63 +31,59 @@ class PrefillHidingScheduler final : public Scheduler {
 
   const std::string& name() const override { return name_; }
 
+  ~PrefillHidingScheduler() override {
+    if (background_ != nullptr && background_->thread.joinable()) background_->thread.join();
+  }
+
   absl::StatusOr<GenerationResult> Generate(const Request& request) override {
+    XSD_RETURN_IF_ERROR(FinishBackgroundLane());
     GenerationResult result;
     internal::GenerationState state(request, options_, target_->info(), &result);
     const DraftContext context{&request, policy_->sampling(), state.drafter_seed()};
     const int cap = std::min(options_.max_free_tokens, state.max_new_tokens());
-
-    HiddenLane lane;
-    std::atomic<bool> target_done{false};
-    std::atomic<bool> lane_prefilling{true};
+    // The lane's state lives on the heap: a late lane may outlive this call.
+    auto run = std::make_unique<LaneRun>();
+    run->request = request;
+    run->context = DraftContext{&run->request, context.sampling, context.seed};
+    HiddenLane& lane = run->lane;
     TimePoint target_begin = Now(), target_end{};
-    auto run_lane = [&](const std::function<bool()>& keep_going) {
-      lane.begin = Now();
-      lane.status = hiding_->Begin(context);
-      lane.prefill_end = Now();
-      lane.end = lane.prefill_end;
-      lane_prefilling.store(false, std::memory_order_release);
-      if (!lane.status.ok()) return;
-      while (keep_going() && lane.speculation.size() < cap) {
-        const TimePoint b = Now();
-        auto d = hiding_->Propose(DraftSpec{1, std::nullopt});
-        if (!d.ok()) {
-          lane.status = d.status();
-          return;
-        }
-        if (d->empty()) break;
-        lane.speculation.Extend(*d, lane.speculation.size() - 1);
-        lane.end = Now();
-        lane.draft_ms += MillisBetween(b, lane.end);
-        lane.drafts.push_back({b, lane.end, d->size()});
-        for (int i = 0; i < d->size(); ++i) lane.done_at.push_back(lane.end);
-      }
-    };
 
     const bool decode_drafting = options_.gamma > 0 || options_.tree.has_value();
     const bool separate = decode_ != nullptr && decode_ != hiding_;
     // A lane still in its own prefill when the target's is done has no
-    // hidden drafts to offer; when the drafter is not needed afterwards the
-    // target decodes at once and the lane finishes in the background (joined
-    // before returning), instead of idling until it is ready.
-    const bool lane_needed_later = decode_drafting && !separate;
-    std::thread worker;
-    struct JoinOnExit {
-      std::thread* t;
+    // hidden drafts to offer; when nothing drafts in the decode phase (a
+    // separate decode drafter may read the hiding drafter's feature stream,
+    // L5F) the target decodes at once and the request returns without
+    // waiting for the lane, which finishes in the background (joined by the
+    // next Generate or the destructor).
+    const bool lane_needed_later = decode_drafting;
+    LaneRun* const current = run.get();
+    struct JoinOnExit {  // every early return joins a lane that did not go to the background
+      std::unique_ptr<LaneRun>* run;
       ~JoinOnExit() {
-        if (t->joinable()) t->join();
+        if (*run != nullptr && (*run)->thread.joinable()) (*run)->thread.join();
       }
-    } join_on_exit{&worker};
+    } join_on_exit{&run};
     bool lane_late = false;
+    const bool skip_lane = options_.concurrent && options_.skip_slow_lane && !lane_needed_later &&
+                           lane_prefill_ms_ > 1.2 * target_prefill_ms_ && target_prefill_ms_ > 0 &&
+                           requests_ % kReprobeEvery != 0;
+    ++requests_;
     absl::StatusOr<TargetOutput> prefill;
-    if (options_.concurrent) {
-      worker = std::thread([&] { run_lane([&] { return !target_done.load(std::memory_order_acquire); }); });
+    if (skip_lane) {
       target_begin = Now();
       prefill = internal::PrefillTarget(state, *target_, *policy_, request);
       target_end = Now();
-      target_done.store(true, std::memory_order_release);
-      lane_late = !lane_needed_later && lane_prefilling.load(std::memory_order_acquire);
-      if (!lane_late) worker.join();
+    } else if (options_.concurrent) {
+      run->thread = std::thread([this, current, cap] {
+        RunLane(current, cap, [current] { return !current->target_done.load(std::memory_order_acquire); });
+      });
+      target_begin = Now();
+      prefill = internal::PrefillTarget(state, *target_, *policy_, request);
+      target_end = Now();
+      run->target_done.store(true, std::memory_order_release);
+      lane_late = !lane_needed_later && run->prefilling.load(std::memory_order_acquire);
+      if (!lane_late) run->thread.join();
     } else {
       // Sequential simulation (the research pipeline's method): the target
       // first, then the drafter for as long as the target's prefill took.
@@ -95,12 +91,16 @@ class PrefillHidingScheduler final : public Scheduler {
       prefill = internal::PrefillTarget(state, *target_, *policy_, request);
       target_end = Now();
       const double budget_ms = MillisBetween(target_begin, target_end);
-      run_lane([&] { return MillisBetween(lane.begin, Now()) < budget_ms; });
+      RunLane(current, cap, [current, budget_ms] { return MillisBetween(current->lane.begin, Now()) < budget_ms; });
     }
     const TimePoint joined = lane_late ? target_end : Now();
     XSD_RETURN_IF_ERROR(prefill.status());
-    if (lane_late) {
+    if (skip_lane) {
+      state.AddEvent("drafter", "skipped", target_begin, target_begin);
+    } else if (lane_late) {
       state.AddEvent("drafter", "late", target_end, target_end);
+      target_prefill_ms_ = MillisBetween(target_begin, target_end);
+      background_ = std::move(run);  // finishes its prefill after this request returns
     } else {
       XSD_RETURN_IF_ERROR_CTX(lane.status, "hiding drafter");
       RecordLane(state, lane, target_begin, target_end, joined);
@@ -157,19 +157,15 @@ class PrefillHidingScheduler final : public Scheduler {
     // Decode phase.
     XSD_RETURN_IF_ERROR(
         internal::DecodeRounds(state, *target_, *policy_, decode_drafting ? decoder : nullptr, options_));
-    if (lane_late) {
-      worker.join();
-      XSD_RETURN_IF_ERROR_CTX(lane.status, "hiding drafter");
-      RecordLane(state, lane, target_begin, target_end, target_end, /*late=*/true);
-    }
     state.Close();
     return result;
   }
 
  private:
-  // `late`: the target did not wait for the lane (no gap, no idle time).
   void RecordLane(internal::GenerationState& state, const HiddenLane& lane, TimePoint target_begin,
-                  TimePoint target_end, TimePoint joined, bool late = false) {
+                  TimePoint target_end, TimePoint joined) {
+    lane_prefill_ms_ = MillisBetween(lane.begin, lane.prefill_end);
+    target_prefill_ms_ = MillisBetween(target_begin, target_end);
     GenerationResult& r = state.result();
     r.times.drafter_prefill_ms += MillisBetween(lane.begin, lane.prefill_end);
     r.times.draft_ms += lane.draft_ms;
@@ -186,7 +182,6 @@ class PrefillHidingScheduler final : public Scheduler {
     const TimePoint lo = std::max(lane.begin + shift, target_begin);
     const TimePoint hi = std::min(lane.end + shift, target_end);
     r.stats.overlap_ms = hi > lo ? MillisBetween(lo, hi) : 0.0;
-    if (late) return;
     r.stats.gap_ms = std::max(0.0, MillisBetween(target_end, lane.end + shift));
     if (lane.end > target_end) state.AddEvent("target", "idle", target_end, lane.end);
   }
@@ -197,6 +192,57 @@ class PrefillHidingScheduler final : public Scheduler {
   const AcceptancePolicy* policy_;  // not owned
   SchedulerOptions options_;
   std::string name_ = "prefill_hiding";
+  // One request's drafter lane, owned here so a late lane can outlive it.
+  struct LaneRun {
+    Request request;        // the lane's own copy: Begin reads it
+    DraftContext context;   // points at `request`
+    HiddenLane lane;
+    std::atomic<bool> target_done{false};
+    std::atomic<bool> prefilling{true};
+    std::thread thread;
+  };
+
+  // The drafter's prefill, then one-token drafts while keep_going().
+  void RunLane(LaneRun* run, int cap, const std::function<bool()>& keep_going) {
+    HiddenLane& lane = run->lane;
+    lane.begin = Now();
+    lane.status = hiding_->Begin(run->context);
+    lane.prefill_end = Now();
+    lane.end = lane.prefill_end;
+    run->prefilling.store(false, std::memory_order_release);
+    if (!lane.status.ok()) return;
+    while (keep_going() && lane.speculation.size() < cap) {
+      const TimePoint b = Now();
+      auto d = hiding_->Propose(DraftSpec{1, std::nullopt});
+      if (!d.ok()) {
+        lane.status = d.status();
+        return;
+      }
+      if (d->empty()) break;
+      lane.speculation.Extend(*d, lane.speculation.size() - 1);
+      lane.end = Now();
+      lane.draft_ms += MillisBetween(b, lane.end);
+      lane.drafts.push_back({b, lane.end, d->size()});
+      for (int i = 0; i < d->size(); ++i) lane.done_at.push_back(lane.end);
+    }
+  }
+
+  // Joins the previous request's late lane: its prefill time feeds
+  // skip_slow_lane; its error (the request itself had succeeded) is this
+  // call's.
+  absl::Status FinishBackgroundLane() {
+    if (background_ == nullptr) return absl::OkStatus();
+    std::unique_ptr<LaneRun> done = std::move(background_);
+    if (done->thread.joinable()) done->thread.join();
+    lane_prefill_ms_ = MillisBetween(done->lane.begin, done->lane.prefill_end);
+    return Annotate(done->lane.status, "hiding drafter (the previous request's lane, finished in the background)");
+  }
+
+  std::unique_ptr<LaneRun> background_;  // a late lane still finishing
+  // The last measured prefills of the lane and the target (skip_slow_lane).
+  static constexpr int kReprobeEvery = 8;
+  double lane_prefill_ms_ = 0, target_prefill_ms_ = 0;
+  int64_t requests_ = 0;
 };
 
 }  // namespace

@@ -46,6 +46,11 @@ struct SchedulerOptions {
   bool gate_on_first_draft = false;
   uint64_t seed = 0;                   // combined with Request::seed
   bool record_margins = false;         // fill GenerationResult::margins
+  // Prefill hiding without decode-phase drafting (gamma 0, no tree): when
+  // its lane's prefill took over 1.2x the target's on recent requests,
+  // skip the lane (it could hide nothing and, on a shared GPU, would slow the
+  // target); every 8th request runs it again to re-measure.
+  bool skip_slow_lane = true;
 };
 
 class Scheduler {
