@@ -9,6 +9,7 @@
 #include "xsd/core/acceptance.h"
 #include "xsd/base/rng.h"
 #include "xsd/models/llama_drafter.h"
+#include "xsd/models/linear.h"
 #include "xsd/models/llama_rms_norm.h"
 #include "xsd/models/llama_step_runner.h"
 #include "xsd/models/llama_verifier.h"
@@ -235,6 +236,42 @@ TEST_CASE("CUDA fused kernels: RMSNorm with the residual add equals the ATen for
       CHECK((g - e).abs().max().item<double>() < 0.1);
     }
   }
+}
+
+TEST_CASE("CUDA fused kernels: the small-row GEMV equals at::linear (bf16)", "[models][llama][cuda][kernels]") {
+  if (!HaveCuda()) return;
+  if (!FusedDecoderKernels()) {
+    WARN("this CUDA build has no fused kernels: Linear is at::linear");
+    return;
+  }
+  at::manual_seed(4);
+  const auto options = at::TensorOptions().dtype(at::kBFloat16).device(at::kCUDA);
+  for (const int64_t k : {4096, 11008, 64}) {
+    const at::Tensor w = at::randn({1000, k}, options) * 0.02;
+    for (const int64_t m : {1, 2, 5, 8, 9}) {  // 9: above the GEMV's rows, at::linear
+      INFO("k " << k << ", rows " << m);
+      const at::Tensor x = at::randn({m, k}, options);
+      auto got = Linear(x, w);
+      INFO(got.status().ToString());
+      REQUIRE(got.ok());
+      REQUIRE(got->sizes() == at::IntArrayRef({m, 1000}));
+      // Both accumulate in float32 and round once: at most one bf16 ulp apart,
+      // plus the float32 summation-order difference over k terms.
+      const at::Tensor want = at::linear(x.to(at::kFloat), w.to(at::kFloat));
+      const at::Tensor diff = (got->to(at::kFloat) - want).abs();
+      CHECK((diff <= want.abs() * (1.0 / 128) + 1e-3).all().item<bool>());
+    }
+  }
+  // A contiguous view one element into its storage is not 16-byte aligned:
+  // the general path serves it.
+  const at::Tensor base = at::randn({4096 + 1}, options);
+  const at::Tensor shifted_x = base.narrow(0, 1, 4096).view({1, 4096});
+  REQUIRE(shifted_x.is_contiguous());
+  const at::Tensor w = at::randn({64, 4096}, options) * 0.02;
+  auto shifted = Linear(shifted_x, w);
+  INFO(shifted.status().ToString());
+  REQUIRE(shifted.ok());
+  CHECK(at::equal(*shifted, at::linear(shifted_x, w)));
 }
 
 }  // namespace

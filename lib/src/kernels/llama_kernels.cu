@@ -4,6 +4,8 @@
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
 
+#include <cstdint>
+
 namespace xsd::kernels {
 namespace {
 
@@ -83,6 +85,55 @@ __global__ void SiluMulKernel(const T* __restrict__ gate_up, T* __restrict__ out
   }
 }
 
+// One warp per output feature: lanes stride over the weight row in 16-byte
+// chunks (8 bf16), each chunk multiplied with the same chunk of every x row.
+template <int M>
+__global__ void GemvBf16Kernel(const __nv_bfloat16* __restrict__ x, const __nv_bfloat16* __restrict__ w,
+                               __nv_bfloat16* __restrict__ y, int n_out, int k) {
+  const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+  const int n = blockIdx.x * (blockDim.x >> 5) + warp;
+  if (n >= n_out) return;
+  const uint4* wrow = reinterpret_cast<const uint4*>(w + static_cast<int64_t>(n) * k);
+  const int chunks = k / 8;
+  float acc[M];
+#pragma unroll
+  for (int m = 0; m < M; ++m) acc[m] = 0.0f;
+#pragma unroll 4
+  for (int c = lane; c < chunks; c += 32) {
+    const uint4 wv = __ldg(wrow + c);
+    const __nv_bfloat162* wp = reinterpret_cast<const __nv_bfloat162*>(&wv);
+    float2 wf[4];
+#pragma unroll
+    for (int i = 0; i < 4; ++i) wf[i] = __bfloat1622float2(wp[i]);
+#pragma unroll
+    for (int m = 0; m < M; ++m) {
+      const uint4 xv = __ldg(reinterpret_cast<const uint4*>(x + static_cast<int64_t>(m) * k) + c);
+      const __nv_bfloat162* xp = reinterpret_cast<const __nv_bfloat162*>(&xv);
+#pragma unroll
+      for (int i = 0; i < 4; ++i) {
+        const float2 xf = __bfloat1622float2(xp[i]);
+        acc[m] += wf[i].x * xf.x + wf[i].y * xf.y;
+      }
+    }
+  }
+#pragma unroll
+  for (int m = 0; m < M; ++m) {
+    float v = acc[m];
+    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+    if (lane == 0) y[static_cast<int64_t>(m) * n_out + n] = __float2bfloat16_rn(v);
+  }
+}
+
+template <int M>
+void LaunchGemv(const void* x, const void* w, void* y, int64_t n, int64_t k, cudaStream_t stream) {
+  constexpr int kWarps = 4;
+  const unsigned blocks = static_cast<unsigned>((n + kWarps - 1) / kWarps);
+  GemvBf16Kernel<M><<<blocks, kWarps * 32, 0, stream>>>(static_cast<const __nv_bfloat16*>(x),
+                                                       static_cast<const __nv_bfloat16*>(w),
+                                                       static_cast<__nv_bfloat16*>(y), static_cast<int>(n),
+                                                       static_cast<int>(k));
+}
+
 const char* LastError() {
   const cudaError_t e = cudaGetLastError();
   return e == cudaSuccess ? nullptr : cudaGetErrorString(e);
@@ -120,6 +171,24 @@ const char* LaunchRmsNorm(Dtype dtype, const void* x, const void* residual, void
     case Dtype::kFloat16: return RmsNorm<__half>(x, residual, sum_out, weight, out, rows, dim, eps, s);
   }
   return "unknown dtype";
+}
+
+const char* LaunchGemvBf16(const void* x, const void* w, void* y, int64_t m, int64_t n, int64_t k, void* stream) {
+  if (m < 1 || m > kGemvMaxRows || k % 8 != 0 || n < 1) return "gemv: unsupported shape";
+  const auto aligned = [](const void* p) { return reinterpret_cast<uintptr_t>(p) % 16 == 0; };
+  if (!aligned(x) || !aligned(w) || !aligned(y)) return "gemv: pointers must be 16-byte aligned";
+  const auto s = static_cast<cudaStream_t>(stream);
+  switch (m) {
+    case 1: LaunchGemv<1>(x, w, y, n, k, s); break;
+    case 2: LaunchGemv<2>(x, w, y, n, k, s); break;
+    case 3: LaunchGemv<3>(x, w, y, n, k, s); break;
+    case 4: LaunchGemv<4>(x, w, y, n, k, s); break;
+    case 5: LaunchGemv<5>(x, w, y, n, k, s); break;
+    case 6: LaunchGemv<6>(x, w, y, n, k, s); break;
+    case 7: LaunchGemv<7>(x, w, y, n, k, s); break;
+    default: LaunchGemv<8>(x, w, y, n, k, s); break;
+  }
+  return LastError();
 }
 
 const char* LaunchSiluMul(Dtype dtype, const void* gate_up, void* out, int64_t rows, int64_t inter, void* stream) {

@@ -25,4 +25,11 @@ const char* LaunchRmsNorm(Dtype dtype, const void* x, const void* residual, void
 // round(silu(gate)) * up.
 const char* LaunchSiluMul(Dtype dtype, const void* gate_up, void* out, int64_t rows, int64_t inter, void* stream);
 
+// y [m, n] = x [m, k] · w [n, k]^T for bfloat16, m <= kGemvMaxRows, k a
+// multiple of 8, every pointer 16-byte aligned; float32 accumulation, one
+// rounding. Decode and verify steps are GEMV-shaped (m = 1 .. a few rows):
+// each weight row is read once for all m rows, with 16-byte loads.
+inline constexpr int kGemvMaxRows = 8;
+const char* LaunchGemvBf16(const void* x, const void* w, void* y, int64_t m, int64_t n, int64_t k, void* stream);
+
 }  // namespace xsd::kernels

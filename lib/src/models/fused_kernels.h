@@ -1,6 +1,9 @@
 // The models' side of the fused CUDA kernels (lib/src/kernels): which tensor
-// dtypes they take. Only in builds with the kernels.
+// dtypes they take. The layers that use them: RmsNorm, LlamaMlp, Linear
+// (xsd/models/linear.h).
 #pragma once
+
+#include "xsd/models/linear.h"
 
 #ifdef XSD_WITH_CUDA_KERNELS
 #include <ATen/core/Tensor.h>

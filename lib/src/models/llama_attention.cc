@@ -5,6 +5,7 @@
 #include "xsd/base/status.h"
 #include "xsd/base/torch_status.h"
 #include "xsd/models/rope.h"
+#include "fused_kernels.h"
 
 namespace xsd {
 
@@ -38,8 +39,8 @@ absl::StatusOr<at::Tensor> LlamaAttention::Forward(const at::Tensor& x, const Ll
   const int64_t rows = ctx.rows;
   const int64_t qw = heads_ * head_dim_, kvw = kv_heads_ * head_dim_;
   at::Tensor qk, q, k, v;
+  XSD_ASSIGN_OR_RETURN(const at::Tensor qkv, Linear(x, qkv_, qkv_bias_));  // [T, (H + 2 KV) * D]
   XSD_RETURN_IF_ERROR(TorchCall("attention projections", [&]() -> absl::Status {
-    const at::Tensor qkv = at::linear(x, qkv_, qkv_bias_);  // [T, (H + 2 KV) * D]
     qk = qkv.narrow(1, 0, qw + kvw).view({rows, heads_ + kv_heads_, head_dim_});
     v = qkv.narrow(1, qw + kvw, kvw).view({rows, kv_heads_, head_dim_});
     return absl::OkStatus();
@@ -65,9 +66,7 @@ absl::StatusOr<at::Tensor> LlamaAttention::Forward(const at::Tensor& x, const Ll
     return absl::OkStatus();
   }));
   XSD_ASSIGN_OR_RETURN(at::Tensor attended, AttendCached(q, keys, values, ctx.mask));
-  return TorchCall("attention output projection", [&]() -> absl::StatusOr<at::Tensor> {
-    return at::linear(attended, o_, o_bias_);
-  });
+  return Linear(attended, o_, o_bias_);
 }
 
 }  // namespace xsd

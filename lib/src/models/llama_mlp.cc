@@ -34,8 +34,8 @@ absl::StatusOr<LlamaMlp> LlamaMlp::Load(const ScopedWeights& weights, const Llam
 }
 
 absl::StatusOr<at::Tensor> LlamaMlp::Forward(const at::Tensor& x) const {
-  return TorchCall("mlp", [&]() -> absl::StatusOr<at::Tensor> {
-    const at::Tensor gate_up = at::linear(x, gate_up_, gate_up_bias_);  // [T, 2I]
+  XSD_ASSIGN_OR_RETURN(const at::Tensor gate_up, Linear(x, gate_up_, gate_up_bias_));  // [T, 2I]
+  XSD_ASSIGN_OR_RETURN(const at::Tensor act, TorchCall("mlp", [&]() -> absl::StatusOr<at::Tensor> {
     at::Tensor act;
 #ifdef XSD_WITH_CUDA_KERNELS
     kernels::Dtype dtype;
@@ -52,8 +52,9 @@ absl::StatusOr<at::Tensor> LlamaMlp::Forward(const at::Tensor& x) const {
     if (!act.defined()) {
       act = at::silu(gate_up.narrow(-1, 0, intermediate_)) * gate_up.narrow(-1, intermediate_, intermediate_);
     }
-    return at::linear(act, down_, down_bias_);
-  });
+    return act;
+  }));
+  return Linear(act, down_, down_bias_);
 }
 
 }  // namespace xsd

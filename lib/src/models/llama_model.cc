@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "xsd/base/status.h"
 #include "xsd/base/torch_status.h"
+#include "fused_kernels.h"
 
 namespace xsd {
 
@@ -91,7 +92,9 @@ absl::StatusOr<at::Tensor> LlamaModel::Embed(const at::Tensor& tokens) const {
 }
 
 absl::StatusOr<at::Tensor> LlamaModel::LmHead(const at::Tensor& hidden) const {
-  return TorchCall("llama: lm head", [&]() -> absl::StatusOr<at::Tensor> { return at::linear(hidden, lm_head_); });
+  auto logits = Linear(hidden, lm_head_);
+  if (!logits.ok()) return Annotate(logits.status(), "llama: lm head");
+  return logits;
 }
 
 absl::StatusOr<LlamaOutput> LlamaModel::Forward(const LlamaInput& input, KvCache* cache) const {
