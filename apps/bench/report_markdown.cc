@@ -49,7 +49,14 @@ void RunSection(const ReportInput& in, const RunSummary& summary, std::string& m
   md += Row({"host memory / peak RSS", absl::StrCat(Bytes(sys.host_memory_bytes), " / ", Bytes(sys.peak_rss_bytes))});
   md += Row({"libtorch", absl::StrCat(sys.libtorch_version, ", ", sys.cuda_device_count, " CUDA device(s)")});
   for (const DeviceInfo& d : sys.devices) {
-    md += Row({d.device, absl::StrCat(d.name, ", peak ", Bytes(d.peak_bytes), " of ", Bytes(d.total_bytes))});
+    std::string memory = absl::StrCat(d.name, ", peak ", Bytes(d.peak_bytes), " of ", Bytes(d.total_bytes));
+    if (d.resident_bytes >= 0 && d.kv_cache_bytes >= 0 && d.peak_bytes >= 0) {
+      // Resident at the end = weights + KV caches + tables; the rest of the peak was transient.
+      absl::StrAppend(&memory, " = weights and tables ", Bytes(std::max<int64_t>(0, d.resident_bytes - d.kv_cache_bytes)),
+                      " + KV caches ", Bytes(d.kv_cache_bytes), " + activations, graph pools and workspaces ",
+                      Bytes(std::max<int64_t>(0, d.peak_bytes - d.resident_bytes)));
+    }
+    md += Row({d.device, memory});
   }
   md += "\n";
 }

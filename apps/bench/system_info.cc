@@ -1,6 +1,7 @@
 #include "system_info.h"
 
 #include "xsd/device/device_info.h"
+#include "xsd/kv/kv_cache_pool.h"
 
 #include <sys/resource.h>
 #include <unistd.h>
@@ -80,7 +81,8 @@ SystemInfo CollectSystemInfo() {
     } else {
       // libxsd's own probe: names, memory and the caching allocator's peaks.
       for (const CudaDeviceInfo& d : QueryCudaDevices()) {
-        info.devices.push_back({d.device, d.name, d.total_bytes, d.peak_allocated_bytes});
+        const int64_t kv = KvCachePool::ForDevice(c10::Device(d.device)).bytes_allocated();
+        info.devices.push_back({d.device, d.name, d.total_bytes, d.peak_allocated_bytes, d.allocated_bytes, kv});
       }
     }
   }
@@ -96,7 +98,8 @@ SystemInfo CollectSystemInfo() {
 nlohmann::json SystemInfoToJson(const SystemInfo& info) {
   nlohmann::json devices = nlohmann::json::array();
   for (const DeviceInfo& d : info.devices) {
-    devices.push_back({{"device", d.device}, {"name", d.name}, {"total_bytes", d.total_bytes}, {"peak_bytes", d.peak_bytes}});
+    devices.push_back({{"device", d.device}, {"name", d.name}, {"total_bytes", d.total_bytes}, {"peak_bytes", d.peak_bytes},
+                       {"resident_bytes", d.resident_bytes}, {"kv_cache_bytes", d.kv_cache_bytes}});
   }
   return {{"hostname", info.hostname},
           {"cpu_model", info.cpu_model},

@@ -20,6 +20,11 @@ struct DeviceInfo {
   std::string name;            // "NVIDIA H200"
   int64_t total_bytes = -1;    // -1: unknown
   int64_t peak_bytes = -1;     // peak allocated during the run; -1: unknown
+  // At the end of the run, with the loaded models still cached: what stays
+  // allocated (weights, KV caches, rotary tables) and the KV caches' share.
+  // peak - resident = activations, CUDA-graph pools and workspaces at peak.
+  int64_t resident_bytes = -1;
+  int64_t kv_cache_bytes = -1;
 };
 
 using DeviceProbe = std::function<std::vector<DeviceInfo>()>;

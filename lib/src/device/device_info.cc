@@ -26,6 +26,7 @@ std::vector<CudaDeviceInfo> QueryCudaDevices() {
     try {
       const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(static_cast<c10::DeviceIndex>(i));
       d.peak_allocated_bytes = stats.allocated_bytes[0].peak;  // StatType::AGGREGATE
+      d.allocated_bytes = stats.allocated_bytes[0].current;
       d.peak_reserved_bytes = stats.reserved_bytes[0].peak;
     } catch (...) {
       // The allocator was never initialised on this device: nothing allocated.

@@ -14,6 +14,7 @@ struct CudaDeviceInfo {
   std::string name;                 // "NVIDIA H200"
   int64_t total_bytes = -1;
   int64_t peak_allocated_bytes = -1;  // since the last ResetPeakMemory
+  int64_t allocated_bytes = -1;       // now (weights, caches and tensors still alive)
   int64_t peak_reserved_bytes = -1;
 };
 

@@ -1,0 +1,70 @@
+// The markdown report's memory line and reproducibility section, from
+// hand-made inputs (numbers chosen so the expected text is worked by hand).
+#include "report_markdown.h"
+
+#include "report.h"
+#include "summary.h"
+#include "xsd_catch.h"
+
+namespace xsd::bench {
+namespace {
+
+constexpr int64_t kGiB = 1024LL * 1024 * 1024;
+
+ReportInput Input() {
+  ReportInput in;
+  in.header = {{"settings", {{"gamma", nullptr}}}, {"configs", nlohmann::json::array()}};
+  in.timestamp = "20261128_000000";
+  return in;
+}
+
+TEST_CASE("Markdown: peak memory split into resident weights, KV caches and the transient rest", "[bench][report]") {
+  ReportInput in = Input();
+  DeviceInfo d;
+  d.device = "cuda:0";
+  d.name = "NVIDIA H200";
+  d.total_bytes = 140 * kGiB;
+  d.peak_bytes = 10 * kGiB;
+  d.resident_bytes = 8 * kGiB;
+  d.kv_cache_bytes = 2 * kGiB;
+  in.system.devices.push_back(d);
+  RunSummary summary;
+  summary.baseline = "vl_baseline";
+  const std::string md = ReportMarkdown(in, summary, {});
+  CHECK(md.find("| cuda:0 | NVIDIA H200, peak 10.00 GiB of 140.00 GiB = weights and tables 6.00 GiB + KV caches "
+                "2.00 GiB + activations, graph pools and workspaces 2.00 GiB |") != std::string::npos);
+  // Unknown parts (a probe without them): the peak alone.
+  in.system.devices[0].resident_bytes = -1;
+  const std::string plain = ReportMarkdown(in, summary, {});
+  CHECK(plain.find("| cuda:0 | NVIDIA H200, peak 10.00 GiB of 140.00 GiB |") != std::string::npos);
+}
+
+TEST_CASE("Markdown: greedy outputs against the baseline, with margins at divergences", "[bench][report]") {
+  ReportInput in = Input();
+  RunSummary summary;
+  summary.baseline = "vl_baseline";
+  ConfigSummary base;
+  base.name = "vl_baseline";
+  base.median_margin = 1.5;
+  ConfigSummary sd;
+  sd.name = "L4+VL";
+  sd.paired = 4;
+  sd.matches_baseline = 2;
+  sd.matching_prefix = 0.75;
+  sd.baseline_margins_at_divergence = {0.0625, 0.0078};
+  sd.margins_at_divergence = {0.0312};
+  sd.median_margin = 1.25;
+  summary.configs = {base, sd};
+  const std::string md = ReportMarkdown(in, summary, {});
+  CHECK(md.find("## Greedy outputs against the baseline") != std::string::npos);
+  CHECK(md.find("| L4+VL | 2/4 | 75.0% | 0.0078 / 0.0625 / 0.0625 (2) | 0.0312 / 0.0312 / 0.0312 (1) | 1.2500 |") !=
+        std::string::npos);
+  CHECK(md.find("| vl_baseline | --- | --- | --- | --- | 1.5000 |") != std::string::npos);
+  // Runs without margins (mock models) leave the section out.
+  summary.configs[0].median_margin.reset();
+  summary.configs[1].median_margin.reset();
+  CHECK(ReportMarkdown(in, summary, {}).find("## Greedy outputs") == std::string::npos);
+}
+
+}  // namespace
+}  // namespace xsd::bench
