@@ -127,7 +127,7 @@ absl::StatusOr<LlamaParts> LoadLlamaParts(const config::LlamaOptions& options, c
   XSD_ASSIGN_OR_RETURN(parts.tokenizer, LoadTokenizer(options, where));
   parts.sequence.max_seq_len = options.max_seq_len();
   parts.sequence.name = name;
-  parts.sequence.step_mode = cuda_graphs ? LlamaStepMode::kAuto : LlamaStepMode::kEager;
+  parts.sequence.step_mode = LlamaStepModeFor(cuda_graphs);
   return parts;
 }
 

@@ -66,7 +66,7 @@ absl::StatusOr<BuiltVerifier> CreateVideoLlava(const config::VerifierConfig& c, 
   VideoLlavaVerifierOptions options;
   options.max_seq_len = o.max_seq_len();
   options.num_frames = o.num_frames();
-  options.step_mode = c.cuda_graphs() ? LlamaStepMode::kAuto : LlamaStepMode::kEager;
+  options.step_mode = LlamaStepModeFor(c.cuda_graphs());
   options.frame_sampling = o.frame_sampling() == config::VideoLlavaOptions::FIRST_N_PAD_LAST
                                ? FrameSampling::kFirstNPadLast
                                : FrameSampling::kUniform;
@@ -101,7 +101,7 @@ absl::StatusOr<std::unique_ptr<Drafter>> CreateEventGpt(const Registry& registry
   }
   EventGptDrafterOptions options;
   options.max_seq_len = o.max_seq_len();
-  options.step_mode = c.cuda_graphs() ? LlamaStepMode::kAuto : LlamaStepMode::kEager;
+  options.step_mode = LlamaStepModeFor(c.cuda_graphs());
   XSD_ASSIGN_OR_RETURN(std::unique_ptr<EventGptDrafter> drafter,
                        EventGptDrafter::Create(std::move(model), options, std::move(tokenizer), std::move(head)));
   return std::unique_ptr<Drafter>(std::move(drafter));

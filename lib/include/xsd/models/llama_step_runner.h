@@ -52,6 +52,10 @@ enum class LlamaStepMode {
   kGraphs,  // LlamaStepRunner with CUDA graphs (a CUDA device is required)
 };
 const char* LlamaStepModeName(LlamaStepMode mode);
+// A config's `cuda_graphs` switch (VerifierConfig / DrafterConfig).
+inline LlamaStepMode LlamaStepModeFor(bool cuda_graphs) {
+  return cuda_graphs ? LlamaStepMode::kAuto : LlamaStepMode::kEager;
+}
 
 struct LlamaStepRunnerOptions {
   bool cuda_graphs = true;  // capture and replay (CUDA devices only)
