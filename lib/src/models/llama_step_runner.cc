@@ -53,19 +53,18 @@ absl::StatusOr<std::unique_ptr<LlamaStepRunner>> LlamaStepRunner::Create(const L
     return absl::InvalidArgumentError(absl::StrCat("llama step runner: cache ", cache->spec().DebugString(),
                                                    " does not match the model"));
   }
-  LlamaStepRunnerOptions resolved = options;
-  if (resolved.cuda_graphs && !(model->device().is_cuda() && CudaGraphsSupported())) {
+  if (options.cuda_graphs && !(model->device().is_cuda() && CudaGraphsSupported())) {
     return absl::FailedPreconditionError(absl::StrCat("llama step runner: CUDA graphs need a CUDA device and a CUDA ",
                                                       "build of libxsd; the model is on ", model->device().str()));
   }
-  std::unique_ptr<LlamaStepRunner> runner(new LlamaStepRunner(model, cache, resolved));
+  std::unique_ptr<LlamaStepRunner> runner(new LlamaStepRunner(model, cache, options));
   int top = 1;
-  while (top < resolved.max_rows) top *= 2;
+  while (top < options.max_rows) top *= 2;
   const int64_t staging = 2LL * top + 1 + static_cast<int64_t>(top) * top;
   XSD_RETURN_IF_ERROR(TorchCall("llama step runner: host staging buffer", [&]() -> absl::Status {
-    auto options = at::TensorOptions().dtype(at::kLong);
-    if (model->device().is_cuda()) options = options.pinned_memory(true);
-    runner->host_staging_ = at::empty({staging}, options);
+    auto host = at::TensorOptions().dtype(at::kLong);
+    if (model->device().is_cuda()) host = host.pinned_memory(true);
+    runner->host_staging_ = at::empty({staging}, host);
     return absl::OkStatus();
   }));
   return runner;
