@@ -1,5 +1,6 @@
 // xsd_llm_components: the profile of one decoder step, component by
-// component, on the code paths the model runs (at::linear for the GEMMs,
+// component, on the code paths the model runs (xsd::Linear for the GEMMs:
+// the small-row GEMV kernel where built, at::linear with XSD_GEMV=0;
 // AttendCached, RmsNorm with the fused kernel where built, RoPE, the cache
 // writes, SiLU·gate through LlamaMlp's formula). Each component runs `reps`
 // times inside one CUDA graph (no launch gaps), so its time is device time;
@@ -24,6 +25,7 @@
 #include "xsd/base/clock.h"
 #include "xsd/device/cuda_graph.h"
 #include "xsd/models/attention.h"
+#include "xsd/models/linear.h"
 #include "xsd/models/llama_loading.h"
 #include "xsd/models/llama_rms_norm.h"
 #include "xsd/models/rope.h"
@@ -150,11 +152,11 @@ int main(int argc, char** argv) {
     const at::Tensor rows_index = at::arange(span - m, span, at::TensorOptions().dtype(at::kLong).device(device));
     const at::Tensor kv_new = at::randn({c.num_kv_heads, m, hd}, opt);
     const std::vector<Component> components = {
-        {"qkv projection", static_cast<int>(L), elem * (qw + 2 * kvw) * h, [&] { at::linear(x, qkv); }},
-        {"o projection", static_cast<int>(L), elem * h * qw, [&] { at::linear(x, o); }},
-        {"gate/up projection", static_cast<int>(L), elem * 2 * inter * h, [&] { at::linear(x, gate_up); }},
-        {"down projection", static_cast<int>(L), elem * h * inter, [&] { at::linear(x_inter, down); }},
-        {"lm head", 1, elem * c.vocab_size * h, [&] { at::linear(x, head); }},
+        {"qkv projection", static_cast<int>(L), elem * (qw + 2 * kvw) * h, [&] { (void)xsd::Linear(x, qkv); }},
+        {"o projection", static_cast<int>(L), elem * h * qw, [&] { (void)xsd::Linear(x, o); }},
+        {"gate/up projection", static_cast<int>(L), elem * 2 * inter * h, [&] { (void)xsd::Linear(x, gate_up); }},
+        {"down projection", static_cast<int>(L), elem * h * inter, [&] { (void)xsd::Linear(x_inter, down); }},
+        {"lm head", 1, elem * c.vocab_size * h, [&] { (void)xsd::Linear(x, head); }},
         {"attention (span)", static_cast<int>(L), elem * 2.0 * c.num_kv_heads * span * hd,
          [&] { (void)xsd::AttendCached(q, keys, values, mask); }},
         {"rms norm (+residual)", static_cast<int>(2 * L + 1), elem * 3.0 * m * h,
