@@ -19,6 +19,7 @@
 #include <vector>
 
 #include <ATen/ATen.h>
+#include <c10/core/GradMode.h>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
@@ -120,7 +121,7 @@ int main(int argc, char** argv) {
   const int64_t h = c.hidden_size, inter = c.intermediate_size, hd = c.head_dim;
   const int64_t qw = c.q_width(), kvw = c.kv_width(), L = c.num_layers;
   const double elem = static_cast<double>(c10::elementSize(dtype));
-  at::NoGradGuard no_grad;
+  c10::NoGradGuard no_grad;
   // One layer's weights (every layer has the same shapes) and the LM head.
   const at::Tensor qkv = at::randn({qw + 2 * kvw, h}, opt) * 0.02, o = at::randn({h, qw}, opt) * 0.02;
   const at::Tensor gate_up = at::randn({2 * inter, h}, opt) * 0.02, down = at::randn({h, inter}, opt) * 0.02;

@@ -5,6 +5,7 @@
 #include "xsd/models/llama_step_runner.h"
 
 #include <ATen/ATen.h>
+#include <c10/core/GradMode.h>
 
 #include "llama_reference.h"
 #include "llama_test_models.h"
@@ -176,7 +177,7 @@ void CheckStaleRowsIgnored(const LlamaModel& model, bool cuda_graphs) {
   auto clean = MakeCache(model, 64);
   auto stale = MakeCache(model, 64);
   {
-    at::NoGradGuard no_grad;
+    c10::NoGradGuard no_grad;
     stale->all_keys().copy_(at::randn(stale->all_keys().sizes()) * 3);
     stale->all_values().copy_(at::randn(stale->all_values().sizes()) * 3);
   }

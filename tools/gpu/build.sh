@@ -10,12 +10,12 @@ mkdir -p "$LOG"
 cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DXSD_WITH_OPENCV=OFF \
   -DCMAKE_PREFIX_PATH="$XSD_TORCH_PREFIX;/opt/xsd-deps/usr" > "$LOG/configure.log" 2>&1 || { tail -30 "$LOG/configure.log"; exit 1; }
 grep -E "torch header fix|fused CUDA kernels" "$LOG/configure.log"
-if ! ninja -C build-gpu -j "$(nproc)" "$@" > "$LOG/build.log" 2>&1; then
+if ! ninja -C build-gpu -k 0 -j "$(nproc)" "$@" > "$LOG/build.log" 2>&1; then
   grep -E "error|FAILED" -A5 "$LOG/build.log" | head -40
   if grep -q "fused CUDA kernels ON" "$LOG/configure.log"; then
     echo "build failed with the fused kernels: retrying with -DXSD_WITH_CUDA_KERNELS=OFF"
     cmake -S . -B build-gpu -DXSD_WITH_CUDA_KERNELS=OFF >> "$LOG/configure.log" 2>&1
-    ninja -C build-gpu -j "$(nproc)" "$@" > "$LOG/build.log" 2>&1 || { grep -E "error|FAILED" -A5 "$LOG/build.log" | head -60; exit 1; }
+    ninja -C build-gpu -k 0 -j "$(nproc)" "$@" > "$LOG/build.log" 2>&1 || { grep -E "error|FAILED" -A5 "$LOG/build.log" | head -60; exit 1; }
   else
     exit 1
   fi
