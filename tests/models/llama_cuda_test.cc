@@ -4,13 +4,12 @@
 #include <ATen/ATen.h>
 #include <ATen/Context.h>
 
+#include "cuda_test_util.h"
 #include "llama_reference.h"
 #include "llama_test_models.h"
 #include "xsd/core/acceptance.h"
 #include "xsd/base/rng.h"
 #include "xsd/models/llama_drafter.h"
-#include "xsd/models/linear.h"
-#include "xsd/models/llama_rms_norm.h"
 #include "xsd/models/llama_step_runner.h"
 #include "xsd/models/llama_verifier.h"
 #include "xsd/schedulers/schedulers.h"
@@ -19,11 +18,7 @@
 namespace xsd {
 namespace {
 
-bool HaveCuda() {
-  if (at::hasCUDA()) return true;
-  WARN("no CUDA device: the CUDA cases of the LLaMA decoder are NOT checked here");
-  return false;
-}
+bool HaveCuda() { return testing::HaveCuda("the CUDA cases of the LLaMA decoder are"); }
 
 std::shared_ptr<const LlamaModel> OnDevice(const MapWeightSource& cpu_weights, const LlamaConfig& config,
                                            c10::ScalarType dtype) {
@@ -176,77 +171,5 @@ TEST_CASE("CUDA graphs: replayed steps equal plain forwards (fp32, chains and tr
 // The fused kernels against the ATen formulas they replace (the SiLU·gate
 // kernel is covered by the model-level cases above: fp32 vs the float64
 // reference, graphed vs plain).
-TEST_CASE("CUDA fused kernels: RMSNorm with the residual add equals the ATen formula", "[models][llama][cuda][kernels]") {
-  if (!HaveCuda()) return;
-  if (!FusedDecoderKernels()) {
-    WARN("this CUDA build has no fused kernels (nvcc not found): the ATen formulas run instead");
-    return;
-  }
-  for (const auto dtype : {at::kFloat, at::kBFloat16}) {
-    INFO("dtype " << c10::toString(dtype));
-    const auto options = at::TensorOptions().dtype(dtype).device(at::kCUDA);
-    at::manual_seed(3);
-    const at::Tensor x = at::randn({5, 4096}, options), r = at::randn({5, 4096}, options);
-    const at::Tensor w = (at::randn({4096}, options) * 0.1 + 1).contiguous();
-    const RmsNorm norm(w, 1e-5);
-    auto fused = norm.ForwardResidual(x, r);
-    auto alone = norm.Forward(x);
-    INFO(fused.status().ToString());
-    REQUIRE(fused.ok());
-    REQUIRE(alone.ok());
-    const at::Tensor sum = x + r;
-    auto formula = [&](const at::Tensor& h) {
-      const at::Tensor hf = h.to(at::kFloat);
-      return w * (hf * at::rsqrt(hf.pow(2).mean(-1, true) + 1e-5)).to(dtype);
-    };
-    CHECK(at::equal(fused->first, sum));
-    // bf16: one rounding of the normalised value may fall the other way (1 ulp,
-    // 2^-7 relative after the weight product). fp32: the kernel sums the 4 096
-    // squares in another order (~sqrt(n) * 6e-8 relative on the scale).
-    const double ulp = dtype == at::kFloat ? 2e-5 : 1.0 / 128;
-    for (const auto& [got, want] : {std::make_pair(fused->second, formula(sum)), std::make_pair(*alone, formula(x))}) {
-      const at::Tensor g = got.to(at::kFloat), e = want.to(at::kFloat);
-      CHECK(((g - e).abs() <= e.abs() * ulp + 1e-6).all().item<bool>());
-      CHECK((g - e).abs().max().item<double>() < 0.1);
-    }
-  }
-}
-
-TEST_CASE("CUDA fused kernels: the small-row GEMV equals at::linear (bf16)", "[models][llama][cuda][kernels]") {
-  if (!HaveCuda()) return;
-  if (!FusedDecoderKernels()) {
-    WARN("this CUDA build has no fused kernels: Linear is at::linear");
-    return;
-  }
-  at::manual_seed(4);
-  const auto options = at::TensorOptions().dtype(at::kBFloat16).device(at::kCUDA);
-  for (const int64_t k : {4096, 11008, 64}) {
-    const at::Tensor w = at::randn({1000, k}, options) * 0.02;
-    for (const int64_t m : {1, 2, 5, 8, 9}) {  // 9: above the GEMV's rows, at::linear
-      INFO("k " << k << ", rows " << m);
-      const at::Tensor x = at::randn({m, k}, options);
-      auto got = Linear(x, w);
-      INFO(got.status().ToString());
-      REQUIRE(got.ok());
-      REQUIRE(got->sizes() == at::IntArrayRef({m, 1000}));
-      // Both accumulate in float32 and round once: at most one bf16 ulp apart,
-      // plus the float32 summation-order difference over k terms.
-      const at::Tensor want = at::linear(x.to(at::kFloat), w.to(at::kFloat));
-      const at::Tensor diff = (got->to(at::kFloat) - want).abs();
-      CHECK((diff <= want.abs() * (1.0 / 128) + 1e-3).all().item<bool>());
-    }
-  }
-  // A contiguous view one element into its storage is not 16-byte aligned:
-  // the general path serves it.
-  const at::Tensor base = at::randn({4096 + 1}, options);
-  const at::Tensor shifted_x = base.narrow(0, 1, 4096).view({1, 4096});
-  REQUIRE(shifted_x.is_contiguous());
-  const at::Tensor w = at::randn({64, 4096}, options) * 0.02;
-  auto shifted = Linear(shifted_x, w);
-  INFO(shifted.status().ToString());
-  REQUIRE(shifted.ok());
-  CHECK(at::equal(*shifted, at::linear(shifted_x, w)));
-}
-
 }  // namespace
 }  // namespace xsd

@@ -22,17 +22,17 @@ for mode in graphs; do
 done
 $P --preset=7b --vocab=32000 --device=cuda:0 --dtype=bf16 --prompt=640 --decode=64 --gammas=1,4,16 --repeats=10 \
    --step_mode=graphs --json="$OUT/xsd_egpt_graphs.json" | tee "$OUT/xsd_egpt_graphs.md"
-# The step's profile, component by component (device time inside graphs),
-# with the small-row GEMV kernel and without it (XSD_GEMV=0: at::linear).
-for g in 1 0; do
-  XSD_GEMV=$g ./build-gpu/apps/perf/xsd_llm_components --preset=7b --vocab=32064 --device=cuda:0 --dtype=bf16 \
-    --rows=1,2,5,17 --span=2304 --reps=20 --json="$OUT/components_vl_gemv$g.json" > "$OUT/components_vl_gemv$g.md"
-  echo "== components XSD_GEMV=$g"; grep -E "^rows|projection|lm head|sum" "$OUT/components_vl_gemv$g.md"
+# The step's profile, component by component (device time inside graphs).
+./build-gpu/apps/perf/xsd_llm_components --preset=7b --vocab=32064 --device=cuda:0 --dtype=bf16 \
+  --rows=1,2,5,17 --span=2304 --reps=20 --json="$OUT/components_vl.json" > "$OUT/components_vl.md"
+grep -E "^rows|attention|rms|sum" "$OUT/components_vl.md"
+# A/B: the whole step with one fused kernel switched off (its ATen path).
+for k in XSD_ATTENTION_KERNEL XSD_ROPE_KERNEL XSD_GEMV; do
+  env $k=0 $P --preset=7b --vocab=32064 --device=cuda:0 --dtype=bf16 --prompt=2076 --decode=64 --gammas=1,4,16 \
+    --repeats=5 --step_mode=graphs --json="$OUT/xsd_vl_graphs_no_$k.json" > "$OUT/xsd_vl_graphs_no_$k.md"
+  echo "== $k=0"; grep -E "decode|verify" "$OUT/xsd_vl_graphs_no_$k.md"
 done
-# The whole step without the GEMV kernel (A/B against the run above).
-XSD_GEMV=0 $P --preset=7b --vocab=32064 --device=cuda:0 --dtype=bf16 --prompt=2076 --decode=64 --gammas=1,4,16 \
-  --repeats=5 --step_mode=graphs --json="$OUT/xsd_vl_graphs_gemv0.json" > "$OUT/xsd_vl_graphs_gemv0.md"
-echo "== XSD_GEMV=0"; cat "$OUT/xsd_vl_graphs_gemv0.md"
 echo "elapsed ${SECONDS}s"
 [[ " $* " == *" --no-hf "* ]] || python3 tools/gpu/hf_llm_perf.py --vocab 32064 --prompt 2076 --json "$OUT/hf_vl.json" 2>&1 | tail -12 | tee "$OUT/hf_vl.md"
 nvidia-smi --query-gpu=name,clocks.sm,clocks.mem --format=csv >> "$OUT/gpu.csv" 2>&1
+tar czf /tmp/results.tgz -C "$OUT" . && mv /tmp/results.tgz "$OUT/results.tgz"

@@ -1,54 +1,21 @@
 #include "llama_kernels.h"
 
-#include <cuda_bf16.h>
-#include <cuda_fp16.h>
-#include <cuda_runtime.h>
-
 #include <cstdint>
+
+#include "kernel_math.cuh"
 
 namespace xsd::kernels {
 namespace {
 
-template <typename T>
-__device__ __forceinline__ float ToFloat(T v);
-template <>
-__device__ __forceinline__ float ToFloat<float>(float v) { return v; }
-template <>
-__device__ __forceinline__ float ToFloat<__nv_bfloat16>(__nv_bfloat16 v) { return __bfloat162float(v); }
-template <>
-__device__ __forceinline__ float ToFloat<__half>(__half v) { return __half2float(v); }
-
-template <typename T>
-__device__ __forceinline__ T FromFloat(float v);
-template <>
-__device__ __forceinline__ float FromFloat<float>(float v) { return v; }
-template <>
-__device__ __forceinline__ __nv_bfloat16 FromFloat<__nv_bfloat16>(float v) { return __float2bfloat16_rn(v); }
-template <>
-__device__ __forceinline__ __half FromFloat<__half>(float v) { return __float2half_rn(v); }
-
-// Rounds through T (identity for float).
-template <typename T>
-__device__ __forceinline__ float Round(float v) { return ToFloat<T>(FromFloat<T>(v)); }
+using device::BlockSum;
+using device::FromFloat;
+using device::LastError;
+using device::Load8;
+using device::Round;
+using device::Store8;
+using device::ToFloat;
 
 constexpr int kNormThreads = 256;
-
-// Sum over the block; every thread gets the total.
-__device__ float BlockSum(float v) {
-  __shared__ float partial[32];
-  __shared__ float total;
-  for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
-  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
-  if (lane == 0) partial[warp] = v;
-  __syncthreads();
-  if (warp == 0) {
-    float s = lane < static_cast<int>(blockDim.x >> 5) ? partial[lane] : 0.0f;
-    for (int o = 16; o > 0; o >>= 1) s += __shfl_xor_sync(0xffffffffu, s, o);
-    if (lane == 0) total = s;
-  }
-  __syncthreads();
-  return total;
-}
 
 template <typename T>
 __global__ void RmsNormKernel(const T* __restrict__ x, const T* __restrict__ residual, T* __restrict__ sum_out,
@@ -69,6 +36,43 @@ __global__ void RmsNormKernel(const T* __restrict__ x, const T* __restrict__ res
     // Each thread re-reads the elements it wrote itself: no barrier needed.
     const float h = ToFloat<T>(residual != nullptr ? sum_out[base + i] : x[base + i]);
     out[base + i] = FromFloat<T>(ToFloat<T>(weight[i]) * Round<T>(h * scale));
+  }
+}
+
+// The same as RmsNormKernel for rows of at most kNormThreads * 8 * kChunks
+// elements, dim % 8 == 0 and 16-byte aligned rows: one pass over memory with
+// 16-byte loads, the row kept in registers between the sum and the scaling.
+template <typename T, int kChunks>
+__global__ void RmsNormVecKernel(const T* __restrict__ x, const T* __restrict__ residual, T* __restrict__ sum_out,
+                                 const T* __restrict__ weight, T* __restrict__ out, int dim, float eps) {
+  const int64_t base = static_cast<int64_t>(blockIdx.x) * dim;
+  float h[kChunks][8];
+  float squares = 0.0f;
+#pragma unroll
+  for (int c = 0; c < kChunks; ++c) {
+    const int i = (c * kNormThreads + static_cast<int>(threadIdx.x)) * 8;
+    if (i >= dim) continue;
+    Load8(x + base + i, h[c]);
+    if (residual != nullptr) {
+      float r[8];
+      Load8(residual + base + i, r);
+#pragma unroll
+      for (int e = 0; e < 8; ++e) h[c][e] = Round<T>(h[c][e] + r[e]);
+      Store8(sum_out + base + i, h[c]);
+    }
+#pragma unroll
+    for (int e = 0; e < 8; ++e) squares += h[c][e] * h[c][e];
+  }
+  const float scale = 1.0f / sqrtf(BlockSum(squares) / static_cast<float>(dim) + eps);
+#pragma unroll
+  for (int c = 0; c < kChunks; ++c) {
+    const int i = (c * kNormThreads + static_cast<int>(threadIdx.x)) * 8;
+    if (i >= dim) continue;
+    float w[8], y[8];
+    Load8(weight + i, w);
+#pragma unroll
+    for (int e = 0; e < 8; ++e) y[e] = w[e] * Round<T>(h[c][e] * scale);
+    Store8(out + base + i, y);
   }
 }
 
@@ -134,15 +138,28 @@ void LaunchGemv(const void* x, const void* w, void* y, int64_t n, int64_t k, cud
                                                        static_cast<int>(k));
 }
 
-const char* LastError() {
-  const cudaError_t e = cudaGetLastError();
-  return e == cudaSuccess ? nullptr : cudaGetErrorString(e);
-}
-
 template <typename T>
 const char* RmsNorm(const void* x, const void* residual, void* sum_out, const void* weight, void* out, int64_t rows,
                     int dim, float eps, cudaStream_t stream) {
   if (rows == 0) return nullptr;
+  const bool vec = dim % 8 == 0 && device::Aligned16(x) && device::Aligned16(weight) && device::Aligned16(out) &&
+                   (residual == nullptr || (device::Aligned16(residual) && device::Aligned16(sum_out)));
+  const int chunks = (dim + kNormThreads * 8 - 1) / (kNormThreads * 8);
+  if (vec && chunks <= 4) {
+    const auto grid = static_cast<unsigned>(rows);
+    const auto* xt = static_cast<const T*>(x);
+    const auto* rt = static_cast<const T*>(residual);
+    const auto* wt = static_cast<const T*>(weight);
+    auto* st = static_cast<T*>(sum_out);
+    auto* ot = static_cast<T*>(out);
+    switch (chunks) {
+      case 1: RmsNormVecKernel<T, 1><<<grid, kNormThreads, 0, stream>>>(xt, rt, st, wt, ot, dim, eps); break;
+      case 2: RmsNormVecKernel<T, 2><<<grid, kNormThreads, 0, stream>>>(xt, rt, st, wt, ot, dim, eps); break;
+      case 3: RmsNormVecKernel<T, 3><<<grid, kNormThreads, 0, stream>>>(xt, rt, st, wt, ot, dim, eps); break;
+      default: RmsNormVecKernel<T, 4><<<grid, kNormThreads, 0, stream>>>(xt, rt, st, wt, ot, dim, eps); break;
+    }
+    return LastError();
+  }
   RmsNormKernel<T><<<static_cast<unsigned>(rows), kNormThreads, 0, stream>>>(
       static_cast<const T*>(x), static_cast<const T*>(residual), static_cast<T*>(sum_out),
       static_cast<const T*>(weight), static_cast<T*>(out), dim, eps);

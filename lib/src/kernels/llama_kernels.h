@@ -32,4 +32,52 @@ const char* LaunchSiluMul(Dtype dtype, const void* gate_up, void* out, int64_t r
 inline constexpr int kGemvMaxRows = 8;
 const char* LaunchGemvBf16(const void* x, const void* w, void* y, int64_t m, int64_t n, int64_t k, void* stream);
 
+// Attention of a few new rows over cached keys and values (decode, verify):
+// q [rows, heads, D] with strides (q_stride_t, q_stride_h, 1); keys and
+// values [kv_heads, span, D] with strides (k/v_stride_h, D, 1); bias (may be
+// null) additive, [group * rows, span] with row stride bias_stride, row
+// g * rows + t for query head kv * group + g; out [rows, heads * D]
+// contiguous. scale multiplies q . k before the bias. workspace: at least
+// CachedAttentionWorkspaceFloats(...) floats. A row's output does not depend
+// on the other rows of the call (see cached_attention.cu).
+inline constexpr int kCachedAttentionMaxQueryRows = 64;  // group * rows
+struct CachedAttentionArgs {
+  Dtype dtype = Dtype::kBFloat16;
+  const void* q = nullptr;
+  int64_t q_stride_t = 0, q_stride_h = 0;
+  const void* keys = nullptr;
+  const void* values = nullptr;
+  int64_t k_stride_h = 0, v_stride_h = 0;
+  const void* bias = nullptr;
+  int64_t bias_stride = 0;
+  void* out = nullptr;
+  float* workspace = nullptr;
+  int rows = 0, group = 1, kv_heads = 0, span = 0, head_dim = 0;
+  float scale = 1.0f;
+};
+int64_t CachedAttentionWorkspaceFloats(int rows, int group, int kv_heads, int span, int head_dim);
+const char* LaunchCachedAttention(const CachedAttentionArgs& args, void* stream);
+
+// Rotary embedding fused with the cache write. qkv [rows, (heads + 2 *
+// kv_heads) * D] (row stride qkv_stride_t, q | k | v); cos, sin [rows, D]
+// contiguous. Writes rotated queries to q_out [rows, heads, D] (contiguous),
+// rotated keys and the values to k_cache / v_cache [kv_heads, capacity, D]
+// (strides k/v_stride_h, D, 1) at row cache_rows[t] (int64 on the device) or,
+// when cache_rows is null, base + t.
+struct RopeCacheArgs {
+  Dtype dtype = Dtype::kBFloat16;
+  const void* qkv = nullptr;
+  int64_t qkv_stride_t = 0;
+  const void* cos = nullptr;
+  const void* sin = nullptr;
+  void* q_out = nullptr;
+  void* k_cache = nullptr;
+  void* v_cache = nullptr;
+  int64_t k_stride_h = 0, v_stride_h = 0;
+  const int64_t* cache_rows = nullptr;
+  int64_t base = 0;
+  int rows = 0, heads = 0, kv_heads = 0, head_dim = 0;
+};
+const char* LaunchRopeCacheWrite(const RopeCacheArgs& args, void* stream);
+
 }  // namespace xsd::kernels

@@ -1,6 +1,7 @@
 #include "xsd/models/attention.h"
 
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 #include <ATen/ATen.h>
@@ -8,7 +9,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "xsd/base/torch_status.h"
+#include "xsd/device/cuda_graph.h"
 #include "xsd/models/weights_store.h"
+#include "fused_kernels.h"
 
 namespace xsd {
 
@@ -44,9 +47,73 @@ absl::StatusOr<AttentionMask> AttentionMask::Build(int past, int rows, int group
   });
 }
 
+#ifdef XSD_WITH_CUDA_KERNELS
+namespace {
+
+// The split-K kernel (kernels/cached_attention.cu) for a few rows over the
+// cache: an undefined result when the call is not its shape.
+absl::StatusOr<at::Tensor> AttendWithKernel(const at::Tensor& q, const at::Tensor& keys, const at::Tensor& values,
+                                            const AttentionMask& mask) {
+  kernels::Dtype dtype;
+  if (!q.is_cuda() || q.dim() != 3 || keys.dim() != 3 || !FusedKernelDtype(q, &dtype)) return at::Tensor();
+  const int64_t rows = q.size(0), heads = q.size(1), head_dim = q.size(2);
+  const int64_t kv_heads = keys.size(0), span = keys.size(1);
+  if (kv_heads < 1 || heads % kv_heads != 0) return at::Tensor();
+  const int64_t group = heads / kv_heads;
+  const auto rows_contiguous = [&](const at::Tensor& t) {
+    return t.scalar_type() == q.scalar_type() && t.device() == q.device() && t.sizes() == keys.sizes() &&
+           t.stride(2) == 1 && t.stride(1) == head_dim;
+  };
+  const bool bias_ok = mask.bias.defined()
+                           ? (mask.bias.scalar_type() == q.scalar_type() && mask.bias.device() == q.device() &&
+                              mask.bias.dim() == 2 && mask.bias.size(0) == group * rows &&
+                              mask.bias.size(1) == span && mask.bias.stride(1) == 1)
+                           : rows == 1;
+  if (mask.causal || !bias_ok || group * rows > kernels::kCachedAttentionMaxQueryRows || q.stride(2) != 1 ||
+      !rows_contiguous(keys) || !rows_contiguous(values) || !FusedKernelEnabled("XSD_ATTENTION_KERNEL")) {
+    return at::Tensor();
+  }
+  kernels::CachedAttentionArgs a;
+  a.dtype = dtype;
+  a.q = q.data_ptr();
+  a.q_stride_t = q.stride(0);
+  a.q_stride_h = q.stride(1);
+  a.keys = keys.data_ptr();
+  a.values = values.data_ptr();
+  a.k_stride_h = keys.stride(0);
+  a.v_stride_h = values.stride(0);
+  if (mask.bias.defined()) {
+    a.bias = mask.bias.data_ptr();
+    a.bias_stride = mask.bias.stride(0);
+  }
+  a.rows = static_cast<int>(rows);
+  a.group = static_cast<int>(group);
+  a.kv_heads = static_cast<int>(kv_heads);
+  a.span = static_cast<int>(span);
+  a.head_dim = static_cast<int>(head_dim);
+  a.scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(head_dim)));
+  at::Tensor out = at::empty({rows, heads * head_dim}, q.options());
+  at::Tensor workspace = at::empty(
+      {kernels::CachedAttentionWorkspaceFloats(a.rows, a.group, a.kv_heads, a.span, a.head_dim)},
+      q.options().dtype(at::kFloat));
+  a.out = out.data_ptr();
+  a.workspace = workspace.data_ptr<float>();
+  const char* error = kernels::LaunchCachedAttention(a, CurrentCudaStream(q.device()));
+  if (error == nullptr) return out;
+  if (std::strstr(error, "unsupported") != nullptr || std::strstr(error, "aligned") != nullptr) return at::Tensor();
+  return absl::InternalError(absl::StrCat("cached attention kernel: ", error));
+}
+
+}  // namespace
+#endif
+
 absl::StatusOr<at::Tensor> AttendCached(const at::Tensor& q, const at::Tensor& keys, const at::Tensor& values,
                                         const AttentionMask& mask) {
   return TorchCall("attention", [&]() -> absl::StatusOr<at::Tensor> {
+#ifdef XSD_WITH_CUDA_KERNELS
+    absl::StatusOr<at::Tensor> fused = AttendWithKernel(q, keys, values, mask);
+    if (!fused.ok() || fused->defined()) return fused;
+#endif
     const int64_t rows = q.size(0), heads = q.size(1), head_dim = q.size(2);
     const int64_t kv_heads = keys.size(0);
     const int64_t group = heads / kv_heads;

@@ -1,6 +1,7 @@
 // The models' side of the fused CUDA kernels (lib/src/kernels): which tensor
-// dtypes they take. The layers that use them: RmsNorm, LlamaMlp, Linear
-// (xsd/models/linear.h).
+// dtypes they take, and the environment switches that turn one off for A/B
+// runs. The layers that use them: RmsNorm, LlamaMlp, Linear
+// (xsd/models/linear.h), LlamaAttention (rotary + cache write), AttendCached.
 #pragma once
 
 #include "xsd/models/linear.h"
@@ -14,6 +15,11 @@ namespace xsd {
 
 // The kernels' dtype for `t` (float32, bfloat16, float16); false otherwise.
 bool FusedKernelDtype(const at::Tensor& t, kernels::Dtype* dtype);
+
+// False when the environment variable `env_switch` is "0" (XSD_GEMV,
+// XSD_ATTENTION_KERNEL, XSD_ROPE_KERNEL): the ATen path runs instead. Read at
+// each call: the benchmarks flip it between runs of one process.
+bool FusedKernelEnabled(const char* env_switch);
 
 }  // namespace xsd
 #endif

@@ -1,6 +1,5 @@
 #include "xsd/models/linear.h"
 
-#include <cstdlib>
 #include <cstring>
 #include <vector>
 
@@ -13,28 +12,17 @@
 
 namespace xsd {
 
-#ifdef XSD_WITH_CUDA_KERNELS
-namespace {
-
-bool GemvEnabled() {
-  static const bool enabled = [] {
-    const char* v = std::getenv("XSD_GEMV");
-    return v == nullptr || std::strcmp(v, "0") != 0;
-  }();
-  return enabled;
-}
-
-}  // namespace
-#endif
-
 absl::StatusOr<at::Tensor> Linear(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b) {
   return TorchCall("linear", [&]() -> absl::StatusOr<at::Tensor> {
 #ifdef XSD_WITH_CUDA_KERNELS
     const int64_t k = x.size(-1), n = w.size(0);
     const int64_t m = k > 0 ? x.numel() / k : 0;
-    if (GemvEnabled() && !b.defined() && x.is_cuda() && x.scalar_type() == at::kBFloat16 &&
+    // One row only: measured on the H200 (docs/PERFORMANCE.md run 4), the
+    // kernel beats cuBLAS at m = 1 (o projection 6.8 vs 10.9 us) and loses
+    // from m = 2 on.
+    if (m == 1 && !b.defined() && x.is_cuda() && x.scalar_type() == at::kBFloat16 &&
         w.scalar_type() == at::kBFloat16 && x.is_contiguous() && w.is_contiguous() && w.dim() == 2 &&
-        w.size(1) == k && m >= 1 && m <= kernels::kGemvMaxRows && k % 8 == 0 && x.device() == w.device()) {
+        w.size(1) == k && k % 8 == 0 && x.device() == w.device() && FusedKernelEnabled("XSD_GEMV")) {
       std::vector<int64_t> shape = x.sizes().vec();
       shape.back() = n;
       at::Tensor y = at::empty(shape, x.options());

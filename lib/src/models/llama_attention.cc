@@ -4,6 +4,8 @@
 
 #include "xsd/base/status.h"
 #include "xsd/base/torch_status.h"
+#include "xsd/device/cuda_graph.h"
+#include "absl/strings/str_cat.h"
 #include "xsd/models/rope.h"
 #include "fused_kernels.h"
 
@@ -34,6 +36,55 @@ absl::StatusOr<LlamaAttention> LlamaAttention::Load(const ScopedWeights& weights
   return a;
 }
 
+#ifdef XSD_WITH_CUDA_KERNELS
+absl::StatusOr<at::Tensor> LlamaAttention::RopeAndCacheWrite(const at::Tensor& qkv, const LlamaForwardContext& ctx,
+                                                             KvCache* cache, int layer) const {
+  kernels::Dtype dtype;
+  const at::Tensor& key_layer = cache->keys(layer);
+  const at::Tensor& value_layer = cache->values(layer);
+  const auto same = [&](const at::Tensor& t) { return t.scalar_type() == qkv.scalar_type() && t.device() == qkv.device(); };
+  const auto table_ok = [&](const at::Tensor& t) {
+    return same(t) && t.dim() == 2 && t.size(0) == ctx.rows && t.size(1) == head_dim_ && t.is_contiguous();
+  };
+  const auto cache_ok = [&](const at::Tensor& t) {
+    return same(t) && t.dim() == 3 && t.size(0) == kv_heads_ && t.size(2) == head_dim_ && t.stride(2) == 1 &&
+           t.stride(1) == head_dim_;
+  };
+  const bool rows_ok = ctx.write_rows.defined() ? true : ctx.past + ctx.rows <= cache->capacity();
+  const bool write_rows_ok = !ctx.write_rows.defined() ||
+                       (ctx.write_rows.scalar_type() == at::kLong && ctx.write_rows.device() == qkv.device() &&
+                        ctx.write_rows.is_contiguous() && ctx.write_rows.numel() == ctx.rows);
+  if (!qkv.is_cuda() || !FusedKernelDtype(qkv, &dtype) || qkv.dim() != 2 || qkv.stride(1) != 1 ||
+      !table_ok(ctx.cos) || !table_ok(ctx.sin) || !cache_ok(key_layer) || !cache_ok(value_layer) || !rows_ok || !write_rows_ok ||
+      !FusedKernelEnabled("XSD_ROPE_KERNEL")) {
+    return at::Tensor();
+  }
+  return TorchCall("rotary + cache write", [&]() -> absl::StatusOr<at::Tensor> {
+    at::Tensor q = at::empty({ctx.rows, heads_, head_dim_}, qkv.options());
+    kernels::RopeCacheArgs a;
+    a.dtype = dtype;
+    a.qkv = qkv.data_ptr();
+    a.qkv_stride_t = qkv.stride(0);
+    a.cos = ctx.cos.data_ptr();
+    a.sin = ctx.sin.data_ptr();
+    a.q_out = q.data_ptr();
+    a.k_cache = key_layer.data_ptr();
+    a.v_cache = value_layer.data_ptr();
+    a.k_stride_h = key_layer.stride(0);
+    a.v_stride_h = value_layer.stride(0);
+    if (ctx.write_rows.defined()) a.cache_rows = ctx.write_rows.data_ptr<int64_t>();
+    a.base = ctx.past;
+    a.rows = ctx.rows;
+    a.heads = static_cast<int>(heads_);
+    a.kv_heads = static_cast<int>(kv_heads_);
+    a.head_dim = static_cast<int>(head_dim_);
+    const char* error = kernels::LaunchRopeCacheWrite(a, CurrentCudaStream(qkv.device()));
+    if (error != nullptr) return absl::InternalError(absl::StrCat("rotary + cache write kernel: ", error));
+    return q;
+  });
+}
+#endif
+
 absl::StatusOr<at::Tensor> LlamaAttention::Forward(const at::Tensor& x, const LlamaForwardContext& ctx,
                                                    KvCache* cache, int layer) const {
   const int64_t rows = ctx.rows;
@@ -45,6 +96,16 @@ absl::StatusOr<at::Tensor> LlamaAttention::Forward(const at::Tensor& x, const Ll
     v = qkv.narrow(1, qw + kvw, kvw).view({rows, kv_heads_, head_dim_});
     return absl::OkStatus();
   }));
+#ifdef XSD_WITH_CUDA_KERNELS
+  // One kernel: rotation of queries and keys, keys and values into the cache.
+  XSD_ASSIGN_OR_RETURN(at::Tensor fused_q, RopeAndCacheWrite(qkv, ctx, cache, layer));
+  if (fused_q.defined()) {
+    const int span = ctx.write_rows.defined() ? ctx.span : ctx.past + ctx.rows;
+    XSD_ASSIGN_OR_RETURN(at::Tensor attended, AttendCached(fused_q, cache->KeySlot(layer, 0, span),
+                                                           cache->ValueSlot(layer, 0, span), ctx.mask));
+    return Linear(attended, o_, o_bias_);
+  }
+#endif
   // Queries and keys rotate together: one set of kernels for both.
   XSD_ASSIGN_OR_RETURN(qk, RotaryEmbedding::Apply(qk, ctx.cos, ctx.sin));
   q = qk.narrow(1, 0, heads_);

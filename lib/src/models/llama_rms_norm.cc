@@ -13,25 +13,6 @@
 
 namespace xsd {
 
-bool FusedDecoderKernels() {
-#ifdef XSD_WITH_CUDA_KERNELS
-  return true;
-#else
-  return false;
-#endif
-}
-
-#ifdef XSD_WITH_CUDA_KERNELS
-bool FusedKernelDtype(const at::Tensor& t, kernels::Dtype* dtype) {
-  switch (t.scalar_type()) {
-    case at::kFloat: *dtype = kernels::Dtype::kFloat32; return true;
-    case at::kBFloat16: *dtype = kernels::Dtype::kBFloat16; return true;
-    case at::kHalf: *dtype = kernels::Dtype::kFloat16; return true;
-    default: return false;
-  }
-}
-#endif
-
 absl::StatusOr<RmsNorm> RmsNorm::Load(const ScopedWeights& weights, const std::string& name, int dim, double eps) {
   XSD_ASSIGN_OR_RETURN(at::Tensor weight, weights.Take(name, {dim}));
   return RmsNorm(std::move(weight), eps);

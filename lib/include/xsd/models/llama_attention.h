@@ -41,6 +41,13 @@ class LlamaAttention {
                                      int layer) const;
 
  private:
+  // CUDA kernel builds: rotates queries and keys of `qkv` and writes keys and
+  // values into the cache rows in one kernel; returns the rotated queries
+  // [T, H, D], or an undefined tensor when the call is not the kernel's shape
+  // (the ATen path runs then).
+  absl::StatusOr<at::Tensor> RopeAndCacheWrite(const at::Tensor& qkv, const LlamaForwardContext& ctx, KvCache* cache,
+                                               int layer) const;
+
   at::Tensor qkv_, qkv_bias_;  // [(H + 2 KV) * D, hidden], bias undefined when absent
   at::Tensor o_, o_bias_;      // [hidden, H * D]
   int64_t heads_ = 0, kv_heads_ = 0, head_dim_ = 0;

@@ -1,0 +1,243 @@
+// Attention of a few new rows (decode, verify) over the KV cache, split over
+// the cache in chunks of kChunk keys ("split-K"): one block per (chunk, KV
+// head) computes the chunk's scores, its softmax numerator with the chunk's
+// own maximum, and the weighted sum of values, all in float32; a second
+// kernel combines the chunks per query row. Enough blocks to fill the GPU at
+// one query row, where the library's fused kernels run one block per head.
+//
+// Every query row is computed on its own with the same instructions whatever
+// the number of rows: a row's output does not depend on which other rows are
+// in the call. Chunks start at multiples of kChunk from key 0, and masked keys
+// add exact zeros, so it does not depend on the span either (beyond its own
+// visible keys).
+#include "llama_kernels.h"
+
+#include <cmath>
+#include <cstdint>
+
+#include "kernel_math.cuh"
+
+namespace xsd::kernels {
+namespace {
+
+using device::FromFloat;
+using device::Load8;
+using device::ToFloat;
+
+constexpr int kChunk = 128;    // keys per block
+constexpr int kThreads = 128;  // one key per thread in the score pass
+constexpr int kRowGroup = 8;   // query rows accumulated together in registers
+constexpr int kMaxSharedBytes = 200 * 1024;
+static_assert(kThreads == kChunk, "the score pass gives each thread one key");
+
+template <typename T>
+__host__ __device__ constexpr int RowStride(int head_dim) {
+  return head_dim + static_cast<int>(16 / sizeof(T));  // 16 bytes of padding: no bank conflicts across keys
+}
+
+template <typename T>
+int SharedBytes(int query_rows, int head_dim) {
+  return kChunk * RowStride<T>(head_dim) * static_cast<int>(sizeof(T)) +
+         query_rows * (head_dim + kChunk) * static_cast<int>(sizeof(float));
+}
+
+// Rows [0, n) of a chunk from global memory (row stride head_dim) into shared
+// memory (row stride ld); rows [n, kChunk) become zeros.
+template <typename T>
+__device__ __forceinline__ void LoadChunk(const T* __restrict__ src, T* dst, int n, int head_dim, int ld) {
+  constexpr int kPerVector = static_cast<int>(16 / sizeof(T));
+  const int per_row = head_dim / kPerVector;
+#pragma unroll 4
+  for (int idx = threadIdx.x; idx < kChunk * per_row; idx += blockDim.x) {
+    const int row = idx / per_row, c = idx - row * per_row;
+    uint4 v = make_uint4(0u, 0u, 0u, 0u);
+    if (row < n) v = *reinterpret_cast<const uint4*>(src + static_cast<int64_t>(row) * head_dim + c * kPerVector);
+    *reinterpret_cast<uint4*>(dst + row * ld + c * kPerVector) = v;
+  }
+}
+
+template <typename T>
+__global__ void __launch_bounds__(kThreads) ChunkKernel(CachedAttentionArgs a, int chunks) {
+  extern __shared__ __align__(16) unsigned char shared[];
+  const int D = a.head_dim, R = a.rows * a.group, ld = RowStride<T>(D);
+  T* kv_s = reinterpret_cast<T*>(shared);                                                // [kChunk][ld]
+  float* q_s = reinterpret_cast<float*>(shared + kChunk * ld * static_cast<int>(sizeof(T)));  // [R][D]
+  float* p_s = q_s + R * D;                                                               // [R][kChunk]
+  const int kv = blockIdx.y, chunk = blockIdx.x, j0 = chunk * kChunk;
+  const int n = min(kChunk, a.span - j0);
+  const T* q = static_cast<const T*>(a.q);
+  const T* keys = static_cast<const T*>(a.keys) + kv * a.k_stride_h + static_cast<int64_t>(j0) * D;
+  const T* values = static_cast<const T*>(a.values) + kv * a.v_stride_h + static_cast<int64_t>(j0) * D;
+  const T* bias = static_cast<const T*>(a.bias);
+
+  // Query row r = g * rows + t is query head kv * group + g at new row t.
+  for (int idx = threadIdx.x; idx < R * D; idx += blockDim.x) {
+    const int r = idx / D, d = idx - r * D;
+    const int g = r / a.rows, t = r - g * a.rows;
+    q_s[idx] = ToFloat<T>(q[t * a.q_stride_t + static_cast<int64_t>(kv * a.group + g) * a.q_stride_h + d]);
+  }
+  LoadChunk(keys, kv_s, n, D, ld);
+  __syncthreads();
+
+  // Scores, one key per thread: s = q . k * scale + bias.
+  const int j = threadIdx.x;
+  for (int r0 = 0; r0 < R; r0 += kRowGroup) {
+    float acc[kRowGroup];
+#pragma unroll
+    for (int i = 0; i < kRowGroup; ++i) acc[i] = 0.0f;
+    if (j < n) {
+      for (int d = 0; d < D; d += 8) {
+        float k8[8];
+        Load8(kv_s + j * ld + d, k8);
+#pragma unroll
+        for (int i = 0; i < kRowGroup; ++i) {
+          if (r0 + i >= R) break;
+          const float* qr = q_s + (r0 + i) * D + d;
+          const float4 qa = *reinterpret_cast<const float4*>(qr), qb = *reinterpret_cast<const float4*>(qr + 4);
+          acc[i] += qa.x * k8[0] + qa.y * k8[1] + qa.z * k8[2] + qa.w * k8[3] + qb.x * k8[4] + qb.y * k8[5] +
+                    qb.z * k8[6] + qb.w * k8[7];
+        }
+      }
+    }
+#pragma unroll
+    for (int i = 0; i < kRowGroup; ++i) {
+      const int r = r0 + i;
+      if (r >= R) break;
+      float s = -INFINITY;
+      if (j < n) {
+        s = acc[i] * a.scale;
+        if (bias != nullptr) s += ToFloat<T>(bias[r * a.bias_stride + j0 + j]);
+      }
+      p_s[r * kChunk + j] = s;
+    }
+  }
+  __syncthreads();  // the keys are no longer needed: the values take their place
+  LoadChunk(values, kv_s, n, D, ld);
+
+  // Softmax numerators per row (one warp per row) with the chunk's maximum.
+  const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+  float* ml = a.workspace + static_cast<int64_t>(a.kv_heads) * chunks * R * D;  // [KV][chunks][R][2]
+  for (int r = warp; r < R; r += kThreads / 32) {
+    float v[kChunk / 32];
+    float m = -INFINITY;
+#pragma unroll
+    for (int i = 0; i < kChunk / 32; ++i) {
+      v[i] = p_s[r * kChunk + lane + 32 * i];
+      m = fmaxf(m, v[i]);
+    }
+    for (int o = 16; o > 0; o >>= 1) m = fmaxf(m, __shfl_xor_sync(0xffffffffu, m, o));
+    float l = 0.0f;
+#pragma unroll
+    for (int i = 0; i < kChunk / 32; ++i) {
+      const float e = m == -INFINITY ? 0.0f : expf(v[i] - m);
+      p_s[r * kChunk + lane + 32 * i] = e;
+      l += e;
+    }
+    for (int o = 16; o > 0; o >>= 1) l += __shfl_xor_sync(0xffffffffu, l, o);
+    if (lane == 0) {
+      float* out = ml + ((static_cast<int64_t>(kv) * chunks + chunk) * R + r) * 2;
+      out[0] = m;
+      out[1] = l;
+    }
+  }
+  __syncthreads();
+
+  // Weighted values, one output feature per thread; rows past n are zeros in
+  // kv_s and have p = 0.
+  float* part = a.workspace + (static_cast<int64_t>(kv) * chunks + chunk) * R * D;  // [R][D]
+  const int n4 = (n + 3) & ~3;
+  for (int d = threadIdx.x; d < D; d += blockDim.x) {
+    for (int r0 = 0; r0 < R; r0 += kRowGroup) {
+      float acc[kRowGroup];
+#pragma unroll
+      for (int i = 0; i < kRowGroup; ++i) acc[i] = 0.0f;
+      for (int jj = 0; jj < n4; jj += 4) {
+        const float v0 = ToFloat<T>(kv_s[jj * ld + d]), v1 = ToFloat<T>(kv_s[(jj + 1) * ld + d]);
+        const float v2 = ToFloat<T>(kv_s[(jj + 2) * ld + d]), v3 = ToFloat<T>(kv_s[(jj + 3) * ld + d]);
+#pragma unroll
+        for (int i = 0; i < kRowGroup; ++i) {
+          if (r0 + i >= R) break;
+          const float4 p = *reinterpret_cast<const float4*>(p_s + (r0 + i) * kChunk + jj);
+          acc[i] += p.x * v0 + p.y * v1 + p.z * v2 + p.w * v3;
+        }
+      }
+#pragma unroll
+      for (int i = 0; i < kRowGroup; ++i) {
+        if (r0 + i >= R) break;
+        part[(r0 + i) * D + d] = acc[i];
+      }
+    }
+  }
+}
+
+// One block per (query row, KV head): the chunks' partial sums rescaled to
+// the row's maximum, divided by the row's total, rounded once to T.
+template <typename T>
+__global__ void CombineKernel(CachedAttentionArgs a, int chunks) {
+  const int r = blockIdx.x, kv = blockIdx.y, D = a.head_dim, R = a.rows * a.group;
+  const float* ml = a.workspace + static_cast<int64_t>(a.kv_heads) * chunks * R * D;
+  float top = -INFINITY;
+  for (int c = 0; c < chunks; ++c) top = fmaxf(top, ml[((static_cast<int64_t>(kv) * chunks + c) * R + r) * 2]);
+  float total = 0.0f;
+  for (int c = 0; c < chunks; ++c) {
+    const float* mc = ml + ((static_cast<int64_t>(kv) * chunks + c) * R + r) * 2;
+    if (mc[0] != -INFINITY) total += mc[1] * expf(mc[0] - top);
+  }
+  const int g = r / a.rows, t = r - g * a.rows;
+  const int heads = a.kv_heads * a.group;
+  T* out = static_cast<T*>(a.out) + (static_cast<int64_t>(t) * heads + kv * a.group + g) * D;
+  for (int d = threadIdx.x; d < D; d += blockDim.x) {
+    float o = 0.0f;
+    for (int c = 0; c < chunks; ++c) {
+      const int64_t slot = (static_cast<int64_t>(kv) * chunks + c) * R + r;
+      const float m = ml[slot * 2];
+      if (m != -INFINITY) o += a.workspace[slot * D + d] * expf(m - top);
+    }
+    out[d] = FromFloat<T>(total > 0.0f ? o / total : 0.0f);
+  }
+}
+
+template <typename T>
+const char* Launch(const CachedAttentionArgs& a, cudaStream_t stream) {
+  const int query_rows = a.rows * a.group;
+  const int bytes = SharedBytes<T>(query_rows, a.head_dim);
+  if (bytes > kMaxSharedBytes) return "cached attention: unsupported shape (shared memory)";
+  if (bytes > 48 * 1024) {
+    const cudaError_t e = cudaFuncSetAttribute(ChunkKernel<T>, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes);
+    if (e != cudaSuccess) return cudaGetErrorString(e);
+  }
+  const int chunks = (a.span + kChunk - 1) / kChunk;
+  ChunkKernel<T><<<dim3(chunks, a.kv_heads), kThreads, bytes, stream>>>(a, chunks);
+  const int threads = ((a.head_dim < 128 ? a.head_dim : 128) + 31) / 32 * 32;
+  CombineKernel<T><<<dim3(query_rows, a.kv_heads), threads, 0, stream>>>(a, chunks);
+  return device::LastError();
+}
+
+}  // namespace
+
+int64_t CachedAttentionWorkspaceFloats(int rows, int group, int kv_heads, int span, int head_dim) {
+  const int64_t chunks = (span + kChunk - 1) / kChunk;
+  return static_cast<int64_t>(kv_heads) * chunks * rows * group * (head_dim + 2);
+}
+
+const char* LaunchCachedAttention(const CachedAttentionArgs& a, void* stream) {
+  const int query_rows = a.rows * a.group;
+  if (a.rows < 1 || a.group < 1 || query_rows > kCachedAttentionMaxQueryRows || a.kv_heads < 1 || a.span < 1 ||
+      a.head_dim < 8 || a.head_dim % 8 != 0 || a.head_dim > 256) {
+    return "cached attention: unsupported shape";
+  }
+  const int elem = a.dtype == Dtype::kFloat32 ? 4 : 2;
+  if (!device::Aligned16(a.keys) || !device::Aligned16(a.values) || (a.k_stride_h * elem) % 16 != 0 ||
+      (a.v_stride_h * elem) % 16 != 0) {
+    return "cached attention: keys and values must be 16-byte aligned";
+  }
+  const auto s = static_cast<cudaStream_t>(stream);
+  switch (a.dtype) {
+    case Dtype::kFloat32: return Launch<float>(a, s);
+    case Dtype::kBFloat16: return Launch<__nv_bfloat16>(a, s);
+    case Dtype::kFloat16: return Launch<__half>(a, s);
+  }
+  return "unknown dtype";
+}
+
+}  // namespace xsd::kernels

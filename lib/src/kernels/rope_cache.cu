@@ -1,0 +1,76 @@
+// Rotary embedding of the new rows' queries and keys, fused with the KV cache
+// write: one kernel reads the qkv projection once, writes the rotated queries
+// to a contiguous [T, H, D] tensor and the rotated keys and the values
+// straight into their cache rows. Replaces ~8 ATen kernels per layer (the
+// rotation's narrow/neg/cat/mul/mul/add, two cache copies).
+//
+// Rounding follows the ATen formula it replaces, x * cos + rotate_half(x) *
+// sin, in the tensor dtype: each product rounded, then their sum rounded
+// (explicit _rn intrinsics: no fused multiply-add, so float32 matches too).
+#include "llama_kernels.h"
+
+#include <cstdint>
+
+#include "kernel_math.cuh"
+
+namespace xsd::kernels {
+namespace {
+
+using device::FromFloat;
+using device::Round;
+using device::ToFloat;
+
+template <typename T>
+__global__ void RopeCacheKernel(RopeCacheArgs a) {
+  const int head = blockIdx.x, t = blockIdx.y, D = a.head_dim, half = D / 2;
+  const T* x = static_cast<const T*>(a.qkv) + t * a.qkv_stride_t + static_cast<int64_t>(head) * D;
+  T* dst;
+  if (head < a.heads) {
+    dst = static_cast<T*>(a.q_out) + (static_cast<int64_t>(t) * a.heads + head) * D;
+  } else {
+    const int64_t row = a.cache_rows != nullptr ? a.cache_rows[t] : a.base + t;
+    dst = head < a.heads + a.kv_heads
+              ? static_cast<T*>(a.k_cache) + (head - a.heads) * a.k_stride_h + row * D
+              : static_cast<T*>(a.v_cache) + (head - a.heads - a.kv_heads) * a.v_stride_h + row * D;
+  }
+  if (head >= a.heads + a.kv_heads) {  // values: copied as they are
+    for (int d = threadIdx.x; d < D; d += blockDim.x) dst[d] = x[d];
+    return;
+  }
+  const T* cos = static_cast<const T*>(a.cos) + static_cast<int64_t>(t) * D;
+  const T* sin = static_cast<const T*>(a.sin) + static_cast<int64_t>(t) * D;
+  for (int i = threadIdx.x; i < half; i += blockDim.x) {
+    const float x1 = ToFloat<T>(x[i]), x2 = ToFloat<T>(x[i + half]);
+    const float lo = __fadd_rn(Round<T>(__fmul_rn(x1, ToFloat<T>(cos[i]))),
+                               Round<T>(__fmul_rn(-x2, ToFloat<T>(sin[i]))));
+    const float hi = __fadd_rn(Round<T>(__fmul_rn(x2, ToFloat<T>(cos[i + half]))),
+                               Round<T>(__fmul_rn(x1, ToFloat<T>(sin[i + half]))));
+    dst[i] = FromFloat<T>(lo);
+    dst[i + half] = FromFloat<T>(hi);
+  }
+}
+
+template <typename T>
+const char* Launch(const RopeCacheArgs& a, cudaStream_t stream) {
+  const int half = a.head_dim / 2;
+  const int threads = half < 32 ? 32 : (half > 256 ? 256 : (half + 31) / 32 * 32);
+  RopeCacheKernel<T><<<dim3(a.heads + 2 * a.kv_heads, a.rows), threads, 0, stream>>>(a);
+  return device::LastError();
+}
+
+}  // namespace
+
+const char* LaunchRopeCacheWrite(const RopeCacheArgs& a, void* stream) {
+  if (a.rows < 1 || a.heads < 1 || a.kv_heads < 1 || a.head_dim < 2 || a.head_dim % 2 != 0) {
+    return "rope cache write: unsupported shape";
+  }
+  const auto s = static_cast<cudaStream_t>(stream);
+  switch (a.dtype) {
+    case Dtype::kFloat32: return Launch<float>(a, s);
+    case Dtype::kBFloat16: return Launch<__nv_bfloat16>(a, s);
+    case Dtype::kFloat16: return Launch<__half>(a, s);
+  }
+  return "unknown dtype";
+}
+
+}  // namespace xsd::kernels

@@ -1,0 +1,235 @@
+// The fused CUDA kernels (lib/src/kernels) against the ATen formulas they
+// replace and float64 references: RMSNorm, the one-row GEMV, rotary
+// embedding fused with the cache write, split-K cached attention. Each
+// kernel has an environment switch (XSD_GEMV, XSD_ROPE_KERNEL,
+// XSD_ATTENTION_KERNEL) that these cases flip to run the ATen path in the
+// same process. Pass with a WARN where no CUDA device exists (CI).
+#include <cmath>
+#include <cstdlib>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include <ATen/ATen.h>
+
+#include "cuda_test_util.h"
+#include "llama_test_models.h"
+#include "xsd/kv/kv_cache.h"
+#include "xsd/models/attention.h"
+#include "xsd/models/linear.h"
+#include "xsd/models/llama_rms_norm.h"
+#include "xsd_catch.h"
+
+namespace xsd {
+namespace {
+
+bool HaveKernels() {
+  if (!testing::HaveCuda("the fused CUDA kernels are")) return false;
+  if (FusedDecoderKernels()) return true;
+  WARN("this CUDA build has no fused kernels (nvcc not found): the ATen formulas run instead");
+  return false;
+}
+
+// Sets an environment switch for the scope.
+class EnvSwitch {
+ public:
+  EnvSwitch(const char* name, const char* value) : name_(name) { setenv(name, value, 1); }
+  ~EnvSwitch() { unsetenv(name_.c_str()); }
+  EnvSwitch(const EnvSwitch&) = delete;
+  EnvSwitch& operator=(const EnvSwitch&) = delete;
+
+ private:
+  std::string name_;
+};
+
+TEST_CASE("CUDA fused kernels: RMSNorm with the residual add equals the ATen formula", "[models][llama][cuda][kernels]") {
+  if (!HaveKernels()) return;
+  for (const auto dtype : {at::kFloat, at::kBFloat16}) {
+    INFO("dtype " << c10::toString(dtype));
+    const auto options = at::TensorOptions().dtype(dtype).device(at::kCUDA);
+    at::manual_seed(3);
+    const at::Tensor x = at::randn({5, 4096}, options), r = at::randn({5, 4096}, options);
+    const at::Tensor w = (at::randn({4096}, options) * 0.1 + 1).contiguous();
+    const RmsNorm norm(w, 1e-5);
+    auto fused = norm.ForwardResidual(x, r);
+    auto alone = norm.Forward(x);
+    INFO(fused.status().ToString());
+    REQUIRE(fused.ok());
+    REQUIRE(alone.ok());
+    const at::Tensor sum = x + r;
+    auto formula = [&](const at::Tensor& h) {
+      const at::Tensor hf = h.to(at::kFloat);
+      return w * (hf * at::rsqrt(hf.pow(2).mean(-1, true) + 1e-5)).to(dtype);
+    };
+    CHECK(at::equal(fused->first, sum));
+    // bf16: one rounding of the normalised value may fall the other way (1 ulp,
+    // 2^-7 relative after the weight product). fp32: the kernel sums the 4 096
+    // squares in another order (~sqrt(n) * 6e-8 relative on the scale).
+    const double ulp = dtype == at::kFloat ? 2e-5 : 1.0 / 128;
+    for (const auto& [got, want] : {std::make_pair(fused->second, formula(sum)), std::make_pair(*alone, formula(x))}) {
+      const at::Tensor g = got.to(at::kFloat), e = want.to(at::kFloat);
+      CHECK(((g - e).abs() <= e.abs() * ulp + 1e-6).all().item<bool>());
+      CHECK((g - e).abs().max().item<double>() < 0.1);
+    }
+  }
+}
+
+TEST_CASE("CUDA fused kernels: Linear (the GEMV at one row) equals at::linear (bf16)", "[models][llama][cuda][kernels]") {
+  if (!HaveKernels()) return;
+  at::manual_seed(4);
+  const auto options = at::TensorOptions().dtype(at::kBFloat16).device(at::kCUDA);
+  for (const int64_t k : {4096, 11008, 64}) {
+    const at::Tensor w = at::randn({1000, k}, options) * 0.02;
+    for (const int64_t m : {1, 2, 5, 8, 9}) {  // 1: the GEMV kernel; more rows: at::linear
+      INFO("k " << k << ", rows " << m);
+      const at::Tensor x = at::randn({m, k}, options);
+      auto got = Linear(x, w);
+      INFO(got.status().ToString());
+      REQUIRE(got.ok());
+      REQUIRE(got->sizes() == at::IntArrayRef({m, 1000}));
+      // Both accumulate in float32 and round once: at most one bf16 ulp apart,
+      // plus the float32 summation-order difference over k terms.
+      const at::Tensor want = at::linear(x.to(at::kFloat), w.to(at::kFloat));
+      const at::Tensor diff = (got->to(at::kFloat) - want).abs();
+      CHECK((diff <= want.abs() * (1.0 / 128) + 1e-3).all().item<bool>());
+    }
+  }
+  // A contiguous view one element into its storage is not 16-byte aligned:
+  // the general path serves it.
+  const at::Tensor base = at::randn({4096 + 1}, options);
+  const at::Tensor shifted_x = base.narrow(0, 1, 4096).view({1, 4096});
+  REQUIRE(shifted_x.is_contiguous());
+  const at::Tensor w = at::randn({64, 4096}, options) * 0.02;
+  auto shifted = Linear(shifted_x, w);
+  INFO(shifted.status().ToString());
+  REQUIRE(shifted.ok());
+  CHECK(at::equal(*shifted, at::linear(shifted_x, w)));
+}
+
+
+// The model's forward with the fused rotary + cache-write kernel against the
+// ATen rotation and cache copies (attention on the same ATen path in both):
+// the kernel rounds where ATen rounds, so logits and caches are bitwise equal.
+TEST_CASE("CUDA fused kernels: rotary embedding + cache write equals the ATen path bitwise", "[models][llama][cuda][kernels]") {
+  if (!HaveKernels()) return;
+  EnvSwitch attention_off("XSD_ATTENTION_KERNEL", "0");
+  const auto m = testing::MakeTinyModel(testing::TinyConfig(), 71);
+  const std::vector<int32_t> prompt = {4, 8, 15, 16, 23, 42, 7, 1, 9};
+  for (const auto dtype : {at::kFloat, at::kBFloat16}) {
+    INFO("dtype " << c10::toString(dtype));
+    WeightSourceOptions options;
+    options.device = c10::Device(c10::DeviceType::CUDA, 0);
+    options.dtype = dtype;
+    MapWeightSource weights(options, "<cuda copy>");
+    for (const auto& [name, tensor] : m.weights->tensors()) weights.Set(name, tensor);
+    auto model = LlamaModel::Load(m.config, &weights, LlamaModelOptions());
+    REQUIRE(model.ok());
+    // Prefill 8 rows, then one decode row at position 8.
+    auto run = [&](bool kernel) {
+      EnvSwitch rope("XSD_ROPE_KERNEL", kernel ? "1" : "0");
+      auto cache = KvCache::Create((*model)->CacheSpec(16));
+      REQUIRE(cache.ok());
+      std::vector<at::Tensor> logits;
+      for (const auto& [start, count] : {std::make_pair(0, 8), std::make_pair(8, 1)}) {
+        LlamaInput input;
+        input.tokens = *TokensTensor(std::vector<int32_t>(prompt.begin() + start, prompt.begin() + start + count),
+                                     (*model)->device());
+        input.positions = *PositionRange(start, count, (*model)->device());
+        auto out = (*model)->Forward(input, cache->get());
+        INFO(out.status().ToString());
+        REQUIRE(out.ok());
+        logits.push_back(out->logits.cpu());
+      }
+      return std::make_tuple(logits, (*cache)->all_keys().narrow(-2, 0, 9).cpu(),
+                             (*cache)->all_values().narrow(-2, 0, 9).cpu());
+    };
+    const auto [aten_logits, aten_keys, aten_values] = run(false);
+    const auto [fused_logits, fused_keys, fused_values] = run(true);
+    CHECK(at::equal(fused_keys, aten_keys));
+    CHECK(at::equal(fused_values, aten_values));
+    for (size_t i = 0; i < aten_logits.size(); ++i) CHECK(at::equal(fused_logits[i], aten_logits[i]));
+    CHECK(at::count_nonzero(fused_keys).item<int64_t>() > 0);
+  }
+}
+
+// float64 attention of q [T, H, D] over keys/values [KV, S, D] with an
+// additive bias [G*T, S] (row g*T + t for head kv*G + g), as [T, H*D].
+at::Tensor ReferenceAttention(const at::Tensor& q, const at::Tensor& keys, const at::Tensor& values,
+                              const at::Tensor& bias) {
+  const int64_t rows = q.size(0), heads = q.size(1), dim = q.size(2), kv_heads = keys.size(0);
+  const int64_t group = heads / kv_heads;
+  const at::Tensor qd = q.to(at::kDouble).cpu(), kd = keys.to(at::kDouble).cpu(), vd = values.to(at::kDouble).cpu();
+  const at::Tensor stacked = qd.transpose(0, 1).reshape({kv_heads, group * rows, dim});
+  at::Tensor scores = at::matmul(stacked, kd.transpose(1, 2)) / std::sqrt(static_cast<double>(dim));
+  if (bias.defined()) scores = scores + bias.to(at::kDouble).cpu();
+  const at::Tensor out = at::matmul(at::softmax(scores, -1), vd);  // [KV, G*T, D]
+  return out.reshape({heads, rows, dim}).transpose(0, 1).reshape({rows, heads * dim});
+}
+
+TEST_CASE("CUDA fused kernels: split-K cached attention matches float64; rows and span do not change a row",
+          "[models][llama][cuda][kernels]") {
+  if (!HaveKernels()) return;
+  const double inf = std::numeric_limits<double>::infinity();
+  for (const auto dtype : {at::kFloat, at::kBFloat16}) {
+    INFO("dtype " << c10::toString(dtype));
+    at::manual_seed(11);
+    const auto options = at::TensorOptions().dtype(dtype).device(at::kCUDA);
+    const int64_t rows = 5, heads = 4, kv_heads = 2, group = 2, dim = 64, span = 300, wide = 450;
+    // The cache holds 512 rows; the call sees views of its first rows. Rows
+    // past `span` hold other finite values.
+    const at::Tensor key_cache = at::randn({kv_heads, 512, dim}, options);
+    const at::Tensor value_cache = at::randn({kv_heads, 512, dim}, options);
+    const at::Tensor q = at::randn({rows, heads, dim}, options) * 2;
+    // A tree among the 5 new rows (each sees the 295 committed rows, itself
+    // and its ancestors), stacked for the 2 query heads of a KV head.
+    const at::Tensor tree = at::tensor({1, 0, 0, 0, 0, 1, 1, 0, 0, 0, 1, 0, 1, 0, 0, 1, 1, 0, 1, 0, 1, 0, 1, 0, 1},
+                                       at::kBool).view({rows, rows});
+    at::Tensor allowed = at::cat({at::ones({rows, span - rows}, at::kBool), tree}, 1);
+    const at::Tensor bias_rows = at::zeros({rows, span}, at::kFloat).masked_fill(allowed.logical_not(), -inf);
+    AttentionMask mask;
+    mask.past = static_cast<int>(span - rows);
+    mask.rows = static_cast<int>(rows);
+    mask.group = static_cast<int>(group);
+    mask.bias = bias_rows.repeat({group, 1}).to(options);
+    const at::Tensor keys = key_cache.narrow(1, 0, span), values = value_cache.narrow(1, 0, span);
+    auto got = AttendCached(q, keys, values, mask);
+    INFO(got.status().ToString());
+    REQUIRE(got.ok());
+    const at::Tensor want = ReferenceAttention(q, keys, values, mask.bias);
+    // float32 accumulation, one rounding to the dtype at the end.
+    const double rel = dtype == at::kFloat ? 1e-5 : 1.0 / 256;
+    const at::Tensor diff = (got->cpu().to(at::kDouble) - want).abs();
+    CHECK((diff <= want.abs() * rel + 1e-5).all().item<bool>());
+
+    // Each row alone (its bias rows of both heads) gives the same bits.
+    for (int64_t t = 0; t < rows; ++t) {
+      INFO("row " << t);
+      AttentionMask one = mask;
+      one.rows = 1;
+      one.bias = at::stack({mask.bias[t], mask.bias[rows + t]});
+      auto alone = AttendCached(q.narrow(0, t, 1), keys, values, one);
+      REQUIRE(alone.ok());
+      CHECK(at::equal(*alone, got->narrow(0, t, 1)));
+    }
+    // A wider span whose extra keys are masked: the same bits (the extra
+    // chunk adds exact zeros).
+    AttentionMask widened = mask;
+    widened.bias = at::cat({mask.bias, at::full({group * rows, wide - span}, -inf, options)}, 1);
+    auto wider = AttendCached(q, key_cache.narrow(1, 0, wide), value_cache.narrow(1, 0, wide), widened);
+    REQUIRE(wider.ok());
+    CHECK(at::equal(*wider, *got));
+
+    // One row without a bias (decode in eager mode) sees every key.
+    AttentionMask decode;
+    decode.past = static_cast<int>(span - 1);
+    decode.rows = 1;
+    decode.group = static_cast<int>(group);
+    auto step = AttendCached(q.narrow(0, 0, 1), keys, values, decode);
+    REQUIRE(step.ok());
+    const at::Tensor step_want = ReferenceAttention(q.narrow(0, 0, 1), keys, values, at::Tensor());
+    CHECK(((step->cpu().to(at::kDouble) - step_want).abs() <= step_want.abs() * rel + 1e-5).all().item<bool>());
+  }
+}
+
+}  // namespace
+}  // namespace xsd
