@@ -15,6 +15,8 @@
 #include <cmath>
 #include <cstdint>
 
+#include <cuda_pipeline.h>
+
 #include "kernel_math.cuh"
 
 namespace xsd::kernels {
@@ -37,31 +39,36 @@ __host__ __device__ constexpr int RowStride(int head_dim) {
 
 template <typename T>
 int SharedBytes(int query_rows, int head_dim) {
-  return kChunk * RowStride<T>(head_dim) * static_cast<int>(sizeof(T)) +
+  return 2 * kChunk * RowStride<T>(head_dim) * static_cast<int>(sizeof(T)) +
          query_rows * (head_dim + kChunk) * static_cast<int>(sizeof(float));
 }
 
-// Rows [0, n) of a chunk from global memory (row stride head_dim) into shared
-// memory (row stride ld); rows [n, kChunk) become zeros.
+// Starts copying rows [0, n) of a chunk from global memory (row stride
+// head_dim) into shared memory (row stride ld) without staging in registers
+// (cp.async), as one commit group; rows [n, kChunk) become zeros.
 template <typename T>
-__device__ __forceinline__ void LoadChunk(const T* __restrict__ src, T* dst, int n, int head_dim, int ld) {
+__device__ __forceinline__ void StartChunkCopy(const T* __restrict__ src, T* dst, int n, int head_dim, int ld) {
   constexpr int kPerVector = static_cast<int>(16 / sizeof(T));
   const int per_row = head_dim / kPerVector;
-#pragma unroll 4
   for (int idx = threadIdx.x; idx < kChunk * per_row; idx += blockDim.x) {
     const int row = idx / per_row, c = idx - row * per_row;
-    uint4 v = make_uint4(0u, 0u, 0u, 0u);
-    if (row < n) v = *reinterpret_cast<const uint4*>(src + static_cast<int64_t>(row) * head_dim + c * kPerVector);
-    *reinterpret_cast<uint4*>(dst + row * ld + c * kPerVector) = v;
+    T* to = dst + row * ld + c * kPerVector;
+    if (row < n) {
+      __pipeline_memcpy_async(to, src + static_cast<int64_t>(row) * head_dim + c * kPerVector, 16);
+    } else {
+      *reinterpret_cast<uint4*>(to) = make_uint4(0u, 0u, 0u, 0u);
+    }
   }
+  __pipeline_commit();
 }
 
 template <typename T>
 __global__ void __launch_bounds__(kThreads) ChunkKernel(CachedAttentionArgs a, int chunks) {
   extern __shared__ __align__(16) unsigned char shared[];
   const int D = a.head_dim, R = a.rows * a.group, ld = RowStride<T>(D);
-  T* kv_s = reinterpret_cast<T*>(shared);                                                // [kChunk][ld]
-  float* q_s = reinterpret_cast<float*>(shared + kChunk * ld * static_cast<int>(sizeof(T)));  // [R][D]
+  T* k_s = reinterpret_cast<T*>(shared);  // [kChunk][ld]
+  T* v_s = k_s + kChunk * ld;              // [kChunk][ld]
+  float* q_s = reinterpret_cast<float*>(v_s + kChunk * ld);  // [R][D]
   float* p_s = q_s + R * D;                                                               // [R][kChunk]
   const int kv = blockIdx.y, chunk = blockIdx.x, j0 = chunk * kChunk;
   const int n = min(kChunk, a.span - j0);
@@ -70,13 +77,16 @@ __global__ void __launch_bounds__(kThreads) ChunkKernel(CachedAttentionArgs a, i
   const T* values = static_cast<const T*>(a.values) + kv * a.v_stride_h + static_cast<int64_t>(j0) * D;
   const T* bias = static_cast<const T*>(a.bias);
 
+  // Keys and values in flight together while the queries load.
+  StartChunkCopy(keys, k_s, n, D, ld);
+  StartChunkCopy(values, v_s, n, D, ld);
   // Query row r = g * rows + t is query head kv * group + g at new row t.
   for (int idx = threadIdx.x; idx < R * D; idx += blockDim.x) {
     const int r = idx / D, d = idx - r * D;
     const int g = r / a.rows, t = r - g * a.rows;
     q_s[idx] = ToFloat<T>(q[t * a.q_stride_t + static_cast<int64_t>(kv * a.group + g) * a.q_stride_h + d]);
   }
-  LoadChunk(keys, kv_s, n, D, ld);
+  __pipeline_wait_prior(1);  // the keys
   __syncthreads();
 
   // Scores, one key per thread: s = q . k * scale + bias.
@@ -88,7 +98,7 @@ __global__ void __launch_bounds__(kThreads) ChunkKernel(CachedAttentionArgs a, i
     if (j < n) {
       for (int d = 0; d < D; d += 8) {
         float k8[8];
-        Load8(kv_s + j * ld + d, k8);
+        Load8(k_s + j * ld + d, k8);
 #pragma unroll
         for (int i = 0; i < kRowGroup; ++i) {
           if (r0 + i >= R) break;
@@ -111,8 +121,7 @@ __global__ void __launch_bounds__(kThreads) ChunkKernel(CachedAttentionArgs a, i
       p_s[r * kChunk + j] = s;
     }
   }
-  __syncthreads();  // the keys are no longer needed: the values take their place
-  LoadChunk(values, kv_s, n, D, ld);
+  __syncthreads();
 
   // Softmax numerators per row (one warp per row) with the chunk's maximum.
   const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
@@ -140,10 +149,11 @@ __global__ void __launch_bounds__(kThreads) ChunkKernel(CachedAttentionArgs a, i
       out[1] = l;
     }
   }
+  __pipeline_wait_prior(0);  // the values
   __syncthreads();
 
   // Weighted values, one output feature per thread; rows past n are zeros in
-  // kv_s and have p = 0.
+  // v_s and have p = 0.
   float* part = a.workspace + (static_cast<int64_t>(kv) * chunks + chunk) * R * D;  // [R][D]
   const int n4 = (n + 3) & ~3;
   for (int d = threadIdx.x; d < D; d += blockDim.x) {
@@ -152,8 +162,8 @@ __global__ void __launch_bounds__(kThreads) ChunkKernel(CachedAttentionArgs a, i
 #pragma unroll
       for (int i = 0; i < kRowGroup; ++i) acc[i] = 0.0f;
       for (int jj = 0; jj < n4; jj += 4) {
-        const float v0 = ToFloat<T>(kv_s[jj * ld + d]), v1 = ToFloat<T>(kv_s[(jj + 1) * ld + d]);
-        const float v2 = ToFloat<T>(kv_s[(jj + 2) * ld + d]), v3 = ToFloat<T>(kv_s[(jj + 3) * ld + d]);
+        const float v0 = ToFloat<T>(v_s[jj * ld + d]), v1 = ToFloat<T>(v_s[(jj + 1) * ld + d]);
+        const float v2 = ToFloat<T>(v_s[(jj + 2) * ld + d]), v3 = ToFloat<T>(v_s[(jj + 3) * ld + d]);
 #pragma unroll
         for (int i = 0; i < kRowGroup; ++i) {
           if (r0 + i >= R) break;
@@ -171,27 +181,41 @@ __global__ void __launch_bounds__(kThreads) ChunkKernel(CachedAttentionArgs a, i
 }
 
 // One block per (query row, KV head): the chunks' partial sums rescaled to
-// the row's maximum, divided by the row's total, rounded once to T.
+// the row's maximum, divided by the row's total, rounded once to T. The
+// chunks' (max, total) pairs are read in parallel into shared memory first.
+constexpr int kMaxChunks = 256;  // spans up to 32 768 keys
+
 template <typename T>
 __global__ void CombineKernel(CachedAttentionArgs a, int chunks) {
+  __shared__ float weight_s[kMaxChunks];
+  __shared__ float total_s;
   const int r = blockIdx.x, kv = blockIdx.y, D = a.head_dim, R = a.rows * a.group;
   const float* ml = a.workspace + static_cast<int64_t>(a.kv_heads) * chunks * R * D;
-  float top = -INFINITY;
-  for (int c = 0; c < chunks; ++c) top = fmaxf(top, ml[((static_cast<int64_t>(kv) * chunks + c) * R + r) * 2]);
-  float total = 0.0f;
-  for (int c = 0; c < chunks; ++c) {
-    const float* mc = ml + ((static_cast<int64_t>(kv) * chunks + c) * R + r) * 2;
-    if (mc[0] != -INFINITY) total += mc[1] * expf(mc[0] - top);
+  const int64_t first = static_cast<int64_t>(kv) * chunks * R + r;  // slot of chunk 0; chunk c adds c * R
+  for (int c = threadIdx.x; c < chunks; c += blockDim.x) weight_s[c] = ml[(first + static_cast<int64_t>(c) * R) * 2];
+  __syncthreads();
+  if (threadIdx.x == 0) {
+    float top = -INFINITY;
+    for (int c = 0; c < chunks; ++c) top = fmaxf(top, weight_s[c]);
+    float total = 0.0f;
+    for (int c = 0; c < chunks; ++c) {
+      const float m = weight_s[c];
+      const float w = m == -INFINITY ? 0.0f : expf(m - top);
+      weight_s[c] = w;
+      total += ml[(first + static_cast<int64_t>(c) * R) * 2 + 1] * w;
+    }
+    total_s = total;
   }
+  __syncthreads();
+  const float total = total_s;
   const int g = r / a.rows, t = r - g * a.rows;
   const int heads = a.kv_heads * a.group;
   T* out = static_cast<T*>(a.out) + (static_cast<int64_t>(t) * heads + kv * a.group + g) * D;
   for (int d = threadIdx.x; d < D; d += blockDim.x) {
     float o = 0.0f;
+#pragma unroll 8
     for (int c = 0; c < chunks; ++c) {
-      const int64_t slot = (static_cast<int64_t>(kv) * chunks + c) * R + r;
-      const float m = ml[slot * 2];
-      if (m != -INFINITY) o += a.workspace[slot * D + d] * expf(m - top);
+      o += a.workspace[(first + static_cast<int64_t>(c) * R) * D + d] * weight_s[c];
     }
     out[d] = FromFloat<T>(total > 0.0f ? o / total : 0.0f);
   }
@@ -207,6 +231,7 @@ const char* Launch(const CachedAttentionArgs& a, cudaStream_t stream) {
     if (e != cudaSuccess) return cudaGetErrorString(e);
   }
   const int chunks = (a.span + kChunk - 1) / kChunk;
+  if (chunks > kMaxChunks) return "cached attention: unsupported shape (span)";
   ChunkKernel<T><<<dim3(chunks, a.kv_heads), kThreads, bytes, stream>>>(a, chunks);
   const int threads = ((a.head_dim < 128 ? a.head_dim : 128) + 31) / 32 * 32;
   CombineKernel<T><<<dim3(query_rows, a.kv_heads), threads, 0, stream>>>(a, chunks);

@@ -1,6 +1,7 @@
 #include "xsd/models/attention.h"
 
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 
@@ -107,39 +108,75 @@ absl::StatusOr<at::Tensor> AttendWithKernel(const at::Tensor& q, const at::Tenso
 }  // namespace
 #endif
 
+namespace {
+
+enum class AttentionPath { kKernel, kSdpa, kMath };
+
+// Which implementation serves a call. XSD_ATTENTION_PATH=kernel|sdpa|math
+// forces one (benchmarks; a path that does not fit the call falls back to
+// SDPA). Otherwise, on CUDA, by query rows (G*T) as measured on the H200
+// (docs/PERFORMANCE.md run 4): SDPA for one row and for causal prefill, the
+// split-K kernel for a few rows, matmul + softmax for more (SDPA's kernels
+// with a bias cost ~4x their one-row time from two rows on).
+AttentionPath ChooseAttentionPath(const at::Tensor& q, int64_t query_rows, const AttentionMask& mask) {
+  if (const char* forced = std::getenv("XSD_ATTENTION_PATH")) {
+    if (std::strcmp(forced, "kernel") == 0) return AttentionPath::kKernel;
+    if (std::strcmp(forced, "sdpa") == 0) return AttentionPath::kSdpa;
+    if (std::strcmp(forced, "math") == 0) return AttentionPath::kMath;
+  }
+#if TORCH_VERSION_MAJOR < 2
+  return AttentionPath::kMath;
+#else
+  if (!q.is_cuda() || mask.causal || query_rows == 1) return AttentionPath::kSdpa;
+  return query_rows <= 8 ? AttentionPath::kKernel : AttentionPath::kMath;
+#endif
+}
+
+}  // namespace
+
 absl::StatusOr<at::Tensor> AttendCached(const at::Tensor& q, const at::Tensor& keys, const at::Tensor& values,
                                         const AttentionMask& mask) {
   return TorchCall("attention", [&]() -> absl::StatusOr<at::Tensor> {
-#ifdef XSD_WITH_CUDA_KERNELS
-    absl::StatusOr<at::Tensor> fused = AttendWithKernel(q, keys, values, mask);
-    if (!fused.ok() || fused->defined()) return fused;
-#endif
     const int64_t rows = q.size(0), heads = q.size(1), head_dim = q.size(2);
     const int64_t kv_heads = keys.size(0);
     const int64_t group = heads / kv_heads;
+    AttentionPath path = ChooseAttentionPath(q, group * rows, mask);
+#ifdef XSD_WITH_CUDA_KERNELS
+    if (path == AttentionPath::kKernel) {
+      absl::StatusOr<at::Tensor> fused = AttendWithKernel(q, keys, values, mask);
+      if (!fused.ok() || fused->defined()) return fused;
+    }
+#endif
+#if TORCH_VERSION_MAJOR < 2
+    path = AttentionPath::kMath;
+#endif
+    if (path == AttentionPath::kKernel) path = AttentionPath::kSdpa;  // the kernel did not fit the call
     // [T, H, D] -> [H, T, D] -> [KV, G*T, D]: head h uses KV head h / G.
     const at::Tensor stacked = q.transpose(0, 1).reshape({kv_heads, group * rows, head_dim});
     at::Tensor out;
 #if TORCH_VERSION_MAJOR >= 2
-    // 4-D inputs: the fused CUDA kernels (flash, memory-efficient) take only
-    // [batch, heads, rows, head_dim]; 3-D inputs fall back to the math path.
-    const c10::optional<at::Tensor> bias =
-        mask.bias.defined() ? c10::optional<at::Tensor>(mask.bias.view({1, 1, group * rows, -1})) : c10::nullopt;
-    out = at::scaled_dot_product_attention(stacked.unsqueeze(0), keys.unsqueeze(0), values.unsqueeze(0), bias, 0.0,
-                                           mask.causal)
-              .squeeze(0);
-#else
-    const double scale = 1.0 / std::sqrt(static_cast<double>(head_dim));
-    at::Tensor scores = at::matmul(stacked, keys.transpose(1, 2)) * scale;  // [KV, G*T, S]
-    if (mask.bias.defined()) {
-      scores = scores + mask.bias;
-    } else if (mask.causal) {
-      const at::Tensor upper = at::ones({rows, rows}, scores.options().dtype(at::kBool)).triu(1);
-      scores = scores.masked_fill(upper, -std::numeric_limits<double>::infinity());
+    if (path == AttentionPath::kSdpa) {
+      // 4-D inputs: the fused CUDA kernels (flash, memory-efficient) take only
+      // [batch, heads, rows, head_dim]; 3-D inputs fall back to the math path.
+      const c10::optional<at::Tensor> bias =
+          mask.bias.defined() ? c10::optional<at::Tensor>(mask.bias.view({1, 1, group * rows, -1})) : c10::nullopt;
+      out = at::scaled_dot_product_attention(stacked.unsqueeze(0), keys.unsqueeze(0), values.unsqueeze(0), bias, 0.0,
+                                             mask.causal)
+                .squeeze(0);
     }
-    const at::Tensor probs = at::softmax(scores, -1, at::kFloat).to(q.scalar_type());
-    out = at::matmul(probs, values);
 #endif
+    if (path == AttentionPath::kMath) {
+      const double scale = 1.0 / std::sqrt(static_cast<double>(head_dim));
+      at::Tensor scores = at::matmul(stacked, keys.transpose(1, 2)) * scale;  // [KV, G*T, S]
+      if (mask.bias.defined()) {
+        scores = scores + mask.bias;
+      } else if (mask.causal) {
+        const at::Tensor upper = at::ones({rows, rows}, scores.options().dtype(at::kBool)).triu(1);
+        scores = scores.masked_fill(upper, -std::numeric_limits<double>::infinity());
+      }
+      const at::Tensor probs = at::softmax(scores, -1, at::kFloat).to(q.scalar_type());
+      out = at::matmul(probs, values);
+    }
     // [KV, G*T, D] -> [H, T, D] -> [T, H*D]
     return out.reshape({heads, rows, head_dim}).transpose(0, 1).reshape({rows, heads * head_dim});
   });
