@@ -60,9 +60,9 @@ absl::Status BenchRunner::RunConfig(const BenchConfig& config, const std::vector
     if (r.config == options_.baseline) baseline[r.id] = r.result.tokens;
   }
   auto prepare = [&](const Request& request) {
-    if (pipeline->replay_oracle() == nullptr) return;
+    if (!pipeline->has_replay()) return;
     auto it = baseline.find(request.id);
-    if (it != baseline.end()) pipeline->replay_oracle()->Set(request.id, it->second);
+    if (it != baseline.end()) pipeline->SetReplay(request.id, it->second);
   };
 
   for (const BenchSample* s : WarmupSamples(samples, options_.warmup_scenes)) {

@@ -62,7 +62,7 @@ void RegisterBuiltinComponents(Registry& r) {
       oracle = ctx.target_oracle();
     } else {
       auto replay = std::make_unique<ReplayOracle>();
-      ctx.replay_oracle = replay.get();
+      ctx.replay_oracles.push_back(replay.get());
       oracle = std::move(replay);
     }
     XSD_ASSIGN_OR_RETURN(auto drafter, NoisyOracleDrafter::Create(c.noisy_oracle(), std::move(oracle), ctx.target->info()));

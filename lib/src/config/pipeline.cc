@@ -128,6 +128,10 @@ SchedulerOptions SchedulerOptionsFromConfig(const config::PipelineConfig& c) {
   return o;
 }
 
+void Pipeline::SetReplay(const std::string& request_id, const std::vector<TokenId>& tokens) {
+  for (ReplayOracle* oracle : replay_oracles_) oracle->Set(request_id, tokens);
+}
+
 Pipeline::~Pipeline() {
   scheduler_.reset();  // borrows everything else
 }
@@ -155,7 +159,7 @@ absl::StatusOr<std::unique_ptr<Pipeline>> Pipeline::Create(const config::Pipelin
     XSD_ASSIGN_OR_RETURN(p->decode_drafter_, registry.CreateDrafter(config.decode_drafter(), context));
     XSD_RETURN_IF_ERROR(CheckVocabulary(*p->decode_drafter_, *p->target_, "decode_drafter"));
   }
-  p->replay_oracle_ = context.replay_oracle;
+  p->replay_oracles_ = context.replay_oracles;
   XSD_ASSIGN_OR_RETURN(p->policy_, registry.CreateAcceptance(config.acceptance()));
   SchedulerParts parts;
   parts.target = p->target_.get();

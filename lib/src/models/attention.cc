@@ -113,11 +113,13 @@ namespace {
 enum class AttentionPath { kKernel, kSdpa, kMath };
 
 // Which implementation serves a call. XSD_ATTENTION_PATH=kernel|sdpa|math
-// forces one (benchmarks; a path that does not fit the call falls back to
-// SDPA). Otherwise, on CUDA, by query rows (G*T) as measured on the H200
-// (docs/PERFORMANCE.md run 4): SDPA for one row and for causal prefill, the
-// split-K kernel for a few rows, matmul + softmax for more (SDPA's kernels
-// with a bias cost ~4x their one-row time from two rows on).
+// forces one (benchmarks, and the split-K kernel, whose rows do not depend on
+// each other; a path that does not fit the call falls back to SDPA).
+// Otherwise, on CUDA, by query rows (G*T) as measured on the H200 at a span
+// of 2 304 (docs/PERFORMANCE.md run 4): SDPA for one row (14 us a layer) and
+// for causal prefill; matmul + softmax from two rows on (28-45 us at 2-17
+// rows, where SDPA's kernels with a bias take 52-53 us and the split-K
+// kernel 29-138 us).
 AttentionPath ChooseAttentionPath(const at::Tensor& q, int64_t query_rows, const AttentionMask& mask) {
   if (const char* forced = std::getenv("XSD_ATTENTION_PATH")) {
     if (std::strcmp(forced, "kernel") == 0) return AttentionPath::kKernel;
@@ -128,7 +130,7 @@ AttentionPath ChooseAttentionPath(const at::Tensor& q, int64_t query_rows, const
   return AttentionPath::kMath;
 #else
   if (!q.is_cuda() || mask.causal || query_rows == 1) return AttentionPath::kSdpa;
-  return query_rows <= 8 ? AttentionPath::kKernel : AttentionPath::kMath;
+  return AttentionPath::kMath;
 #endif
 }
 
@@ -167,14 +169,20 @@ absl::StatusOr<at::Tensor> AttendCached(const at::Tensor& q, const at::Tensor& k
 #endif
     if (path == AttentionPath::kMath) {
       const double scale = 1.0 / std::sqrt(static_cast<double>(head_dim));
-      at::Tensor scores = at::matmul(stacked, keys.transpose(1, 2)) * scale;  // [KV, G*T, S]
+      at::Tensor scores;  // [KV, G*T, S]
       if (mask.bias.defined()) {
-        scores = scores + mask.bias;
-      } else if (mask.causal) {
-        const at::Tensor upper = at::ones({rows, rows}, scores.options().dtype(at::kBool)).triu(1);
-        scores = scores.masked_fill(upper, -std::numeric_limits<double>::infinity());
+        // One GEMM for scale and bias: bias + scale * q k^T.
+        scores = at::baddbmm(mask.bias.expand({kv_heads, group * rows, mask.bias.size(1)}), stacked,
+                             keys.transpose(1, 2), /*beta=*/1, /*alpha=*/scale);
+      } else {
+        scores = at::matmul(stacked, keys.transpose(1, 2)) * scale;
+        if (mask.causal) {
+          const at::Tensor upper = at::ones({rows, rows}, scores.options().dtype(at::kBool)).triu(1);
+          scores = scores.masked_fill(upper, -std::numeric_limits<double>::infinity());
+        }
       }
-      const at::Tensor probs = at::softmax(scores, -1, at::kFloat).to(q.scalar_type());
+      // Float32 inside the softmax kernel, one rounding to the dtype on output.
+      const at::Tensor probs = at::softmax(scores, -1);
       out = at::matmul(probs, values);
     }
     // [KV, G*T, D] -> [H, T, D] -> [T, H*D]

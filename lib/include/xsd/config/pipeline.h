@@ -11,6 +11,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "xsd/config/registry.h"
@@ -36,8 +37,11 @@ class Pipeline {
   Scheduler& scheduler() { return *scheduler_; }
   const AcceptancePolicy& policy() const { return *policy_; }
   // The replay oracle of a noisy-oracle drafter over a real target (fill it
-  // with the target's baseline outputs); null otherwise.
-  ReplayOracle* replay_oracle() { return replay_oracle_; }
+  // with the target's baseline outputs); null otherwise. With noisy-oracle
+  // drafters in both phases, the first; SetReplay fills every one.
+  ReplayOracle* replay_oracle() { return replay_oracles_.empty() ? nullptr : replay_oracles_.front(); }
+  bool has_replay() const { return !replay_oracles_.empty(); }
+  void SetReplay(const std::string& request_id, const std::vector<TokenId>& tokens);
 
  private:
   Pipeline() = default;
@@ -48,7 +52,7 @@ class Pipeline {
   std::unique_ptr<Drafter> decode_drafter_;
   std::unique_ptr<AcceptancePolicy> policy_;
   std::unique_ptr<Scheduler> scheduler_;
-  ReplayOracle* replay_oracle_ = nullptr;  // owned by a drafter
+  std::vector<ReplayOracle*> replay_oracles_;  // owned by the drafters
 };
 
 // Parses a .pbtxt; errors carry "<source>:<line>:<column>".

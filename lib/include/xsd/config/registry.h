@@ -41,8 +41,8 @@ struct BuildContext {
   Drafter* drafter = nullptr;                        // not owned: the prefill-phase drafter, once built
   std::function<std::unique_ptr<Oracle>()> target_oracle;
   std::string field;                                 // config path of the component, for errors
-  // Set by factories that create a replay oracle (filled later by the caller).
-  ReplayOracle* replay_oracle = nullptr;             // not owned
+  // Added to by factories that create a replay oracle (filled later by the caller).
+  std::vector<ReplayOracle*> replay_oracles;         // not owned
 };
 
 struct SchedulerParts {
