@@ -26,11 +26,12 @@ $P --preset=7b --vocab=32000 --device=cuda:0 --dtype=bf16 --prompt=640 --decode=
 ./build-gpu/apps/perf/xsd_llm_components --preset=7b --vocab=32064 --device=cuda:0 --dtype=bf16 \
   --rows=1,2,5,17 --span=2304 --reps=20 --json="$OUT/components_vl.json" > "$OUT/components_vl.md"
 grep -E "^rows|attention|rms|sum" "$OUT/components_vl.md"
-# A/B: the whole step with one fused kernel switched off (its ATen path).
-for k in XSD_ATTENTION_KERNEL XSD_ROPE_KERNEL XSD_GEMV; do
-  env $k=0 $P --preset=7b --vocab=32064 --device=cuda:0 --dtype=bf16 --prompt=2076 --decode=64 --gammas=1,4,16 \
-    --repeats=5 --step_mode=graphs --json="$OUT/xsd_vl_graphs_no_$k.json" > "$OUT/xsd_vl_graphs_no_$k.md"
-  echo "== $k=0"; grep -E "decode|verify" "$OUT/xsd_vl_graphs_no_$k.md"
+# A/B: the whole step with another attention path forced, or the fused
+# rotary + cache-write kernel off (its ATen path).
+for v in XSD_ATTENTION_PATH=kernel XSD_ATTENTION_PATH=sdpa XSD_ROPE_KERNEL=0; do
+  env $v $P --preset=7b --vocab=32064 --device=cuda:0 --dtype=bf16 --prompt=2076 --decode=64 --gammas=1,2,4,8,16 \
+    --repeats=5 --step_mode=graphs --json="$OUT/xsd_vl_graphs_$v.json" > "$OUT/xsd_vl_graphs_$v.md"
+  echo "== $v"; grep -E "decode|verify" "$OUT/xsd_vl_graphs_$v.md"
 done
 echo "elapsed ${SECONDS}s"
 [[ " $* " == *" --no-hf "* ]] || python3 tools/gpu/hf_llm_perf.py --vocab 32064 --prompt 2076 --json "$OUT/hf_vl.json" 2>&1 | tail -12 | tee "$OUT/hf_vl.md"

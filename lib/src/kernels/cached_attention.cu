@@ -188,13 +188,18 @@ constexpr int kMaxChunks = 256;  // spans up to 32 768 keys
 template <typename T>
 __global__ void CombineKernel(CachedAttentionArgs a, int chunks) {
   __shared__ float weight_s[kMaxChunks];
+  __shared__ float sum_s[kMaxChunks];
   __shared__ float total_s;
   const int r = blockIdx.x, kv = blockIdx.y, D = a.head_dim, R = a.rows * a.group;
   const float* ml = a.workspace + static_cast<int64_t>(a.kv_heads) * chunks * R * D;
   const int64_t first = static_cast<int64_t>(kv) * chunks * R + r;  // slot of chunk 0; chunk c adds c * R
-  for (int c = threadIdx.x; c < chunks; c += blockDim.x) weight_s[c] = ml[(first + static_cast<int64_t>(c) * R) * 2];
+  for (int c = threadIdx.x; c < chunks; c += blockDim.x) {
+    const float* pair = ml + (first + static_cast<int64_t>(c) * R) * 2;
+    weight_s[c] = pair[0];
+    sum_s[c] = pair[1];
+  }
   __syncthreads();
-  if (threadIdx.x == 0) {
+  if (threadIdx.x == 0) {  // from shared memory: no global latency in these loops
     float top = -INFINITY;
     for (int c = 0; c < chunks; ++c) top = fmaxf(top, weight_s[c]);
     float total = 0.0f;
@@ -202,7 +207,7 @@ __global__ void CombineKernel(CachedAttentionArgs a, int chunks) {
       const float m = weight_s[c];
       const float w = m == -INFINITY ? 0.0f : expf(m - top);
       weight_s[c] = w;
-      total += ml[(first + static_cast<int64_t>(c) * R) * 2 + 1] * w;
+      total += sum_s[c] * w;
     }
     total_s = total;
   }
