@@ -1,4 +1,5 @@
 #include "runner.h"
+#include "system_info.h"
 
 #include "xsd/tokenizer/tokenizer.h"
 
@@ -70,6 +71,7 @@ absl::Status BenchRunner::RunConfig(const BenchConfig& config, const std::vector
     auto r = pipeline->Generate(s->request);
     if (!r.ok()) return Annotate(r.status(), absl::StrCat(config.source, ": warm-up request ", s->request.id));
   }
+  NoteResidentDeviceMemory();  // weights, caches and tables while the pipeline lives
 
   for (const BenchSample* s : todo) {
     prepare(s->request);

@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <algorithm>
+#include <map>
 #include <mutex>
 #include <string>
 
@@ -27,6 +29,23 @@ std::mutex& ProbeMutex() {
 DeviceProbe& Probe() {
   static DeviceProbe* probe = new DeviceProbe();
   return *probe;
+}
+// Largest resident bytes noted per device (guarded by ProbeMutex).
+std::map<std::string, int64_t>& NotedResident() {
+  static auto* noted = new std::map<std::string, int64_t>();
+  return *noted;
+}
+
+// The devices as the probe or libxsd's own query sees them now (ProbeMutex held).
+std::vector<DeviceInfo> DevicesNow() {
+  if (Probe()) return Probe()();
+  // libxsd's own probe: names, memory and the caching allocator's peaks.
+  std::vector<DeviceInfo> devices;
+  for (const CudaDeviceInfo& d : QueryCudaDevices()) {
+    const int64_t kv = KvCachePool::ForDevice(c10::Device(d.device)).bytes_allocated();
+    devices.push_back({d.device, d.name, d.total_bytes, d.peak_allocated_bytes, d.allocated_bytes, kv});
+  }
+  return devices;
 }
 
 // The value after "key:" on the first /proc line that starts with key.
@@ -76,14 +95,10 @@ SystemInfo CollectSystemInfo() {
   }
   {
     std::lock_guard<std::mutex> lock(ProbeMutex());
-    if (Probe()) {
-      info.devices = Probe()();
-    } else {
-      // libxsd's own probe: names, memory and the caching allocator's peaks.
-      for (const CudaDeviceInfo& d : QueryCudaDevices()) {
-        const int64_t kv = KvCachePool::ForDevice(c10::Device(d.device)).bytes_allocated();
-        info.devices.push_back({d.device, d.name, d.total_bytes, d.peak_allocated_bytes, d.allocated_bytes, kv});
-      }
+    info.devices = DevicesNow();
+    for (DeviceInfo& d : info.devices) {
+      auto it = NotedResident().find(d.device);
+      if (it != NotedResident().end() && it->second > d.resident_bytes) d.resident_bytes = it->second;
     }
   }
   info.cuda_driver = CudaDriverVersion();
@@ -93,6 +108,14 @@ SystemInfo CollectSystemInfo() {
   info.compiler = "gcc " __VERSION__;
 #endif
   return info;
+}
+
+void NoteResidentDeviceMemory() {
+  std::lock_guard<std::mutex> lock(ProbeMutex());
+  for (const DeviceInfo& d : DevicesNow()) {
+    int64_t& noted = NotedResident().emplace(d.device, -1).first->second;
+    noted = std::max(noted, d.resident_bytes);
+  }
 }
 
 nlohmann::json SystemInfoToJson(const SystemInfo& info) {

@@ -20,9 +20,11 @@ struct DeviceInfo {
   std::string name;            // "NVIDIA H200"
   int64_t total_bytes = -1;    // -1: unknown
   int64_t peak_bytes = -1;     // peak allocated during the run; -1: unknown
-  // At the end of the run, with the loaded models still cached: what stays
-  // allocated (weights, KV caches, rotary tables) and the KV caches' share.
-  // peak - resident = activations, CUDA-graph pools and workspaces at peak.
+  // What stays allocated while a config's pipeline is loaded and warmed up
+  // (weights, KV caches, rotary tables): the largest NoteResidentDeviceMemory
+  // record, or what is allocated at the report when larger; and the KV
+  // caches' share. peak - resident = activations, CUDA-graph pools and
+  // workspaces at peak.
   int64_t resident_bytes = -1;
   int64_t kv_cache_bytes = -1;
 };
@@ -45,6 +47,11 @@ struct SystemInfo {
 };
 
 SystemInfo CollectSystemInfo();
+
+// Records what is allocated on each device now; call with a pipeline loaded
+// (the runner: after each config's warm-up). The pipelines are gone by the
+// time the report collects SystemInfo, their weights with them.
+void NoteResidentDeviceMemory();
 nlohmann::json SystemInfoToJson(const SystemInfo& info);
 
 }  // namespace xsd::bench

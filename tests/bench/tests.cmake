@@ -10,6 +10,7 @@ if(TARGET xsd_bench_lib)
     ${CMAKE_CURRENT_LIST_DIR}/options_test.cc
     ${CMAKE_CURRENT_LIST_DIR}/progress_test.cc
     ${CMAKE_CURRENT_LIST_DIR}/report_markdown_test.cc
+    ${CMAKE_CURRENT_LIST_DIR}/system_info_test.cc
     ${CMAKE_CURRENT_LIST_DIR}/research_keys_test.cc
     ${CMAKE_CURRENT_LIST_DIR}/shard_test.cc
     ${CMAKE_CURRENT_LIST_DIR}/summary_test.cc)
