@@ -195,3 +195,30 @@ TEST_CASE("Programs register their own components; duplicates are refused", "[co
 
 }  // namespace
 }  // namespace xsd
+
+namespace xsd {
+namespace {
+
+TEST_CASE("Scheduler fields map onto SchedulerOptions", "[config]") {
+  auto config = ParsePipelineConfig(R"pb(target { name: "scripted" }
+                                         max_new_tokens: 17
+                                         scheduler { name: "speculative" gamma: 6 adaptive_gamma: true
+                                                     record_margins: true skip_slow_lane: false })pb",
+                                    "fields.pbtxt");
+  INFO(config.status().ToString());
+  REQUIRE(config.ok());
+  const SchedulerOptions o = SchedulerOptionsFromConfig(*config);
+  CHECK(o.gamma == 6);
+  CHECK(o.adaptive_gamma);
+  CHECK(o.record_margins);
+  CHECK_FALSE(o.skip_slow_lane);
+  CHECK(o.max_new_tokens == 17);
+  auto defaults = ParsePipelineConfig(R"pb(target { name: "scripted" } scheduler { name: "speculative" })pb",
+                                      "defaults.pbtxt");
+  REQUIRE(defaults.ok());
+  CHECK_FALSE(SchedulerOptionsFromConfig(*defaults).adaptive_gamma);
+  CHECK(SchedulerOptionsFromConfig(*defaults).skip_slow_lane);
+}
+
+}  // namespace
+}  // namespace xsd

@@ -125,6 +125,7 @@ SchedulerOptions SchedulerOptionsFromConfig(const config::PipelineConfig& c) {
   o.seed = c.seed();
   o.record_margins = s.record_margins();
   o.skip_slow_lane = s.skip_slow_lane();
+  o.adaptive_gamma = s.adaptive_gamma();
   return o;
 }
 

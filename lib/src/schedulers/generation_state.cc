@@ -30,6 +30,7 @@ GenerationState::GenerationState(const Request& request, const SchedulerOptions&
       drafter_seed_(MixHash(MixHash(options.seed, request.seed), 0xD4AF7ull)),
       start_(Now()) {
   record_margins_ = options.record_margins;
+  gamma_ = options.gamma;
   *result_ = GenerationResult();
 }
 
@@ -73,13 +74,19 @@ void GenerationState::AddEvent(const std::string& lane, const std::string& phase
 
 DraftSpec GenerationState::NextDraftSpec(const SchedulerOptions& options) const {
   DraftSpec spec;
-  spec.max_tokens = std::max(0, std::min(options.gamma, remaining()));
+  const int gamma = options.adaptive_gamma && !options.tree.has_value() ? gamma_ : options.gamma;
+  spec.max_tokens = std::max(0, std::min(gamma, remaining()));
   if (options.tree.has_value()) {
     TreeSpec tree = *options.tree;
     tree.depth = std::max(1, std::min(tree.depth, remaining()));
     spec.tree = tree;
   }
   return spec;
+}
+
+void GenerationState::AdaptGamma(const SchedulerOptions& options, int drafted, int accepted) {
+  if (!options.adaptive_gamma || options.tree.has_value() || drafted <= 0) return;
+  gamma_ = accepted >= drafted ? std::min(options.gamma, gamma_ + 2) : std::max(1, gamma_ - 1);
 }
 
 void GenerationState::Close() {
@@ -177,7 +184,9 @@ absl::Status DecodeRounds(GenerationState& state, Verifier& target, const Accept
     if (drafter != nullptr) {
       XSD_ASSIGN_OR_RETURN(draft, ProposeTimed(state, *drafter, state.NextDraftSpec(options)));
     }
+    const int drafted = draft.size();
     XSD_ASSIGN_OR_RETURN(RoundResult round, RunRound(state, target, policy, std::move(draft)));
+    state.AdaptGamma(options, drafted, static_cast<int>(round.accept.path.size()));
     if (drafter != nullptr && !state.done()) {
       const TimePoint begin = Now();
       XSD_RETURN_IF_ERROR(NotifyDrafter(*drafter, target, round.committed, round.kept_nodes));

@@ -40,8 +40,13 @@ class GenerationState {
                 int accepted = 0);
   GenerationResult& result() { return *result_; }
 
-  // Draft size for the next round: gamma capped by the remaining budget.
+  // Draft size for the next round: gamma (or the adapted length, with
+  // options.adaptive_gamma) capped by the remaining budget.
   DraftSpec NextDraftSpec(const SchedulerOptions& options) const;
+  // With options.adaptive_gamma: the next chain length after a round that
+  // verified `drafted` drafts and accepted `accepted` of them.
+  void AdaptGamma(const SchedulerOptions& options, int drafted, int accepted);
+  int gamma() const { return gamma_; }
   // Closes the request: total time, decode time.
   void Close();
 
@@ -51,6 +56,7 @@ class GenerationState {
   TokenId eos_;
   bool record_margins_ = false;
   bool done_ = false;
+  int gamma_ = 0;  // current chain length (adaptive_gamma)
   Rng rng_;
   uint64_t drafter_seed_;
   TimePoint start_;

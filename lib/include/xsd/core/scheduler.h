@@ -51,6 +51,10 @@ struct SchedulerOptions {
   // skip the lane (it could hide nothing and, on a shared GPU, would slow the
   // target); every 8th request runs it again to re-measure.
   bool skip_slow_lane = true;
+  // Chains: each request starts at `gamma` drafts per round; after a round
+  // that accepted every draft the length grows by 2 (at most `gamma`), after
+  // any rejection it shrinks by 1 (at least 1). Trees keep their shape.
+  bool adaptive_gamma = false;
 };
 
 class Scheduler {
