@@ -3,6 +3,10 @@
 // that names the field; nothing aborts.
 #include "xsd/config/pipeline.h"
 
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
 #include "support/reference.h"
 #include "xsd/mock/mock_verifier.h"
 #include "xsd_catch.h"
@@ -218,6 +222,32 @@ TEST_CASE("Scheduler fields map onto SchedulerOptions", "[config]") {
   REQUIRE(defaults.ok());
   CHECK_FALSE(SchedulerOptionsFromConfig(*defaults).adaptive_gamma);
   CHECK(SchedulerOptionsFromConfig(*defaults).skip_slow_lane);
+}
+
+}  // namespace
+}  // namespace xsd
+
+namespace xsd {
+namespace {
+
+// Parsing checks syntax and every field name (validation also needs the
+// configs' CUDA devices, absent on CI).
+TEST_CASE("Every shipped .pbtxt under configs/ parses", "[config]") {
+  int checked = 0;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(XSD_SOURCE_DIR "/configs")) {
+    if (entry.path().extension() != ".pbtxt") continue;
+    INFO(entry.path().string());
+    std::ifstream in(entry.path());
+    std::stringstream text;
+    text << in.rdbuf();
+    auto config = ParsePipelineConfig(text.str(), entry.path().string());
+    INFO(config.status().ToString());
+    REQUIRE(config.ok());
+    CHECK(!config->name().empty());
+    CHECK(config->target().has_name());
+    ++checked;
+  }
+  CHECK(checked >= 20);
 }
 
 }  // namespace
