@@ -262,12 +262,7 @@ const char* LaunchCachedAttention(const CachedAttentionArgs& a, void* stream) {
     return "cached attention: keys and values must be 16-byte aligned";
   }
   const auto s = static_cast<cudaStream_t>(stream);
-  switch (a.dtype) {
-    case Dtype::kFloat32: return Launch<float>(a, s);
-    case Dtype::kBFloat16: return Launch<__nv_bfloat16>(a, s);
-    case Dtype::kFloat16: return Launch<__half>(a, s);
-  }
-  return "unknown dtype";
+  return device::DispatchDtype(a.dtype, [&](auto t) { return Launch<decltype(t)>(a, s); });
 }
 
 }  // namespace xsd::kernels

@@ -9,6 +9,8 @@
 
 #include <cstdint>
 
+#include "llama_kernels.h"
+
 namespace xsd::kernels::device {
 
 template <typename T>
@@ -84,6 +86,18 @@ __device__ __forceinline__ float BlockSum(float v) {
 inline const char* LastError() {
   const cudaError_t e = cudaGetLastError();
   return e == cudaSuccess ? nullptr : cudaGetErrorString(e);
+}
+
+// Calls fn(T{}) with T the element type of `dtype` (float, __nv_bfloat16,
+// __half): one dtype switch for every launcher.
+template <typename Fn>
+const char* DispatchDtype(Dtype dtype, Fn&& fn) {
+  switch (dtype) {
+    case Dtype::kFloat32: return fn(float{});
+    case Dtype::kBFloat16: return fn(__nv_bfloat16{});
+    case Dtype::kFloat16: return fn(__half{});
+  }
+  return "unknown dtype";
 }
 
 inline bool Aligned16(const void* p) { return reinterpret_cast<uintptr_t>(p) % 16 == 0; }

@@ -182,12 +182,8 @@ const char* SiluMul(const void* gate_up, void* out, int64_t rows, int64_t inter,
 const char* LaunchRmsNorm(Dtype dtype, const void* x, const void* residual, void* sum_out, const void* weight,
                           void* out, int64_t rows, int dim, float eps, void* stream) {
   const auto s = static_cast<cudaStream_t>(stream);
-  switch (dtype) {
-    case Dtype::kFloat32: return RmsNorm<float>(x, residual, sum_out, weight, out, rows, dim, eps, s);
-    case Dtype::kBFloat16: return RmsNorm<__nv_bfloat16>(x, residual, sum_out, weight, out, rows, dim, eps, s);
-    case Dtype::kFloat16: return RmsNorm<__half>(x, residual, sum_out, weight, out, rows, dim, eps, s);
-  }
-  return "unknown dtype";
+  return device::DispatchDtype(
+      dtype, [&](auto t) { return RmsNorm<decltype(t)>(x, residual, sum_out, weight, out, rows, dim, eps, s); });
 }
 
 const char* LaunchGemvBf16(const void* x, const void* w, void* y, int64_t m, int64_t n, int64_t k, void* stream) {
@@ -210,12 +206,7 @@ const char* LaunchGemvBf16(const void* x, const void* w, void* y, int64_t m, int
 
 const char* LaunchSiluMul(Dtype dtype, const void* gate_up, void* out, int64_t rows, int64_t inter, void* stream) {
   const auto s = static_cast<cudaStream_t>(stream);
-  switch (dtype) {
-    case Dtype::kFloat32: return SiluMul<float>(gate_up, out, rows, inter, s);
-    case Dtype::kBFloat16: return SiluMul<__nv_bfloat16>(gate_up, out, rows, inter, s);
-    case Dtype::kFloat16: return SiluMul<__half>(gate_up, out, rows, inter, s);
-  }
-  return "unknown dtype";
+  return device::DispatchDtype(dtype, [&](auto t) { return SiluMul<decltype(t)>(gate_up, out, rows, inter, s); });
 }
 
 }  // namespace xsd::kernels

@@ -65,12 +65,7 @@ const char* LaunchRopeCacheWrite(const RopeCacheArgs& a, void* stream) {
     return "rope cache write: unsupported shape";
   }
   const auto s = static_cast<cudaStream_t>(stream);
-  switch (a.dtype) {
-    case Dtype::kFloat32: return Launch<float>(a, s);
-    case Dtype::kBFloat16: return Launch<__nv_bfloat16>(a, s);
-    case Dtype::kFloat16: return Launch<__half>(a, s);
-  }
-  return "unknown dtype";
+  return device::DispatchDtype(a.dtype, [&](auto t) { return Launch<decltype(t)>(a, s); });
 }
 
 }  // namespace xsd::kernels
