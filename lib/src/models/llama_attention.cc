@@ -2,10 +2,10 @@
 
 #include <ATen/ATen.h>
 
+#include "absl/strings/str_cat.h"
 #include "xsd/base/status.h"
 #include "xsd/base/torch_status.h"
 #include "xsd/device/cuda_graph.h"
-#include "absl/strings/str_cat.h"
 #include "xsd/models/rope.h"
 #include "fused_kernels.h"
 
@@ -42,7 +42,9 @@ absl::StatusOr<at::Tensor> LlamaAttention::RopeAndCacheWrite(const at::Tensor& q
   kernels::Dtype dtype;
   const at::Tensor& key_layer = cache->keys(layer);
   const at::Tensor& value_layer = cache->values(layer);
-  const auto same = [&](const at::Tensor& t) { return t.scalar_type() == qkv.scalar_type() && t.device() == qkv.device(); };
+  const auto same = [&](const at::Tensor& t) {
+    return t.scalar_type() == qkv.scalar_type() && t.device() == qkv.device();
+  };
   const auto table_ok = [&](const at::Tensor& t) {
     return same(t) && t.dim() == 2 && t.size(0) == ctx.rows && t.size(1) == head_dim_ && t.is_contiguous();
   };
@@ -50,12 +52,15 @@ absl::StatusOr<at::Tensor> LlamaAttention::RopeAndCacheWrite(const at::Tensor& q
     return same(t) && t.dim() == 3 && t.size(0) == kv_heads_ && t.size(2) == head_dim_ && t.stride(2) == 1 &&
            t.stride(1) == head_dim_;
   };
-  const bool rows_ok = ctx.write_rows.defined() ? true : ctx.past + ctx.rows <= cache->capacity();
-  const bool write_rows_ok = !ctx.write_rows.defined() ||
-                       (ctx.write_rows.scalar_type() == at::kLong && ctx.write_rows.device() == qkv.device() &&
-                        ctx.write_rows.is_contiguous() && ctx.write_rows.numel() == ctx.rows);
+  // Eager mode writes rows [past, past + rows): they must fit (the ATen path
+  // reports the overflow); static mode's device-side rows come from the step
+  // runner, within the capacity.
+  const bool rows_ok = ctx.write_rows.defined()
+                           ? ctx.write_rows.scalar_type() == at::kLong && ctx.write_rows.device() == qkv.device() &&
+                                 ctx.write_rows.is_contiguous() && ctx.write_rows.numel() == ctx.rows
+                           : ctx.past + ctx.rows <= cache->capacity();
   if (!qkv.is_cuda() || !FusedKernelDtype(qkv, &dtype) || qkv.dim() != 2 || qkv.stride(1) != 1 ||
-      !table_ok(ctx.cos) || !table_ok(ctx.sin) || !cache_ok(key_layer) || !cache_ok(value_layer) || !rows_ok || !write_rows_ok ||
+      !table_ok(ctx.cos) || !table_ok(ctx.sin) || !cache_ok(key_layer) || !cache_ok(value_layer) || !rows_ok ||
       !FusedKernelEnabled("XSD_ROPE_KERNEL")) {
     return at::Tensor();
   }
