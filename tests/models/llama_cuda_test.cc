@@ -7,6 +7,7 @@
 #include "cuda_test_util.h"
 #include "llama_reference.h"
 #include "llama_test_models.h"
+#include "random_steps.h"
 #include "xsd/core/acceptance.h"
 #include "xsd/base/rng.h"
 #include "xsd/models/llama_drafter.h"
@@ -134,21 +135,9 @@ TEST_CASE("CUDA graphs: replayed steps equal plain forwards (fp32, chains and tr
   for (int s = 0; s < 40 && (*plain)->length() + 8 <= 110; ++s) {
     const int past = (*plain)->length();
     const int rows = sizes[rng.Below(4)];
-    const bool tree = rows > 2 && rng.Below(2) == 0;
-    LlamaStepInput step;
-    std::vector<int> parent(rows, -1), depth(rows, 0);
-    for (int i = 0; i < rows; ++i) {
-      step.tokens.push_back(static_cast<TokenId>(rng.Below(m.config.vocab_size)));
-      if (i > 0) parent[i] = tree ? static_cast<int>(rng.Below(i)) : i - 1;
-      if (i > 0) depth[i] = depth[parent[i]] + 1;
-      step.positions.push_back(past + depth[i]);
-    }
-    if (tree) {
-      step.tree_mask.assign(static_cast<size_t>(rows) * rows, 0);
-      for (int i = 0; i < rows; ++i) {
-        for (int a = i; a >= 0; a = parent[a]) step.tree_mask[static_cast<size_t>(i) * rows + a] = 1;
-      }
-    }
+    const testing::RandomStep random = testing::MakeRandomStep(rng, past, rows, m.config.vocab_size);
+    const LlamaStepInput& step = random.input;
+    const bool tree = random.tree;
     INFO("step " << s << ": past " << past << ", rows " << rows << (tree ? " (tree)" : ""));
     auto want = RunLlamaStep(*model, plain->get(), nullptr, step, LogitsRows::kAll);
     auto got = (*runner)->Forward(step);
@@ -157,8 +146,7 @@ TEST_CASE("CUDA graphs: replayed steps equal plain forwards (fp32, chains and tr
     REQUIRE(got.ok());
     CHECK(testing::MaxAbsDiff(got->logits.cpu(), want->logits.cpu()) < 1e-4);
     CHECK(testing::MaxAbsDiff(got->hidden.cpu(), want->hidden.cpu()) < 1e-4);
-    std::vector<int32_t> path;
-    for (int a = static_cast<int>(rng.Below(rows)); a >= 0; a = parent[a]) path.insert(path.begin(), a);
+    const std::vector<int32_t> path = testing::RandomPath(rng, random);
     REQUIRE((*plain)->KeepRows(past, path).ok());
     REQUIRE((*graphed)->KeepRows(past, path).ok());
   }
@@ -168,8 +156,5 @@ TEST_CASE("CUDA graphs: replayed steps equal plain forwards (fp32, chains and tr
   CHECK((*runner)->replays() >= 10);
 }
 
-// The fused kernels against the ATen formulas they replace (the SiLU·gate
-// kernel is covered by the model-level cases above: fp32 vs the float64
-// reference, graphed vs plain).
 }  // namespace
 }  // namespace xsd

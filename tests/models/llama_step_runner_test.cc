@@ -9,6 +9,7 @@
 
 #include "llama_reference.h"
 #include "llama_test_models.h"
+#include "random_steps.h"
 #include "xsd/base/rng.h"
 #include "xsd_catch.h"
 
@@ -58,21 +59,9 @@ TEST_CASE("Static-shape steps equal plain forwards across row and span buckets, 
   while (plain_cache->length() + 8 <= 90) {
     const int past = plain_cache->length();
     const int rows = 1 + static_cast<int>(rng.Below(8));
-    LlamaStepInput step;
-    for (int i = 0; i < rows; ++i) step.tokens.push_back(static_cast<TokenId>(rng.Below(m.config.vocab_size)));
-    const bool tree = rows > 2 && rng.Below(2) == 0;
-    std::vector<int> parent(rows, -1), depth(rows, 0);
-    for (int i = 1; i < rows; ++i) {
-      parent[i] = tree ? static_cast<int>(rng.Below(i)) : i - 1;
-      depth[i] = depth[parent[i]] + 1;
-    }
-    for (int i = 0; i < rows; ++i) step.positions.push_back(past + depth[i]);
-    if (tree) {
-      step.tree_mask.assign(static_cast<size_t>(rows) * rows, 0);
-      for (int i = 0; i < rows; ++i) {
-        for (int a = i; a >= 0; a = parent[a]) step.tree_mask[static_cast<size_t>(i) * rows + a] = 1;
-      }
-    }
+    const testing::RandomStep random = testing::MakeRandomStep(rng, past, rows, m.config.vocab_size);
+    const LlamaStepInput& step = random.input;
+    const bool tree = random.tree;
     INFO("step " << steps << ": past " << past << ", rows " << rows << (tree ? " (tree)" : ""));
     REQUIRE((*runner)->Handles(rows));
     const LlamaOutput want = PlainStep(*m.model, plain_cache.get(), step);
@@ -85,8 +74,7 @@ TEST_CASE("Static-shape steps equal plain forwards across row and span buckets, 
     CHECK(MaxAbsDiff(got->hidden, want.hidden) < 1e-5);
     CHECK(MaxAbsDiff(got->input_embeds, want.input_embeds) < 1e-6);
     // Keep a path (root to a random node), compacted the same way in both caches.
-    std::vector<int32_t> path;
-    for (int a = static_cast<int>(rng.Below(rows)); a >= 0; a = parent[a]) path.insert(path.begin(), a);
+    const std::vector<int32_t> path = testing::RandomPath(rng, random);
     REQUIRE(plain_cache->KeepRows(past, path).ok());
     REQUIRE(static_cache->KeepRows(past, path).ok());
     const int n = plain_cache->length();
