@@ -2,7 +2,7 @@
 // replace and float64 references: RMSNorm, the one-row GEMV, rotary
 // embedding fused with the cache write, split-K cached attention. Each
 // kernel has an environment switch (XSD_GEMV, XSD_ROPE_KERNEL,
-// XSD_ATTENTION_KERNEL) that these cases flip to run the ATen path in the
+// XSD_ATTENTION_PATH) that these cases flip to run the ATen path in the
 // same process. Pass with a WARN where no CUDA device exists (CI).
 #include <cmath>
 #include <cstdlib>
@@ -112,7 +112,7 @@ TEST_CASE("CUDA fused kernels: Linear (the GEMV at one row) equals at::linear (b
 // the kernel rounds where ATen rounds, so logits and caches are bitwise equal.
 TEST_CASE("CUDA fused kernels: rotary embedding + cache write equals the ATen path bitwise", "[models][llama][cuda][kernels]") {
   if (!HaveKernels()) return;
-  EnvSwitch attention_off("XSD_ATTENTION_KERNEL", "0");
+  EnvSwitch attention_sdpa("XSD_ATTENTION_PATH", "sdpa");
   const auto m = testing::MakeTinyModel(testing::TinyConfig(), 71);
   const std::vector<int32_t> prompt = {4, 8, 15, 16, 23, 42, 7, 1, 9};
   for (const auto dtype : {at::kFloat, at::kBFloat16}) {

@@ -71,7 +71,7 @@ absl::StatusOr<at::Tensor> AttendWithKernel(const at::Tensor& q, const at::Tenso
                               mask.bias.size(1) == span && mask.bias.stride(1) == 1)
                            : rows == 1;
   if (mask.causal || !bias_ok || group * rows > kernels::kCachedAttentionMaxQueryRows || q.stride(2) != 1 ||
-      !rows_contiguous(keys) || !rows_contiguous(values) || !FusedKernelEnabled("XSD_ATTENTION_KERNEL")) {
+      !rows_contiguous(keys) || !rows_contiguous(values)) {
     return at::Tensor();
   }
   kernels::CachedAttentionArgs a;

@@ -17,7 +17,7 @@ namespace xsd {
 bool FusedKernelDtype(const at::Tensor& t, kernels::Dtype* dtype);
 
 // False when the environment variable `env_switch` is "0" (XSD_GEMV,
-// XSD_ATTENTION_KERNEL, XSD_ROPE_KERNEL): the ATen path runs instead. Read at
+// XSD_ROPE_KERNEL): the ATen path runs instead. Read at
 // each call: the benchmarks flip it between runs of one process.
 bool FusedKernelEnabled(const char* env_switch);
 
