@@ -3,8 +3,9 @@
 # cases included), then time libxsd's LLaMA decoder at 7B shapes — plain
 # forwards and CUDA-graph steps — and transformers eager on the same shapes
 # and GPU. Logs, JSON and tables go to $OUT.
-# Usage (device tool, carry .gpu-deps): bash tools/gpu/perf_llm.sh [--ctest] [--no-hf]
-# (the CUDA cases always run; --ctest adds the whole test suite)
+# Usage (device tool, carry .gpu-deps): bash tools/gpu/perf_llm.sh [--ctest] [--no-hf] [--no-ab]
+# (the CUDA cases always run; --ctest adds the whole test suite; --no-ab skips
+# the A/B runs with other attention paths / the rotary kernel off)
 set -uo pipefail
 source tools/gpu/env.sh
 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm,clocks.mem --format=csv > "$OUT/gpu.csv" 2>&1
@@ -28,7 +29,9 @@ $P --preset=7b --vocab=32000 --device=cuda:0 --dtype=bf16 --prompt=640 --decode=
 grep -E "^rows|attention|rms|sum" "$OUT/components_vl.md"
 # A/B: the whole step with another attention path forced, or the fused
 # rotary + cache-write kernel off (its ATen path).
-for v in XSD_ATTENTION_PATH=kernel XSD_ATTENTION_PATH=sdpa XSD_ROPE_KERNEL=0; do
+AB="XSD_ATTENTION_PATH=kernel XSD_ATTENTION_PATH=sdpa XSD_ROPE_KERNEL=0"
+[[ " $* " == *" --no-ab "* ]] && AB=""
+for v in $AB; do
   env $v $P --preset=7b --vocab=32064 --device=cuda:0 --dtype=bf16 --prompt=2076 --decode=64 --gammas=1,2,4,8,16 \
     --repeats=5 --step_mode=graphs --json="$OUT/xsd_vl_graphs_$v.json" > "$OUT/xsd_vl_graphs_$v.md"
   echo "== $v"; grep -E "decode|verify" "$OUT/xsd_vl_graphs_$v.md"
