@@ -173,7 +173,7 @@ int main(int argc, char** argv) {
          [&] { (void)xsd::AttendCached(q, keys, values, mask); }},
         {"- attention: sdpa", static_cast<int>(L), elem * 2.0 * c.num_kv_heads * span * hd,
          [&] { ForcedAttention("sdpa", q, keys, values, mask); }, false},
-        {"- attention: split-K kernel", static_cast<int>(L), elem * 2.0 * c.num_kv_heads * span * hd,
+        {"- attention: kernel (1 row: decode kernel)", static_cast<int>(L), elem * 2.0 * c.num_kv_heads * span * hd,
          [&] { ForcedAttention("kernel", q, keys, values, mask); }, false},
         {"- attention: matmul + softmax", static_cast<int>(L), elem * 2.0 * c.num_kv_heads * span * hd,
          [&] { ForcedAttention("math", q, keys, values, mask); }, false},

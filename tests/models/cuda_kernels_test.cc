@@ -1,12 +1,14 @@
 // The fused CUDA kernels (lib/src/kernels) against the ATen formulas they
 // replace and float64 references: RMSNorm, the one-row GEMV, rotary
-// embedding fused with the cache write, split-K cached attention. Each
+// embedding fused with the cache write, split-K cached attention and its
+// one-row decode kernel. Each
 // kernel has an environment switch (XSD_GEMV, XSD_ROPE_KERNEL,
 // XSD_ATTENTION_PATH) that these cases flip to run the ATen path in the
 // same process. Pass with a WARN where no CUDA device exists (CI).
 #include <cmath>
 #include <cstdlib>
 #include <limits>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -107,49 +109,94 @@ TEST_CASE("CUDA fused kernels: Linear (the GEMV at one row) equals at::linear (b
 }
 
 
+// A tiny LLaMA on the GPU in `dtype`; prefill 8 rows, then one decode row:
+// the logits of both forwards and the cache rows written.
+struct DecodeTrace {
+  std::vector<at::Tensor> logits;
+  at::Tensor keys, values;
+};
+
+std::unique_ptr<LlamaModel> TinyCudaModel(at::ScalarType dtype) {
+  const auto m = testing::MakeTinyModel(testing::TinyConfig(), 71);
+  WeightSourceOptions options;
+  options.device = c10::Device(c10::DeviceType::CUDA, 0);
+  options.dtype = dtype;
+  MapWeightSource weights(options, "<cuda copy>");
+  for (const auto& [name, tensor] : m.weights->tensors()) weights.Set(name, tensor);
+  auto model = LlamaModel::Load(m.config, &weights, LlamaModelOptions());
+  INFO(model.status().ToString());
+  REQUIRE(model.ok());
+  return std::move(*model);
+}
+
+DecodeTrace RunPrefillAndDecode(LlamaModel& model) {
+  const std::vector<int32_t> prompt = {4, 8, 15, 16, 23, 42, 7, 1, 9};
+  auto cache = KvCache::Create(model.CacheSpec(16));
+  REQUIRE(cache.ok());
+  DecodeTrace trace;
+  for (const auto& [start, count] : {std::make_pair(0, 8), std::make_pair(8, 1)}) {
+    LlamaInput input;
+    input.tokens = *TokensTensor(std::vector<int32_t>(prompt.begin() + start, prompt.begin() + start + count),
+                                 model.device());
+    input.positions = *PositionRange(start, count, model.device());
+    auto out = model.Forward(input, cache->get());
+    INFO(out.status().ToString());
+    REQUIRE(out.ok());
+    trace.logits.push_back(out->logits.cpu());
+  }
+  trace.keys = (*cache)->all_keys().narrow(-2, 0, 9).cpu();
+  trace.values = (*cache)->all_values().narrow(-2, 0, 9).cpu();
+  return trace;
+}
+
+void CheckSameBits(const DecodeTrace& got, const DecodeTrace& want) {
+  CHECK(at::equal(got.keys, want.keys));
+  CHECK(at::equal(got.values, want.values));
+  REQUIRE(got.logits.size() == want.logits.size());
+  for (size_t i = 0; i < want.logits.size(); ++i) CHECK(at::equal(got.logits[i], want.logits[i]));
+  CHECK(at::count_nonzero(got.keys).item<int64_t>() > 0);
+}
+
 // The model's forward with the fused rotary + cache-write kernel against the
-// ATen rotation and cache copies (attention on the same ATen path in both):
-// the kernel rounds where ATen rounds, so logits and caches are bitwise equal.
+// ATen rotation and cache copies (attention on the same path in both): the
+// kernel rounds where ATen rounds, so logits and caches are bitwise equal.
 TEST_CASE("CUDA fused kernels: rotary embedding + cache write equals the ATen path bitwise", "[models][llama][cuda][kernels]") {
   if (!HaveKernels()) return;
-  EnvSwitch attention_sdpa("XSD_ATTENTION_PATH", "sdpa");
-  const auto m = testing::MakeTinyModel(testing::TinyConfig(), 71);
-  const std::vector<int32_t> prompt = {4, 8, 15, 16, 23, 42, 7, 1, 9};
+  EnvSwitch attention_math("XSD_ATTENTION_PATH", "math");
   for (const auto dtype : {at::kFloat, at::kBFloat16}) {
     INFO("dtype " << c10::toString(dtype));
-    WeightSourceOptions options;
-    options.device = c10::Device(c10::DeviceType::CUDA, 0);
-    options.dtype = dtype;
-    MapWeightSource weights(options, "<cuda copy>");
-    for (const auto& [name, tensor] : m.weights->tensors()) weights.Set(name, tensor);
-    auto model = LlamaModel::Load(m.config, &weights, LlamaModelOptions());
-    REQUIRE(model.ok());
-    // Prefill 8 rows, then one decode row at position 8.
-    auto run = [&](bool kernel) {
-      EnvSwitch rope("XSD_ROPE_KERNEL", kernel ? "1" : "0");
-      auto cache = KvCache::Create((*model)->CacheSpec(16));
-      REQUIRE(cache.ok());
-      std::vector<at::Tensor> logits;
-      for (const auto& [start, count] : {std::make_pair(0, 8), std::make_pair(8, 1)}) {
-        LlamaInput input;
-        input.tokens = *TokensTensor(std::vector<int32_t>(prompt.begin() + start, prompt.begin() + start + count),
-                                     (*model)->device());
-        input.positions = *PositionRange(start, count, (*model)->device());
-        auto out = (*model)->Forward(input, cache->get());
-        INFO(out.status().ToString());
-        REQUIRE(out.ok());
-        logits.push_back(out->logits.cpu());
-      }
-      return std::make_tuple(logits, (*cache)->all_keys().narrow(-2, 0, 9).cpu(),
-                             (*cache)->all_values().narrow(-2, 0, 9).cpu());
-    };
-    const auto [aten_logits, aten_keys, aten_values] = run(false);
-    const auto [fused_logits, fused_keys, fused_values] = run(true);
-    CHECK(at::equal(fused_keys, aten_keys));
-    CHECK(at::equal(fused_values, aten_values));
-    for (size_t i = 0; i < aten_logits.size(); ++i) CHECK(at::equal(fused_logits[i], aten_logits[i]));
-    CHECK(at::count_nonzero(fused_keys).item<int64_t>() > 0);
+    const std::unique_ptr<LlamaModel> model = TinyCudaModel(dtype);
+    DecodeTrace aten, fused;
+    {
+      EnvSwitch rope("XSD_ROPE_KERNEL", "0");
+      aten = RunPrefillAndDecode(*model);
+    }
+    fused = RunPrefillAndDecode(*model);
+    CheckSameBits(fused, aten);
   }
+}
+
+// The decode row's MLP with gate/up GEMV and SiLU·up in one kernel against
+// the GEMV followed by the SiLU kernel: the same rounding steps, so the same
+// bits (a bug in the pairing of gate and up rows changes every logit).
+TEST_CASE("CUDA fused kernels: gate/up GEMV with SiLU equals GEMV + SiLU bitwise (bf16)", "[models][llama][cuda][kernels]") {
+  if (!HaveKernels()) return;
+  const std::unique_ptr<LlamaModel> model = TinyCudaModel(at::kBFloat16);
+  DecodeTrace split, fused;
+  {
+    EnvSwitch off("XSD_SILU_GEMV", "0");
+    split = RunPrefillAndDecode(*model);
+  }
+  fused = RunPrefillAndDecode(*model);
+  CheckSameBits(fused, split);
+  // And both near the ATen formulas (no fused kernels at all), in float32.
+  DecodeTrace plain;
+  {
+    EnvSwitch gemv("XSD_GEMV", "0"), rope("XSD_ROPE_KERNEL", "0"), path("XSD_ATTENTION_PATH", "math");
+    plain = RunPrefillAndDecode(*model);
+  }
+  const at::Tensor got = fused.logits.back().to(at::kFloat), want = plain.logits.back().to(at::kFloat);
+  CHECK(((got - want).abs() <= want.abs() * (1.0 / 32) + 0.05).all().item<bool>());
 }
 
 // float64 attention of q [T, H, D] over keys/values [KV, S, D] with an
@@ -238,6 +285,68 @@ TEST_CASE("CUDA fused kernels: split-K cached attention matches float64; rows an
     REQUIRE(step.ok());
     const at::Tensor step_want = ReferenceAttention(q.narrow(0, 0, 1), keys, values, at::Tensor());
     CHECK(((step->cpu().to(at::kDouble) - step_want).abs() <= step_want.abs() * rel + 1e-5).all().item<bool>());
+  }
+}
+
+// One query row per KV head (decode without grouped queries) has its own
+// kernel, chosen by default there: it must match float64, give the same bits
+// on every call (SDPA's cuDNN backend does not, docs/PERFORMANCE.md run 6),
+// and not depend on the span: masked keys and keys past the span add exact
+// zeros, so the same visible keys give the same bits.
+TEST_CASE("CUDA fused kernels: one-row decode attention matches float64, is reproducible and span-independent",
+          "[models][llama][cuda][kernels]") {
+  if (!HaveKernels()) return;
+  const double inf = std::numeric_limits<double>::infinity();
+  for (const auto dtype : {at::kFloat, at::kBFloat16, at::kHalf}) {
+    for (const int64_t dim : {64, 128}) {
+      INFO("dtype " << c10::toString(dtype) << ", head dim " << dim);
+      at::manual_seed(17);
+      const auto options = at::TensorOptions().dtype(dtype).device(at::kCUDA);
+      const int64_t heads = 4, span = 300, visible = 290, wide = 450;
+      const at::Tensor key_cache = at::randn({heads, 512, dim}, options);
+      const at::Tensor value_cache = at::randn({heads, 512, dim}, options);
+      const at::Tensor q = at::randn({1, heads, dim}, options) * 2;
+      AttentionMask mask;  // a static decode step: cache rows >= visible not written yet
+      mask.past = static_cast<int>(visible - 1);
+      mask.rows = 1;
+      mask.group = 1;
+      mask.bias = at::zeros({1, span}, options);
+      mask.bias.narrow(1, visible, span - visible).fill_(-inf);
+      const at::Tensor keys = key_cache.narrow(1, 0, span), values = value_cache.narrow(1, 0, span);
+      const at::Tensor want = ReferenceAttention(q, keys, values, mask.bias);
+      EnvSwitch forced("XSD_ATTENTION_PATH", "kernel");
+      auto got = AttendCached(q, keys, values, mask);
+      INFO(got.status().ToString());
+      REQUIRE(got.ok());
+      const double rel = dtype == at::kFloat ? 1e-5 : 1.0 / 256;
+      const at::Tensor diff = (got->cpu().to(at::kDouble) - want).abs();
+      CHECK((diff <= want.abs() * rel + (dtype == at::kFloat ? 1e-5 : 2e-2)).all().item<bool>());
+      // The same bits on every call.
+      for (int i = 0; i < 3; ++i) {
+        auto again = AttendCached(q, keys, values, mask);
+        REQUIRE(again.ok());
+        CHECK(at::equal(*again, *got));
+      }
+      // The same visible keys without a bias (eager decode), or in a wider
+      // masked span: the same bits.
+      AttentionMask eager;
+      eager.past = mask.past;
+      eager.rows = 1;
+      eager.group = 1;
+      auto exact = AttendCached(q, key_cache.narrow(1, 0, visible), value_cache.narrow(1, 0, visible), eager);
+      REQUIRE(exact.ok());
+      CHECK(at::equal(*exact, *got));
+      AttentionMask widened = mask;
+      widened.bias = at::cat({mask.bias, at::full({1, wide - span}, -inf, options)}, 1);
+      auto wider = AttendCached(q, key_cache.narrow(1, 0, wide), value_cache.narrow(1, 0, wide), widened);
+      REQUIRE(wider.ok());
+      CHECK(at::equal(*wider, *got));
+      // The default path at one row is this kernel.
+      unsetenv("XSD_ATTENTION_PATH");
+      auto chosen = AttendCached(q, keys, values, mask);
+      REQUIRE(chosen.ok());
+      CHECK(at::equal(*chosen, *got));
+    }
   }
 }
 

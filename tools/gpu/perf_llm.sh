@@ -5,7 +5,7 @@
 # and GPU. Logs, JSON and tables go to $OUT.
 # Usage (device tool, carry .gpu-deps): bash tools/gpu/perf_llm.sh [--ctest] [--no-hf] [--no-ab]
 # (the CUDA cases always run; --ctest adds the whole test suite; --no-ab skips
-# the A/B runs with other attention paths / the rotary kernel off)
+# the A/B runs with SDPA everywhere / the SiLU fusion off)
 set -uo pipefail
 source tools/gpu/env.sh
 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm,clocks.mem --format=csv > "$OUT/gpu.csv" 2>&1
@@ -27,9 +27,10 @@ $P --preset=7b --vocab=32000 --device=cuda:0 --dtype=bf16 --prompt=640 --decode=
 ./build-gpu/apps/perf/xsd_llm_components --preset=7b --vocab=32064 --device=cuda:0 --dtype=bf16 \
   --rows=1,2,5,17 --span=2304 --reps=20 --json="$OUT/components_vl.json" > "$OUT/components_vl.md"
 grep -E "^rows|attention|rms|sum" "$OUT/components_vl.md"
-# A/B: the whole step with another attention path forced, or the fused
-# rotary + cache-write kernel off (its ATen path).
-AB="XSD_ATTENTION_PATH=kernel XSD_ATTENTION_PATH=sdpa XSD_ROPE_KERNEL=0"
+# A/B: the whole step with SDPA at every row count (cuDNN's attention at one
+# row: faster, not reproducible), or the gate/up GEMV + SiLU fusion off.
+# (Earlier A/Bs: XSD_ATTENTION_PATH=kernel, XSD_ROPE_KERNEL=0; PERFORMANCE.md.)
+AB="XSD_ATTENTION_PATH=sdpa XSD_SILU_GEMV=0"
 [[ " $* " == *" --no-ab "* ]] && AB=""
 for v in $AB; do
   env $v $P --preset=7b --vocab=32064 --device=cuda:0 --dtype=bf16 --prompt=2076 --decode=64 --gammas=1,2,4,8,16 \

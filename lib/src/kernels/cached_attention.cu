@@ -6,10 +6,18 @@
 // one query row, where the library's fused kernels run one block per head.
 //
 // Every query row is computed on its own with the same instructions whatever
-// the number of rows: a row's output does not depend on which other rows are
-// in the call. Chunks start at multiples of kChunk from key 0, and masked keys
-// add exact zeros, so it does not depend on the span either (beyond its own
-// visible keys).
+// the number of rows (two or more): a row's output does not depend on which
+// other rows are in the call. Chunks start at multiples of kChunk from key 0,
+// and masked keys add exact zeros, so it does not depend on the span either
+// (beyond its own visible keys).
+//
+// One query row per KV head (decode of a model without grouped queries) has
+// its own chunk kernel, DecodeChunkKernel: no shared memory, each warp
+// streams 32 keys straight from global memory into registers (D / 8 lanes
+// per key, 16-byte loads) with an online softmax, and writes its partial as
+// one chunk of kDecodeChunk keys for the same combine kernel. Fixed order
+// throughout, so it is deterministic (SDPA's fastest backend at one row with
+// a bias, cuDNN's, is not: docs/PERFORMANCE.md run 6) and span-independent.
 #include "llama_kernels.h"
 
 #include <cmath>
@@ -180,10 +188,121 @@ __global__ void __launch_bounds__(kThreads) ChunkKernel(CachedAttentionArgs a, i
   }
 }
 
+constexpr int kDecodeChunk = 32;     // keys per warp (one chunk of the combine)
+constexpr int kDecodeWarps = 4;      // warps per block
+constexpr int kDecodeInFlight = 4;   // key steps whose loads a lane issues before using them
+
+// Eight elements of T as raw 16-byte words, unpacked to float32 when used.
+template <typename T>
+struct Raw8 {
+  uint4 w[sizeof(T) / 2];
+};
+template <typename T>
+__device__ __forceinline__ Raw8<T> LoadRaw8(const T* p) {
+  Raw8<T> r;
+#pragma unroll
+  for (int i = 0; i < static_cast<int>(sizeof(T) / 2); ++i) r.w[i] = __ldg(reinterpret_cast<const uint4*>(p) + i);
+  return r;
+}
+template <typename T>
+__device__ __forceinline__ void Unpack8(const Raw8<T>& r, float (&f)[8]) {
+  const T* e = reinterpret_cast<const T*>(r.w);
+#pragma unroll
+  for (int i = 0; i < 8; ++i) f[i] = ToFloat<T>(e[i]);
+}
+
+// One query row (R = 1): block (x, kv) covers keys [x * 128, x * 128 + 128)
+// of KV head kv; warp w of it is chunk 4x + w. kLanesPerKey = D / 8 lanes
+// share a key (8 elements each); a warp takes 32 / kLanesPerKey keys a step.
+template <typename T, int kLanesPerKey>
+__global__ void __launch_bounds__(kDecodeWarps * 32) DecodeChunkKernel(CachedAttentionArgs a, int chunks) {
+  constexpr int kKeysPerStep = 32 / kLanesPerKey;
+  constexpr int kSteps = kDecodeChunk / kKeysPerStep;
+  static_assert(kSteps % kDecodeInFlight == 0, "steps come in groups of kDecodeInFlight");
+  constexpr int D = kLanesPerKey * 8;
+  const int kv = blockIdx.y, warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+  const int chunk = blockIdx.x * kDecodeWarps + warp;
+  if (chunk >= chunks) return;
+  const int sub = lane % kLanesPerKey, slot = lane / kLanesPerKey;
+  const int j0 = chunk * kDecodeChunk;
+  const T* keys = static_cast<const T*>(a.keys) + kv * a.k_stride_h + sub * 8;
+  const T* values = static_cast<const T*>(a.values) + kv * a.v_stride_h + sub * 8;
+  const T* bias = static_cast<const T*>(a.bias);
+  float q[8];
+  Load8(static_cast<const T*>(a.q) + static_cast<int64_t>(kv) * a.q_stride_h + sub * 8, q);
+
+  float m = -INFINITY, l = 0.0f, acc[8];
+#pragma unroll
+  for (int e = 0; e < 8; ++e) acc[e] = 0.0f;
+#pragma unroll
+  for (int s0 = 0; s0 < kSteps; s0 += kDecodeInFlight) {
+    // Raw 16-byte words in flight (half the registers of floats for 2-byte T).
+    Raw8<T> kr[kDecodeInFlight], vr[kDecodeInFlight];
+#pragma unroll
+    for (int u = 0; u < kDecodeInFlight; ++u) {
+      const int j = j0 + (s0 + u) * kKeysPerStep + slot;
+      if (j < a.span) {
+        kr[u] = LoadRaw8(keys + static_cast<int64_t>(j) * D);
+        vr[u] = LoadRaw8(values + static_cast<int64_t>(j) * D);
+      }
+    }
+#pragma unroll
+    for (int u = 0; u < kDecodeInFlight; ++u) {
+      const int j = j0 + (s0 + u) * kKeysPerStep + slot;
+      float dot = 0.0f, v8[8];
+      if (j < a.span) {
+        float k8[8];
+        Unpack8(kr[u], k8);
+        Unpack8(vr[u], v8);
+#pragma unroll
+        for (int e = 0; e < 8; ++e) dot += q[e] * k8[e];
+      }
+      // The key's lanes are an aligned group: xor offsets stay inside it,
+      // and every lane of the group ends with the same sum.
+#pragma unroll
+      for (int o = kLanesPerKey / 2; o > 0; o >>= 1) dot += __shfl_xor_sync(0xffffffffu, dot, o);
+      if (j >= a.span) continue;
+      float s = dot * a.scale;
+      if (bias != nullptr) s += ToFloat<T>(bias[j]);
+      const float top = fmaxf(m, s);
+      if (top == -INFINITY) continue;  // every key so far masked
+      const float keep = expf(m - top), p = expf(s - top);
+      l = l * keep + p;
+#pragma unroll
+      for (int e = 0; e < 8; ++e) acc[e] = acc[e] * keep + p * v8[e];
+      m = top;
+    }
+  }
+  // The warp's key slots merged (xor butterfly: both partners compute the
+  // same commutative merge, so every slot ends with the same bits).
+#pragma unroll
+  for (int o = kLanesPerKey; o < 32; o <<= 1) {
+    const float m2 = __shfl_xor_sync(0xffffffffu, m, o), l2 = __shfl_xor_sync(0xffffffffu, l, o);
+    const float top = fmaxf(m, m2);
+    const float w1 = m == -INFINITY ? 0.0f : expf(m - top), w2 = m2 == -INFINITY ? 0.0f : expf(m2 - top);
+    l = l * w1 + l2 * w2;
+#pragma unroll
+    for (int e = 0; e < 8; ++e) {
+      const float a2 = __shfl_xor_sync(0xffffffffu, acc[e], o);
+      acc[e] = acc[e] * w1 + a2 * w2;
+    }
+    m = top;
+  }
+  if (slot != 0) return;
+  float* part = a.workspace + (static_cast<int64_t>(kv) * chunks + chunk) * D + sub * 8;  // [R = 1][D]
+  *reinterpret_cast<float4*>(part) = make_float4(acc[0], acc[1], acc[2], acc[3]);
+  *reinterpret_cast<float4*>(part + 4) = make_float4(acc[4], acc[5], acc[6], acc[7]);
+  if (sub == 0) {
+    float* ml = a.workspace + static_cast<int64_t>(a.kv_heads) * chunks * D + (static_cast<int64_t>(kv) * chunks + chunk) * 2;
+    ml[0] = m;
+    ml[1] = l;
+  }
+}
+
 // One block per (query row, KV head): the chunks' partial sums rescaled to
 // the row's maximum, divided by the row's total, rounded once to T. The
 // chunks' (max, total) pairs are read in parallel into shared memory first.
-constexpr int kMaxChunks = 256;  // spans up to 32 768 keys
+constexpr int kMaxChunks = 1024;  // spans up to 131 072 keys (32 768 for one row)
 
 template <typename T>
 __global__ void CombineKernel(CachedAttentionArgs a, int chunks) {
@@ -227,7 +346,30 @@ __global__ void CombineKernel(CachedAttentionArgs a, int chunks) {
 }
 
 template <typename T>
+const char* LaunchDecode(const CachedAttentionArgs& a, cudaStream_t stream) {
+  const int chunks = (a.span + kDecodeChunk - 1) / kDecodeChunk;
+  if (chunks > kMaxChunks) return "cached attention: unsupported shape (span)";
+  const dim3 grid((chunks + kDecodeWarps - 1) / kDecodeWarps, a.kv_heads);
+  constexpr int kThreads = kDecodeWarps * 32;
+  switch (a.head_dim) {
+    case 32: DecodeChunkKernel<T, 4><<<grid, kThreads, 0, stream>>>(a, chunks); break;
+    case 64: DecodeChunkKernel<T, 8><<<grid, kThreads, 0, stream>>>(a, chunks); break;
+    case 128: DecodeChunkKernel<T, 16><<<grid, kThreads, 0, stream>>>(a, chunks); break;
+    case 256: DecodeChunkKernel<T, 32><<<grid, kThreads, 0, stream>>>(a, chunks); break;
+    default: return "cached attention: unsupported shape (head_dim)";
+  }
+  const int threads = ((a.head_dim < 128 ? a.head_dim : 128) + 31) / 32 * 32;
+  CombineKernel<T><<<dim3(1, a.kv_heads), threads, 0, stream>>>(a, chunks);
+  return device::LastError();
+}
+
+bool DecodeShape(const CachedAttentionArgs& a) {
+  return a.rows * a.group == 1 && (a.head_dim == 32 || a.head_dim == 64 || a.head_dim == 128 || a.head_dim == 256);
+}
+
+template <typename T>
 const char* Launch(const CachedAttentionArgs& a, cudaStream_t stream) {
+  if (DecodeShape(a)) return LaunchDecode<T>(a, stream);
   const int query_rows = a.rows * a.group;
   const int bytes = SharedBytes<T>(query_rows, a.head_dim);
   if (bytes > kMaxSharedBytes) return "cached attention: unsupported shape (shared memory)";
@@ -246,7 +388,8 @@ const char* Launch(const CachedAttentionArgs& a, cudaStream_t stream) {
 }  // namespace
 
 int64_t CachedAttentionWorkspaceFloats(int rows, int group, int kv_heads, int span, int head_dim) {
-  const int64_t chunks = (span + kChunk - 1) / kChunk;
+  const int chunk = rows * group == 1 ? kDecodeChunk : kChunk;  // the decode kernel's chunks are smaller
+  const int64_t chunks = (span + chunk - 1) / chunk;
   return static_cast<int64_t>(kv_heads) * chunks * rows * group * (head_dim + 2);
 }
 
@@ -260,6 +403,9 @@ const char* LaunchCachedAttention(const CachedAttentionArgs& a, void* stream) {
   if (!device::Aligned16(a.keys) || !device::Aligned16(a.values) || (a.k_stride_h * elem) % 16 != 0 ||
       (a.v_stride_h * elem) % 16 != 0) {
     return "cached attention: keys and values must be 16-byte aligned";
+  }
+  if (DecodeShape(a) && (!device::Aligned16(a.q) || (a.q_stride_h * elem) % 16 != 0)) {
+    return "cached attention: queries must be 16-byte aligned";
   }
   const auto s = static_cast<cudaStream_t>(stream);
   return device::DispatchDtype(a.dtype, [&](auto t) { return Launch<decltype(t)>(a, s); });

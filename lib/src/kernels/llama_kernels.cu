@@ -76,6 +76,12 @@ __global__ void RmsNormVecKernel(const T* __restrict__ x, const T* __restrict__ 
   }
 }
 
+// round(silu(g)) as ATen's silu computes it in float32 for T.
+template <typename T>
+__device__ __forceinline__ float SiluRounded(float g) {
+  return Round<T>(g / (1.0f + expf(-g)));
+}
+
 template <typename T>
 __global__ void SiluMulKernel(const T* __restrict__ gate_up, T* __restrict__ out, int64_t rows, int64_t inter) {
   const int64_t total = rows * inter;
@@ -84,9 +90,28 @@ __global__ void SiluMulKernel(const T* __restrict__ gate_up, T* __restrict__ out
     const int64_t r = i / inter, c = i - r * inter;
     const float g = ToFloat<T>(gate_up[r * 2 * inter + c]);
     const float u = ToFloat<T>(gate_up[r * 2 * inter + inter + c]);
-    const float s = Round<T>(g / (1.0f + expf(-g)));
-    out[i] = FromFloat<T>(s * u);
+    out[i] = FromFloat<T>(SiluRounded<T>(g) * u);
   }
+}
+
+// acc + w . x over one 16-byte chunk (8 bf16 each) as a fixed chain of
+// fused multiply-adds: every GEMV kernel here sums a weight row in the same
+// order, so the same row gives the same bits in each of them.
+__device__ __forceinline__ float Dot8(float acc, const uint4& wv, const uint4& xv) {
+  const __nv_bfloat162* wp = reinterpret_cast<const __nv_bfloat162*>(&wv);
+  const __nv_bfloat162* xp = reinterpret_cast<const __nv_bfloat162*>(&xv);
+#pragma unroll
+  for (int i = 0; i < 4; ++i) {
+    const float2 wf = __bfloat1622float2(wp[i]), xf = __bfloat1622float2(xp[i]);
+    acc = fmaf(wf.x, xf.x, acc);
+    acc = fmaf(wf.y, xf.y, acc);
+  }
+  return acc;
+}
+
+__device__ __forceinline__ float WarpSum(float v) {
+  for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+  return v;
 }
 
 // One warp per output feature: lanes stride over the weight row in 16-byte
@@ -105,27 +130,42 @@ __global__ void GemvBf16Kernel(const __nv_bfloat16* __restrict__ x, const __nv_b
 #pragma unroll 4
   for (int c = lane; c < chunks; c += 32) {
     const uint4 wv = __ldg(wrow + c);
-    const __nv_bfloat162* wp = reinterpret_cast<const __nv_bfloat162*>(&wv);
-    float2 wf[4];
-#pragma unroll
-    for (int i = 0; i < 4; ++i) wf[i] = __bfloat1622float2(wp[i]);
 #pragma unroll
     for (int m = 0; m < M; ++m) {
-      const uint4 xv = __ldg(reinterpret_cast<const uint4*>(x + static_cast<int64_t>(m) * k) + c);
-      const __nv_bfloat162* xp = reinterpret_cast<const __nv_bfloat162*>(&xv);
-#pragma unroll
-      for (int i = 0; i < 4; ++i) {
-        const float2 xf = __bfloat1622float2(xp[i]);
-        acc[m] += wf[i].x * xf.x + wf[i].y * xf.y;
-      }
+      acc[m] = Dot8(acc[m], wv, __ldg(reinterpret_cast<const uint4*>(x + static_cast<int64_t>(m) * k) + c));
     }
   }
 #pragma unroll
   for (int m = 0; m < M; ++m) {
-    float v = acc[m];
-    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+    const float v = WarpSum(acc[m]);
     if (lane == 0) y[static_cast<int64_t>(m) * n_out + n] = __float2bfloat16_rn(v);
   }
+}
+
+// The LLaMA MLP's first half at one row: gate_up weight [2 * inter, k]
+// (gate rows, then up rows); warp c computes gate row c and up row inter + c
+// together (x loaded once) and writes round(silu(gate)) * up, rounded as
+// GemvBf16Kernel + SiluMulKernel round: the same bits, one kernel less and
+// no [2 * inter] intermediate.
+__global__ void GemvSiluGateBf16Kernel(const __nv_bfloat16* __restrict__ x, const __nv_bfloat16* __restrict__ w,
+                                       __nv_bfloat16* __restrict__ y, int inter, int k) {
+  const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+  const int c = blockIdx.x * (blockDim.x >> 5) + warp;
+  if (c >= inter) return;
+  const uint4* gate_row = reinterpret_cast<const uint4*>(w + static_cast<int64_t>(c) * k);
+  const uint4* up_row = reinterpret_cast<const uint4*>(w + static_cast<int64_t>(inter + c) * k);
+  const uint4* xv = reinterpret_cast<const uint4*>(x);
+  const int chunks = k / 8;
+  float gate = 0.0f, up = 0.0f;
+#pragma unroll 4
+  for (int i = lane; i < chunks; i += 32) {
+    const uint4 gv = __ldg(gate_row + i), uv = __ldg(up_row + i), x8 = __ldg(xv + i);
+    gate = Dot8(gate, gv, x8);
+    up = Dot8(up, uv, x8);
+  }
+  gate = Round<__nv_bfloat16>(WarpSum(gate));
+  up = Round<__nv_bfloat16>(WarpSum(up));
+  if (lane == 0) y[c] = FromFloat<__nv_bfloat16>(SiluRounded<__nv_bfloat16>(gate) * up);
 }
 
 template <int M>
@@ -201,6 +241,19 @@ const char* LaunchGemvBf16(const void* x, const void* w, void* y, int64_t m, int
     case 7: LaunchGemv<7>(x, w, y, n, k, s); break;
     default: LaunchGemv<8>(x, w, y, n, k, s); break;
   }
+  return LastError();
+}
+
+const char* LaunchGemvSiluGateBf16(const void* x, const void* w, void* y, int64_t inter, int64_t k, void* stream) {
+  if (inter < 1 || k % 8 != 0) return "gemv silu-gate: unsupported shape";
+  if (!device::Aligned16(x) || !device::Aligned16(w) || !device::Aligned16(y)) {
+    return "gemv silu-gate: pointers must be 16-byte aligned";
+  }
+  constexpr int kWarps = 4;
+  const auto blocks = static_cast<unsigned>((inter + kWarps - 1) / kWarps);
+  GemvSiluGateBf16Kernel<<<blocks, kWarps * 32, 0, static_cast<cudaStream_t>(stream)>>>(
+      static_cast<const __nv_bfloat16*>(x), static_cast<const __nv_bfloat16*>(w), static_cast<__nv_bfloat16*>(y),
+      static_cast<int>(inter), static_cast<int>(k));
   return LastError();
 }
 

@@ -32,6 +32,12 @@ const char* LaunchSiluMul(Dtype dtype, const void* gate_up, void* out, int64_t r
 inline constexpr int kGemvMaxRows = 8;
 const char* LaunchGemvBf16(const void* x, const void* w, void* y, int64_t m, int64_t n, int64_t k, void* stream);
 
+// One row of the LLaMA MLP's first half: x [1, k] and the fused gate_up
+// weight [2 * inter, k] (gate rows, then up rows) -> y [1, inter] =
+// round(silu(round(gate))) * round(up), rounded; bfloat16, the GEMV's
+// conditions. The same bits as LaunchGemvBf16 followed by LaunchSiluMul.
+const char* LaunchGemvSiluGateBf16(const void* x, const void* w, void* y, int64_t inter, int64_t k, void* stream);
+
 // Attention of a few new rows over cached keys and values (decode, verify):
 // q [rows, heads, D] with strides (q_stride_t, q_stride_h, 1); keys and
 // values [kv_heads, span, D] with strides (k/v_stride_h, D, 1); bias (may be

@@ -113,14 +113,30 @@ namespace {
 enum class AttentionPath { kKernel, kSdpa, kMath };
 
 // Which implementation serves a call. XSD_ATTENTION_PATH=kernel|sdpa|math
-// forces one (benchmarks, and the split-K kernel, whose rows do not depend on
-// each other; a path that does not fit the call falls back to SDPA).
-// Otherwise, on CUDA, by query rows (G*T) as measured on the H200 at a span
-// of 2 304 (docs/PERFORMANCE.md run 4): SDPA for one row (14 us a layer) and
-// for causal prefill; matmul + softmax from two rows on (28-45 us at 2-17
-// rows, where SDPA's kernels with a bias take 52-53 us and the split-K
-// kernel 29-138 us).
+// forces one (benchmarks, A/B runs; a kernel that does not fit the call falls
+// back to math + softmax). Otherwise, on CUDA, by query rows (G*T) as
+// measured on the H200 at a span of 2 304 (docs/PERFORMANCE.md runs 4, 6):
+// - one row (decode): the kernel (cached_attention.cu's decode kernel), else
+//   math. Not SDPA: there it takes cuDNN's attention, whose output for the
+//   same inputs differs from call to call (identical runs of the target
+//   parted in 8-10 of 18 requests; with it off, 18 of 18 matched).
+// - causal prefill: SDPA (flash; reproducible in the same runs).
+// - two rows and more: matmul + softmax (28-45 us at 2-17 rows, where SDPA's
+//   kernels with a bias take 52-53 us and the split-K kernel 29-138 us).
+// XSD_SDPA_DISABLE=flash,efficient,cudnn (any of them) turns SDPA backends off
+// for the process, for tools/gpu/determinism_check.sh.
 AttentionPath ChooseAttentionPath(const at::Tensor& q, int64_t query_rows, const AttentionMask& mask) {
+#if TORCH_VERSION_MAJOR >= 2
+  static const bool sdpa_backends_set = [] {
+    if (const char* off = std::getenv("XSD_SDPA_DISABLE")) {
+      if (std::strstr(off, "flash") != nullptr) at::globalContext().setSDPUseFlash(false);
+      if (std::strstr(off, "efficient") != nullptr) at::globalContext().setSDPUseMemEfficient(false);
+      if (std::strstr(off, "cudnn") != nullptr) at::globalContext().setSDPUseCuDNN(false);
+    }
+    return true;
+  }();
+  (void)sdpa_backends_set;
+#endif
   if (const char* forced = std::getenv("XSD_ATTENTION_PATH")) {
     if (std::strcmp(forced, "kernel") == 0) return AttentionPath::kKernel;
     if (std::strcmp(forced, "sdpa") == 0) return AttentionPath::kSdpa;
@@ -129,8 +145,8 @@ AttentionPath ChooseAttentionPath(const at::Tensor& q, int64_t query_rows, const
 #if TORCH_VERSION_MAJOR < 2
   return AttentionPath::kMath;
 #else
-  if (!q.is_cuda() || mask.causal || query_rows == 1) return AttentionPath::kSdpa;
-  return AttentionPath::kMath;
+  if (!q.is_cuda() || mask.causal) return AttentionPath::kSdpa;
+  return query_rows == 1 ? AttentionPath::kKernel : AttentionPath::kMath;
 #endif
 }
 
@@ -152,7 +168,7 @@ absl::StatusOr<at::Tensor> AttendCached(const at::Tensor& q, const at::Tensor& k
 #if TORCH_VERSION_MAJOR < 2
     path = AttentionPath::kMath;
 #endif
-    if (path == AttentionPath::kKernel) path = AttentionPath::kSdpa;  // the kernel did not fit the call
+    if (path == AttentionPath::kKernel) path = AttentionPath::kMath;  // the kernel did not fit the call
     // [T, H, D] -> [H, T, D] -> [KV, G*T, D]: head h uses KV head h / G.
     const at::Tensor stacked = q.transpose(0, 1).reshape({kv_heads, group * rows, head_dim});
     at::Tensor out;

@@ -1,5 +1,8 @@
 #include "xsd/models/llama_mlp.h"
 
+#include <cstring>
+#include <vector>
+
 #include <ATen/ATen.h>
 
 #include "absl/strings/str_cat.h"
@@ -10,7 +13,6 @@
 #include "fused_kernels.h"
 
 namespace xsd {
-
 
 absl::StatusOr<LlamaMlp> LlamaMlp::Load(const ScopedWeights& weights, const LlamaConfig& config) {
   const int64_t h = config.hidden_size, i = config.intermediate_size;
@@ -33,7 +35,40 @@ absl::StatusOr<LlamaMlp> LlamaMlp::Load(const ScopedWeights& weights, const Llam
   return mlp;
 }
 
+#ifdef XSD_WITH_CUDA_KERNELS
+namespace {
+
+// One bfloat16 row (decode): gate/up GEMV and SiLU·up in one kernel, the
+// same bits as Linear + SiluMul (XSD_SILU_GEMV=0 turns it off). Undefined
+// when the call does not fit.
+absl::StatusOr<at::Tensor> FusedSiluGate(const at::Tensor& x, const at::Tensor& gate_up, const at::Tensor& bias,
+                                         int64_t inter) {
+  const int64_t k = x.size(-1);
+  if (bias.defined() || !x.is_cuda() || x.numel() != k || k % 8 != 0 || x.scalar_type() != at::kBFloat16 ||
+      gate_up.scalar_type() != at::kBFloat16 || !x.is_contiguous() || !gate_up.is_contiguous() ||
+      x.device() != gate_up.device() || !FusedKernelEnabled("XSD_GEMV") || !FusedKernelEnabled("XSD_SILU_GEMV")) {
+    return at::Tensor();
+  }
+  std::vector<int64_t> shape = x.sizes().vec();
+  shape.back() = inter;
+  at::Tensor act = at::empty(shape, x.options());
+  const char* error = kernels::LaunchGemvSiluGateBf16(x.data_ptr(), gate_up.data_ptr(), act.data_ptr(), inter, k,
+                                                      CurrentCudaStream(x.device()));
+  if (error == nullptr) return act;
+  if (std::strstr(error, "aligned") != nullptr) return at::Tensor();  // a misaligned view: the general path
+  return absl::InternalError(absl::StrCat("fused gemv silu-gate: ", error));
+}
+
+}  // namespace
+#endif
+
 absl::StatusOr<at::Tensor> LlamaMlp::Forward(const at::Tensor& x) const {
+#ifdef XSD_WITH_CUDA_KERNELS
+  XSD_ASSIGN_OR_RETURN(const at::Tensor fused, TorchCall("mlp", [&]() -> absl::StatusOr<at::Tensor> {
+    return FusedSiluGate(x, gate_up_, gate_up_bias_, intermediate_);
+  }));
+  if (fused.defined()) return Linear(fused, down_, down_bias_);
+#endif
   XSD_ASSIGN_OR_RETURN(const at::Tensor gate_up, Linear(x, gate_up_, gate_up_bias_));  // [T, 2I]
   XSD_ASSIGN_OR_RETURN(const at::Tensor act, TorchCall("mlp", [&]() -> absl::StatusOr<at::Tensor> {
     at::Tensor act;

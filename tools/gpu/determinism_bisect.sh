@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# GPU machine, one call: which kernel family makes the target's greedy bf16
+# output differ between identical runs? One bench process per variant (an
+# environment switch), each running vl_baseline and two identical copies on
+# one GPU; a variant whose copies always match the baseline has removed the
+# source. Reuses build-gpu and /tmp/xsd_ck when the machine is warm.
+# Usage (device tool, carry .gpu-deps): bash tools/gpu/determinism_bisect.sh
+set -uo pipefail
+source tools/gpu/env.sh
+W=/tmp/xsd_bisect; rm -rf $W; mkdir -p $W
+if [ ! -x build-gpu/apps/bench/xsd_bench ]; then
+  bash tools/gpu/build.sh $W xsd_bench xsd_make_checkpoint || exit 1
+fi
+CK=/tmp/xsd_ck
+if [ ! -f $CK/Video-LLaVA-7B-hf/config.json ]; then
+  python3 tools/pad_tokenizer.py tests/data/tokenizer/llama /tmp/tok32k --vocab 32000
+  ./build-gpu/apps/make_checkpoint/xsd_make_checkpoint --preset video_llava_7b --out $CK/Video-LLaVA-7B-hf \
+    --tokenizer /tmp/tok32k --dtype bfloat16 > $W/ck.log 2>&1
+fi
+for c in vl_copy vl_copy2; do sed "s/^name: \"vl_baseline\"/name: \"$c\"/" configs/vl_baseline.pbtxt > $W/$c.pbtxt; done
+run() {  # run NAME ENV...
+  local name=$1; shift
+  env "$@" ./build-gpu/apps/bench/xsd_bench --checkpoint_dir=$CK --max_new_tokens=30 --builtin_scenes=6 --max_samples=6 \
+    --n_questions=3 --warmup=1 --output_dir=$W/$name \
+    --config=configs/vl_baseline.pbtxt,$W/vl_copy.pbtxt,$W/vl_copy2.pbtxt > $W/bench_$name.log 2>&1
+  echo "== $name ($*): bench exit $?"
+  sed -n '/| Config | Same output/,/^$/p' $W/$name/e2e_wallclock_*.md | grep -E "vl_copy|Config"
+}
+# Run 6 (2026-11-28), before the decode kernel became the one-row default:
+# default (SDPA at one row) 8-10/18; XSD_ATTENTION_PATH=math 18/18; GEMV,
+# rotary kernel, cuBLASLt and cuDNN convolution switches changed nothing;
+# SDPA with its cuDNN backend off 18/18, with flash or efficient off 9-11/18.
+# Now: the default (one-row decode kernel) and SDPA without cuDNN should
+# match 18/18, SDPA with cuDNN should not.
+run default XSD_NOTHING=1
+run sdpa XSD_ATTENTION_PATH=sdpa
+run sdpa_no_cudnn XSD_ATTENTION_PATH=sdpa XSD_SDPA_DISABLE=cudnn
+tar czf /tmp/bisect.tgz -C $W --exclude='*.jsonl' . && cp /tmp/bisect.tgz "$OUT/bisect.tgz"
