@@ -12,10 +12,10 @@
 // (beyond its own visible keys).
 //
 // One query row per KV head (decode of a model without grouped queries) has
-// its own chunk kernel, DecodeChunkKernel: no shared memory, each warp
-// streams 32 keys straight from global memory into registers (D / 8 lanes
-// per key, 16-byte loads) with an online softmax, and writes its partial as
-// one chunk of kDecodeChunk keys for the same combine kernel. Fixed order
+// its own chunk kernel, DecodeChunkKernel: each warp streams 32 keys straight
+// from global memory into registers (D / 8 lanes per key, 16-byte loads) with
+// an online softmax; the block's four warps merge into the chunk's partial
+// for the same combine kernel. Fixed order
 // throughout, so it is deterministic (SDPA's fastest backend at one row with
 // a bias, cuDNN's, is not: docs/PERFORMANCE.md run 6) and span-independent.
 #include "llama_kernels.h"
@@ -188,8 +188,7 @@ __global__ void __launch_bounds__(kThreads) ChunkKernel(CachedAttentionArgs a, i
   }
 }
 
-constexpr int kDecodeChunk = 32;     // keys per warp (one chunk of the combine)
-constexpr int kDecodeWarps = 4;      // warps per block
+constexpr int kDecodeWarps = 4;      // warps per block, 32 keys each: one chunk of kChunk keys
 constexpr int kDecodeInFlight = 4;   // key steps whose loads a lane issues before using them
 
 // Eight elements of T as raw 16-byte words, unpacked to float32 when used.
@@ -211,20 +210,22 @@ __device__ __forceinline__ void Unpack8(const Raw8<T>& r, float (&f)[8]) {
   for (int i = 0; i < 8; ++i) f[i] = ToFloat<T>(e[i]);
 }
 
-// One query row (R = 1): block (x, kv) covers keys [x * 128, x * 128 + 128)
-// of KV head kv; warp w of it is chunk 4x + w. kLanesPerKey = D / 8 lanes
-// share a key (8 elements each); a warp takes 32 / kLanesPerKey keys a step.
+// One query row (R = 1): block (chunk, kv) covers keys [chunk * 128, chunk *
+// 128 + 128) of KV head kv, warp w the 32 keys from chunk * 128 + 32 w.
+// kLanesPerKey = D / 8 lanes share a key (8 elements each); a warp takes
+// 32 / kLanesPerKey keys a step. The warps' partials merge in shared memory
+// in warp order into the chunk's partial.
 template <typename T, int kLanesPerKey>
 __global__ void __launch_bounds__(kDecodeWarps * 32) DecodeChunkKernel(CachedAttentionArgs a, int chunks) {
   constexpr int kKeysPerStep = 32 / kLanesPerKey;
-  constexpr int kSteps = kDecodeChunk / kKeysPerStep;
-  static_assert(kSteps % kDecodeInFlight == 0, "steps come in groups of kDecodeInFlight");
+  constexpr int kSteps = (kChunk / kDecodeWarps) / kKeysPerStep;
+  constexpr int kInFlight = kSteps < kDecodeInFlight ? kSteps : kDecodeInFlight;
+  static_assert(kSteps % kInFlight == 0, "steps come in groups of kInFlight");
   constexpr int D = kLanesPerKey * 8;
   const int kv = blockIdx.y, warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
-  const int chunk = blockIdx.x * kDecodeWarps + warp;
-  if (chunk >= chunks) return;
+  const int chunk = blockIdx.x;
   const int sub = lane % kLanesPerKey, slot = lane / kLanesPerKey;
-  const int j0 = chunk * kDecodeChunk;
+  const int j0 = chunk * kChunk + warp * (kChunk / kDecodeWarps);
   const T* keys = static_cast<const T*>(a.keys) + kv * a.k_stride_h + sub * 8;
   const T* values = static_cast<const T*>(a.values) + kv * a.v_stride_h + sub * 8;
   const T* bias = static_cast<const T*>(a.bias);
@@ -235,11 +236,11 @@ __global__ void __launch_bounds__(kDecodeWarps * 32) DecodeChunkKernel(CachedAtt
 #pragma unroll
   for (int e = 0; e < 8; ++e) acc[e] = 0.0f;
 #pragma unroll
-  for (int s0 = 0; s0 < kSteps; s0 += kDecodeInFlight) {
+  for (int s0 = 0; s0 < kSteps; s0 += kInFlight) {
     // Raw 16-byte words in flight (half the registers of floats for 2-byte T).
-    Raw8<T> kr[kDecodeInFlight], vr[kDecodeInFlight];
+    Raw8<T> kr[kInFlight], vr[kInFlight];
 #pragma unroll
-    for (int u = 0; u < kDecodeInFlight; ++u) {
+    for (int u = 0; u < kInFlight; ++u) {
       const int j = j0 + (s0 + u) * kKeysPerStep + slot;
       if (j < a.span) {
         kr[u] = LoadRaw8(keys + static_cast<int64_t>(j) * D);
@@ -247,7 +248,7 @@ __global__ void __launch_bounds__(kDecodeWarps * 32) DecodeChunkKernel(CachedAtt
       }
     }
 #pragma unroll
-    for (int u = 0; u < kDecodeInFlight; ++u) {
+    for (int u = 0; u < kInFlight; ++u) {
       const int j = j0 + (s0 + u) * kKeysPerStep + slot;
       float dot = 0.0f, v8[8];
       if (j < a.span) {
@@ -288,27 +289,50 @@ __global__ void __launch_bounds__(kDecodeWarps * 32) DecodeChunkKernel(CachedAtt
     }
     m = top;
   }
-  if (slot != 0) return;
-  float* part = a.workspace + (static_cast<int64_t>(kv) * chunks + chunk) * D + sub * 8;  // [R = 1][D]
-  *reinterpret_cast<float4*>(part) = make_float4(acc[0], acc[1], acc[2], acc[3]);
-  *reinterpret_cast<float4*>(part + 4) = make_float4(acc[4], acc[5], acc[6], acc[7]);
-  if (sub == 0) {
+  __shared__ float m_s[kDecodeWarps], l_s[kDecodeWarps];
+  __shared__ __align__(16) float acc_s[kDecodeWarps][D];
+  if (slot == 0) {
+    *reinterpret_cast<float4*>(&acc_s[warp][sub * 8]) = make_float4(acc[0], acc[1], acc[2], acc[3]);
+    *reinterpret_cast<float4*>(&acc_s[warp][sub * 8 + 4]) = make_float4(acc[4], acc[5], acc[6], acc[7]);
+    if (sub == 0) {
+      m_s[warp] = m;
+      l_s[warp] = l;
+    }
+  }
+  __syncthreads();
+  float top = -INFINITY, w[kDecodeWarps];
+#pragma unroll
+  for (int i = 0; i < kDecodeWarps; ++i) top = fmaxf(top, m_s[i]);
+#pragma unroll
+  for (int i = 0; i < kDecodeWarps; ++i) w[i] = m_s[i] == -INFINITY ? 0.0f : expf(m_s[i] - top);
+  float* part = a.workspace + (static_cast<int64_t>(kv) * chunks + chunk) * D;  // [R = 1][D]
+  for (int d = threadIdx.x; d < D; d += blockDim.x) {
+    float o = 0.0f;
+#pragma unroll
+    for (int i = 0; i < kDecodeWarps; ++i) o += acc_s[i][d] * w[i];
+    part[d] = o;
+  }
+  if (threadIdx.x == 0) {
+    float total = 0.0f;
+#pragma unroll
+    for (int i = 0; i < kDecodeWarps; ++i) total += l_s[i] * w[i];
     float* ml = a.workspace + static_cast<int64_t>(a.kv_heads) * chunks * D + (static_cast<int64_t>(kv) * chunks + chunk) * 2;
-    ml[0] = m;
-    ml[1] = l;
+    ml[0] = top;
+    ml[1] = total;
   }
 }
 
 // One block per (query row, KV head): the chunks' partial sums rescaled to
 // the row's maximum, divided by the row's total, rounded once to T. The
 // chunks' (max, total) pairs are read in parallel into shared memory first.
-constexpr int kMaxChunks = 1024;  // spans up to 131 072 keys (32 768 for one row)
+constexpr int kMaxChunks = 1024;  // spans up to 131 072 keys
 
 template <typename T>
 __global__ void CombineKernel(CachedAttentionArgs a, int chunks) {
   __shared__ float weight_s[kMaxChunks];
   __shared__ float sum_s[kMaxChunks];
   __shared__ float total_s;
+  __shared__ float max_s[32];
   const int r = blockIdx.x, kv = blockIdx.y, D = a.head_dim, R = a.rows * a.group;
   const float* ml = a.workspace + static_cast<int64_t>(a.kv_heads) * chunks * R * D;
   const int64_t first = static_cast<int64_t>(kv) * chunks * R + r;  // slot of chunk 0; chunk c adds c * R
@@ -318,16 +342,23 @@ __global__ void CombineKernel(CachedAttentionArgs a, int chunks) {
     sum_s[c] = pair[1];
   }
   __syncthreads();
-  if (threadIdx.x == 0) {  // from shared memory: no global latency in these loops
-    float top = -INFINITY;
-    for (int c = 0; c < chunks; ++c) top = fmaxf(top, weight_s[c]);
+  // The row's maximum (exact in any order), each chunk's weight in parallel,
+  // the total in chunk order.
+  float top = -INFINITY;
+  for (int c = threadIdx.x; c < chunks; c += blockDim.x) top = fmaxf(top, weight_s[c]);
+  for (int o = 16; o > 0; o >>= 1) top = fmaxf(top, __shfl_xor_sync(0xffffffffu, top, o));
+  if ((threadIdx.x & 31) == 0) max_s[threadIdx.x >> 5] = top;
+  __syncthreads();
+  top = -INFINITY;
+  for (int i = 0; i < static_cast<int>(blockDim.x >> 5); ++i) top = fmaxf(top, max_s[i]);
+  for (int c = threadIdx.x; c < chunks; c += blockDim.x) {
+    const float m = weight_s[c];
+    weight_s[c] = m == -INFINITY ? 0.0f : expf(m - top);
+  }
+  __syncthreads();
+  if (threadIdx.x == 0) {
     float total = 0.0f;
-    for (int c = 0; c < chunks; ++c) {
-      const float m = weight_s[c];
-      const float w = m == -INFINITY ? 0.0f : expf(m - top);
-      weight_s[c] = w;
-      total += sum_s[c] * w;
-    }
+    for (int c = 0; c < chunks; ++c) total += sum_s[c] * weight_s[c];
     total_s = total;
   }
   __syncthreads();
@@ -347,9 +378,9 @@ __global__ void CombineKernel(CachedAttentionArgs a, int chunks) {
 
 template <typename T>
 const char* LaunchDecode(const CachedAttentionArgs& a, cudaStream_t stream) {
-  const int chunks = (a.span + kDecodeChunk - 1) / kDecodeChunk;
+  const int chunks = (a.span + kChunk - 1) / kChunk;
   if (chunks > kMaxChunks) return "cached attention: unsupported shape (span)";
-  const dim3 grid((chunks + kDecodeWarps - 1) / kDecodeWarps, a.kv_heads);
+  const dim3 grid(chunks, a.kv_heads);
   constexpr int kThreads = kDecodeWarps * 32;
   switch (a.head_dim) {
     case 32: DecodeChunkKernel<T, 4><<<grid, kThreads, 0, stream>>>(a, chunks); break;
@@ -388,8 +419,7 @@ const char* Launch(const CachedAttentionArgs& a, cudaStream_t stream) {
 }  // namespace
 
 int64_t CachedAttentionWorkspaceFloats(int rows, int group, int kv_heads, int span, int head_dim) {
-  const int chunk = rows * group == 1 ? kDecodeChunk : kChunk;  // the decode kernel's chunks are smaller
-  const int64_t chunks = (span + chunk - 1) / chunk;
+  const int64_t chunks = (span + kChunk - 1) / kChunk;
   return static_cast<int64_t>(kv_heads) * chunks * rows * group * (head_dim + 2);
 }
 
