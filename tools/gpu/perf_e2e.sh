@@ -10,7 +10,10 @@
 # The one-GPU run also holds two copies of vl_baseline (identical; eager
 # steps) for the bf16 reproducibility check. The LLM shapes alone:
 # perf_llm.sh.
-# Usage (device tool, carry .gpu-deps): bash tools/gpu/perf_e2e.sh [--ctest] [--hf]
+# --planted-only (one GPU is enough): only step 3, with the planted configs
+# that span the accept%->speedup table (0 % and decode drafting at 21-100 %),
+# the bench killed after 300 s so the results still come back.
+# Usage (device tool, carry .gpu-deps): bash tools/gpu/perf_e2e.sh [--ctest] [--hf] [--planted-only]
 # $OUT receives two files (the device tool returns at most 8, alphabetically
 # first): results.tgz (every bench's markdown, JSON report and charts, the
 # LLM and transformers JSON, all logs) and summary.txt (this script's output).
@@ -33,18 +36,27 @@ T0=$(date +%s)
 python3 tools/pad_tokenizer.py tests/data/tokenizer/llama /tmp/tok32k --vocab 32000
 [ -f $CK/Video-LLaVA-7B-hf/config.json ] || $B/apps/make_checkpoint/xsd_make_checkpoint --preset video_llava_7b \
   --out $CK/Video-LLaVA-7B-hf --tokenizer /tmp/tok32k --dtype bfloat16 > "$OUT/ck_vl.log" 2>&1
-[ -f $CK/EventGPT-7b/config.json ] || $B/apps/make_checkpoint/xsd_make_checkpoint --preset eventgpt_7b \
+[[ " ${ARGS[*]} " == *" --planted-only "* ]] || [ -f $CK/EventGPT-7b/config.json ] || $B/apps/make_checkpoint/xsd_make_checkpoint --preset eventgpt_7b \
   --out $CK/EventGPT-7b --tokenizer /tmp/tok32k --dtype bfloat16 > "$OUT/ck_egpt.log" 2>&1
 echo "checkpoints: $(( $(date +%s) - T0 )) s"; du -sh $CK/* | tr '\n' ' '; echo
 COMMON="--checkpoint_dir=$CK --random_adapters --max_new_tokens=30 --builtin_scenes=6 --max_samples=6 --n_questions=3 --warmup=1"
 run_bench() {  # name, extra flags...
   local name=$1; shift
   T0=$(date +%s)
-  $B/apps/bench/xsd_bench $COMMON --output_dir="$OUT/$name" "$@" > "$OUT/$name.log" 2>&1
+  ${BENCH_TIMEOUT:-} $B/apps/bench/xsd_bench $COMMON --output_dir="$OUT/$name" "$@" > "$OUT/$name.log" 2>&1
   echo "$name exit $? ($(( $(date +%s) - T0 )) s)"; sed -n '/^config /,/^results/p' "$OUT/$name.log"
   cp "$OUT/$name"/e2e_wallclock_*.md "$FINAL/$name.md"; cp "$OUT/$name"/e2e_wallclock_*.json "$FINAL/$name.json"
   for png in "$OUT/$name"/*.png; do [ -f "$png" ] && cp "$png" "$FINAL/${name}_$(basename "$png" | sed 's/_[0-9_]*\.png$/.png/')"; done
 }
+if [[ " ${ARGS[*]} " == *" --planted-only "* ]]; then
+  P=configs/planted
+  BENCH_TIMEOUT="timeout 300" run_bench planted \
+    --config=configs/vl_baseline.pbtxt,$P/planted_a000.pbtxt,$P/planted_decode_a047.pbtxt,$P/planted_adaptive_a047.pbtxt,$P/planted_decode_a075.pbtxt,$P/planted_adaptive_a075.pbtxt,$P/planted_decode_a086.pbtxt,$P/planted_decode_a100.pbtxt
+  cp "$OUT"/planted/*.jsonl "$FINAL/" 2>/dev/null
+  cat "$OUT"/*.log > "$FINAL/logs.txt" 2>/dev/null
+  tar czf "$FINAL/../results.tgz" -C "$FINAL" . && rm -rf "$FINAL"
+  exit 0
+fi
 run_bench two_gpu --config_set=models --configs=vl_baseline,L4+VL --drafter_device=cuda:1
 # One GPU, with two copies of the baseline (identical; eager steps) whose
 # outputs must equal vl_baseline's: the bf16 reproducibility check.
