@@ -350,5 +350,92 @@ TEST_CASE("CUDA fused kernels: one-row decode attention matches float64, is repr
   }
 }
 
+// Row-invariant mode (XSD_ROW_INVARIANT=1): a call of several rows runs the
+// decode kernel too (four query vectors per block), and each row must give
+// the bits of that row alone (one vector per block), whatever its neighbours.
+TEST_CASE("CUDA fused kernels: row-invariant attention gives each row the bits of the row alone",
+          "[models][llama][cuda][kernels]") {
+  if (!HaveKernels()) return;
+  EnvSwitch invariant("XSD_ROW_INVARIANT", "1");
+  const double inf = std::numeric_limits<double>::infinity();
+  for (const auto dtype : {at::kFloat, at::kBFloat16}) {
+    for (const int64_t group : {1, 2}) {
+      INFO("dtype " << c10::toString(dtype) << ", group " << group);
+      at::manual_seed(23);
+      const auto options = at::TensorOptions().dtype(dtype).device(at::kCUDA);
+      const int64_t kv_heads = 2, heads = kv_heads * group, dim = 128, rows = 5, span = 260;
+      const at::Tensor keys = at::randn({kv_heads, span, dim}, options);
+      const at::Tensor values = at::randn({kv_heads, span, dim}, options);
+      const at::Tensor q = at::randn({rows, heads, dim}, options) * 2;
+      // Causal among the 5 new rows after 255 committed ones.
+      const at::Tensor allowed =
+          at::cat({at::ones({rows, span - rows}, at::kBool), at::ones({rows, rows}, at::kBool).tril()}, 1);
+      const at::Tensor bias_rows = at::zeros({rows, span}, at::kFloat).masked_fill(allowed.logical_not(), -inf);
+      AttentionMask mask;
+      mask.past = static_cast<int>(span - rows);
+      mask.rows = static_cast<int>(rows);
+      mask.group = static_cast<int>(group);
+      mask.bias = bias_rows.repeat({group, 1}).to(options);
+      auto got = AttendCached(q, keys, values, mask);
+      INFO(got.status().ToString());
+      REQUIRE(got.ok());
+      const at::Tensor want = ReferenceAttention(q, keys, values, mask.bias);
+      const double rel = dtype == at::kFloat ? 1e-5 : 1.0 / 256;
+      CHECK(((got->cpu().to(at::kDouble) - want).abs() <= want.abs() * rel + (dtype == at::kFloat ? 1e-5 : 2e-2))
+                .all()
+                .item<bool>());
+      for (int64_t t = 0; t < rows; ++t) {
+        INFO("row " << t);
+        AttentionMask one;
+        one.past = static_cast<int>(span - rows + t);
+        one.rows = 1;
+        one.group = static_cast<int>(group);
+        std::vector<at::Tensor> bias;
+        for (int64_t g = 0; g < group; ++g) bias.push_back(mask.bias[g * rows + t]);
+        one.bias = at::stack(bias);
+        auto alone = AttendCached(q.narrow(0, t, 1), keys, values, one);
+        REQUIRE(alone.ok());
+        CHECK(at::equal(*alone, got->narrow(0, t, 1)));
+      }
+    }
+  }
+}
+
+// The golden property at the model level: in row-invariant mode, a verify
+// forward of three rows gives each row the logits of the decode step that
+// would have produced it, bit for bit (bf16, grouped queries).
+TEST_CASE("CUDA fused kernels: row-invariant verify rows equal decode steps bitwise (bf16)",
+          "[models][llama][cuda][kernels]") {
+  if (!HaveKernels()) return;
+  EnvSwitch invariant("XSD_ROW_INVARIANT", "1");
+  const std::unique_ptr<LlamaModel> model = TinyCudaModel(at::kBFloat16);
+  const std::vector<int32_t> tokens = {4, 8, 15, 16, 23, 42, 7, 1, 9, 30, 31};
+  auto forward = [&](KvCache* cache, int start, int count) {
+    LlamaInput input;
+    input.tokens = *TokensTensor(std::vector<int32_t>(tokens.begin() + start, tokens.begin() + start + count),
+                                 model->device());
+    input.positions = *PositionRange(start, count, model->device());
+    input.logits = LogitsRows::kAll;
+    auto out = model->Forward(input, cache);
+    INFO(out.status().ToString());
+    REQUIRE(out.ok());
+    return out->logits.cpu();
+  };
+  auto steps_cache = KvCache::Create(model->CacheSpec(16));
+  auto verify_cache = KvCache::Create(model->CacheSpec(16));
+  REQUIRE(steps_cache.ok());
+  REQUIRE(verify_cache.ok());
+  (void)forward(steps_cache->get(), 0, 8);
+  (void)forward(verify_cache->get(), 0, 8);
+  const at::Tensor verified = forward(verify_cache->get(), 8, 3);  // [3, vocab]
+  REQUIRE(verified.size(0) == 3);
+  for (int i = 0; i < 3; ++i) {
+    INFO("row " << i);
+    const at::Tensor step = forward(steps_cache->get(), 8 + i, 1);
+    CHECK(at::equal(step.reshape({-1}), verified[i]));
+  }
+  CHECK(at::equal((*steps_cache)->all_keys().narrow(-2, 0, 11).cpu(), (*verify_cache)->all_keys().narrow(-2, 0, 11).cpu()));
+}
+
 }  // namespace
 }  // namespace xsd

@@ -210,31 +210,45 @@ __device__ __forceinline__ void Unpack8(const Raw8<T>& r, float (&f)[8]) {
   for (int i = 0; i < 8; ++i) f[i] = ToFloat<T>(e[i]);
 }
 
-// One query row (R = 1): block (chunk, kv) covers keys [chunk * 128, chunk *
-// 128 + 128) of KV head kv, warp w the 32 keys from chunk * 128 + 32 w.
-// kLanesPerKey = D / 8 lanes share a key (8 elements each); a warp takes
-// 32 / kLanesPerKey keys a step. The warps' partials merge in shared memory
-// in warp order into the chunk's partial.
-template <typename T, int kLanesPerKey>
+// The decode kernel: block (z, chunk, kv) covers keys [chunk * 128, chunk *
+// 128 + 128) of KV head kv for query vectors [z * kRows, z * kRows + kRows)
+// of the R = group * rows of that head (vector r is query head kv * group +
+// r / rows at new row r % rows, bias row r); warp w takes the 32 keys from
+// chunk * 128 + 32 w. kLanesPerKey = D / 8 lanes share a key (8 elements
+// each); a warp takes 32 / kLanesPerKey keys a step, loading each key once
+// for all kRows vectors. The warps' partials merge in shared memory in warp
+// order into the chunk's partial. Every vector's arithmetic is a fixed
+// sequence of rounded operations (explicit fmaf / __fmul_rn / __fadd_rn: no
+// contraction choices left to the compiler), the same in every instantiation
+// and whatever the other vectors: a row's bits do not depend on the call's
+// rows or span (row-invariant), so a verify row equals the decode step.
+template <typename T, int kLanesPerKey, int kRows>
 __global__ void __launch_bounds__(kDecodeWarps * 32) DecodeChunkKernel(CachedAttentionArgs a, int chunks) {
   constexpr int kKeysPerStep = 32 / kLanesPerKey;
   constexpr int kSteps = (kChunk / kDecodeWarps) / kKeysPerStep;
   constexpr int kInFlight = kSteps < kDecodeInFlight ? kSteps : kDecodeInFlight;
   static_assert(kSteps % kInFlight == 0, "steps come in groups of kInFlight");
   constexpr int D = kLanesPerKey * 8;
-  const int kv = blockIdx.y, warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
-  const int chunk = blockIdx.x;
+  const int R = a.rows * a.group, r0 = blockIdx.x * kRows;
+  const int chunk = blockIdx.y, kv = blockIdx.z, warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
   const int sub = lane % kLanesPerKey, slot = lane / kLanesPerKey;
   const int j0 = chunk * kChunk + warp * (kChunk / kDecodeWarps);
   const T* keys = static_cast<const T*>(a.keys) + kv * a.k_stride_h + sub * 8;
   const T* values = static_cast<const T*>(a.values) + kv * a.v_stride_h + sub * 8;
   const T* bias = static_cast<const T*>(a.bias);
-  float q[8];
-  Load8(static_cast<const T*>(a.q) + static_cast<int64_t>(kv) * a.q_stride_h + sub * 8, q);
-
-  float m = -INFINITY, l = 0.0f, acc[8];
+  float q[kRows][8], m[kRows], l[kRows], acc[kRows][8];
 #pragma unroll
-  for (int e = 0; e < 8; ++e) acc[e] = 0.0f;
+  for (int i = 0; i < kRows; ++i) {
+    const int r = r0 + i < R ? r0 + i : R - 1;  // vectors past R repeat the last one, unused
+    const int g = r / a.rows, t = r - g * a.rows;
+    Load8(static_cast<const T*>(a.q) + t * a.q_stride_t + static_cast<int64_t>(kv * a.group + g) * a.q_stride_h +
+              sub * 8,
+          q[i]);
+    m[i] = -INFINITY;
+    l[i] = 0.0f;
+#pragma unroll
+    for (int e = 0; e < 8; ++e) acc[i][e] = 0.0f;
+  }
 #pragma unroll
   for (int s0 = 0; s0 < kSteps; s0 += kInFlight) {
     // Raw 16-byte words in flight (half the registers of floats for 2-byte T).
@@ -250,75 +264,91 @@ __global__ void __launch_bounds__(kDecodeWarps * 32) DecodeChunkKernel(CachedAtt
 #pragma unroll
     for (int u = 0; u < kInFlight; ++u) {
       const int j = j0 + (s0 + u) * kKeysPerStep + slot;
-      float dot = 0.0f, v8[8];
+      float k8[8], v8[8];
       if (j < a.span) {
-        float k8[8];
         Unpack8(kr[u], k8);
         Unpack8(vr[u], v8);
+      } else {
 #pragma unroll
-        for (int e = 0; e < 8; ++e) dot += q[e] * k8[e];
+        for (int e = 0; e < 8; ++e) k8[e] = v8[e] = 0.0f;
       }
-      // The key's lanes are an aligned group: xor offsets stay inside it,
-      // and every lane of the group ends with the same sum.
 #pragma unroll
-      for (int o = kLanesPerKey / 2; o > 0; o >>= 1) dot += __shfl_xor_sync(0xffffffffu, dot, o);
-      if (j >= a.span) continue;
-      float s = dot * a.scale;
-      if (bias != nullptr) s += ToFloat<T>(bias[j]);
-      const float top = fmaxf(m, s);
-      if (top == -INFINITY) continue;  // every key so far masked
-      const float keep = expf(m - top), p = expf(s - top);
-      l = l * keep + p;
+      for (int i = 0; i < kRows; ++i) {
+        float dot = 0.0f;
 #pragma unroll
-      for (int e = 0; e < 8; ++e) acc[e] = acc[e] * keep + p * v8[e];
-      m = top;
+        for (int e = 0; e < 8; ++e) dot = fmaf(q[i][e], k8[e], dot);
+        // The key's lanes are an aligned group: xor offsets stay inside it,
+        // and every lane of the group ends with the same sum.
+#pragma unroll
+        for (int o = kLanesPerKey / 2; o > 0; o >>= 1) dot = __fadd_rn(dot, __shfl_xor_sync(0xffffffffu, dot, o));
+        if (j >= a.span || r0 + i >= R) continue;
+        float s = __fmul_rn(dot, a.scale);
+        if (bias != nullptr) s = __fadd_rn(s, ToFloat<T>(bias[(r0 + i) * a.bias_stride + j]));
+        const float top = fmaxf(m[i], s);
+        if (top == -INFINITY) continue;  // every key so far masked
+        const float keep = expf(__fadd_rn(m[i], -top)), p = expf(__fadd_rn(s, -top));
+        l[i] = fmaf(l[i], keep, p);
+#pragma unroll
+        for (int e = 0; e < 8; ++e) acc[i][e] = fmaf(acc[i][e], keep, __fmul_rn(p, v8[e]));
+        m[i] = top;
+      }
     }
   }
   // The warp's key slots merged (xor butterfly: both partners compute the
   // same commutative merge, so every slot ends with the same bits).
 #pragma unroll
-  for (int o = kLanesPerKey; o < 32; o <<= 1) {
-    const float m2 = __shfl_xor_sync(0xffffffffu, m, o), l2 = __shfl_xor_sync(0xffffffffu, l, o);
-    const float top = fmaxf(m, m2);
-    const float w1 = m == -INFINITY ? 0.0f : expf(m - top), w2 = m2 == -INFINITY ? 0.0f : expf(m2 - top);
-    l = l * w1 + l2 * w2;
+  for (int i = 0; i < kRows; ++i) {
 #pragma unroll
-    for (int e = 0; e < 8; ++e) {
-      const float a2 = __shfl_xor_sync(0xffffffffu, acc[e], o);
-      acc[e] = acc[e] * w1 + a2 * w2;
+    for (int o = kLanesPerKey; o < 32; o <<= 1) {
+      const float m2 = __shfl_xor_sync(0xffffffffu, m[i], o), l2 = __shfl_xor_sync(0xffffffffu, l[i], o);
+      const float top = fmaxf(m[i], m2);
+      const float w1 = m[i] == -INFINITY ? 0.0f : expf(__fadd_rn(m[i], -top));
+      const float w2 = m2 == -INFINITY ? 0.0f : expf(__fadd_rn(m2, -top));
+      l[i] = __fadd_rn(__fmul_rn(l[i], w1), __fmul_rn(l2, w2));
+#pragma unroll
+      for (int e = 0; e < 8; ++e) {
+        const float a2 = __shfl_xor_sync(0xffffffffu, acc[i][e], o);
+        acc[i][e] = __fadd_rn(__fmul_rn(acc[i][e], w1), __fmul_rn(a2, w2));
+      }
+      m[i] = top;
     }
-    m = top;
   }
-  __shared__ float m_s[kDecodeWarps], l_s[kDecodeWarps];
-  __shared__ __align__(16) float acc_s[kDecodeWarps][D];
+  __shared__ float m_s[kDecodeWarps][kRows], l_s[kDecodeWarps][kRows];
+  __shared__ __align__(16) float acc_s[kDecodeWarps][kRows][D];
   if (slot == 0) {
-    *reinterpret_cast<float4*>(&acc_s[warp][sub * 8]) = make_float4(acc[0], acc[1], acc[2], acc[3]);
-    *reinterpret_cast<float4*>(&acc_s[warp][sub * 8 + 4]) = make_float4(acc[4], acc[5], acc[6], acc[7]);
-    if (sub == 0) {
-      m_s[warp] = m;
-      l_s[warp] = l;
+#pragma unroll
+    for (int i = 0; i < kRows; ++i) {
+      *reinterpret_cast<float4*>(&acc_s[warp][i][sub * 8]) = make_float4(acc[i][0], acc[i][1], acc[i][2], acc[i][3]);
+      *reinterpret_cast<float4*>(&acc_s[warp][i][sub * 8 + 4]) =
+          make_float4(acc[i][4], acc[i][5], acc[i][6], acc[i][7]);
+      if (sub == 0) {
+        m_s[warp][i] = m[i];
+        l_s[warp][i] = l[i];
+      }
     }
   }
   __syncthreads();
-  float top = -INFINITY, w[kDecodeWarps];
+  for (int idx = threadIdx.x; idx < kRows * D; idx += blockDim.x) {
+    const int i = idx / D, d = idx - i * D;
+    if (r0 + i >= R) break;
+    float top = -INFINITY, w[kDecodeWarps];
 #pragma unroll
-  for (int i = 0; i < kDecodeWarps; ++i) top = fmaxf(top, m_s[i]);
+    for (int k = 0; k < kDecodeWarps; ++k) top = fmaxf(top, m_s[k][i]);
 #pragma unroll
-  for (int i = 0; i < kDecodeWarps; ++i) w[i] = m_s[i] == -INFINITY ? 0.0f : expf(m_s[i] - top);
-  float* part = a.workspace + (static_cast<int64_t>(kv) * chunks + chunk) * D;  // [R = 1][D]
-  for (int d = threadIdx.x; d < D; d += blockDim.x) {
+    for (int k = 0; k < kDecodeWarps; ++k) w[k] = m_s[k][i] == -INFINITY ? 0.0f : expf(__fadd_rn(m_s[k][i], -top));
     float o = 0.0f;
 #pragma unroll
-    for (int i = 0; i < kDecodeWarps; ++i) o += acc_s[i][d] * w[i];
-    part[d] = o;
-  }
-  if (threadIdx.x == 0) {
-    float total = 0.0f;
+    for (int k = 0; k < kDecodeWarps; ++k) o = fmaf(acc_s[k][i][d], w[k], o);
+    const int64_t slot_index = (static_cast<int64_t>(kv) * chunks + chunk) * R + r0 + i;  // [KV][chunks][R]
+    a.workspace[slot_index * D + d] = o;
+    if (d == 0) {
+      float total = 0.0f;
 #pragma unroll
-    for (int i = 0; i < kDecodeWarps; ++i) total += l_s[i] * w[i];
-    float* ml = a.workspace + static_cast<int64_t>(a.kv_heads) * chunks * D + (static_cast<int64_t>(kv) * chunks + chunk) * 2;
-    ml[0] = top;
-    ml[1] = total;
+      for (int k = 0; k < kDecodeWarps; ++k) total = fmaf(l_s[k][i], w[k], total);
+      float* ml = a.workspace + static_cast<int64_t>(a.kv_heads) * chunks * R * D + slot_index * 2;
+      ml[0] = top;
+      ml[1] = total;
+    }
   }
 }
 
@@ -353,12 +383,12 @@ __global__ void CombineKernel(CachedAttentionArgs a, int chunks) {
   for (int i = 0; i < static_cast<int>(blockDim.x >> 5); ++i) top = fmaxf(top, max_s[i]);
   for (int c = threadIdx.x; c < chunks; c += blockDim.x) {
     const float m = weight_s[c];
-    weight_s[c] = m == -INFINITY ? 0.0f : expf(m - top);
+    weight_s[c] = m == -INFINITY ? 0.0f : expf(__fadd_rn(m, -top));
   }
   __syncthreads();
   if (threadIdx.x == 0) {
     float total = 0.0f;
-    for (int c = 0; c < chunks; ++c) total += sum_s[c] * weight_s[c];
+    for (int c = 0; c < chunks; ++c) total = fmaf(sum_s[c], weight_s[c], total);
     total_s = total;
   }
   __syncthreads();
@@ -370,32 +400,45 @@ __global__ void CombineKernel(CachedAttentionArgs a, int chunks) {
     float o = 0.0f;
 #pragma unroll 8
     for (int c = 0; c < chunks; ++c) {
-      o += a.workspace[(first + static_cast<int64_t>(c) * R) * D + d] * weight_s[c];
+      o = fmaf(a.workspace[(first + static_cast<int64_t>(c) * R) * D + d], weight_s[c], o);
     }
-    out[d] = FromFloat<T>(total > 0.0f ? o / total : 0.0f);
+    out[d] = FromFloat<T>(total > 0.0f ? __fdiv_rn(o, total) : 0.0f);
   }
+}
+
+template <typename T, int kRows>
+const char* LaunchDecodeRows(const CachedAttentionArgs& a, int chunks, cudaStream_t stream) {
+  const int R = a.rows * a.group;
+  // Blocks of one (chunk, KV head) for all vector groups are neighbours: the
+  // chunk's keys are read from memory once and from L2 by the others.
+  const dim3 grid((R + kRows - 1) / kRows, chunks, a.kv_heads);
+  constexpr int kThreads = kDecodeWarps * 32;
+  switch (a.head_dim) {
+    case 16: DecodeChunkKernel<T, 2, kRows><<<grid, kThreads, 0, stream>>>(a, chunks); break;
+    case 32: DecodeChunkKernel<T, 4, kRows><<<grid, kThreads, 0, stream>>>(a, chunks); break;
+    case 64: DecodeChunkKernel<T, 8, kRows><<<grid, kThreads, 0, stream>>>(a, chunks); break;
+    case 128: DecodeChunkKernel<T, 16, kRows><<<grid, kThreads, 0, stream>>>(a, chunks); break;
+    case 256: DecodeChunkKernel<T, 32, kRows><<<grid, kThreads, 0, stream>>>(a, chunks); break;
+    default: return "cached attention: unsupported shape (head_dim)";
+  }
+  return nullptr;
 }
 
 template <typename T>
 const char* LaunchDecode(const CachedAttentionArgs& a, cudaStream_t stream) {
   const int chunks = (a.span + kChunk - 1) / kChunk;
   if (chunks > kMaxChunks) return "cached attention: unsupported shape (span)";
-  const dim3 grid(chunks, a.kv_heads);
-  constexpr int kThreads = kDecodeWarps * 32;
-  switch (a.head_dim) {
-    case 32: DecodeChunkKernel<T, 4><<<grid, kThreads, 0, stream>>>(a, chunks); break;
-    case 64: DecodeChunkKernel<T, 8><<<grid, kThreads, 0, stream>>>(a, chunks); break;
-    case 128: DecodeChunkKernel<T, 16><<<grid, kThreads, 0, stream>>>(a, chunks); break;
-    case 256: DecodeChunkKernel<T, 32><<<grid, kThreads, 0, stream>>>(a, chunks); break;
-    default: return "cached attention: unsupported shape (head_dim)";
-  }
+  const int R = a.rows * a.group;
+  const char* error = R == 1 ? LaunchDecodeRows<T, 1>(a, chunks, stream) : LaunchDecodeRows<T, 4>(a, chunks, stream);
+  if (error != nullptr) return error;
   const int threads = ((a.head_dim < 128 ? a.head_dim : 128) + 31) / 32 * 32;
-  CombineKernel<T><<<dim3(1, a.kv_heads), threads, 0, stream>>>(a, chunks);
+  CombineKernel<T><<<dim3(R, a.kv_heads), threads, 0, stream>>>(a, chunks);
   return device::LastError();
 }
 
 bool DecodeShape(const CachedAttentionArgs& a) {
-  return a.rows * a.group == 1 && (a.head_dim == 32 || a.head_dim == 64 || a.head_dim == 128 || a.head_dim == 256);
+  const bool dim_ok = a.head_dim == 16 || a.head_dim == 32 || a.head_dim == 64 || a.head_dim == 128 || a.head_dim == 256;
+  return dim_ok && (a.rows * a.group == 1 || a.row_invariant);
 }
 
 template <typename T>
@@ -434,7 +477,8 @@ const char* LaunchCachedAttention(const CachedAttentionArgs& a, void* stream) {
       (a.v_stride_h * elem) % 16 != 0) {
     return "cached attention: keys and values must be 16-byte aligned";
   }
-  if (DecodeShape(a) && (!device::Aligned16(a.q) || (a.q_stride_h * elem) % 16 != 0)) {
+  if (DecodeShape(a) &&
+      (!device::Aligned16(a.q) || (a.q_stride_h * elem) % 16 != 0 || (a.rows > 1 && (a.q_stride_t * elem) % 16 != 0))) {
     return "cached attention: queries must be 16-byte aligned";
   }
   const auto s = static_cast<cudaStream_t>(stream);

@@ -26,8 +26,8 @@ const char* LaunchRmsNorm(Dtype dtype, const void* x, const void* residual, void
 const char* LaunchSiluMul(Dtype dtype, const void* gate_up, void* out, int64_t rows, int64_t inter, void* stream);
 
 // y [m, n] = x [m, k] · w [n, k]^T for bfloat16, m <= kGemvMaxRows, k a
-// multiple of 8, every pointer 16-byte aligned; float32 accumulation, one
-// rounding. Decode and verify steps are GEMV-shaped (m = 1 .. a few rows):
+// multiple of 8, x and w 16-byte aligned; float32 accumulation, one
+// rounding. Each row's sum is the same whatever m (row-invariant). Decode and verify steps are GEMV-shaped (m = 1 .. a few rows):
 // each weight row is read once for all m rows, with 16-byte loads.
 inline constexpr int kGemvMaxRows = 8;
 const char* LaunchGemvBf16(const void* x, const void* w, void* y, int64_t m, int64_t n, int64_t k, void* stream);
@@ -45,7 +45,10 @@ const char* LaunchGemvSiluGateBf16(const void* x, const void* w, void* y, int64_
 // g * rows + t for query head kv * group + g; out [rows, heads * D]
 // contiguous. scale multiplies q . k before the bias. workspace: at least
 // CachedAttentionWorkspaceFloats(...) floats. A row's output does not depend
-// on the other rows of the call (see cached_attention.cu).
+// on the other rows of the call (see cached_attention.cu). One query vector
+// per KV head (group * rows == 1) takes the decode kernel; with
+// row_invariant, every call does (head_dim 16-256, a power of two), so a row
+// gives the same bits whatever the number of rows, 1 included.
 inline constexpr int kCachedAttentionMaxQueryRows = 64;  // group * rows
 struct CachedAttentionArgs {
   Dtype dtype = Dtype::kBFloat16;
@@ -60,6 +63,7 @@ struct CachedAttentionArgs {
   float* workspace = nullptr;
   int rows = 0, group = 1, kv_heads = 0, span = 0, head_dim = 0;
   float scale = 1.0f;
+  bool row_invariant = false;
 };
 int64_t CachedAttentionWorkspaceFloats(int rows, int group, int kv_heads, int span, int head_dim);
 const char* LaunchCachedAttention(const CachedAttentionArgs& args, void* stream);

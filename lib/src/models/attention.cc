@@ -93,6 +93,7 @@ absl::StatusOr<at::Tensor> AttendWithKernel(const at::Tensor& q, const at::Tenso
   a.span = static_cast<int>(span);
   a.head_dim = static_cast<int>(head_dim);
   a.scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(head_dim)));
+  a.row_invariant = RowInvariantKernels();
   at::Tensor out = at::empty({rows, heads * head_dim}, q.options());
   at::Tensor workspace = at::empty(
       {kernels::CachedAttentionWorkspaceFloats(a.rows, a.group, a.kv_heads, a.span, a.head_dim)},
@@ -122,7 +123,8 @@ enum class AttentionPath { kKernel, kSdpa, kMath };
 //   parted in 8-10 of 18 requests; with it off, 18 of 18 matched).
 // - causal prefill: SDPA (flash; reproducible in the same runs).
 // - two rows and more: matmul + softmax (28-45 us at 2-17 rows, where SDPA's
-//   kernels with a bias take 52-53 us and the split-K kernel 29-138 us).
+//   kernels with a bias take 52-53 us and the split-K kernel 29-138 us);
+//   the decode kernel in row-invariant mode (RowInvariantKernels()).
 // XSD_SDPA_DISABLE=flash,efficient,cudnn (any of them) turns SDPA backends off
 // for the process, for tools/gpu/determinism_check.sh.
 AttentionPath ChooseAttentionPath(const at::Tensor& q, int64_t query_rows, const AttentionMask& mask) {
@@ -146,6 +148,9 @@ AttentionPath ChooseAttentionPath(const at::Tensor& q, int64_t query_rows, const
   return AttentionPath::kMath;
 #else
   if (!q.is_cuda() || mask.causal) return AttentionPath::kSdpa;
+#ifdef XSD_WITH_CUDA_KERNELS
+  if (RowInvariantKernels()) return AttentionPath::kKernel;
+#endif
   return query_rows == 1 ? AttentionPath::kKernel : AttentionPath::kMath;
 #endif
 }

@@ -31,6 +31,11 @@ bool FusedKernelEnabled(const char* env_switch) {
   const char* v = std::getenv(env_switch);
   return v == nullptr || std::strcmp(v, "0") != 0;
 }
+
+bool RowInvariantKernels() {
+  const char* v = std::getenv("XSD_ROW_INVARIANT");
+  return v != nullptr && std::strcmp(v, "1") == 0;
+}
 #endif
 
 }  // namespace xsd

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# GPU machine, one call: does row-invariant mode (XSD_ROW_INVARIANT=1) make
+# greedy speculative output equal the target's own greedy output in bf16,
+# and what does it cost? Builds, runs the CUDA test cases, times the
+# Video-LLaVA-7B-shaped decode/verify steps with and without the mode, then
+# the planted bench (vl_baseline, 0 %, decode drafting at 75 / 100 %) in
+# row-invariant mode: "Same output as baseline" should read 18/18.
+# Usage (device tool, carry .gpu-deps): bash tools/gpu/row_invariant_check.sh
+set -uo pipefail
+source tools/gpu/env.sh
+W=/tmp/xsd_rowinv; rm -rf $W; mkdir -p $W
+bash tools/gpu/build.sh $W || exit 1
+./build-gpu/tests/models_tests "[cuda]" > $W/models_cuda.log 2>&1; echo "models [cuda] exit $?"; tail -2 $W/models_cuda.log
+grep -B3 -A12 "FAILED" $W/models_cuda.log | head -60
+P=./build-gpu/apps/perf/xsd_llm_perf
+for v in XSD_ROW_INVARIANT=0 XSD_ROW_INVARIANT=1; do
+  env $v $P --preset=7b --vocab=32064 --device=cuda:0 --dtype=bf16 --prompt=2076 --decode=64 --gammas=1,2,4,8,16,32 \
+    --repeats=8 --step_mode=graphs --json="$W/perf_$v.json" > "$W/perf_$v.md"
+  echo "== $v"; grep -E "prefill|decode|verify" "$W/perf_$v.md"
+done
+CK=/tmp/xsd_ck
+if [ ! -f $CK/Video-LLaVA-7B-hf/config.json ]; then
+  python3 tools/pad_tokenizer.py tests/data/tokenizer/llama /tmp/tok32k --vocab 32000
+  ./build-gpu/apps/make_checkpoint/xsd_make_checkpoint --preset video_llava_7b --out $CK/Video-LLaVA-7B-hf \
+    --tokenizer /tmp/tok32k --dtype bfloat16 > $W/ck.log 2>&1
+fi
+Q=configs/planted
+XSD_ROW_INVARIANT=1 timeout 200 ./build-gpu/apps/bench/xsd_bench --checkpoint_dir=$CK --max_new_tokens=30 \
+  --builtin_scenes=6 --max_samples=6 --n_questions=3 --warmup=1 --output_dir=$W/planted \
+  --config=configs/vl_baseline.pbtxt,$Q/planted_a000.pbtxt,$Q/planted_decode_a075.pbtxt,$Q/planted_decode_a100.pbtxt \
+  > $W/bench.log 2>&1
+echo "bench exit $?"
+sed -n '/| Config | n /,/^$/p;/| Config | Same output/,/^$/p' $W/planted/e2e_wallclock_*.md
+tar czf /tmp/rowinv.tgz -C $W --exclude='*.jsonl' --exclude=build.log . && cp /tmp/rowinv.tgz "$OUT/rowinv.tgz"
