@@ -142,6 +142,7 @@ DecodeTrace RunPrefillAndDecode(LlamaModel& model) {
     auto out = model.Forward(input, cache->get());
     INFO(out.status().ToString());
     REQUIRE(out.ok());
+    REQUIRE((*cache)->Advance(count).ok());
     trace.logits.push_back(out->logits.cpu());
   }
   trace.keys = (*cache)->all_keys().narrow(-2, 0, 9).cpu();
@@ -359,11 +360,11 @@ TEST_CASE("CUDA fused kernels: row-invariant attention gives each row the bits o
   EnvSwitch invariant("XSD_ROW_INVARIANT", "1");
   const double inf = std::numeric_limits<double>::infinity();
   for (const auto dtype : {at::kFloat, at::kBFloat16}) {
-    for (const int64_t group : {1, 2}) {
-      INFO("dtype " << c10::toString(dtype) << ", group " << group);
+    for (const auto& [group, dim] : {std::make_pair(1, 128), std::make_pair(2, 128), std::make_pair(2, 16)}) {
+      INFO("dtype " << c10::toString(dtype) << ", group " << group << ", head dim " << dim);
       at::manual_seed(23);
       const auto options = at::TensorOptions().dtype(dtype).device(at::kCUDA);
-      const int64_t kv_heads = 2, heads = kv_heads * group, dim = 128, rows = 5, span = 260;
+      const int64_t kv_heads = 2, heads = kv_heads * group, rows = 5, span = 260;
       const at::Tensor keys = at::randn({kv_heads, span, dim}, options);
       const at::Tensor values = at::randn({kv_heads, span, dim}, options);
       const at::Tensor q = at::randn({rows, heads, dim}, options) * 2;
@@ -419,6 +420,7 @@ TEST_CASE("CUDA fused kernels: row-invariant verify rows equal decode steps bitw
     auto out = model->Forward(input, cache);
     INFO(out.status().ToString());
     REQUIRE(out.ok());
+    REQUIRE(cache->Advance(count).ok());
     return out->logits.cpu();
   };
   auto steps_cache = KvCache::Create(model->CacheSpec(16));
@@ -434,7 +436,15 @@ TEST_CASE("CUDA fused kernels: row-invariant verify rows equal decode steps bitw
     const at::Tensor step = forward(steps_cache->get(), 8 + i, 1);
     CHECK(at::equal(step.reshape({-1}), verified[i]));
   }
-  CHECK(at::equal((*steps_cache)->all_keys().narrow(-2, 0, 11).cpu(), (*verify_cache)->all_keys().narrow(-2, 0, 11).cpu()));
+  // Per layer and cache row, to tell a projection from an attention mismatch.
+  const at::Tensor step_keys = (*steps_cache)->all_keys().narrow(-2, 0, 11).cpu();
+  const at::Tensor verify_keys = (*verify_cache)->all_keys().narrow(-2, 0, 11).cpu();
+  for (int64_t layer = 0; layer < step_keys.size(0); ++layer) {
+    for (int64_t row = 8; row < 11; ++row) {
+      INFO("layer " << layer << ", cache row " << row);
+      CHECK(at::equal(step_keys[layer].narrow(-2, row, 1), verify_keys[layer].narrow(-2, row, 1)));
+    }
+  }
 }
 
 }  // namespace
