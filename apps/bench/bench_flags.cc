@@ -41,6 +41,8 @@ ABSL_FLAG(bool, random_adapters, false, "drop adapter checkpoints: randomly init
 ABSL_FLAG(bool, resume, false, "continue the run whose JSON lines are in --output_dir");
 ABSL_FLAG(std::string, shard, "", "i/N: run every N-th request starting at i (0-based); default: Slurm array "
           "variables when present, else 1 shard");
+ABSL_FLAG(bool, row_invariant, false, "row-invariant numerics (xsd/models/numerics.h): verify rows equal decode "
+          "steps bit for bit, so greedy SD output equals the target's own even at bf16 near-ties; slower verify");
 ABSL_FLAG(bool, charts, true, "draw the PNG charts");
 ABSL_FLAG(bool, quiet, false, "no progress output");
 
@@ -88,6 +90,7 @@ absl::StatusOr<BenchOptions> BenchOptionsFromFlags() {
   o.drafter_device = absl::GetFlag(FLAGS_drafter_device);
   o.dtype = absl::GetFlag(FLAGS_dtype);
   o.random_adapters = absl::GetFlag(FLAGS_random_adapters);
+  o.row_invariant = absl::GetFlag(FLAGS_row_invariant);
   o.output_dir = absl::GetFlag(FLAGS_output_dir);
   o.resume = absl::GetFlag(FLAGS_resume);
   const std::string shard = absl::GetFlag(FLAGS_shard);

@@ -40,6 +40,7 @@ struct BenchOptions {
   std::string drafter_device;             // "" = the config's; the prefill-hiding (cross-modal) drafter
   std::string dtype;                      // "" = the config's; "float32", "bfloat16", "float16"
   bool random_adapters = false;           // adapters without checkpoints: random init (timing only)
+  bool row_invariant = false;             // row-invariant numerics for the whole run (xsd/models/numerics.h)
   // ---- where and how
   std::string output_dir = "out/bench";
   bool resume = false;

@@ -22,6 +22,7 @@ nlohmann::json MakeRunHeader(const BenchOptions& o, const std::vector<BenchConfi
       {"adapter_dir", o.adapter_dir},
       {"checkpoint_dir", o.checkpoint_dir},
       {"random_adapters", o.random_adapters},
+      {"row_invariant", o.row_invariant},
   };
   nlohmann::json list = nlohmann::json::array();
   for (const BenchConfig& c : configs) {

@@ -20,6 +20,7 @@
 #include "xsd/models/attention.h"
 #include "xsd/models/linear.h"
 #include "xsd/models/llama_rms_norm.h"
+#include "xsd/models/numerics.h"
 #include "xsd_catch.h"
 
 namespace xsd {
@@ -42,6 +43,15 @@ class EnvSwitch {
 
  private:
   std::string name_;
+};
+
+// Row-invariant numerics for the scope (the public switch).
+class RowInvariantScope {
+ public:
+  RowInvariantScope() { SetRowInvariantNumerics(true); }
+  ~RowInvariantScope() { SetRowInvariantNumerics(false); }
+  RowInvariantScope(const RowInvariantScope&) = delete;
+  RowInvariantScope& operator=(const RowInvariantScope&) = delete;
 };
 
 TEST_CASE("CUDA fused kernels: RMSNorm with the residual add equals the ATen formula", "[models][llama][cuda][kernels]") {
@@ -351,13 +361,13 @@ TEST_CASE("CUDA fused kernels: one-row decode attention matches float64, is repr
   }
 }
 
-// Row-invariant mode (XSD_ROW_INVARIANT=1): a call of several rows runs the
+// Row-invariant numerics (xsd/models/numerics.h): a call of several rows runs the
 // decode kernel too (four query vectors per block), and each row must give
 // the bits of that row alone (one vector per block), whatever its neighbours.
 TEST_CASE("CUDA fused kernels: row-invariant attention gives each row the bits of the row alone",
           "[models][llama][cuda][kernels]") {
   if (!HaveKernels()) return;
-  EnvSwitch invariant("XSD_ROW_INVARIANT", "1");
+  RowInvariantScope invariant;
   const double inf = std::numeric_limits<double>::infinity();
   for (const auto dtype : {at::kFloat, at::kBFloat16}) {
     for (const auto& [group, dim] : {std::make_pair(1, 128), std::make_pair(2, 128), std::make_pair(2, 16)}) {
@@ -402,13 +412,13 @@ TEST_CASE("CUDA fused kernels: row-invariant attention gives each row the bits o
   }
 }
 
-// The golden property at the model level: in row-invariant mode, a verify
+// The golden property at the model level: with row-invariant numerics, a verify
 // forward of three rows gives each row the logits of the decode step that
 // would have produced it, bit for bit (bf16, grouped queries).
 TEST_CASE("CUDA fused kernels: row-invariant verify rows equal decode steps bitwise (bf16)",
           "[models][llama][cuda][kernels]") {
   if (!HaveKernels()) return;
-  EnvSwitch invariant("XSD_ROW_INVARIANT", "1");
+  RowInvariantScope invariant;
   const std::unique_ptr<LlamaModel> model = TinyCudaModel(at::kBFloat16);
   const std::vector<int32_t> tokens = {4, 8, 15, 16, 23, 42, 7, 1, 9, 30, 31};
   auto forward = [&](KvCache* cache, int start, int count) {

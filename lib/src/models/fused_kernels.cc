@@ -1,13 +1,28 @@
 #include "fused_kernels.h"
 
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 
 #include <ATen/core/Tensor.h>
 
 #include "xsd/models/llama_rms_norm.h"
+#include "xsd/models/numerics.h"
 
 namespace xsd {
+
+namespace {
+std::atomic<int> row_invariant_override{-1};  // -1: the environment decides
+}  // namespace
+
+void SetRowInvariantNumerics(bool on) { row_invariant_override.store(on ? 1 : 0); }
+
+bool RowInvariantNumerics() {
+  const int set = row_invariant_override.load();
+  if (set >= 0) return set == 1;
+  const char* v = std::getenv("XSD_ROW_INVARIANT");
+  return v != nullptr && std::strcmp(v, "1") == 0;
+}
 
 bool FusedDecoderKernels() {
 #ifdef XSD_WITH_CUDA_KERNELS
@@ -32,10 +47,7 @@ bool FusedKernelEnabled(const char* env_switch) {
   return v == nullptr || std::strcmp(v, "0") != 0;
 }
 
-bool RowInvariantKernels() {
-  const char* v = std::getenv("XSD_ROW_INVARIANT");
-  return v != nullptr && std::strcmp(v, "1") == 0;
-}
+bool RowInvariantKernels() { return RowInvariantNumerics(); }
 #endif
 
 }  // namespace xsd

@@ -21,12 +21,10 @@ bool FusedKernelDtype(const at::Tensor& t, kernels::Dtype* dtype);
 // each call: the benchmarks flip it between runs of one process.
 bool FusedKernelEnabled(const char* env_switch);
 
-// Row-invariant mode (XSD_ROW_INVARIANT=1): every Linear of up to
-// kRowInvariantMaxRows rows runs the GEMV kernel (in slices of
-// kernels::kGemvMaxRows rows) and attention over the cache the decode kernel,
-// whose rows are each computed alone. A verify forward's rows then equal the
-// decode steps bit for bit, so greedy speculative output equals the target's
-// own greedy output even at bf16 near-ties.
+// Row-invariant numerics (xsd/models/numerics.h) as the kernels apply it:
+// every Linear of up to kRowInvariantMaxRows rows runs the GEMV kernel (in
+// slices of kernels::kGemvMaxRows rows) and attention over the cache the
+// decode kernel, whose rows are each computed alone.
 inline constexpr int kRowInvariantMaxRows = 64;
 bool RowInvariantKernels();
 
