@@ -224,6 +224,26 @@ at::Tensor ReferenceAttention(const at::Tensor& q, const at::Tensor& keys, const
   return out.reshape({heads, rows, dim}).transpose(0, 1).reshape({rows, heads * dim});
 }
 
+// The mask of `rows` new rows after span - rows committed ones: `allowed`
+// [rows, span] (bool) as an additive bias, stacked for the group's heads
+// (row g * rows + t), in the dtype of `options`.
+AttentionMask StackedBiasMask(const at::Tensor& allowed, int64_t group, const at::TensorOptions& options) {
+  const int64_t rows = allowed.size(0), span = allowed.size(1);
+  const at::Tensor bias_rows = at::zeros({rows, span}, at::kFloat)
+                                   .masked_fill(allowed.logical_not(), -std::numeric_limits<double>::infinity());
+  AttentionMask mask;
+  mask.past = static_cast<int>(span - rows);
+  mask.rows = static_cast<int>(rows);
+  mask.group = static_cast<int>(group);
+  mask.bias = bias_rows.repeat({group, 1}).to(options);
+  return mask;
+}
+
+// |got - want| <= |want| * rel + abs_tol everywhere (want: float64, CPU).
+bool WithinTolerance(const at::Tensor& got, const at::Tensor& want, double rel, double abs_tol) {
+  return ((got.cpu().to(at::kDouble) - want).abs() <= want.abs() * rel + abs_tol).all().item<bool>();
+}
+
 TEST_CASE("CUDA fused kernels: split-K cached attention matches float64; rows and span do not change a row",
           "[models][llama][cuda][kernels]") {
   if (!HaveKernels()) return;
@@ -242,13 +262,8 @@ TEST_CASE("CUDA fused kernels: split-K cached attention matches float64; rows an
     // and its ancestors), stacked for the 2 query heads of a KV head.
     const at::Tensor tree = at::tensor({1, 0, 0, 0, 0, 1, 1, 0, 0, 0, 1, 0, 1, 0, 0, 1, 1, 0, 1, 0, 1, 0, 1, 0, 1},
                                        at::kInt).to(at::kBool).view({rows, rows});
-    at::Tensor allowed = at::cat({at::ones({rows, span - rows}, at::kBool), tree}, 1);
-    const at::Tensor bias_rows = at::zeros({rows, span}, at::kFloat).masked_fill(allowed.logical_not(), -inf);
-    AttentionMask mask;
-    mask.past = static_cast<int>(span - rows);
-    mask.rows = static_cast<int>(rows);
-    mask.group = static_cast<int>(group);
-    mask.bias = bias_rows.repeat({group, 1}).to(options);
+    const AttentionMask mask =
+        StackedBiasMask(at::cat({at::ones({rows, span - rows}, at::kBool), tree}, 1), group, options);
     const at::Tensor keys = key_cache.narrow(1, 0, span), values = value_cache.narrow(1, 0, span);
     const at::Tensor want = ReferenceAttention(q, keys, values, mask.bias);
     // The kernel: float32 accumulation, one rounding to the dtype at the end.
@@ -261,8 +276,7 @@ TEST_CASE("CUDA fused kernels: split-K cached attention matches float64; rows an
       INFO(got.status().ToString());
       REQUIRE(got.ok());
       const double rel = dtype == at::kFloat ? 1e-5 : (std::string(path) == "kernel" ? 1.0 / 256 : 1.0 / 16);
-      const at::Tensor diff = (got->cpu().to(at::kDouble) - want).abs();
-      CHECK((diff <= want.abs() * rel + (dtype == at::kFloat ? 1e-5 : 2e-2)).all().item<bool>());
+      CHECK(WithinTolerance(*got, want, rel, dtype == at::kFloat ? 1e-5 : 2e-2));
     }
     EnvSwitch forced("XSD_ATTENTION_PATH", "kernel");
     auto got = AttendCached(q, keys, values, mask);
@@ -295,7 +309,7 @@ TEST_CASE("CUDA fused kernels: split-K cached attention matches float64; rows an
     auto step = AttendCached(q.narrow(0, 0, 1), keys, values, decode);
     REQUIRE(step.ok());
     const at::Tensor step_want = ReferenceAttention(q.narrow(0, 0, 1), keys, values, at::Tensor());
-    CHECK(((step->cpu().to(at::kDouble) - step_want).abs() <= step_want.abs() * rel + 1e-5).all().item<bool>());
+    CHECK(WithinTolerance(*step, step_want, rel, 1e-5));
   }
 }
 
@@ -330,8 +344,7 @@ TEST_CASE("CUDA fused kernels: one-row decode attention matches float64, is repr
       INFO(got.status().ToString());
       REQUIRE(got.ok());
       const double rel = dtype == at::kFloat ? 1e-5 : 1.0 / 256;
-      const at::Tensor diff = (got->cpu().to(at::kDouble) - want).abs();
-      CHECK((diff <= want.abs() * rel + (dtype == at::kFloat ? 1e-5 : 2e-2)).all().item<bool>());
+      CHECK(WithinTolerance(*got, want, rel, dtype == at::kFloat ? 1e-5 : 2e-2));
       // The same bits on every call.
       for (int i = 0; i < 3; ++i) {
         auto again = AttendCached(q, keys, values, mask);
@@ -368,8 +381,7 @@ TEST_CASE("CUDA fused kernels: row-invariant attention gives each row the bits o
           "[models][llama][cuda][kernels]") {
   if (!HaveKernels()) return;
   RowInvariantScope invariant;
-  const double inf = std::numeric_limits<double>::infinity();
-  for (const auto dtype : {at::kFloat, at::kBFloat16}) {
+    for (const auto dtype : {at::kFloat, at::kBFloat16}) {
     for (const auto& [group, dim] : {std::make_pair(1, 128), std::make_pair(2, 128), std::make_pair(2, 16)}) {
       INFO("dtype " << c10::toString(dtype) << ", group " << group << ", head dim " << dim);
       at::manual_seed(23);
@@ -379,22 +391,15 @@ TEST_CASE("CUDA fused kernels: row-invariant attention gives each row the bits o
       const at::Tensor values = at::randn({kv_heads, span, dim}, options);
       const at::Tensor q = at::randn({rows, heads, dim}, options) * 2;
       // Causal among the 5 new rows after 255 committed ones.
-      const at::Tensor allowed =
-          at::cat({at::ones({rows, span - rows}, at::kBool), at::ones({rows, rows}, at::kBool).tril()}, 1);
-      const at::Tensor bias_rows = at::zeros({rows, span}, at::kFloat).masked_fill(allowed.logical_not(), -inf);
-      AttentionMask mask;
-      mask.past = static_cast<int>(span - rows);
-      mask.rows = static_cast<int>(rows);
-      mask.group = static_cast<int>(group);
-      mask.bias = bias_rows.repeat({group, 1}).to(options);
+      const AttentionMask mask = StackedBiasMask(
+          at::cat({at::ones({rows, span - rows}, at::kBool), at::ones({rows, rows}, at::kBool).tril()}, 1), group,
+          options);
       auto got = AttendCached(q, keys, values, mask);
       INFO(got.status().ToString());
       REQUIRE(got.ok());
       const at::Tensor want = ReferenceAttention(q, keys, values, mask.bias);
       const double rel = dtype == at::kFloat ? 1e-5 : 1.0 / 256;
-      CHECK(((got->cpu().to(at::kDouble) - want).abs() <= want.abs() * rel + (dtype == at::kFloat ? 1e-5 : 2e-2))
-                .all()
-                .item<bool>());
+      CHECK(WithinTolerance(*got, want, rel, dtype == at::kFloat ? 1e-5 : 2e-2));
       for (int64_t t = 0; t < rows; ++t) {
         INFO("row " << t);
         AttentionMask one;
