@@ -8,15 +8,9 @@
 set -uo pipefail
 source tools/gpu/env.sh
 W=/tmp/xsd_bisect; rm -rf $W; mkdir -p $W
-if [ ! -x build-gpu/apps/bench/xsd_bench ]; then
-  bash tools/gpu/build.sh $W xsd_bench xsd_make_checkpoint || exit 1
-fi
-CK=/tmp/xsd_ck
-if [ ! -f $CK/Video-LLaVA-7B-hf/config.json ]; then
-  python3 tools/pad_tokenizer.py tests/data/tokenizer/llama /tmp/tok32k --vocab 32000
-  ./build-gpu/apps/make_checkpoint/xsd_make_checkpoint --preset video_llava_7b --out $CK/Video-LLaVA-7B-hf \
-    --tokenizer /tmp/tok32k --dtype bfloat16 > $W/ck.log 2>&1
-fi
+source tools/gpu/checkpoints.sh
+ensure_bench_build $W || exit 1
+ensure_checkpoint video_llava_7b Video-LLaVA-7B-hf $W/ck.log
 for c in vl_copy vl_copy2; do sed "s/^name: \"vl_baseline\"/name: \"$c\"/" configs/vl_baseline.pbtxt > $W/$c.pbtxt; done
 run() {  # run NAME ENV...
   local name=$1; shift

@@ -30,14 +30,10 @@ bash tools/gpu/build.sh "$OUT" || exit 1
 B=./build-gpu
 $B/tests/models_tests "[cuda]" > "$OUT/models_cuda.log" 2>&1; echo "models [cuda] exit $?"; tail -2 "$OUT/models_cuda.log"
 $B/tests/vision_tests "[cuda]" > "$OUT/vision_cuda.log" 2>&1; echo "vision [cuda] exit $?"; tail -2 "$OUT/vision_cuda.log"
-CK=/tmp/xsd_ck
+source tools/gpu/checkpoints.sh
 T0=$(date +%s)
-# The test tokenizer (3000 pieces) padded to LLaMA's 32000 for the 7B shapes.
-python3 tools/pad_tokenizer.py tests/data/tokenizer/llama /tmp/tok32k --vocab 32000
-[ -f $CK/Video-LLaVA-7B-hf/config.json ] || $B/apps/make_checkpoint/xsd_make_checkpoint --preset video_llava_7b \
-  --out $CK/Video-LLaVA-7B-hf --tokenizer /tmp/tok32k --dtype bfloat16 > "$OUT/ck_vl.log" 2>&1
-[[ " ${ARGS[*]} " == *" --planted-only "* ]] || [ -f $CK/EventGPT-7b/config.json ] || $B/apps/make_checkpoint/xsd_make_checkpoint --preset eventgpt_7b \
-  --out $CK/EventGPT-7b --tokenizer /tmp/tok32k --dtype bfloat16 > "$OUT/ck_egpt.log" 2>&1
+ensure_checkpoint video_llava_7b Video-LLaVA-7B-hf "$OUT/ck_vl.log"
+[[ " ${ARGS[*]} " == *" --planted-only "* ]] || ensure_checkpoint eventgpt_7b EventGPT-7b "$OUT/ck_egpt.log"
 echo "checkpoints: $(( $(date +%s) - T0 )) s"; du -sh $CK/* | tr '\n' ' '; echo
 COMMON="--checkpoint_dir=$CK --random_adapters --max_new_tokens=30 --builtin_scenes=6 --max_samples=6 --n_questions=3 --warmup=1"
 run_bench() {  # name, extra flags...

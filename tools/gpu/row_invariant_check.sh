@@ -18,12 +18,8 @@ for v in XSD_ROW_INVARIANT=0 XSD_ROW_INVARIANT=1; do
     --repeats=8 --step_mode=graphs --json="$W/perf_$v.json" > "$W/perf_$v.md"
   echo "== $v"; grep -E "prefill|decode|verify" "$W/perf_$v.md"
 done
-CK=/tmp/xsd_ck
-if [ ! -f $CK/Video-LLaVA-7B-hf/config.json ]; then
-  python3 tools/pad_tokenizer.py tests/data/tokenizer/llama /tmp/tok32k --vocab 32000
-  ./build-gpu/apps/make_checkpoint/xsd_make_checkpoint --preset video_llava_7b --out $CK/Video-LLaVA-7B-hf \
-    --tokenizer /tmp/tok32k --dtype bfloat16 > $W/ck.log 2>&1
-fi
+source tools/gpu/checkpoints.sh
+ensure_checkpoint video_llava_7b Video-LLaVA-7B-hf $W/ck.log
 Q=configs/planted
 XSD_ROW_INVARIANT=1 timeout 200 ./build-gpu/apps/bench/xsd_bench --checkpoint_dir=$CK --max_new_tokens=30 \
   --builtin_scenes=6 --max_samples=6 --n_questions=3 --warmup=1 --output_dir=$W/planted \
