@@ -1,5 +1,4 @@
-#include "xsd/mock/mock_drafter.h"
-#include "xsd/mock/mock_verifier.h"
+#include "support/mock_models.h"
 #include "xsd/schedulers/schedulers.h"
 #include "xsd_catch.h"
 
@@ -7,21 +6,14 @@ namespace xsd {
 namespace {
 
 TEST_CASE("Noisy oracle plants the first-position acceptance rate", "[mock][oracle]") {
-  config::ScriptedLmOptions t;
-  t.set_vocab_size(50);
-  t.set_seed(11);
-  auto target = MockVerifier::Create(t);
-  REQUIRE(target.ok());
+  const auto target = testing::ScriptedTarget(50, 11);
   const double agreement = GENERATE(0.0, 0.3, 0.7, 1.0);
-  config::NoisyOracleOptions o;
-  o.set_agreement(agreement);
-  auto drafter = NoisyOracleDrafter::Create(o, MakeScriptedOracle(&(*target)->lm()), (*target)->info());
-  REQUIRE(drafter.ok());
+  const auto drafter = testing::OracleDrafter(*target, agreement);
   auto greedy = MakeGreedyAcceptance();
   SchedulerOptions so;
   so.gamma = 3;
   so.max_new_tokens = 40;
-  auto sched = MakeSpeculativeScheduler(target->get(), drafter->get(), greedy.get(), so);
+  auto sched = MakeSpeculativeScheduler(target.get(), drafter.get(), greedy.get(), so);
   REQUIRE(sched.ok());
   SpecStats total;
   for (int i = 0; i < 150; ++i) {

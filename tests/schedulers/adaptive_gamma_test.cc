@@ -6,9 +6,8 @@
 #include <utility>
 #include <vector>
 
+#include "support/mock_models.h"
 #include "xsd/core/acceptance.h"
-#include "xsd/mock/mock_drafter.h"
-#include "xsd/mock/mock_verifier.h"
 #include "xsd/schedulers/schedulers.h"
 #include "xsd_catch.h"
 
@@ -25,17 +24,13 @@ std::vector<int> DraftLengths(const GenerationResult& result) {
 }
 
 TEST_CASE("Adaptive gamma: one draft per round after rejections, gamma while all are accepted", "[scheduler][adaptive]") {
-  config::ScriptedLmOptions t;
-  t.set_vocab_size(50);
-  t.set_seed(5);
-  auto target = MockVerifier::Create(t);
-  REQUIRE(target.ok());
+  const auto target = testing::ScriptedTarget(50, 5);
   auto greedy = MakeGreedyAcceptance();
   SchedulerOptions so;
   so.gamma = 4;
   so.max_new_tokens = 30;
   so.adaptive_gamma = true;
-  auto ar = MakeAutoregressiveScheduler(target->get(), greedy.get(), so);
+  auto ar = MakeAutoregressiveScheduler(target.get(), greedy.get(), so);
   REQUIRE(ar.ok());
   Request request;
   request.id = "r";
@@ -45,11 +40,8 @@ TEST_CASE("Adaptive gamma: one draft per round after rejections, gamma while all
 
   for (const double agreement : {0.0, 1.0}) {
     INFO("agreement " << agreement);
-    config::NoisyOracleOptions o;
-    o.set_agreement(agreement);
-    auto drafter = NoisyOracleDrafter::Create(o, MakeScriptedOracle(&(*target)->lm()), (*target)->info());
-    REQUIRE(drafter.ok());
-    auto sd = MakeSpeculativeScheduler(target->get(), drafter->get(), greedy.get(), so);
+    const auto drafter = testing::OracleDrafter(*target, agreement);
+    auto sd = MakeSpeculativeScheduler(target.get(), drafter.get(), greedy.get(), so);
     REQUIRE(sd.ok());
     auto result = (*sd)->Generate(request);
     INFO(result.status().ToString());
@@ -71,21 +63,14 @@ TEST_CASE("Adaptive gamma: one draft per round after rejections, gamma while all
 }
 
 TEST_CASE("Adaptive gamma: grows back by two after a fully accepted round", "[scheduler][adaptive]") {
-  config::ScriptedLmOptions t;
-  t.set_vocab_size(50);
-  t.set_seed(9);
-  auto target = MockVerifier::Create(t);
-  REQUIRE(target.ok());
+  const auto target = testing::ScriptedTarget(50, 9);
   auto greedy = MakeGreedyAcceptance();
   SchedulerOptions so;
   so.gamma = 5;
   so.max_new_tokens = 60;
   so.adaptive_gamma = true;
-  config::NoisyOracleOptions o;
-  o.set_agreement(0.6);
-  auto drafter = NoisyOracleDrafter::Create(o, MakeScriptedOracle(&(*target)->lm()), (*target)->info());
-  REQUIRE(drafter.ok());
-  auto sd = MakeSpeculativeScheduler(target->get(), drafter->get(), greedy.get(), so);
+  const auto drafter = testing::OracleDrafter(*target, 0.6);
+  auto sd = MakeSpeculativeScheduler(target.get(), drafter.get(), greedy.get(), so);
   REQUIRE(sd.ok());
   int checked = 0;
   for (int i = 0; i < 20; ++i) {
