@@ -119,6 +119,33 @@ TEST_CASE("CUDA fused kernels: Linear (the GEMV at one row) equals at::linear (b
 }
 
 
+// The tensor-core skinny GEMM (row-invariant numerics with
+// XSD_SKINNY_GEMM=1): each row's result is the same for every row count,
+// one included, and near float32.
+TEST_CASE("CUDA fused kernels: skinny GEMM rows are the same bits at any row count (bf16)",
+          "[models][llama][cuda][kernels]") {
+  if (!HaveKernels()) return;
+  RowInvariantScope invariant;
+  EnvSwitch skinny("XSD_SKINNY_GEMM", "1");
+  at::manual_seed(29);
+  const auto options = at::TensorOptions().dtype(at::kBFloat16).device(at::kCUDA);
+  for (const int64_t k : {4096, 11008, 64}) {
+    const at::Tensor w = at::randn({1000, k}, options) * 0.02;
+    const at::Tensor x = at::randn({64, k}, options);
+    auto all = Linear(x, w);
+    INFO("k " << k << ": " << all.status().ToString());
+    REQUIRE(all.ok());
+    const at::Tensor want = at::linear(x.to(at::kFloat), w.to(at::kFloat));
+    CHECK(((all->to(at::kFloat) - want).abs() <= want.abs() * (1.0 / 128) + 1e-3).all().item<bool>());
+    for (const int64_t m : {1, 2, 5, 16, 17, 33}) {
+      INFO("rows " << m);
+      auto some = Linear(x.narrow(0, 0, m), w);
+      REQUIRE(some.ok());
+      CHECK(at::equal(*some, all->narrow(0, 0, m)));
+    }
+  }
+}
+
 // A tiny LLaMA on the GPU in `dtype`; prefill 8 rows, then one decode row:
 // the logits of both forwards and the cache rows written.
 struct DecodeTrace {
@@ -424,6 +451,9 @@ TEST_CASE("CUDA fused kernels: row-invariant verify rows equal decode steps bitw
           "[models][llama][cuda][kernels]") {
   if (!HaveKernels()) return;
   RowInvariantScope invariant;
+  const bool use_skinny = GENERATE(false, true);  // GEMV slices, or the skinny GEMM
+  INFO("XSD_SKINNY_GEMM=" << use_skinny);
+  EnvSwitch skinny("XSD_SKINNY_GEMM", use_skinny ? "1" : "0");
   const std::unique_ptr<LlamaModel> model = TinyCudaModel(at::kBFloat16);
   const std::vector<int32_t> tokens = {4, 8, 15, 16, 23, 42, 7, 1, 9, 30, 31};
   auto forward = [&](KvCache* cache, int start, int count) {

@@ -2,9 +2,11 @@
 # GPU machine, one call: does row-invariant mode (XSD_ROW_INVARIANT=1) make
 # greedy speculative output equal the target's own greedy output in bf16,
 # and what does it cost? Builds, runs the CUDA test cases, times the
-# Video-LLaVA-7B-shaped decode/verify steps with and without the mode, then
-# the planted bench (vl_baseline, 0 %, decode drafting at 75 / 100 %) in
-# row-invariant mode: "Same output as baseline" should read 18/18.
+# Video-LLaVA-7B-shaped decode/verify steps without the mode, with it (GEMV
+# slices) and with it on the tensor-core skinny GEMM (XSD_SKINNY_GEMM=1),
+# then the planted bench (vl_baseline, 0 %, decode drafting at 75 / 100 %)
+# in row-invariant mode with the skinny GEMM: "Same output as baseline"
+# should read 18/18.
 # Usage (device tool, carry .gpu-deps): bash tools/gpu/row_invariant_check.sh
 set -uo pipefail
 source tools/gpu/env.sh
@@ -13,15 +15,20 @@ bash tools/gpu/build.sh $W || exit 1
 ./build-gpu/tests/models_tests "[cuda]" > $W/models_cuda.log 2>&1; echo "models [cuda] exit $?"; tail -2 $W/models_cuda.log
 grep -B3 -A12 "FAILED" $W/models_cuda.log | head -60
 P=./build-gpu/apps/perf/xsd_llm_perf
-for v in XSD_ROW_INVARIANT=0 XSD_ROW_INVARIANT=1; do
+for v in XSD_ROW_INVARIANT=0 XSD_ROW_INVARIANT=1 "XSD_ROW_INVARIANT=1 XSD_SKINNY_GEMM=1"; do
   env $v $P --preset=7b --vocab=32064 --device=cuda:0 --dtype=bf16 --prompt=2076 --decode=64 --gammas=1,2,4,8,16,32 \
-    --repeats=8 --step_mode=graphs --json="$W/perf_$v.json" > "$W/perf_$v.md"
-  echo "== $v"; grep -E "prefill|decode|verify" "$W/perf_$v.md"
+    --repeats=8 --step_mode=graphs --json="$W/perf_${v// /_}.json" > "$W/perf_${v// /_}.md"
+  echo "== $v"; grep -E "prefill|decode|verify" "$W/perf_${v// /_}.md"
 done
+# Per-GEMM bandwidth of the skinny GEMM at 1 / 5 / 17 rows (every xsd::Linear
+# row of the profile runs it under these switches).
+XSD_ROW_INVARIANT=1 XSD_SKINNY_GEMM=1 ./build-gpu/apps/perf/xsd_llm_components --preset=7b --vocab=32064 \
+  --device=cuda:0 --dtype=bf16 --rows=1,5,17 --span=2304 --reps=20 > $W/components_skinny.md
+grep -E "^rows|projection|lm head" $W/components_skinny.md
 source tools/gpu/checkpoints.sh
 ensure_checkpoint video_llava_7b Video-LLaVA-7B-hf $W/ck.log
 Q=configs/planted
-XSD_ROW_INVARIANT=1 timeout 200 ./build-gpu/apps/bench/xsd_bench --checkpoint_dir=$CK --max_new_tokens=30 \
+XSD_ROW_INVARIANT=1 XSD_SKINNY_GEMM=1 timeout 200 ./build-gpu/apps/bench/xsd_bench --checkpoint_dir=$CK --max_new_tokens=30 \
   --builtin_scenes=6 --max_samples=6 --n_questions=3 --warmup=1 --output_dir=$W/planted \
   --config=configs/vl_baseline.pbtxt,$Q/planted_a000.pbtxt,$Q/planted_decode_a075.pbtxt,$Q/planted_decode_a100.pbtxt \
   > $W/bench.log 2>&1

@@ -32,6 +32,14 @@ const char* LaunchSiluMul(Dtype dtype, const void* gate_up, void* out, int64_t r
 inline constexpr int kGemvMaxRows = 8;
 const char* LaunchGemvBf16(const void* x, const void* w, void* y, int64_t m, int64_t n, int64_t k, void* stream);
 
+// The same product on tensor cores for m <= kSkinnyGemmMaxRows rows, n a
+// multiple of 8, k a multiple of 64, x and w 16-byte aligned: each row's
+// result is the same whatever m (skinny_gemm.cu), at weight-streaming speed
+// for every m. Not yet measured on the GPU: behind XSD_SKINNY_GEMM=1.
+inline constexpr int kSkinnyGemmMaxRows = 64;
+const char* LaunchSkinnyGemmBf16(const void* x, const void* w, void* y, int64_t m, int64_t n, int64_t k,
+                                 void* stream);
+
 // One row of the LLaMA MLP's first half: x [1, k] and the fused gate_up
 // weight [2 * inter, k] (gate rows, then up rows) -> y [1, inter] =
 // round(silu(round(gate))) * round(up), rounded; bfloat16, the GEMV's

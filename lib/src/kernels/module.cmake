@@ -1,6 +1,6 @@
 # Fused CUDA kernels of the LLaMA decoder (RMSNorm with the residual add,
-# SiLU·gate, small-row GEMV, rotary embedding + cache write, split-K cached
-# attention): CUDA builds where nvcc is found, unless XSD_WITH_CUDA_KERNELS is
+# SiLU·gate, small-row GEMV, tensor-core skinny GEMM, rotary embedding +
+# cache write, cached attention): CUDA builds where nvcc is found, unless XSD_WITH_CUDA_KERNELS is
 # OFF. Elsewhere the models module keeps the ATen formulas.
 include(CheckLanguage)
 if(XSD_TORCH_HAS_CUDA AND XSD_WITH_CUDA_KERNELS)
@@ -12,7 +12,8 @@ if(XSD_TORCH_HAS_CUDA AND XSD_WITH_CUDA_KERNELS)
     set(CMAKE_CUDA_RUNTIME_LIBRARY Shared)  # the libcudart torch loads
     enable_language(CUDA)
     xsd_module(kernels NOTORCH SOURCES ${CMAKE_CURRENT_LIST_DIR}/llama_kernels.cu
-               ${CMAKE_CURRENT_LIST_DIR}/cached_attention.cu ${CMAKE_CURRENT_LIST_DIR}/rope_cache.cu)
+               ${CMAKE_CURRENT_LIST_DIR}/cached_attention.cu ${CMAKE_CURRENT_LIST_DIR}/rope_cache.cu
+               ${CMAKE_CURRENT_LIST_DIR}/skinny_gemm.cu)
     message(STATUS "libxsd: fused CUDA kernels ON (nvcc ${CMAKE_CUDA_COMPILER_VERSION}, sm_${CMAKE_CUDA_ARCHITECTURES})")
   else()
     message(STATUS "libxsd: fused CUDA kernels OFF (no nvcc found)")

@@ -48,6 +48,11 @@ bool FusedKernelEnabled(const char* env_switch) {
 }
 
 bool RowInvariantKernels() { return RowInvariantNumerics(); }
+
+bool SkinnyGemmEnabled() {
+  const char* v = std::getenv("XSD_SKINNY_GEMM");
+  return v != nullptr && std::strcmp(v, "1") == 0 && RowInvariantKernels();
+}
 #endif
 
 }  // namespace xsd

@@ -28,5 +28,12 @@ bool FusedKernelEnabled(const char* env_switch);
 inline constexpr int kRowInvariantMaxRows = 64;
 bool RowInvariantKernels();
 
+// Row-invariant numerics with the tensor-core skinny GEMM
+// (kernels/skinny_gemm.cu) for Linear layers of up to 64 rows, one row
+// included, instead of the GEMV (XSD_SKINNY_GEMM=1; not yet measured on the
+// GPU). The one-row gate/up + SiLU fusion steps aside then (its sums are the
+// GEMV's).
+bool SkinnyGemmEnabled();
+
 }  // namespace xsd
 #endif

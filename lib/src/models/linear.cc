@@ -18,17 +18,27 @@ absl::StatusOr<at::Tensor> Linear(const at::Tensor& x, const at::Tensor& w, cons
 #ifdef XSD_WITH_CUDA_KERNELS
     const int64_t k = x.size(-1), n = w.size(0);
     const int64_t m = k > 0 ? x.numel() / k : 0;
-    // One row only, unless row-invariant: measured on the H200
-    // (docs/PERFORMANCE.md run 4), the kernel beats cuBLAS at m = 1 (o
-    // projection 6.8 vs 10.9 us) and loses from m = 2 on. Row-invariant mode
-    // takes it up to kRowInvariantMaxRows rows, in slices of kGemvMaxRows
-    // (each row's sum is the same whatever the slice).
+    const bool bf16_ok = !b.defined() && x.is_cuda() && x.scalar_type() == at::kBFloat16 &&
+                         w.scalar_type() == at::kBFloat16 && x.is_contiguous() && w.is_contiguous() &&
+                         w.dim() == 2 && w.size(1) == k && x.device() == w.device();
+    std::vector<int64_t> shape = x.sizes().vec();
+    shape.back() = n;
+    // Row-invariant numerics with XSD_SKINNY_GEMM=1: the tensor-core kernel
+    // for up to 64 rows, one row included.
+    if (bf16_ok && m >= 1 && m <= kernels::kSkinnyGemmMaxRows && n % 8 == 0 && k % 64 == 0 && SkinnyGemmEnabled()) {
+      at::Tensor y = at::empty(shape, x.options());
+      const char* error = kernels::LaunchSkinnyGemmBf16(x.data_ptr(), w.data_ptr(), y.data_ptr(), m, n, k,
+                                                        CurrentCudaStream(x.device()));
+      if (error == nullptr) return y;
+      if (std::strstr(error, "aligned") == nullptr) return absl::InternalError(absl::StrCat("skinny gemm: ", error));
+    }
+    // The GEMV: one row only, unless row-invariant. Measured on the H200
+    // (docs/PERFORMANCE.md run 4), it beats cuBLAS at m = 1 (o projection 6.8
+    // vs 10.9 us) and loses from m = 2 on. Row-invariant numerics take it up
+    // to kRowInvariantMaxRows rows, in slices of kGemvMaxRows (each row's sum
+    // is the same whatever the slice).
     const int64_t max_rows = RowInvariantKernels() ? kRowInvariantMaxRows : 1;
-    if (m >= 1 && m <= max_rows && !b.defined() && x.is_cuda() && x.scalar_type() == at::kBFloat16 &&
-        w.scalar_type() == at::kBFloat16 && x.is_contiguous() && w.is_contiguous() && w.dim() == 2 &&
-        w.size(1) == k && k % 8 == 0 && x.device() == w.device() && FusedKernelEnabled("XSD_GEMV")) {
-      std::vector<int64_t> shape = x.sizes().vec();
-      shape.back() = n;
+    if (bf16_ok && m >= 1 && m <= max_rows && k % 8 == 0 && FusedKernelEnabled("XSD_GEMV")) {
       at::Tensor y = at::empty(shape, x.options());
       const char* error = nullptr;
       for (int64_t r = 0; r < m && error == nullptr; r += kernels::kGemvMaxRows) {

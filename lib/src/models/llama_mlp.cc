@@ -46,7 +46,8 @@ absl::StatusOr<at::Tensor> FusedSiluGate(const at::Tensor& x, const at::Tensor& 
   const int64_t k = x.size(-1);
   if (bias.defined() || !x.is_cuda() || x.numel() != k || k % 8 != 0 || x.scalar_type() != at::kBFloat16 ||
       gate_up.scalar_type() != at::kBFloat16 || !x.is_contiguous() || !gate_up.is_contiguous() ||
-      x.device() != gate_up.device() || !FusedKernelEnabled("XSD_GEMV") || !FusedKernelEnabled("XSD_SILU_GEMV")) {
+      x.device() != gate_up.device() || !FusedKernelEnabled("XSD_GEMV") || !FusedKernelEnabled("XSD_SILU_GEMV") ||
+      SkinnyGemmEnabled()) {
     return at::Tensor();
   }
   std::vector<int64_t> shape = x.sizes().vec();
