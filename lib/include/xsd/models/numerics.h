@@ -8,8 +8,9 @@
 // H200 at 7B shapes: 18 of 18 requests identical instead of 9, and planted
 // 100 % drafts all accepted; docs/PERFORMANCE.md run 6). It costs verify
 // speed: Linear layers of up to 64 rows run the one-row GEMV kernel (CUDA
-// cores, 8 rows per pass) instead of cuBLAS, attention runs the decode kernel
-// for every call over the cache. Effective in CUDA builds with libxsd's
+// cores, 8 rows per pass) instead of cuBLAS — or, with XSD_SKINNY_GEMM=1, a
+// tensor-core kernel with the same property (not yet measured) —, attention
+// runs the decode kernel for every call over the cache. Effective in CUDA builds with libxsd's
 // kernels (bf16 for the GEMV); elsewhere it changes nothing.
 //
 // Off by default, or on when the environment has XSD_ROW_INVARIANT=1; the
