@@ -38,6 +38,9 @@ void RunSection(const ReportInput& in, const RunSummary& summary, std::string& m
   md += Row({"max_new_tokens", std::to_string(s.value("max_new_tokens", 0))});
   md += Row({"warm-up scenes per config (excluded)", std::to_string(in.header.value("warmup", 0))});
   md += Row({"gamma override", s["gamma"].is_null() ? "none (each config's)" : s["gamma"].dump()});
+  md += Row({"numerics", s.value("row_invariant", false)
+                             ? "row-invariant (verify rows = decode steps bit for bit; xsd/models/numerics.h)"
+                             : "default (fastest kernel per row count)"});
   std::vector<std::string> seeds;
   for (const nlohmann::json& c : in.header.value("configs", nlohmann::json::array())) {
     seeds.push_back(absl::StrCat(c.value("name", ""), "=", c.value("seed", uint64_t{0}), " (", c.value("dtype", ""), ")"));

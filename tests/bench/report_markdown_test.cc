@@ -1,4 +1,4 @@
-// The markdown report's memory line and reproducibility section, from
+// The markdown report's memory and numerics lines and reproducibility section, from
 // hand-made inputs (numbers chosen so the expected text is worked by hand).
 #include "report_markdown.h"
 
@@ -64,6 +64,18 @@ TEST_CASE("Markdown: greedy outputs against the baseline, with margins at diverg
   summary.configs[0].median_margin.reset();
   summary.configs[1].median_margin.reset();
   CHECK(ReportMarkdown(in, summary, {}).find("## Greedy outputs") == std::string::npos);
+}
+
+TEST_CASE("Markdown: the run's numerics, from the header's row_invariant setting", "[bench][report]") {
+  ReportInput in = Input();
+  RunSummary summary;
+  summary.baseline = "vl_baseline";
+  CHECK(ReportMarkdown(in, summary, {}).find("| numerics | default (fastest kernel per row count) |") !=
+        std::string::npos);
+  in.header["settings"]["row_invariant"] = true;
+  CHECK(ReportMarkdown(in, summary, {})
+            .find("| numerics | row-invariant (verify rows = decode steps bit for bit; xsd/models/numerics.h) |") !=
+        std::string::npos);
 }
 
 }  // namespace
