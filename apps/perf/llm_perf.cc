@@ -22,6 +22,7 @@
 #include "xsd/base/rng.h"
 #include "xsd/models/llama_loading.h"
 #include "xsd/models/llama_verifier.h"
+#include "xsd/models/numerics.h"
 
 namespace {
 
@@ -168,10 +169,11 @@ int main(int argc, char** argv) {
   }
 
   const xsd::LlamaStepRunner* runner = verifier->step_runner();
-  std::printf("xsd_llm_perf preset=%s vocab=%d device=%s dtype=%s prompt=%d step_mode=%s (load %.0f ms; graphs "
-              "captured %d, replays %lld)\n",
+  std::printf("xsd_llm_perf preset=%s vocab=%d device=%s dtype=%s prompt=%d step_mode=%s numerics=%s (load %.0f ms; "
+              "graphs captured %d, replays %lld)\n",
               args.at("preset").c_str(), config.vocab_size, args.at("device").c_str(), dtype.c_str(), prompt,
-              mode.c_str(), load_ms, runner ? runner->graphs_captured() : 0,
+              mode.c_str(), xsd::RowInvariantNumerics() ? "row-invariant" : "default", load_ms,
+              runner ? runner->graphs_captured() : 0,
               static_cast<long long>(runner ? runner->replays() : 0));
   std::printf("| measure | ms | x decode step |\n|---|---|---|\n");
   std::printf("| prefill %d tokens | %.2f | |\n", prompt, Median(prefill_ms));
