@@ -26,15 +26,35 @@ absl::StatusOr<LlamaDecoderLayer> LlamaDecoderLayer::Load(const ScopedWeights& w
 
 absl::StatusOr<at::Tensor> LlamaDecoderLayer::Forward(const at::Tensor& x, const LlamaForwardContext& ctx,
                                                       KvCache* cache, int layer) const {
-  at::Tensor normed = x;
-  if (has_input_norm_) {
-    XSD_ASSIGN_OR_RETURN(normed, input_norm_.Forward(x));
+  XSD_ASSIGN_OR_RETURN(const LlamaResidual out, ForwardResidual(LlamaResidual{x, at::Tensor()}, ctx, cache, layer));
+  return TorchCall("decoder layer residual", [&]() -> absl::StatusOr<at::Tensor> { return out.base + out.delta; });
+}
+
+absl::StatusOr<LlamaResidual> LlamaDecoderLayer::ForwardResidual(const LlamaResidual& in,
+                                                                 const LlamaForwardContext& ctx, KvCache* cache,
+                                                                 int layer) const {
+  // x = in.base + in.delta, and the attention's input normed from it.
+  at::Tensor x = in.base, normed = in.base;
+  if (in.delta.defined() && has_input_norm_) {
+    XSD_ASSIGN_OR_RETURN(std::tie(x, normed), input_norm_.ForwardResidual(in.base, in.delta));
+  } else {
+    if (in.delta.defined()) {
+      XSD_RETURN_IF_ERROR(TorchCall("decoder layer residual", [&]() -> absl::Status {
+        x = in.base + in.delta;
+        return absl::OkStatus();
+      }));
+    }
+    normed = x;
+    if (has_input_norm_) {
+      XSD_ASSIGN_OR_RETURN(normed, input_norm_.Forward(x));
+    }
   }
   XSD_ASSIGN_OR_RETURN(at::Tensor attended, attention_.Forward(normed, ctx, cache, layer));
-  at::Tensor h, normed2;
-  XSD_ASSIGN_OR_RETURN(std::tie(h, normed2), post_attention_norm_.ForwardResidual(x, attended));
-  XSD_ASSIGN_OR_RETURN(at::Tensor mlp_out, mlp_.Forward(normed2));
-  return TorchCall("decoder layer residual", [&]() -> absl::StatusOr<at::Tensor> { return h + mlp_out; });
+  LlamaResidual out;
+  at::Tensor normed2;
+  XSD_ASSIGN_OR_RETURN(std::tie(out.base, normed2), post_attention_norm_.ForwardResidual(x, attended));
+  XSD_ASSIGN_OR_RETURN(out.delta, mlp_.Forward(normed2));
+  return out;
 }
 
 }  // namespace xsd

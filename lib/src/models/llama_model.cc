@@ -146,11 +146,16 @@ absl::StatusOr<LlamaOutput> LlamaModel::Forward(const LlamaInput& input, KvCache
     XSD_ASSIGN_OR_RETURN(ctx.mask, AttentionMask::Build(past, ctx.rows, config_.group_size(), input.tree_mask,
                                                         out.input_embeds));
   }
-  at::Tensor h = out.input_embeds;
+  // Each layer's residual add happens inside the next norm's kernel.
+  LlamaResidual h{out.input_embeds, at::Tensor()};
   for (size_t l = 0; l < layers_.size(); ++l) {
-    XSD_ASSIGN_OR_RETURN(h, layers_[l].Forward(h, ctx, cache, static_cast<int>(l)));
+    XSD_ASSIGN_OR_RETURN(h, layers_[l].ForwardResidual(h, ctx, cache, static_cast<int>(l)));
   }
-  XSD_ASSIGN_OR_RETURN(out.hidden, final_norm_.Forward(h));
+  if (h.delta.defined()) {
+    XSD_ASSIGN_OR_RETURN(std::tie(std::ignore, out.hidden), final_norm_.ForwardResidual(h.base, h.delta));
+  } else {
+    XSD_ASSIGN_OR_RETURN(out.hidden, final_norm_.Forward(h.base));
+  }
   if (input.logits == LogitsRows::kAll) {
     XSD_ASSIGN_OR_RETURN(out.logits, LmHead(out.hidden));
   } else if (input.logits == LogitsRows::kLast) {

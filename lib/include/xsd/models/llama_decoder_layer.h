@@ -4,6 +4,11 @@
 // (LlamaDecoderLayerOptions::input_norm = false): then attention sees x
 // itself.
 //
+// A stack of layers passes LlamaResidual between them: the output left as
+// h + mlp(...) unsummed, so the next layer's input norm (or the model's final
+// norm) adds it in its own kernel (RmsNorm::ForwardResidual) instead of a
+// separate add per layer; the sum is rounded the same way.
+//
 // Immutable after Load; thread-safe as long as callers use different caches.
 #pragma once
 
@@ -19,6 +24,12 @@
 
 namespace xsd {
 
+// A hidden state as base + delta, the add not done yet (delta may be
+// undefined: then the value is base).
+struct LlamaResidual {
+  at::Tensor base, delta;
+};
+
 struct LlamaDecoderLayerOptions {
   bool input_norm = true;  // false: no input_layernorm (EAGLE heads)
 };
@@ -33,6 +44,10 @@ class LlamaDecoderLayer {
   // x [T, hidden] -> [T, hidden]; writes cache layer `layer` (cache not owned).
   absl::StatusOr<at::Tensor> Forward(const at::Tensor& x, const LlamaForwardContext& ctx, KvCache* cache,
                                      int layer) const;
+  // The same with the residual adds deferred: in = this layer's input as
+  // base + delta, returns (h, mlp(norm2(h))) whose sum is its output.
+  absl::StatusOr<LlamaResidual> ForwardResidual(const LlamaResidual& in, const LlamaForwardContext& ctx,
+                                                KvCache* cache, int layer) const;
 
  private:
   bool has_input_norm_ = true;
