@@ -126,7 +126,7 @@ enum class AttentionPath { kKernel, kSdpa, kMath };
 //   kernels with a bias take 52-53 us and the split-K kernel 29-138 us);
 //   the decode kernel in row-invariant mode (RowInvariantKernels()).
 // XSD_SDPA_DISABLE=flash,efficient,cudnn (any of them) turns SDPA backends off
-// for the process, for tools/gpu/determinism_check.sh.
+// for the process, for tools/gpu/determinism_bisect.sh.
 AttentionPath ChooseAttentionPath(const at::Tensor& q, int64_t query_rows, const AttentionMask& mask) {
 #if TORCH_VERSION_MAJOR >= 2
   static const bool sdpa_backends_set = [] {
