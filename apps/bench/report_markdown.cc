@@ -51,6 +51,7 @@ void RunSection(const ReportInput& in, const RunSummary& summary, std::string& m
   md += Row({"CPU", absl::StrCat(sys.cpu_model, " (", sys.cpu_cores, " logical cores)")});
   md += Row({"host memory / peak RSS", absl::StrCat(Bytes(sys.host_memory_bytes), " / ", Bytes(sys.peak_rss_bytes))});
   md += Row({"libtorch", absl::StrCat(sys.libtorch_version, ", ", sys.cuda_device_count, " CUDA device(s)")});
+  md += Row({"environment switches", sys.env_switches.empty() ? "none" : absl::StrJoin(sys.env_switches, " ")});
   for (const DeviceInfo& d : sys.devices) {
     std::string memory = absl::StrCat(d.name, ", peak ", Bytes(d.peak_bytes), " of ", Bytes(d.total_bytes));
     if (d.resident_bytes >= 0 && d.kv_cache_bytes >= 0 && d.peak_bytes >= 0) {

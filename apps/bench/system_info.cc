@@ -74,8 +74,29 @@ void SetDeviceProbe(DeviceProbe probe) {
   Probe() = std::move(probe);
 }
 
+namespace {
+
+std::vector<std::string> EnvironmentSwitches() {
+  static const char* const kPrefixes[] = {"XSD_", "CUBLAS_", "CUDNN_", "NCCL_", "TORCH_", "PYTORCH_"};
+  std::vector<std::string> out;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    const absl::string_view entry(*e);
+    for (const char* prefix : kPrefixes) {
+      if (absl::StartsWith(entry, prefix)) {
+        out.emplace_back(entry);
+        break;
+      }
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace
+
 SystemInfo CollectSystemInfo() {
   SystemInfo info;
+  info.env_switches = EnvironmentSwitches();
   char host[256] = {0};
   if (::gethostname(host, sizeof(host) - 1) == 0) info.hostname = host;
   info.cpu_model = ProcField("/proc/cpuinfo", "model name");
@@ -133,7 +154,8 @@ nlohmann::json SystemInfoToJson(const SystemInfo& info) {
           {"cuda_device_count", info.cuda_device_count},
           {"devices", devices},
           {"cuda_driver", info.cuda_driver},
-          {"compiler", info.compiler}};
+          {"compiler", info.compiler},
+          {"env_switches", info.env_switches}};
 }
 
 }  // namespace xsd::bench

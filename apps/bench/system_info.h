@@ -44,6 +44,10 @@ struct SystemInfo {
   std::vector<DeviceInfo> devices;  // from the probe, or libxsd's QueryCudaDevices
   std::string cuda_driver;          // empty on CPU-only builds
   std::string compiler;
+  // NAME=value of the environment switches that change kernels or numerics
+  // (XSD_*, CUBLAS_*, CUDNN_*, NCCL_*, TORCH_*, PYTORCH_*), sorted: a
+  // report says which A/B variant it measured.
+  std::vector<std::string> env_switches;
 };
 
 SystemInfo CollectSystemInfo();

@@ -66,11 +66,15 @@ TEST_CASE("Markdown: greedy outputs against the baseline, with margins at diverg
   CHECK(ReportMarkdown(in, summary, {}).find("## Greedy outputs") == std::string::npos);
 }
 
-TEST_CASE("Markdown: the run's numerics, from the header's row_invariant setting", "[bench][report]") {
+TEST_CASE("Markdown: the run's numerics and environment switches", "[bench][report]") {
   ReportInput in = Input();
   RunSummary summary;
   summary.baseline = "vl_baseline";
   CHECK(ReportMarkdown(in, summary, {}).find("| numerics | default (fastest kernel per row count) |") !=
+        std::string::npos);
+  CHECK(ReportMarkdown(in, summary, {}).find("| environment switches | none |") != std::string::npos);
+  in.system.env_switches = {"XSD_ATTENTION_PATH=sdpa", "XSD_ROW_INVARIANT=1"};
+  CHECK(ReportMarkdown(in, summary, {}).find("| environment switches | XSD_ATTENTION_PATH=sdpa XSD_ROW_INVARIANT=1 |") !=
         std::string::npos);
   in.header["settings"]["row_invariant"] = true;
   CHECK(ReportMarkdown(in, summary, {})

@@ -2,6 +2,11 @@
 // amount noted while a pipeline was loaded, not what is left at the report.
 #include "system_info.h"
 
+#include <algorithm>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
 #include "xsd_catch.h"
 
 namespace xsd::bench {
@@ -32,6 +37,25 @@ TEST_CASE("System info: resident device memory is the largest noted while pipeli
   info = CollectSystemInfo();
   CHECK(info.devices[0].resident_bytes == 450);
   SetDeviceProbe(DeviceProbe());
+}
+
+TEST_CASE("System info: the environment switches in effect, and only those", "[bench][system]") {
+  setenv("XSD_TEST_SWITCH", "on", 1);
+  setenv("XSD_UNRELATED_NAME_TEST", "", 1);
+  setenv("NOT_A_SWITCH_TEST", "1", 1);
+  const SystemInfo info = CollectSystemInfo();
+  const auto has = [&](const std::string& entry) {
+    return std::find(info.env_switches.begin(), info.env_switches.end(), entry) != info.env_switches.end();
+  };
+  CHECK(has("XSD_TEST_SWITCH=on"));
+  CHECK(has("XSD_UNRELATED_NAME_TEST="));
+  CHECK_FALSE(has("NOT_A_SWITCH_TEST=1"));
+  CHECK(std::is_sorted(info.env_switches.begin(), info.env_switches.end()));
+  unsetenv("XSD_TEST_SWITCH");
+  unsetenv("XSD_UNRELATED_NAME_TEST");
+  unsetenv("NOT_A_SWITCH_TEST");
+  const std::vector<std::string> after = CollectSystemInfo().env_switches;
+  CHECK(std::find(after.begin(), after.end(), std::string("XSD_TEST_SWITCH=on")) == after.end());
 }
 
 }  // namespace
