@@ -11,13 +11,14 @@
 // and masked keys add exact zeros, so it does not depend on the span either
 // (beyond its own visible keys).
 //
-// One query row per KV head (decode of a model without grouped queries) has
-// its own chunk kernel, DecodeChunkKernel: each warp streams 32 keys straight
-// from global memory into registers (D / 8 lanes per key, 16-byte loads) with
-// an online softmax; the block's four warps merge into the chunk's partial
-// for the same combine kernel. Fixed order
-// throughout, so it is deterministic (SDPA's fastest backend at one row with
-// a bias, cuDNN's, is not: docs/PERFORMANCE.md run 6) and span-independent.
+// One query vector per KV head (decode of a model without grouped queries),
+// and every call under row-invariant numerics, take the decode chunk kernel,
+// DecodeChunkKernel: each warp streams 32 keys straight from global memory
+// into registers (D / 8 lanes per key, 16-byte loads) with an online softmax;
+// the block's four warps merge into the chunk's partial for the same combine
+// kernel. Fixed order throughout, so it is deterministic (SDPA's fastest
+// backend at one row with a bias, cuDNN's, is not: docs/PERFORMANCE.md run 6)
+// and span-independent.
 #include "llama_kernels.h"
 
 #include <cmath>

@@ -51,8 +51,9 @@ absl::StatusOr<AttentionMask> AttentionMask::Build(int past, int rows, int group
 #ifdef XSD_WITH_CUDA_KERNELS
 namespace {
 
-// The split-K kernel (kernels/cached_attention.cu) for a few rows over the
-// cache: an undefined result when the call is not its shape.
+// libxsd's cached-attention kernels (kernels/cached_attention.cu: the decode
+// kernel at one query vector per KV head or under row-invariant numerics,
+// split-K otherwise): an undefined result when the call is not their shape.
 absl::StatusOr<at::Tensor> AttendWithKernel(const at::Tensor& q, const at::Tensor& keys, const at::Tensor& values,
                                             const AttentionMask& mask) {
   kernels::Dtype dtype;
@@ -93,7 +94,7 @@ absl::StatusOr<at::Tensor> AttendWithKernel(const at::Tensor& q, const at::Tenso
   a.span = static_cast<int>(span);
   a.head_dim = static_cast<int>(head_dim);
   a.scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(head_dim)));
-  a.row_invariant = RowInvariantKernels();
+  a.row_invariant = RowInvariantNumerics();
   at::Tensor out = at::empty({rows, heads * head_dim}, q.options());
   at::Tensor workspace = at::empty(
       {kernels::CachedAttentionWorkspaceFloats(a.rows, a.group, a.kv_heads, a.span, a.head_dim)},
@@ -124,7 +125,7 @@ enum class AttentionPath { kKernel, kSdpa, kMath };
 // - causal prefill: SDPA (flash; reproducible in the same runs).
 // - two rows and more: matmul + softmax (28-45 us at 2-17 rows, where SDPA's
 //   kernels with a bias take 52-53 us and the split-K kernel 29-138 us);
-//   the decode kernel in row-invariant mode (RowInvariantKernels()).
+//   the decode kernel in row-invariant mode (RowInvariantNumerics()).
 // XSD_SDPA_DISABLE=flash,efficient,cudnn (any of them) turns SDPA backends off
 // for the process, for tools/gpu/determinism_bisect.sh.
 AttentionPath ChooseAttentionPath(const at::Tensor& q, int64_t query_rows, const AttentionMask& mask) {
@@ -149,7 +150,7 @@ AttentionPath ChooseAttentionPath(const at::Tensor& q, int64_t query_rows, const
 #else
   if (!q.is_cuda() || mask.causal) return AttentionPath::kSdpa;
 #ifdef XSD_WITH_CUDA_KERNELS
-  if (RowInvariantKernels()) return AttentionPath::kKernel;
+  if (RowInvariantNumerics()) return AttentionPath::kKernel;
 #endif
   return query_rows == 1 ? AttentionPath::kKernel : AttentionPath::kMath;
 #endif

@@ -47,11 +47,9 @@ bool FusedKernelEnabled(const char* env_switch) {
   return v == nullptr || std::strcmp(v, "0") != 0;
 }
 
-bool RowInvariantKernels() { return RowInvariantNumerics(); }
-
 bool SkinnyGemmEnabled() {
   const char* v = std::getenv("XSD_SKINNY_GEMM");
-  return v != nullptr && std::strcmp(v, "1") == 0 && RowInvariantKernels();
+  return v != nullptr && std::strcmp(v, "1") == 0 && RowInvariantNumerics();
 }
 #endif
 

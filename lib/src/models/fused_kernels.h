@@ -5,6 +5,7 @@
 #pragma once
 
 #include "xsd/models/linear.h"
+#include "xsd/models/numerics.h"
 
 #ifdef XSD_WITH_CUDA_KERNELS
 #include <ATen/core/Tensor.h>
@@ -21,12 +22,11 @@ bool FusedKernelDtype(const at::Tensor& t, kernels::Dtype* dtype);
 // each call: the benchmarks flip it between runs of one process.
 bool FusedKernelEnabled(const char* env_switch);
 
-// Row-invariant numerics (xsd/models/numerics.h) as the kernels apply it:
-// every Linear of up to kRowInvariantMaxRows rows runs the GEMV kernel (in
-// slices of kernels::kGemvMaxRows rows) and attention over the cache the
-// decode kernel, whose rows are each computed alone.
+// Row-invariant numerics (RowInvariantNumerics(), xsd/models/numerics.h) as
+// the kernels apply it: every Linear of up to kRowInvariantMaxRows rows runs
+// the GEMV kernel (in slices of kernels::kGemvMaxRows rows) and attention
+// over the cache the decode kernel, whose rows are each computed alone.
 inline constexpr int kRowInvariantMaxRows = 64;
-bool RowInvariantKernels();
 
 // Row-invariant numerics with the tensor-core skinny GEMM
 // (kernels/skinny_gemm.cu) for Linear layers of up to 64 rows, one row

@@ -37,7 +37,7 @@ absl::StatusOr<at::Tensor> Linear(const at::Tensor& x, const at::Tensor& w, cons
     // vs 10.9 us) and loses from m = 2 on. Row-invariant numerics take it up
     // to kRowInvariantMaxRows rows, in slices of kGemvMaxRows (each row's sum
     // is the same whatever the slice).
-    const int64_t max_rows = RowInvariantKernels() ? kRowInvariantMaxRows : 1;
+    const int64_t max_rows = RowInvariantNumerics() ? kRowInvariantMaxRows : 1;
     if (bf16_ok && m >= 1 && m <= max_rows && k % 8 == 0 && FusedKernelEnabled("XSD_GEMV")) {
       at::Tensor y = at::empty(shape, x.options());
       const char* error = nullptr;
