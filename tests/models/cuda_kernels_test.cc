@@ -271,15 +271,19 @@ bool WithinTolerance(const at::Tensor& got, const at::Tensor& want, double rel, 
   return ((got.cpu().to(at::kDouble) - want).abs() <= want.abs() * rel + abs_tol).all().item<bool>();
 }
 
-TEST_CASE("CUDA fused kernels: split-K cached attention matches float64; rows and span do not change a row",
+// Several rows: the split-K kernel (float32, head dim 64, bf16 at 64) and the
+// tensor-core kernel (bf16 and fp16 at head dim 128, attention_mma.cu).
+TEST_CASE("CUDA fused kernels: cached attention of several rows matches float64; rows and span do not change a row",
           "[models][llama][cuda][kernels]") {
   if (!HaveKernels()) return;
   const double inf = std::numeric_limits<double>::infinity();
-  for (const auto dtype : {at::kFloat, at::kBFloat16}) {
-    INFO("dtype " << c10::toString(dtype));
+  for (const auto& [dtype, dim] : {std::make_pair(at::kFloat, int64_t{64}), std::make_pair(at::kBFloat16, int64_t{64}),
+                                   std::make_pair(at::kBFloat16, int64_t{128}), std::make_pair(at::kHalf, int64_t{128}),
+                                   std::make_pair(at::kFloat, int64_t{128})}) {
+    INFO("dtype " << c10::toString(dtype) << ", head dim " << dim);
     at::manual_seed(11);
     const auto options = at::TensorOptions().dtype(dtype).device(at::kCUDA);
-    const int64_t rows = 5, heads = 4, kv_heads = 2, group = 2, dim = 64, span = 300, wide = 450;
+    const int64_t rows = 5, heads = 4, kv_heads = 2, group = 2, span = 300, wide = 450;
     // The cache holds 512 rows; the call sees views of its first rows. Rows
     // past `span` hold other finite values.
     const at::Tensor key_cache = at::randn({kv_heads, 512, dim}, options);

@@ -27,10 +27,18 @@ $P --preset=7b --vocab=32000 --device=cuda:0 --dtype=bf16 --prompt=640 --decode=
 ./build-gpu/apps/perf/xsd_llm_components --preset=7b --vocab=32064 --device=cuda:0 --dtype=bf16 \
   --rows=1,2,5,17 --span=2304 --reps=20 --json="$OUT/components_vl.json" > "$OUT/components_vl.md"
 grep -E "^rows|attention|rms|sum" "$OUT/components_vl.md"
-# A/B: the whole step with SDPA at every row count (cuDNN's attention at one
-# row: faster, not reproducible), or the gate/up GEMV + SiLU fusion off.
-# (Earlier A/Bs: XSD_ATTENTION_PATH=kernel, XSD_ROPE_KERNEL=0; PERFORMANCE.md.)
-AB="XSD_ATTENTION_PATH=sdpa XSD_SILU_GEMV=0"
+# GEMV output features per warp at one row (XSD_GEMV_FEATURES), per projection.
+for f in 2 4; do
+  XSD_GEMV_FEATURES=$f ./build-gpu/apps/perf/xsd_llm_components --preset=7b --vocab=32064 --device=cuda:0 \
+    --dtype=bf16 --rows=1 --span=2304 --reps=20 > "$OUT/components_vl_gemv$f.md"
+  echo "== XSD_GEMV_FEATURES=$f"; grep -E "projection|lm head" "$OUT/components_vl_gemv$f.md"
+done
+# A/B: the whole step without the tensor-core attention (decode kernel at one
+# row, matmul + softmax above), in row-invariant mode, and with two GEMV
+# features per warp.
+# (Earlier A/Bs: XSD_ATTENTION_PATH=kernel|sdpa, XSD_ROPE_KERNEL=0,
+# XSD_SILU_GEMV=0; PERFORMANCE.md.)
+AB="XSD_ATTENTION_MMA=0 XSD_ROW_INVARIANT=1 XSD_GEMV_FEATURES=2"
 [[ " $* " == *" --no-ab "* ]] && AB=""
 for v in $AB; do
   env $v $P --preset=7b --vocab=32064 --device=cuda:0 --dtype=bf16 --prompt=2076 --decode=64 --gammas=1,2,4,8,16 \

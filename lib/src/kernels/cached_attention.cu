@@ -21,6 +21,8 @@
 // and span-independent.
 #include "llama_kernels.h"
 
+#include "attention_mma.h"
+
 #include <cmath>
 #include <cstdint>
 
@@ -442,8 +444,20 @@ bool DecodeShape(const CachedAttentionArgs& a) {
   return dim_ok && (a.rows * a.group == 1 || a.row_invariant);
 }
 
+// The tensor-core chunk pass (attention_mma.cu), then the combine.
+template <typename T>
+const char* LaunchTensorCores(const CachedAttentionArgs& a, cudaStream_t stream) {
+  const int chunks = (a.span + kMmaAttentionChunk - 1) / kMmaAttentionChunk;
+  if (chunks > kMaxChunks) return "cached attention: unsupported shape (span)";
+  const char* error = LaunchMmaAttentionChunks(a, chunks, stream);
+  if (error != nullptr) return error;
+  CombineKernel<T><<<dim3(a.rows * a.group, a.kv_heads), 128, 0, stream>>>(a, chunks);
+  return device::LastError();
+}
+
 template <typename T>
 const char* Launch(const CachedAttentionArgs& a, cudaStream_t stream) {
+  if (CachedAttentionOnTensorCores(a.dtype, a.head_dim, a.rows * a.group)) return LaunchTensorCores<T>(a, stream);
   if (DecodeShape(a)) return LaunchDecode<T>(a, stream);
   const int query_rows = a.rows * a.group;
   const int bytes = SharedBytes<T>(query_rows, a.head_dim);
@@ -463,7 +477,8 @@ const char* Launch(const CachedAttentionArgs& a, cudaStream_t stream) {
 }  // namespace
 
 int64_t CachedAttentionWorkspaceFloats(int rows, int group, int kv_heads, int span, int head_dim) {
-  const int64_t chunks = (span + kChunk - 1) / kChunk;
+  // Enough for the smallest chunks (the tensor-core pass's).
+  const int64_t chunks = (span + kMmaAttentionChunk - 1) / kMmaAttentionChunk;
   return static_cast<int64_t>(kv_heads) * chunks * rows * group * (head_dim + 2);
 }
 
@@ -478,7 +493,8 @@ const char* LaunchCachedAttention(const CachedAttentionArgs& a, void* stream) {
       (a.v_stride_h * elem) % 16 != 0) {
     return "cached attention: keys and values must be 16-byte aligned";
   }
-  if (DecodeShape(a) &&
+  const bool vector_queries = DecodeShape(a) || CachedAttentionOnTensorCores(a.dtype, a.head_dim, query_rows);
+  if (vector_queries &&
       (!device::Aligned16(a.q) || (a.q_stride_h * elem) % 16 != 0 || (a.rows > 1 && (a.q_stride_t * elem) % 16 != 0))) {
     return "cached attention: queries must be 16-byte aligned";
   }

@@ -1,6 +1,7 @@
 #include "llama_kernels.h"
 
 #include <cstdint>
+#include <cstdlib>
 
 #include "kernel_math.cuh"
 
@@ -114,31 +115,48 @@ __device__ __forceinline__ float WarpSum(float v) {
   return v;
 }
 
-// One warp per output feature: lanes stride over the weight row in 16-byte
-// chunks (8 bf16), each chunk multiplied with the same chunk of every x row.
-template <int M>
+// kF output features per warp (one by default; XSD_GEMV_FEATURES=2 or 4 for
+// A/B runs): lanes stride over the weight rows in 16-byte chunks (8 bf16),
+// each chunk multiplied with the same chunk of every x row. A feature's sum
+// is the same chain whatever kF and M.
+template <int M, int kF>
 __global__ void GemvBf16Kernel(const __nv_bfloat16* __restrict__ x, const __nv_bfloat16* __restrict__ w,
                                __nv_bfloat16* __restrict__ y, int n_out, int k) {
   const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
-  const int n = blockIdx.x * (blockDim.x >> 5) + warp;
-  if (n >= n_out) return;
-  const uint4* wrow = reinterpret_cast<const uint4*>(w + static_cast<int64_t>(n) * k);
-  const int chunks = k / 8;
-  float acc[M];
+  const int n0 = (blockIdx.x * (blockDim.x >> 5) + warp) * kF;
+  if (n0 >= n_out) return;
+  const uint4* wrow[kF];
 #pragma unroll
-  for (int m = 0; m < M; ++m) acc[m] = 0.0f;
+  for (int f = 0; f < kF; ++f) {
+    const int n = n0 + f < n_out ? n0 + f : n_out - 1;  // features past n_out repeat the last one, unused
+    wrow[f] = reinterpret_cast<const uint4*>(w + static_cast<int64_t>(n) * k);
+  }
+  const int chunks = k / 8;
+  float acc[kF][M];
+#pragma unroll
+  for (int f = 0; f < kF; ++f) {
+#pragma unroll
+    for (int m = 0; m < M; ++m) acc[f][m] = 0.0f;
+  }
 #pragma unroll 4
   for (int c = lane; c < chunks; c += 32) {
-    const uint4 wv = __ldg(wrow + c);
+    uint4 wv[kF];
+#pragma unroll
+    for (int f = 0; f < kF; ++f) wv[f] = __ldg(wrow[f] + c);
 #pragma unroll
     for (int m = 0; m < M; ++m) {
-      acc[m] = Dot8(acc[m], wv, __ldg(reinterpret_cast<const uint4*>(x + static_cast<int64_t>(m) * k) + c));
+      const uint4 xv = __ldg(reinterpret_cast<const uint4*>(x + static_cast<int64_t>(m) * k) + c);
+#pragma unroll
+      for (int f = 0; f < kF; ++f) acc[f][m] = Dot8(acc[f][m], wv[f], xv);
     }
   }
 #pragma unroll
-  for (int m = 0; m < M; ++m) {
-    const float v = WarpSum(acc[m]);
-    if (lane == 0) y[static_cast<int64_t>(m) * n_out + n] = __float2bfloat16_rn(v);
+  for (int f = 0; f < kF; ++f) {
+#pragma unroll
+    for (int m = 0; m < M; ++m) {
+      const float v = WarpSum(acc[f][m]);
+      if (lane == 0 && n0 + f < n_out) y[static_cast<int64_t>(m) * n_out + n0 + f] = __float2bfloat16_rn(v);
+    }
   }
 }
 
@@ -168,14 +186,24 @@ __global__ void GemvSiluGateBf16Kernel(const __nv_bfloat16* __restrict__ x, cons
   if (lane == 0) y[c] = FromFloat<__nv_bfloat16>(SiluRounded<__nv_bfloat16>(gate) * up);
 }
 
-template <int M>
+template <int M, int kF = 1>
 void LaunchGemv(const void* x, const void* w, void* y, int64_t n, int64_t k, cudaStream_t stream) {
   constexpr int kWarps = 4;
-  const unsigned blocks = static_cast<unsigned>((n + kWarps - 1) / kWarps);
-  GemvBf16Kernel<M><<<blocks, kWarps * 32, 0, stream>>>(static_cast<const __nv_bfloat16*>(x),
-                                                       static_cast<const __nv_bfloat16*>(w),
-                                                       static_cast<__nv_bfloat16*>(y), static_cast<int>(n),
-                                                       static_cast<int>(k));
+  const unsigned blocks = static_cast<unsigned>((n + kWarps * kF - 1) / (kWarps * kF));
+  GemvBf16Kernel<M, kF><<<blocks, kWarps * 32, 0, stream>>>(static_cast<const __nv_bfloat16*>(x),
+                                                           static_cast<const __nv_bfloat16*>(w),
+                                                           static_cast<__nv_bfloat16*>(y), static_cast<int>(n),
+                                                           static_cast<int>(k));
+}
+
+// XSD_GEMV_FEATURES (1, 2 or 4): output features per warp at one row.
+int GemvFeaturesPerWarp() {
+  static const int features = [] {
+    const char* v = std::getenv("XSD_GEMV_FEATURES");
+    const int f = v == nullptr ? 1 : std::atoi(v);
+    return f == 2 || f == 4 ? f : 1;
+  }();
+  return features;
 }
 
 template <typename T>
@@ -232,7 +260,13 @@ const char* LaunchGemvBf16(const void* x, const void* w, void* y, int64_t m, int
   if (!device::Aligned16(x) || !device::Aligned16(w)) return "gemv: x and w must be 16-byte aligned";
   const auto s = static_cast<cudaStream_t>(stream);
   switch (m) {
-    case 1: LaunchGemv<1>(x, w, y, n, k, s); break;
+    case 1:
+      switch (GemvFeaturesPerWarp()) {
+        case 2: LaunchGemv<1, 2>(x, w, y, n, k, s); break;
+        case 4: LaunchGemv<1, 4>(x, w, y, n, k, s); break;
+        default: LaunchGemv<1>(x, w, y, n, k, s); break;
+      }
+      break;
     case 2: LaunchGemv<2>(x, w, y, n, k, s); break;
     case 3: LaunchGemv<3>(x, w, y, n, k, s); break;
     case 4: LaunchGemv<4>(x, w, y, n, k, s); break;

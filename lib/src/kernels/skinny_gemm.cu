@@ -25,15 +25,6 @@ constexpr int kWarps = 4;
 constexpr int kTileN = 8;
 constexpr int kBlockK = 64;
 
-__device__ __forceinline__ void Mma16816(float (&c)[4], uint32_t a0, uint32_t a1, uint32_t a2, uint32_t a3,
-                                         uint32_t b0, uint32_t b1) {
-  asm volatile(
-      "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "
-      "{%0,%1,%2,%3};\n"
-      : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
-      : "r"(a0), "r"(a1), "r"(a2), "r"(a3), "r"(b0), "r"(b1));
-}
-
 // 16 bf16 of row `row` (zeros past m) at k offset `k0`, as 8 words.
 __device__ __forceinline__ void LoadRow16(const __nv_bfloat16* __restrict__ x, int row, int m, int64_t k, int k0,
                                           uint32_t (&out)[8]) {
@@ -71,7 +62,7 @@ __global__ void __launch_bounds__(kWarps * 32) SkinnyGemmBf16Kernel(const __nv_b
       LoadRow16(x, 16 * i + g + 8, m, k, k0, bottom);
 #pragma unroll
       for (int j = 0; j < 4; ++j) {
-        Mma16816(acc[i], top[2 * j], bottom[2 * j], top[2 * j + 1], bottom[2 * j + 1], b[2 * j], b[2 * j + 1]);
+        device::Mma16816<__nv_bfloat16>(acc[i], top[2 * j], bottom[2 * j], top[2 * j + 1], bottom[2 * j + 1], b[2 * j], b[2 * j + 1]);
       }
     }
   }

@@ -1,0 +1,260 @@
+// Attention of up to 64 query vectors over cached keys and values on tensor
+// cores (mma.sync m16n8k16, float32 accumulation), for bf16/fp16 and head
+// dim 128: decode (one vector) and verify (γ + 1 rows) run the same code, and
+// each vector gets the same bits whatever the others (row-invariant).
+//
+// Block (chunk, KV head): the 64 keys [64 chunk, 64 chunk + 64) of one KV
+// head for all R = group * rows query vectors of that head, as n tiles of 8
+// vectors. Keys and values are read from memory once per block, whatever R.
+// - Scores S[key][vector] = K · Q^T: warp w takes keys 16 w .. 16 w + 15 (the
+//   mma's 16 rows), all 128 features as 8 k-steps. The k slots are a fixed
+//   permutation of the features, the same for K and Q (thread t of a group
+//   loads features 32 c + 8 t .. + 7 in one 16-byte load; slots {2t, 2t+1}
+//   and {2t+8, 2t+9} of k-step (c, s) are features 32 c + 8 t + 4 s + {0, 1}
+//   and + {2, 3}).
+// - Softmax over the chunk per vector: max (exact in any order), p =
+//   exp(s - max), the sum of p in a fixed tree (keys g and g + 8 of a thread,
+//   then the 8 groups by xor butterfly, then the 4 warps in order).
+// - O^T[feature][vector] = V^T · P^T: warp w takes features 32 w .. 32 w + 31
+//   (two mma m tiles: row g <-> feature 32 w + 4 g + 2 i, row g + 8 <-> the
+//   next one), all 64 keys as 4 k-steps; each thread loads 8 bytes of a value
+//   row (its 4 features) per key and pairs keys with byte permutes. p enters
+//   as two bf16/fp16 terms, hi = round(p) and lo = round(p - hi): the
+//   products are exact and the sum float32, so the weights keep ~16 bits.
+// The chunk's (max, sum, unnormalised output) go to the workspace for
+// cached_attention.cu's combine kernel, as the decode kernel's do. Keys past
+// the span score -inf and their values load as zeros; masked keys add exact
+// zeros: a vector's bits do not depend on the span beyond its visible keys.
+#include "attention_mma.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <type_traits>
+
+#include "kernel_math.cuh"
+
+namespace xsd::kernels {
+namespace {
+
+using device::FromFloat;
+using device::Mma16816;
+using device::Pack2;
+using device::ToFloat;
+
+constexpr int kD = 128;
+constexpr int kWarps = 4;
+constexpr int kKeys = kMmaAttentionChunk;  // 64: 16 per warp in the score pass
+constexpr int kPStride = kKeys + 8;       // floats per row of the p tile: conflict-free fragment reads
+static_assert(kKeys == 16 * kWarps, "the score pass gives each warp 16 keys");
+static_assert(kD == 32 * kWarps, "the value pass gives each warp 32 features");
+
+__device__ __forceinline__ uint32_t Word(const uint4& v, int i) {
+  return i == 0 ? v.x : i == 1 ? v.y : i == 2 ? v.z : v.w;
+}
+
+template <typename T, int kTiles>
+__global__ void __launch_bounds__(kWarps * 32) MmaChunkKernel(CachedAttentionArgs a, int chunks) {
+  const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
+  const int chunk = blockIdx.x, kv = blockIdx.y, R = a.rows * a.group;
+  const int key0 = chunk * kKeys;
+  const T* keys = static_cast<const T*>(a.keys) + kv * a.k_stride_h;
+  const T* values = static_cast<const T*>(a.values) + kv * a.v_stride_h;
+  const T* bias = static_cast<const T*>(a.bias);
+  const uint4 zero16 = make_uint4(0u, 0u, 0u, 0u);
+  const uint2 zero8 = make_uint2(0u, 0u);
+
+  // Every load of the block first: this warp's 16 keys whole (rows g, g + 8
+  // of the score tile) and its 32 features of the chunk's 64 values.
+  const int key_a = key0 + 16 * warp + g, key_b = key_a + 8;
+  uint4 ka[4], kb[4];
+#pragma unroll
+  for (int c = 0; c < 4; ++c) {
+    ka[c] = key_a < a.span ? __ldg(reinterpret_cast<const uint4*>(keys + static_cast<int64_t>(key_a) * kD + 32 * c +
+                                                                  8 * t))
+                           : zero16;
+    kb[c] = key_b < a.span ? __ldg(reinterpret_cast<const uint4*>(keys + static_cast<int64_t>(key_b) * kD + 32 * c +
+                                                                  8 * t))
+                           : zero16;
+  }
+  const int feature0 = 32 * warp + 4 * g;
+  uint2 vr[4][4];  // [k-step s][keys 16 s + 2t, + 1, + 8, + 9]
+#pragma unroll
+  for (int s = 0; s < 4; ++s) {
+#pragma unroll
+    for (int u = 0; u < 4; ++u) {
+      const int j = key0 + 16 * s + 2 * t + (u & 1) + 8 * (u >> 1);
+      vr[s][u] = j < a.span ? __ldg(reinterpret_cast<const uint2*>(values + static_cast<int64_t>(j) * kD + feature0))
+                            : zero8;
+    }
+  }
+
+  // Scores: c0, c1 = (key_a; vectors 8 n + 2t, + 1), c2, c3 = key_b.
+  float score[kTiles][4];
+#pragma unroll
+  for (int n = 0; n < kTiles; ++n) {
+    int r = 8 * n + g;
+    r = r < R ? r : R - 1;  // vectors past R repeat the last one, unused
+    const int head = r / a.rows, row = r - head * a.rows;
+    const T* qv = static_cast<const T*>(a.q) + row * a.q_stride_t +
+                  static_cast<int64_t>(kv * a.group + head) * a.q_stride_h + 8 * t;
+    float c4[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+#pragma unroll
+    for (int c = 0; c < 4; ++c) {
+      const uint4 q8 = __ldg(reinterpret_cast<const uint4*>(qv + 32 * c));
+#pragma unroll
+      for (int s = 0; s < 2; ++s) {
+        Mma16816<T>(c4, Word(ka[c], 2 * s), Word(kb[c], 2 * s), Word(ka[c], 2 * s + 1), Word(kb[c], 2 * s + 1),
+                    Word(q8, 2 * s), Word(q8, 2 * s + 1));
+      }
+    }
+#pragma unroll
+    for (int e = 0; e < 4; ++e) {
+      const int v = 8 * n + 2 * t + (e & 1), key = e < 2 ? key_a : key_b;
+      float x = -INFINITY;
+      if (v < R && key < a.span) {
+        x = __fmul_rn(c4[e], a.scale);
+        if (bias != nullptr) x = __fadd_rn(x, ToFloat<T>(bias[static_cast<int64_t>(v) * a.bias_stride + key]));
+      }
+      score[n][e] = x;
+    }
+  }
+
+  // Per vector: the chunk's max, p, and the sum of p.
+  __shared__ float max_s[kWarps][8 * kTiles], sum_s[kWarps][8 * kTiles];
+  __shared__ __align__(16) float p_s[8 * kTiles][kPStride];
+#pragma unroll
+  for (int n = 0; n < kTiles; ++n) {
+#pragma unroll
+    for (int h = 0; h < 2; ++h) {
+      float m = fmaxf(score[n][h], score[n][h + 2]);
+#pragma unroll
+      for (int o = 4; o < 32; o <<= 1) m = fmaxf(m, __shfl_xor_sync(0xffffffffu, m, o));
+      if (g == 0) max_s[warp][8 * n + 2 * t + h] = m;
+    }
+  }
+  __syncthreads();
+  float top[kTiles][2];
+#pragma unroll
+  for (int n = 0; n < kTiles; ++n) {
+#pragma unroll
+    for (int h = 0; h < 2; ++h) {
+      const int v = 8 * n + 2 * t + h;
+      float m = max_s[0][v];
+#pragma unroll
+      for (int w = 1; w < kWarps; ++w) m = fmaxf(m, max_s[w][v]);
+      top[n][h] = m;
+      const float pa = m == -INFINITY ? 0.0f : expf(__fadd_rn(score[n][h], -m));
+      const float pb = m == -INFINITY ? 0.0f : expf(__fadd_rn(score[n][h + 2], -m));
+      p_s[v][16 * warp + g] = pa;
+      p_s[v][16 * warp + g + 8] = pb;
+      float l = __fadd_rn(pa, pb);
+#pragma unroll
+      for (int o = 4; o < 32; o <<= 1) l = __fadd_rn(l, __shfl_xor_sync(0xffffffffu, l, o));
+      if (g == 0) sum_s[warp][v] = l;
+    }
+  }
+  __syncthreads();
+
+  // O^T = V^T · P^T over the chunk's keys, p as hi + lo terms.
+  float out[2][kTiles][4];
+#pragma unroll
+  for (int i = 0; i < 2; ++i) {
+#pragma unroll
+    for (int n = 0; n < kTiles; ++n) out[i][n][0] = out[i][n][1] = out[i][n][2] = out[i][n][3] = 0.0f;
+  }
+#pragma unroll
+  for (int s = 0; s < 4; ++s) {
+    uint32_t af[2][4];
+#pragma unroll
+    for (int i = 0; i < 2; ++i) {
+      // Word i of a key's 8 bytes: features 4g + 2i (low half: row g) and
+      // 4g + 2i + 1 (high half: row g + 8).
+      const uint32_t w0 = i == 0 ? vr[s][0].x : vr[s][0].y, w1 = i == 0 ? vr[s][1].x : vr[s][1].y;
+      const uint32_t w2 = i == 0 ? vr[s][2].x : vr[s][2].y, w3 = i == 0 ? vr[s][3].x : vr[s][3].y;
+      af[i][0] = __byte_perm(w0, w1, 0x5410);  // row g, keys 2t, 2t + 1
+      af[i][1] = __byte_perm(w0, w1, 0x7632);  // row g + 8
+      af[i][2] = __byte_perm(w2, w3, 0x5410);  // row g, keys 2t + 8, 2t + 9
+      af[i][3] = __byte_perm(w2, w3, 0x7632);
+    }
+#pragma unroll
+    for (int n = 0; n < kTiles; ++n) {
+      const float2 pa = *reinterpret_cast<const float2*>(&p_s[8 * n + g][16 * s + 2 * t]);
+      const float2 pb = *reinterpret_cast<const float2*>(&p_s[8 * n + g][16 * s + 2 * t + 8]);
+      const T ha0 = FromFloat<T>(pa.x), ha1 = FromFloat<T>(pa.y), hb0 = FromFloat<T>(pb.x), hb1 = FromFloat<T>(pb.y);
+      const uint32_t hi0 = Pack2(ha0, ha1), hi1 = Pack2(hb0, hb1);
+      const uint32_t lo0 = Pack2(FromFloat<T>(__fsub_rn(pa.x, ToFloat<T>(ha0))),
+                                 FromFloat<T>(__fsub_rn(pa.y, ToFloat<T>(ha1))));
+      const uint32_t lo1 = Pack2(FromFloat<T>(__fsub_rn(pb.x, ToFloat<T>(hb0))),
+                                 FromFloat<T>(__fsub_rn(pb.y, ToFloat<T>(hb1))));
+#pragma unroll
+      for (int i = 0; i < 2; ++i) {
+        Mma16816<T>(out[i][n], af[i][0], af[i][1], af[i][2], af[i][3], hi0, hi1);
+        Mma16816<T>(out[i][n], af[i][0], af[i][1], af[i][2], af[i][3], lo0, lo1);
+      }
+    }
+  }
+
+  // The chunk's partials: [KV][chunks][R][D] outputs, then [..][2] (max, sum).
+  const int64_t first = (static_cast<int64_t>(kv) * chunks + chunk) * R;
+#pragma unroll
+  for (int n = 0; n < kTiles; ++n) {
+#pragma unroll
+    for (int h = 0; h < 2; ++h) {
+      const int v = 8 * n + 2 * t + h;
+      if (v >= R) continue;
+      float* o = a.workspace + (first + v) * kD + feature0;
+#pragma unroll
+      for (int i = 0; i < 2; ++i) {
+        *reinterpret_cast<float2*>(o + 2 * i) = make_float2(out[i][n][h], out[i][n][h + 2]);
+      }
+      if (warp == 0 && g == 0) {
+        float* ml = a.workspace + static_cast<int64_t>(a.kv_heads) * chunks * R * kD + (first + v) * 2;
+        ml[0] = top[n][h];
+        ml[1] = __fadd_rn(__fadd_rn(__fadd_rn(sum_s[0][v], sum_s[1][v]), sum_s[2][v]), sum_s[3][v]);
+      }
+    }
+  }
+}
+
+template <typename T>
+const char* Launch(const CachedAttentionArgs& a, int chunks, cudaStream_t stream) {
+  const dim3 grid(chunks, a.kv_heads);
+  constexpr int kThreads = kWarps * 32;
+  switch ((a.rows * a.group + 7) / 8) {
+    case 1: MmaChunkKernel<T, 1><<<grid, kThreads, 0, stream>>>(a, chunks); break;
+    case 2: MmaChunkKernel<T, 2><<<grid, kThreads, 0, stream>>>(a, chunks); break;
+    case 3: MmaChunkKernel<T, 3><<<grid, kThreads, 0, stream>>>(a, chunks); break;
+    case 4: MmaChunkKernel<T, 4><<<grid, kThreads, 0, stream>>>(a, chunks); break;
+    case 5: MmaChunkKernel<T, 5><<<grid, kThreads, 0, stream>>>(a, chunks); break;
+    case 6: MmaChunkKernel<T, 6><<<grid, kThreads, 0, stream>>>(a, chunks); break;
+    case 7: MmaChunkKernel<T, 7><<<grid, kThreads, 0, stream>>>(a, chunks); break;
+    case 8: MmaChunkKernel<T, 8><<<grid, kThreads, 0, stream>>>(a, chunks); break;
+    default: return "cached attention: unsupported shape (rows)";
+  }
+  return device::LastError();
+}
+
+}  // namespace
+
+bool CachedAttentionOnTensorCores(Dtype dtype, int head_dim, int query_rows) {
+  static const bool enabled = [] {
+    const char* off = std::getenv("XSD_ATTENTION_MMA");
+    return off == nullptr || std::strcmp(off, "0") != 0;
+  }();
+  return enabled && dtype != Dtype::kFloat32 && head_dim == kD && query_rows >= 1 &&
+         query_rows <= kCachedAttentionMaxQueryRows;
+}
+
+const char* LaunchMmaAttentionChunks(const CachedAttentionArgs& a, int chunks, cudaStream_t stream) {
+  if (!CachedAttentionOnTensorCores(a.dtype, a.head_dim, a.rows * a.group)) {
+    return "cached attention: unsupported shape";
+  }
+  switch (a.dtype) {
+    case Dtype::kBFloat16: return Launch<__nv_bfloat16>(a, chunks, stream);
+    case Dtype::kFloat16: return Launch<__half>(a, chunks, stream);
+    case Dtype::kFloat32: break;
+  }
+  return "cached attention: unsupported dtype";
+}
+
+}  // namespace xsd::kernels
