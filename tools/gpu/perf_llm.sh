@@ -27,18 +27,23 @@ $P --preset=7b --vocab=32000 --device=cuda:0 --dtype=bf16 --prompt=640 --decode=
 ./build-gpu/apps/perf/xsd_llm_components --preset=7b --vocab=32064 --device=cuda:0 --dtype=bf16 \
   --rows=1,2,5,17 --span=2304 --reps=20 --json="$OUT/components_vl.json" > "$OUT/components_vl.md"
 grep -E "^rows|attention|rms|sum" "$OUT/components_vl.md"
-# GEMV output features per warp at one row (XSD_GEMV_FEATURES), per projection.
-for f in 2 4; do
+# GEMV output features per warp at one row (XSD_GEMV_FEATURES; by default 4
+# for outputs of 8192 and more, else 1), per projection; the attention
+# without the tensor-core kernel (XSD_ATTENTION_MMA=0).
+XSD_ATTENTION_MMA=0 ./build-gpu/apps/perf/xsd_llm_components --preset=7b --vocab=32064 --device=cuda:0 \
+  --dtype=bf16 --rows=1,2,5,17 --span=2304 --reps=20 > "$OUT/components_vl_nomma.md"
+echo "== XSD_ATTENTION_MMA=0"; grep -E "^rows|attention" "$OUT/components_vl_nomma.md"
+for f in 1 4; do
   XSD_GEMV_FEATURES=$f ./build-gpu/apps/perf/xsd_llm_components --preset=7b --vocab=32064 --device=cuda:0 \
     --dtype=bf16 --rows=1 --span=2304 --reps=20 > "$OUT/components_vl_gemv$f.md"
   echo "== XSD_GEMV_FEATURES=$f"; grep -E "projection|lm head" "$OUT/components_vl_gemv$f.md"
 done
 # A/B: the whole step without the tensor-core attention (decode kernel at one
-# row, matmul + softmax above), in row-invariant mode, and with two GEMV
-# features per warp.
+# row, matmul + softmax above), in row-invariant mode, with one GEMV feature
+# per warp everywhere, and with two SiLU-gate channels per warp.
 # (Earlier A/Bs: XSD_ATTENTION_PATH=kernel|sdpa, XSD_ROPE_KERNEL=0,
 # XSD_SILU_GEMV=0; PERFORMANCE.md.)
-AB="XSD_ATTENTION_MMA=0 XSD_ROW_INVARIANT=1 XSD_GEMV_FEATURES=2"
+AB="XSD_ATTENTION_MMA=0 XSD_ROW_INVARIANT=1 XSD_GEMV_FEATURES=1 XSD_SILU_GEMV_CHANNELS=2"
 [[ " $* " == *" --no-ab "* ]] && AB=""
 for v in $AB; do
   env $v $P --preset=7b --vocab=32064 --device=cuda:0 --dtype=bf16 --prompt=2076 --decode=64 --gammas=1,2,4,8,16 \
@@ -48,4 +53,4 @@ done
 echo "elapsed ${SECONDS}s"
 [[ " $* " == *" --no-hf "* ]] || python3 tools/gpu/hf_llm_perf.py --vocab 32064 --prompt 2076 --json "$OUT/hf_vl.json" 2>&1 | tail -12 | tee "$OUT/hf_vl.md"
 nvidia-smi --query-gpu=name,clocks.sm,clocks.mem --format=csv >> "$OUT/gpu.csv" 2>&1
-tar czf /tmp/results.tgz -C "$OUT" . && mv /tmp/results.tgz "$OUT/results.tgz"
+tar czf /tmp/results.tgz -C "$OUT" . && find "$OUT" -mindepth 1 -delete && mv /tmp/results.tgz "$OUT/results.tgz"

@@ -5,11 +5,13 @@
 //
 // Block (chunk, KV head): the 64 keys [64 chunk, 64 chunk + 64) of one KV
 // head for all R = group * rows query vectors of that head, as n tiles of 8
-// vectors. Keys and values are read from memory once per block, whatever R.
+// vectors. The chunk's keys and values are copied into shared memory at the
+// start (cp.async, both in flight at once), so memory is read once per block
+// whatever R, and registers stay free for more blocks per SM.
 // - Scores S[key][vector] = K · Q^T: warp w takes keys 16 w .. 16 w + 15 (the
 //   mma's 16 rows), all 128 features as 8 k-steps. The k slots are a fixed
 //   permutation of the features, the same for K and Q (thread t of a group
-//   loads features 32 c + 8 t .. + 7 in one 16-byte load; slots {2t, 2t+1}
+//   reads features 32 c + 8 t .. + 7 in one 16-byte read; slots {2t, 2t+1}
 //   and {2t+8, 2t+9} of k-step (c, s) are features 32 c + 8 t + 4 s + {0, 1}
 //   and + {2, 3}).
 // - Softmax over the chunk per vector: max (exact in any order), p =
@@ -17,8 +19,8 @@
 //   then the 8 groups by xor butterfly, then the 4 warps in order).
 // - O^T[feature][vector] = V^T · P^T: warp w takes features 32 w .. 32 w + 31
 //   (two mma m tiles: row g <-> feature 32 w + 4 g + 2 i, row g + 8 <-> the
-//   next one), all 64 keys as 4 k-steps; each thread loads 8 bytes of a value
-//   row (its 4 features) per key and pairs keys with byte permutes. p enters
+//   next one), all 64 keys as 4 k-steps; each thread reads 8 bytes of a
+//   value row (its 4 features) per key and pairs keys with byte permutes. p enters
 //   as two bf16/fp16 terms, hi = round(p) and lo = round(p - hi): the
 //   products are exact and the sum float32, so the weights keep ~16 bits.
 // The chunk's (max, sum, unnormalised output) go to the workspace for
@@ -29,7 +31,8 @@
 
 #include <cstdlib>
 #include <cstring>
-#include <type_traits>
+
+#include <cuda_pipeline.h>
 
 #include "kernel_math.cuh"
 
@@ -44,7 +47,14 @@ using device::ToFloat;
 constexpr int kD = 128;
 constexpr int kWarps = 4;
 constexpr int kKeys = kMmaAttentionChunk;  // 64: 16 per warp in the score pass
-constexpr int kPStride = kKeys + 8;       // floats per row of the p tile: conflict-free fragment reads
+// Row strides in shared memory, chosen for conflict-free fragment reads: the
+// keys' 16-byte reads (rows g, t 16-byte columns) need rows 16 words apart
+// mod 32 (256 + 64 bytes); the values' 8-byte reads (rows 2t, g 8-byte
+// columns) need every other row 8 words apart (256 + 16 bytes); the p
+// tile's 8-byte reads (rows g, columns 2t) need rows 8 words apart.
+constexpr int kKStride = kD + 32;   // elements (2-byte T)
+constexpr int kVStride = kD + 8;    // elements
+constexpr int kPStride = kKeys + 8;  // floats
 static_assert(kKeys == 16 * kWarps, "the score pass gives each warp 16 keys");
 static_assert(kD == 32 * kWarps, "the value pass gives each warp 32 features");
 
@@ -52,41 +62,47 @@ __device__ __forceinline__ uint32_t Word(const uint4& v, int i) {
   return i == 0 ? v.x : i == 1 ? v.y : i == 2 ? v.z : v.w;
 }
 
+// Starts copying the chunk's `kKeys` rows of 128 features from `src` (row
+// stride kD) into `dst` (row stride `ld`) without staging in registers
+// (cp.async), as one commit group; rows past the span become zeros.
+template <typename T>
+__device__ __forceinline__ void CopyChunk(const T* __restrict__ src, T* dst, int key0, int span, int ld) {
+  constexpr int kPerRow = kD * static_cast<int>(sizeof(T)) / 16;  // 16-byte vectors per row
+  for (int idx = threadIdx.x; idx < kKeys * kPerRow; idx += kWarps * 32) {
+    const int row = idx / kPerRow, c = idx - row * kPerRow;
+    T* to = dst + row * ld + c * 8;
+    if (key0 + row < span) {
+      __pipeline_memcpy_async(to, src + static_cast<int64_t>(key0 + row) * kD + c * 8, 16);
+    } else {
+      *reinterpret_cast<uint4*>(to) = make_uint4(0u, 0u, 0u, 0u);
+    }
+  }
+  __pipeline_commit();
+}
+
 template <typename T, int kTiles>
 __global__ void __launch_bounds__(kWarps * 32) MmaChunkKernel(CachedAttentionArgs a, int chunks) {
   const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
   const int chunk = blockIdx.x, kv = blockIdx.y, R = a.rows * a.group;
   const int key0 = chunk * kKeys;
-  const T* keys = static_cast<const T*>(a.keys) + kv * a.k_stride_h;
-  const T* values = static_cast<const T*>(a.values) + kv * a.v_stride_h;
   const T* bias = static_cast<const T*>(a.bias);
-  const uint4 zero16 = make_uint4(0u, 0u, 0u, 0u);
-  const uint2 zero8 = make_uint2(0u, 0u);
-
-  // Every load of the block first: this warp's 16 keys whole (rows g, g + 8
-  // of the score tile) and its 32 features of the chunk's 64 values.
+  // The chunk's keys and values, in flight together from the start; the
+  // keys' tile holds the p tile once the scores are done.
+  __shared__ __align__(16) unsigned char k_bytes[kKeys * kKStride * 2];
+  __shared__ __align__(16) unsigned char v_bytes[kKeys * kVStride * 2];
+  __shared__ float max_s[kWarps][8 * kTiles], sum_s[kWarps][8 * kTiles];
+  static_assert(8 * kTiles * kPStride * sizeof(float) <= sizeof(k_bytes), "the p tile fits in the keys' tile");
+  T* k_s = reinterpret_cast<T*>(k_bytes);
+  T* v_s = reinterpret_cast<T*>(v_bytes);
+  float(*p_s)[kPStride] = reinterpret_cast<float(*)[kPStride]>(k_bytes);
+  CopyChunk(static_cast<const T*>(a.keys) + kv * a.k_stride_h, k_s, key0, a.span, kKStride);
+  CopyChunk(static_cast<const T*>(a.values) + kv * a.v_stride_h, v_s, key0, a.span, kVStride);
   const int key_a = key0 + 16 * warp + g, key_b = key_a + 8;
-  uint4 ka[4], kb[4];
-#pragma unroll
-  for (int c = 0; c < 4; ++c) {
-    ka[c] = key_a < a.span ? __ldg(reinterpret_cast<const uint4*>(keys + static_cast<int64_t>(key_a) * kD + 32 * c +
-                                                                  8 * t))
-                           : zero16;
-    kb[c] = key_b < a.span ? __ldg(reinterpret_cast<const uint4*>(keys + static_cast<int64_t>(key_b) * kD + 32 * c +
-                                                                  8 * t))
-                           : zero16;
-  }
+  const T* ka_s = k_s + (16 * warp + g) * kKStride + 8 * t;
+  const T* kb_s = ka_s + 8 * kKStride;
   const int feature0 = 32 * warp + 4 * g;
-  uint2 vr[4][4];  // [k-step s][keys 16 s + 2t, + 1, + 8, + 9]
-#pragma unroll
-  for (int s = 0; s < 4; ++s) {
-#pragma unroll
-    for (int u = 0; u < 4; ++u) {
-      const int j = key0 + 16 * s + 2 * t + (u & 1) + 8 * (u >> 1);
-      vr[s][u] = j < a.span ? __ldg(reinterpret_cast<const uint2*>(values + static_cast<int64_t>(j) * kD + feature0))
-                            : zero8;
-    }
-  }
+  __pipeline_wait_prior(1);  // this thread's key copies
+  __syncthreads();            // everyone's
 
   // Scores: c0, c1 = (key_a; vectors 8 n + 2t, + 1), c2, c3 = key_b.
   float score[kTiles][4];
@@ -101,10 +117,12 @@ __global__ void __launch_bounds__(kWarps * 32) MmaChunkKernel(CachedAttentionArg
 #pragma unroll
     for (int c = 0; c < 4; ++c) {
       const uint4 q8 = __ldg(reinterpret_cast<const uint4*>(qv + 32 * c));
+      const uint4 ka = *reinterpret_cast<const uint4*>(ka_s + 32 * c);
+      const uint4 kb = *reinterpret_cast<const uint4*>(kb_s + 32 * c);
 #pragma unroll
       for (int s = 0; s < 2; ++s) {
-        Mma16816<T>(c4, Word(ka[c], 2 * s), Word(kb[c], 2 * s), Word(ka[c], 2 * s + 1), Word(kb[c], 2 * s + 1),
-                    Word(q8, 2 * s), Word(q8, 2 * s + 1));
+        Mma16816<T>(c4, Word(ka, 2 * s), Word(kb, 2 * s), Word(ka, 2 * s + 1), Word(kb, 2 * s + 1), Word(q8, 2 * s),
+                    Word(q8, 2 * s + 1));
       }
     }
 #pragma unroll
@@ -119,9 +137,8 @@ __global__ void __launch_bounds__(kWarps * 32) MmaChunkKernel(CachedAttentionArg
     }
   }
 
-  // Per vector: the chunk's max, p, and the sum of p.
-  __shared__ float max_s[kWarps][8 * kTiles], sum_s[kWarps][8 * kTiles];
-  __shared__ __align__(16) float p_s[8 * kTiles][kPStride];
+  // Per vector: the chunk's max, p, and the sum of p. The barrier after the
+  // maxima also ends every warp's reads of the keys' tile, which p reuses.
 #pragma unroll
   for (int n = 0; n < kTiles; ++n) {
 #pragma unroll
@@ -153,7 +170,8 @@ __global__ void __launch_bounds__(kWarps * 32) MmaChunkKernel(CachedAttentionArg
       if (g == 0) sum_s[warp][v] = l;
     }
   }
-  __syncthreads();
+  __pipeline_wait_prior(0);  // this thread's value copies
+  __syncthreads();            // everyone's, and the p tile
 
   // O^T = V^T · P^T over the chunk's keys, p as hi + lo terms.
   float out[2][kTiles][4];
@@ -164,13 +182,18 @@ __global__ void __launch_bounds__(kWarps * 32) MmaChunkKernel(CachedAttentionArg
   }
 #pragma unroll
   for (int s = 0; s < 4; ++s) {
+    uint2 vr[4];  // keys 16 s + 2t, + 1, + 8, + 9: features feature0 .. + 3
+#pragma unroll
+    for (int u = 0; u < 4; ++u) {
+      vr[u] = *reinterpret_cast<const uint2*>(v_s + (16 * s + 2 * t + (u & 1) + 8 * (u >> 1)) * kVStride + feature0);
+    }
     uint32_t af[2][4];
 #pragma unroll
     for (int i = 0; i < 2; ++i) {
       // Word i of a key's 8 bytes: features 4g + 2i (low half: row g) and
       // 4g + 2i + 1 (high half: row g + 8).
-      const uint32_t w0 = i == 0 ? vr[s][0].x : vr[s][0].y, w1 = i == 0 ? vr[s][1].x : vr[s][1].y;
-      const uint32_t w2 = i == 0 ? vr[s][2].x : vr[s][2].y, w3 = i == 0 ? vr[s][3].x : vr[s][3].y;
+      const uint32_t w0 = i == 0 ? vr[0].x : vr[0].y, w1 = i == 0 ? vr[1].x : vr[1].y;
+      const uint32_t w2 = i == 0 ? vr[2].x : vr[2].y, w3 = i == 0 ? vr[3].x : vr[3].y;
       af[i][0] = __byte_perm(w0, w1, 0x5410);  // row g, keys 2t, 2t + 1
       af[i][1] = __byte_perm(w0, w1, 0x7632);  // row g + 8
       af[i][2] = __byte_perm(w2, w3, 0x5410);  // row g, keys 2t + 8, 2t + 9

@@ -115,8 +115,7 @@ __device__ __forceinline__ float WarpSum(float v) {
   return v;
 }
 
-// kF output features per warp (one by default; XSD_GEMV_FEATURES=2 or 4 for
-// A/B runs): lanes stride over the weight rows in 16-byte chunks (8 bf16),
+// kF output features per warp (GemvFeaturesPerWarp): lanes stride over the weight rows in 16-byte chunks (8 bf16),
 // each chunk multiplied with the same chunk of every x row. A feature's sum
 // is the same chain whatever kF and M.
 template <int M, int kF>
@@ -161,29 +160,51 @@ __global__ void GemvBf16Kernel(const __nv_bfloat16* __restrict__ x, const __nv_b
 }
 
 // The LLaMA MLP's first half at one row: gate_up weight [2 * inter, k]
-// (gate rows, then up rows); warp c computes gate row c and up row inter + c
-// together (x loaded once) and writes round(silu(gate)) * up, rounded as
+// (gate rows, then up rows); a warp computes gate rows c and up rows
+// inter + c of kC channels c together (x loaded once) and writes
+// round(silu(gate)) * up, rounded as
 // GemvBf16Kernel + SiluMulKernel round: the same bits, one kernel less and
 // no [2 * inter] intermediate.
+template <int kC>
 __global__ void GemvSiluGateBf16Kernel(const __nv_bfloat16* __restrict__ x, const __nv_bfloat16* __restrict__ w,
                                        __nv_bfloat16* __restrict__ y, int inter, int k) {
   const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
-  const int c = blockIdx.x * (blockDim.x >> 5) + warp;
-  if (c >= inter) return;
-  const uint4* gate_row = reinterpret_cast<const uint4*>(w + static_cast<int64_t>(c) * k);
-  const uint4* up_row = reinterpret_cast<const uint4*>(w + static_cast<int64_t>(inter + c) * k);
+  const int c0 = (blockIdx.x * (blockDim.x >> 5) + warp) * kC;
+  if (c0 >= inter) return;
+  const uint4* gate_row[kC];
+  const uint4* up_row[kC];
+#pragma unroll
+  for (int i = 0; i < kC; ++i) {
+    const int c = c0 + i < inter ? c0 + i : inter - 1;  // channels past inter repeat the last one, unused
+    gate_row[i] = reinterpret_cast<const uint4*>(w + static_cast<int64_t>(c) * k);
+    up_row[i] = reinterpret_cast<const uint4*>(w + static_cast<int64_t>(inter + c) * k);
+  }
   const uint4* xv = reinterpret_cast<const uint4*>(x);
   const int chunks = k / 8;
-  float gate = 0.0f, up = 0.0f;
+  float gate[kC], up[kC];
+#pragma unroll
+  for (int i = 0; i < kC; ++i) gate[i] = up[i] = 0.0f;
 #pragma unroll 4
-  for (int i = lane; i < chunks; i += 32) {
-    const uint4 gv = __ldg(gate_row + i), uv = __ldg(up_row + i), x8 = __ldg(xv + i);
-    gate = Dot8(gate, gv, x8);
-    up = Dot8(up, uv, x8);
+  for (int j = lane; j < chunks; j += 32) {
+    uint4 gv[kC], uv[kC];
+#pragma unroll
+    for (int i = 0; i < kC; ++i) {
+      gv[i] = __ldg(gate_row[i] + j);
+      uv[i] = __ldg(up_row[i] + j);
+    }
+    const uint4 x8 = __ldg(xv + j);
+#pragma unroll
+    for (int i = 0; i < kC; ++i) {
+      gate[i] = Dot8(gate[i], gv[i], x8);
+      up[i] = Dot8(up[i], uv[i], x8);
+    }
   }
-  gate = Round<__nv_bfloat16>(WarpSum(gate));
-  up = Round<__nv_bfloat16>(WarpSum(up));
-  if (lane == 0) y[c] = FromFloat<__nv_bfloat16>(SiluRounded<__nv_bfloat16>(gate) * up);
+#pragma unroll
+  for (int i = 0; i < kC; ++i) {
+    const float g = Round<__nv_bfloat16>(WarpSum(gate[i]));
+    const float u = Round<__nv_bfloat16>(WarpSum(up[i]));
+    if (lane == 0 && c0 + i < inter) y[c0 + i] = FromFloat<__nv_bfloat16>(SiluRounded<__nv_bfloat16>(g) * u);
+  }
 }
 
 template <int M, int kF = 1>
@@ -196,14 +217,18 @@ void LaunchGemv(const void* x, const void* w, void* y, int64_t n, int64_t k, cud
                                                            static_cast<int>(k));
 }
 
-// XSD_GEMV_FEATURES (1, 2 or 4): output features per warp at one row.
-int GemvFeaturesPerWarp() {
-  static const int features = [] {
+// Output features per warp at one row: 4 for wide outputs (n >= 8192: the
+// qkv projection, the LM head; 3.78 vs 3.52 TB/s for the 7B qkv), else 1 (a
+// 4096-wide output then has too few warps: down 2.88 vs 3.43 TB/s);
+// docs/PERFORMANCE.md run 7. XSD_GEMV_FEATURES=1|2|4 forces one (A/B runs).
+int GemvFeaturesPerWarp(int64_t n) {
+  static const int forced = [] {
     const char* v = std::getenv("XSD_GEMV_FEATURES");
-    const int f = v == nullptr ? 1 : std::atoi(v);
-    return f == 2 || f == 4 ? f : 1;
+    const int f = v == nullptr ? 0 : std::atoi(v);
+    return f == 1 || f == 2 || f == 4 ? f : 0;
   }();
-  return features;
+  if (forced != 0) return forced;
+  return n >= 8192 ? 4 : 1;
 }
 
 template <typename T>
@@ -261,7 +286,7 @@ const char* LaunchGemvBf16(const void* x, const void* w, void* y, int64_t m, int
   const auto s = static_cast<cudaStream_t>(stream);
   switch (m) {
     case 1:
-      switch (GemvFeaturesPerWarp()) {
+      switch (GemvFeaturesPerWarp(n)) {
         case 2: LaunchGemv<1, 2>(x, w, y, n, k, s); break;
         case 4: LaunchGemv<1, 4>(x, w, y, n, k, s); break;
         default: LaunchGemv<1>(x, w, y, n, k, s); break;
@@ -283,11 +308,22 @@ const char* LaunchGemvSiluGateBf16(const void* x, const void* w, void* y, int64_
   if (!device::Aligned16(x) || !device::Aligned16(w) || !device::Aligned16(y)) {
     return "gemv silu-gate: pointers must be 16-byte aligned";
   }
+  // XSD_SILU_GEMV_CHANNELS=2: two gate/up channel pairs per warp (A/B runs).
+  static const int channels = [] {
+    const char* v = std::getenv("XSD_SILU_GEMV_CHANNELS");
+    return v != nullptr && std::atoi(v) == 2 ? 2 : 1;
+  }();
   constexpr int kWarps = 4;
-  const auto blocks = static_cast<unsigned>((inter + kWarps - 1) / kWarps);
-  GemvSiluGateBf16Kernel<<<blocks, kWarps * 32, 0, static_cast<cudaStream_t>(stream)>>>(
-      static_cast<const __nv_bfloat16*>(x), static_cast<const __nv_bfloat16*>(w), static_cast<__nv_bfloat16*>(y),
-      static_cast<int>(inter), static_cast<int>(k));
+  const auto blocks = static_cast<unsigned>((inter + kWarps * channels - 1) / (kWarps * channels));
+  const auto* xb = static_cast<const __nv_bfloat16*>(x);
+  const auto* wb = static_cast<const __nv_bfloat16*>(w);
+  auto* yb = static_cast<__nv_bfloat16*>(y);
+  const auto s = static_cast<cudaStream_t>(stream);
+  if (channels == 2) {
+    GemvSiluGateBf16Kernel<2><<<blocks, kWarps * 32, 0, s>>>(xb, wb, yb, static_cast<int>(inter), static_cast<int>(k));
+  } else {
+    GemvSiluGateBf16Kernel<1><<<blocks, kWarps * 32, 0, s>>>(xb, wb, yb, static_cast<int>(inter), static_cast<int>(k));
+  }
   return LastError();
 }
 
