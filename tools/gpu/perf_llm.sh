@@ -27,23 +27,16 @@ $P --preset=7b --vocab=32000 --device=cuda:0 --dtype=bf16 --prompt=640 --decode=
 ./build-gpu/apps/perf/xsd_llm_components --preset=7b --vocab=32064 --device=cuda:0 --dtype=bf16 \
   --rows=1,2,5,17 --span=2304 --reps=20 --json="$OUT/components_vl.json" > "$OUT/components_vl.md"
 grep -E "^rows|attention|rms|sum" "$OUT/components_vl.md"
-# GEMV output features per warp at one row (XSD_GEMV_FEATURES; by default 4
-# for outputs of 8192 and more, else 1), per projection; the attention
-# without the tensor-core kernel (XSD_ATTENTION_MMA=0).
+# The attention without the tensor-core kernel (XSD_ATTENTION_MMA=0).
 XSD_ATTENTION_MMA=0 ./build-gpu/apps/perf/xsd_llm_components --preset=7b --vocab=32064 --device=cuda:0 \
   --dtype=bf16 --rows=1,2,5,17 --span=2304 --reps=20 > "$OUT/components_vl_nomma.md"
 echo "== XSD_ATTENTION_MMA=0"; grep -E "^rows|attention" "$OUT/components_vl_nomma.md"
-for f in 1 4; do
-  XSD_GEMV_FEATURES=$f ./build-gpu/apps/perf/xsd_llm_components --preset=7b --vocab=32064 --device=cuda:0 \
-    --dtype=bf16 --rows=1 --span=2304 --reps=20 > "$OUT/components_vl_gemv$f.md"
-  echo "== XSD_GEMV_FEATURES=$f"; grep -E "projection|lm head" "$OUT/components_vl_gemv$f.md"
-done
-# A/B: the whole step without the tensor-core attention (decode kernel at one
-# row, matmul + softmax above), in row-invariant mode, with one GEMV feature
-# per warp everywhere, and with two SiLU-gate channels per warp.
-# (Earlier A/Bs: XSD_ATTENTION_PATH=kernel|sdpa, XSD_ROPE_KERNEL=0,
-# XSD_SILU_GEMV=0; PERFORMANCE.md.)
-AB="XSD_ATTENTION_MMA=0 XSD_ROW_INVARIANT=1 XSD_GEMV_FEATURES=1 XSD_SILU_GEMV_CHANNELS=2"
+# A/B: the whole step without programmatic dependent launch, without the
+# tensor-core attention (decode kernel at one row, matmul + softmax above),
+# with matmul + softmax at every row count, in row-invariant mode, and with
+# two SiLU-gate channels per warp. (Earlier A/Bs: XSD_ATTENTION_PATH=kernel|
+# sdpa, XSD_ROPE_KERNEL=0, XSD_SILU_GEMV=0, XSD_GEMV_FEATURES; PERFORMANCE.md.)
+AB="XSD_PDL=0 XSD_ATTENTION_MMA=0 XSD_ATTENTION_PATH=math XSD_ROW_INVARIANT=1 XSD_SILU_GEMV_CHANNELS=2"
 [[ " $* " == *" --no-ab "* ]] && AB=""
 for v in $AB; do
   env $v $P --preset=7b --vocab=32064 --device=cuda:0 --dtype=bf16 --prompt=2076 --decode=64 --gammas=1,2,4,8,16 \

@@ -82,41 +82,65 @@ __device__ __forceinline__ void CopyChunk(const T* __restrict__ src, T* dst, int
 
 template <typename T, int kTiles>
 __global__ void __launch_bounds__(kWarps * 32) MmaChunkKernel(CachedAttentionArgs a, int chunks) {
+  device::WaitForPriorGrids();  // inputs and outputs belong to earlier kernels
+  device::AllowDependentGrids();
   const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
   const int chunk = blockIdx.x, kv = blockIdx.y, R = a.rows * a.group;
   const int key0 = chunk * kKeys;
   const T* bias = static_cast<const T*>(a.bias);
-  // The chunk's keys and values, in flight together from the start; the
-  // keys' tile holds the p tile once the scores are done.
-  __shared__ __align__(16) unsigned char k_bytes[kKeys * kKStride * 2];
-  __shared__ __align__(16) unsigned char v_bytes[kKeys * kVStride * 2];
+  // Dynamic shared memory: the chunk's keys (later the p tile), its values,
+  // and the block's query vectors, all copied in flight together from the
+  // start (keys and queries as the first commit group, values the second).
+  extern __shared__ __align__(16) unsigned char shared[];
+  T* k_s = reinterpret_cast<T*>(shared);
+  T* v_s = k_s + kKeys * kKStride;
+  T* q_s = v_s + kKeys * kVStride;  // [8 kTiles][kKStride]
+  float(*p_s)[kPStride] = reinterpret_cast<float(*)[kPStride]>(shared);
+  static_assert(8 * kTiles * kPStride * sizeof(float) <= kKeys * kKStride * sizeof(T),
+                "the p tile fits in the keys' tile");
   __shared__ float max_s[kWarps][8 * kTiles], sum_s[kWarps][8 * kTiles];
-  static_assert(8 * kTiles * kPStride * sizeof(float) <= sizeof(k_bytes), "the p tile fits in the keys' tile");
-  T* k_s = reinterpret_cast<T*>(k_bytes);
-  T* v_s = reinterpret_cast<T*>(v_bytes);
-  float(*p_s)[kPStride] = reinterpret_cast<float(*)[kPStride]>(k_bytes);
   CopyChunk(static_cast<const T*>(a.keys) + kv * a.k_stride_h, k_s, key0, a.span, kKStride);
+  {
+    // Query vector r = head * rows + row (vectors past R repeat the last).
+    constexpr int kPerRow = kD * static_cast<int>(sizeof(T)) / 16;
+    for (int idx = threadIdx.x; idx < 8 * kTiles * kPerRow; idx += kWarps * 32) {
+      const int r0 = idx / kPerRow, c = idx - r0 * kPerRow, r = r0 < R ? r0 : R - 1;
+      const int head = r / a.rows, row = r - head * a.rows;
+      const T* from = static_cast<const T*>(a.q) + row * a.q_stride_t +
+                      static_cast<int64_t>(kv * a.group + head) * a.q_stride_h + c * 8;
+      __pipeline_memcpy_async(q_s + r0 * kKStride + c * 8, from, 16);
+    }
+    __pipeline_commit();
+  }
   CopyChunk(static_cast<const T*>(a.values) + kv * a.v_stride_h, v_s, key0, a.span, kVStride);
   const int key_a = key0 + 16 * warp + g, key_b = key_a + 8;
+  // This thread's biases, in flight with the copies.
+  float bias_r[kTiles][4];
+#pragma unroll
+  for (int n = 0; n < kTiles; ++n) {
+#pragma unroll
+    for (int e = 0; e < 4; ++e) {
+      const int v = 8 * n + 2 * t + (e & 1), key = e < 2 ? key_a : key_b;
+      bias_r[n][e] = bias != nullptr && v < R && key < a.span
+                         ? ToFloat<T>(bias[static_cast<int64_t>(v) * a.bias_stride + key])
+                         : 0.0f;
+    }
+  }
   const T* ka_s = k_s + (16 * warp + g) * kKStride + 8 * t;
   const T* kb_s = ka_s + 8 * kKStride;
   const int feature0 = 32 * warp + 4 * g;
-  __pipeline_wait_prior(1);  // this thread's key copies
+  __pipeline_wait_prior(1);  // this thread's key and query copies
   __syncthreads();            // everyone's
 
   // Scores: c0, c1 = (key_a; vectors 8 n + 2t, + 1), c2, c3 = key_b.
   float score[kTiles][4];
 #pragma unroll
   for (int n = 0; n < kTiles; ++n) {
-    int r = 8 * n + g;
-    r = r < R ? r : R - 1;  // vectors past R repeat the last one, unused
-    const int head = r / a.rows, row = r - head * a.rows;
-    const T* qv = static_cast<const T*>(a.q) + row * a.q_stride_t +
-                  static_cast<int64_t>(kv * a.group + head) * a.q_stride_h + 8 * t;
+    const T* qv = q_s + (8 * n + g) * kKStride + 8 * t;
     float c4[4] = {0.0f, 0.0f, 0.0f, 0.0f};
 #pragma unroll
     for (int c = 0; c < 4; ++c) {
-      const uint4 q8 = __ldg(reinterpret_cast<const uint4*>(qv + 32 * c));
+      const uint4 q8 = *reinterpret_cast<const uint4*>(qv + 32 * c);
       const uint4 ka = *reinterpret_cast<const uint4*>(ka_s + 32 * c);
       const uint4 kb = *reinterpret_cast<const uint4*>(kb_s + 32 * c);
 #pragma unroll
@@ -131,7 +155,7 @@ __global__ void __launch_bounds__(kWarps * 32) MmaChunkKernel(CachedAttentionArg
       float x = -INFINITY;
       if (v < R && key < a.span) {
         x = __fmul_rn(c4[e], a.scale);
-        if (bias != nullptr) x = __fadd_rn(x, ToFloat<T>(bias[static_cast<int64_t>(v) * a.bias_stride + key]));
+        if (bias != nullptr) x = __fadd_rn(x, bias_r[n][e]);
       }
       score[n][e] = x;
     }
@@ -239,22 +263,30 @@ __global__ void __launch_bounds__(kWarps * 32) MmaChunkKernel(CachedAttentionArg
   }
 }
 
+template <typename T, int kTiles>
+const char* LaunchTiles(const CachedAttentionArgs& a, int chunks, cudaStream_t stream) {
+  constexpr int kBytes = (kKeys * kKStride + kKeys * kVStride + 8 * kTiles * kKStride) * static_cast<int>(sizeof(T));
+  if constexpr (kBytes > 40 * 1024) {  // near the 48 KB default with the static arrays: opt in (per device)
+    const cudaError_t set =
+        cudaFuncSetAttribute(MmaChunkKernel<T, kTiles>, cudaFuncAttributeMaxDynamicSharedMemorySize, kBytes);
+    if (set != cudaSuccess) return cudaGetErrorString(set);
+  }
+  return device::Launch(MmaChunkKernel<T, kTiles>, dim3(chunks, a.kv_heads), kWarps * 32, kBytes, stream, a, chunks);
+}
+
 template <typename T>
 const char* Launch(const CachedAttentionArgs& a, int chunks, cudaStream_t stream) {
-  const dim3 grid(chunks, a.kv_heads);
-  constexpr int kThreads = kWarps * 32;
   switch ((a.rows * a.group + 7) / 8) {
-    case 1: MmaChunkKernel<T, 1><<<grid, kThreads, 0, stream>>>(a, chunks); break;
-    case 2: MmaChunkKernel<T, 2><<<grid, kThreads, 0, stream>>>(a, chunks); break;
-    case 3: MmaChunkKernel<T, 3><<<grid, kThreads, 0, stream>>>(a, chunks); break;
-    case 4: MmaChunkKernel<T, 4><<<grid, kThreads, 0, stream>>>(a, chunks); break;
-    case 5: MmaChunkKernel<T, 5><<<grid, kThreads, 0, stream>>>(a, chunks); break;
-    case 6: MmaChunkKernel<T, 6><<<grid, kThreads, 0, stream>>>(a, chunks); break;
-    case 7: MmaChunkKernel<T, 7><<<grid, kThreads, 0, stream>>>(a, chunks); break;
-    case 8: MmaChunkKernel<T, 8><<<grid, kThreads, 0, stream>>>(a, chunks); break;
+    case 1: return LaunchTiles<T, 1>(a, chunks, stream);
+    case 2: return LaunchTiles<T, 2>(a, chunks, stream);
+    case 3: return LaunchTiles<T, 3>(a, chunks, stream);
+    case 4: return LaunchTiles<T, 4>(a, chunks, stream);
+    case 5: return LaunchTiles<T, 5>(a, chunks, stream);
+    case 6: return LaunchTiles<T, 6>(a, chunks, stream);
+    case 7: return LaunchTiles<T, 7>(a, chunks, stream);
+    case 8: return LaunchTiles<T, 8>(a, chunks, stream);
     default: return "cached attention: unsupported shape (rows)";
   }
-  return device::LastError();
 }
 
 }  // namespace

@@ -75,6 +75,8 @@ __device__ __forceinline__ void StartChunkCopy(const T* __restrict__ src, T* dst
 
 template <typename T>
 __global__ void __launch_bounds__(kThreads) ChunkKernel(CachedAttentionArgs a, int chunks) {
+  device::WaitForPriorGrids();  // inputs and outputs belong to earlier kernels
+  device::AllowDependentGrids();
   extern __shared__ __align__(16) unsigned char shared[];
   const int D = a.head_dim, R = a.rows * a.group, ld = RowStride<T>(D);
   T* k_s = reinterpret_cast<T*>(shared);  // [kChunk][ld]
@@ -227,6 +229,8 @@ __device__ __forceinline__ void Unpack8(const Raw8<T>& r, float (&f)[8]) {
 // rows or span (row-invariant), so a verify row equals the decode step.
 template <typename T, int kLanesPerKey, int kRows>
 __global__ void __launch_bounds__(kDecodeWarps * 32) DecodeChunkKernel(CachedAttentionArgs a, int chunks) {
+  device::WaitForPriorGrids();  // inputs and outputs belong to earlier kernels
+  device::AllowDependentGrids();
   constexpr int kKeysPerStep = 32 / kLanesPerKey;
   constexpr int kSteps = (kChunk / kDecodeWarps) / kKeysPerStep;
   constexpr int kInFlight = kSteps < kDecodeInFlight ? kSteps : kDecodeInFlight;
@@ -362,6 +366,8 @@ constexpr int kMaxChunks = 1024;  // spans up to 131 072 keys
 
 template <typename T>
 __global__ void CombineKernel(CachedAttentionArgs a, int chunks) {
+  device::WaitForPriorGrids();  // inputs and outputs belong to earlier kernels
+  device::AllowDependentGrids();
   __shared__ float weight_s[kMaxChunks];
   __shared__ float sum_s[kMaxChunks];
   __shared__ float total_s;
@@ -417,11 +423,11 @@ const char* LaunchDecodeRows(const CachedAttentionArgs& a, int chunks, cudaStrea
   const dim3 grid((R + kRows - 1) / kRows, chunks, a.kv_heads);
   constexpr int kThreads = kDecodeWarps * 32;
   switch (a.head_dim) {
-    case 16: DecodeChunkKernel<T, 2, kRows><<<grid, kThreads, 0, stream>>>(a, chunks); break;
-    case 32: DecodeChunkKernel<T, 4, kRows><<<grid, kThreads, 0, stream>>>(a, chunks); break;
-    case 64: DecodeChunkKernel<T, 8, kRows><<<grid, kThreads, 0, stream>>>(a, chunks); break;
-    case 128: DecodeChunkKernel<T, 16, kRows><<<grid, kThreads, 0, stream>>>(a, chunks); break;
-    case 256: DecodeChunkKernel<T, 32, kRows><<<grid, kThreads, 0, stream>>>(a, chunks); break;
+    case 16: device::Launch(DecodeChunkKernel<T, 2, kRows>, grid, kThreads, 0, stream, a, chunks); break;
+    case 32: device::Launch(DecodeChunkKernel<T, 4, kRows>, grid, kThreads, 0, stream, a, chunks); break;
+    case 64: device::Launch(DecodeChunkKernel<T, 8, kRows>, grid, kThreads, 0, stream, a, chunks); break;
+    case 128: device::Launch(DecodeChunkKernel<T, 16, kRows>, grid, kThreads, 0, stream, a, chunks); break;
+    case 256: device::Launch(DecodeChunkKernel<T, 32, kRows>, grid, kThreads, 0, stream, a, chunks); break;
     default: return "cached attention: unsupported shape (head_dim)";
   }
   return nullptr;
@@ -435,13 +441,22 @@ const char* LaunchDecode(const CachedAttentionArgs& a, cudaStream_t stream) {
   const char* error = R == 1 ? LaunchDecodeRows<T, 1>(a, chunks, stream) : LaunchDecodeRows<T, 4>(a, chunks, stream);
   if (error != nullptr) return error;
   const int threads = ((a.head_dim < 128 ? a.head_dim : 128) + 31) / 32 * 32;
-  CombineKernel<T><<<dim3(R, a.kv_heads), threads, 0, stream>>>(a, chunks);
+  device::Launch(CombineKernel<T>, dim3(R, a.kv_heads), threads, 0, stream, a, chunks);
   return device::LastError();
 }
 
 bool DecodeShape(const CachedAttentionArgs& a) {
   const bool dim_ok = a.head_dim == 16 || a.head_dim == 32 || a.head_dim == 64 || a.head_dim == 128 || a.head_dim == 256;
   return dim_ok && (a.rows * a.group == 1 || a.row_invariant);
+}
+
+// The tensor-core kernel takes several query vectors, and one under
+// row-invariant numerics (a verify row must equal its decode step); one
+// vector otherwise takes the decode kernel, faster there (16.6 vs 19.3 us
+// per 7B layer at a span of 2 304; docs/PERFORMANCE.md run 7).
+bool TensorCoreShape(const CachedAttentionArgs& a) {
+  const int query_rows = a.rows * a.group;
+  return CachedAttentionOnTensorCores(a.dtype, a.head_dim, query_rows) && (query_rows > 1 || a.row_invariant);
 }
 
 // The tensor-core chunk pass (attention_mma.cu), then the combine.
@@ -451,13 +466,13 @@ const char* LaunchTensorCores(const CachedAttentionArgs& a, cudaStream_t stream)
   if (chunks > kMaxChunks) return "cached attention: unsupported shape (span)";
   const char* error = LaunchMmaAttentionChunks(a, chunks, stream);
   if (error != nullptr) return error;
-  CombineKernel<T><<<dim3(a.rows * a.group, a.kv_heads), 128, 0, stream>>>(a, chunks);
+  device::Launch(CombineKernel<T>, dim3(a.rows * a.group, a.kv_heads), 128, 0, stream, a, chunks);
   return device::LastError();
 }
 
 template <typename T>
 const char* Launch(const CachedAttentionArgs& a, cudaStream_t stream) {
-  if (CachedAttentionOnTensorCores(a.dtype, a.head_dim, a.rows * a.group)) return LaunchTensorCores<T>(a, stream);
+  if (TensorCoreShape(a)) return LaunchTensorCores<T>(a, stream);
   if (DecodeShape(a)) return LaunchDecode<T>(a, stream);
   const int query_rows = a.rows * a.group;
   const int bytes = SharedBytes<T>(query_rows, a.head_dim);
@@ -468,9 +483,9 @@ const char* Launch(const CachedAttentionArgs& a, cudaStream_t stream) {
   }
   const int chunks = (a.span + kChunk - 1) / kChunk;
   if (chunks > kMaxChunks) return "cached attention: unsupported shape (span)";
-  ChunkKernel<T><<<dim3(chunks, a.kv_heads), kThreads, bytes, stream>>>(a, chunks);
+  device::Launch(ChunkKernel<T>, dim3(chunks, a.kv_heads), kThreads, bytes, stream, a, chunks);
   const int threads = ((a.head_dim < 128 ? a.head_dim : 128) + 31) / 32 * 32;
-  CombineKernel<T><<<dim3(query_rows, a.kv_heads), threads, 0, stream>>>(a, chunks);
+  device::Launch(CombineKernel<T>, dim3(query_rows, a.kv_heads), threads, 0, stream, a, chunks);
   return device::LastError();
 }
 
@@ -493,7 +508,7 @@ const char* LaunchCachedAttention(const CachedAttentionArgs& a, void* stream) {
       (a.v_stride_h * elem) % 16 != 0) {
     return "cached attention: keys and values must be 16-byte aligned";
   }
-  const bool vector_queries = DecodeShape(a) || CachedAttentionOnTensorCores(a.dtype, a.head_dim, query_rows);
+  const bool vector_queries = DecodeShape(a) || TensorCoreShape(a);
   if (vector_queries &&
       (!device::Aligned16(a.q) || (a.q_stride_h * elem) % 16 != 0 || (a.rows > 1 && (a.q_stride_t * elem) % 16 != 0))) {
     return "cached attention: queries must be 16-byte aligned";

@@ -8,6 +8,7 @@
 #include <cuda_runtime.h>
 
 #include <cstdint>
+#include <utility>
 
 #include "llama_kernels.h"
 
@@ -114,6 +115,52 @@ template <typename T>
 __device__ __forceinline__ uint32_t Pack2(T lo, T hi) {
   return static_cast<uint32_t>(*reinterpret_cast<const uint16_t*>(&lo)) |
          (static_cast<uint32_t>(*reinterpret_cast<const uint16_t*>(&hi)) << 16);
+}
+
+// Programmatic dependent launch (Hopper): a kernel launched with Launch()
+// may be scheduled while the kernel before it in the stream is finishing,
+// so launch latency and block start-up overlap that kernel's tail (a decode
+// step is ~260 small kernels). Every such kernel calls WaitForPriorGrids()
+// before it touches memory that an earlier kernel writes or reads (its
+// inputs, its outputs); it may read constant data (weights) before.
+// AllowDependentGrids() then lets the next kernel launch early in turn: one
+// kernel of look-ahead. No-ops below sm_90.
+__device__ __forceinline__ void WaitForPriorGrids() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  asm volatile("griddepcontrol.wait;" ::: "memory");
+#endif
+}
+__device__ __forceinline__ void AllowDependentGrids() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
+#endif
+}
+__device__ __forceinline__ void PrefetchL2(const void* p) {
+  asm volatile("prefetch.global.L2 [%0];" ::"l"(p));
+}
+
+// Whether Launch() asks for programmatic dependent launch: on devices of
+// compute capability 9.0 and up, unless XSD_PDL=0 (A/B runs).
+bool DependentLaunchEnabled();
+
+// kernel<<<grid, block, shared_bytes, stream>>>(args...) with the
+// programmatic-serialization attribute when DependentLaunchEnabled().
+// nullptr, or the launch's error string.
+template <typename... Params, typename... Args>
+const char* Launch(void (*kernel)(Params...), dim3 grid, dim3 block, size_t shared_bytes, cudaStream_t stream,
+                   Args&&... args) {
+  cudaLaunchAttribute attribute[1];
+  attribute[0].id = cudaLaunchAttributeProgrammaticStreamSerialization;
+  attribute[0].val.programmaticStreamSerializationAllowed = 1;
+  cudaLaunchConfig_t config = {};
+  config.gridDim = grid;
+  config.blockDim = block;
+  config.dynamicSmemBytes = shared_bytes;
+  config.stream = stream;
+  config.attrs = attribute;
+  config.numAttrs = DependentLaunchEnabled() ? 1 : 0;
+  const cudaError_t e = cudaLaunchKernelEx(&config, kernel, std::forward<Args>(args)...);
+  return e == cudaSuccess ? nullptr : cudaGetErrorString(e);
 }
 
 // nullptr, or the error string of the last launch.

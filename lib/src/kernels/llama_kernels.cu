@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 
 #include "kernel_math.cuh"
 
@@ -21,6 +22,8 @@ constexpr int kNormThreads = 256;
 template <typename T>
 __global__ void RmsNormKernel(const T* __restrict__ x, const T* __restrict__ residual, T* __restrict__ sum_out,
                               const T* __restrict__ weight, T* __restrict__ out, int dim, float eps) {
+  device::WaitForPriorGrids();  // inputs and outputs belong to earlier kernels
+  device::AllowDependentGrids();
   const int64_t base = static_cast<int64_t>(blockIdx.x) * dim;
   float squares = 0.0f;
   for (int i = threadIdx.x; i < dim; i += blockDim.x) {
@@ -46,6 +49,8 @@ __global__ void RmsNormKernel(const T* __restrict__ x, const T* __restrict__ res
 template <typename T, int kChunks>
 __global__ void RmsNormVecKernel(const T* __restrict__ x, const T* __restrict__ residual, T* __restrict__ sum_out,
                                  const T* __restrict__ weight, T* __restrict__ out, int dim, float eps) {
+  device::WaitForPriorGrids();  // inputs and outputs belong to earlier kernels
+  device::AllowDependentGrids();
   const int64_t base = static_cast<int64_t>(blockIdx.x) * dim;
   float h[kChunks][8];
   float squares = 0.0f;
@@ -85,6 +90,8 @@ __device__ __forceinline__ float SiluRounded(float g) {
 
 template <typename T>
 __global__ void SiluMulKernel(const T* __restrict__ gate_up, T* __restrict__ out, int64_t rows, int64_t inter) {
+  device::WaitForPriorGrids();  // inputs and outputs belong to earlier kernels
+  device::AllowDependentGrids();
   const int64_t total = rows * inter;
   for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < total;
        i += static_cast<int64_t>(gridDim.x) * blockDim.x) {
@@ -115,9 +122,9 @@ __device__ __forceinline__ float WarpSum(float v) {
   return v;
 }
 
-// kF output features per warp (GemvFeaturesPerWarp): lanes stride over the weight rows in 16-byte chunks (8 bf16),
-// each chunk multiplied with the same chunk of every x row. A feature's sum
-// is the same chain whatever kF and M.
+// kF output features per warp (GemvFeaturesPerWarp): lanes stride over the
+// weight rows in 16-byte chunks (8 bf16), each chunk multiplied with the same
+// chunk of every x row. A feature's sum is the same chain whatever kF and M.
 template <int M, int kF>
 __global__ void GemvBf16Kernel(const __nv_bfloat16* __restrict__ x, const __nv_bfloat16* __restrict__ w,
                                __nv_bfloat16* __restrict__ y, int n_out, int k) {
@@ -131,6 +138,14 @@ __global__ void GemvBf16Kernel(const __nv_bfloat16* __restrict__ x, const __nv_b
     wrow[f] = reinterpret_cast<const uint4*>(w + static_cast<int64_t>(n) * k);
   }
   const int chunks = k / 8;
+  // The weights are constant: their first chunks head for L2 while the
+  // kernel before finishes; x is that kernel's output.
+#pragma unroll
+  for (int f = 0; f < kF; ++f) {
+    for (int c = lane; c < chunks && c < lane + 4 * 32; c += 32) device::PrefetchL2(wrow[f] + c);
+  }
+  device::WaitForPriorGrids();
+  device::AllowDependentGrids();
   float acc[kF][M];
 #pragma unroll
   for (int f = 0; f < kF; ++f) {
@@ -181,6 +196,15 @@ __global__ void GemvSiluGateBf16Kernel(const __nv_bfloat16* __restrict__ x, cons
   }
   const uint4* xv = reinterpret_cast<const uint4*>(x);
   const int chunks = k / 8;
+#pragma unroll
+  for (int i = 0; i < kC; ++i) {  // constant weights first, as in GemvBf16Kernel
+    for (int j = lane; j < chunks && j < lane + 4 * 32; j += 32) {
+      device::PrefetchL2(gate_row[i] + j);
+      device::PrefetchL2(up_row[i] + j);
+    }
+  }
+  device::WaitForPriorGrids();
+  device::AllowDependentGrids();
   float gate[kC], up[kC];
 #pragma unroll
   for (int i = 0; i < kC; ++i) gate[i] = up[i] = 0.0f;
@@ -211,7 +235,7 @@ template <int M, int kF = 1>
 void LaunchGemv(const void* x, const void* w, void* y, int64_t n, int64_t k, cudaStream_t stream) {
   constexpr int kWarps = 4;
   const unsigned blocks = static_cast<unsigned>((n + kWarps * kF - 1) / (kWarps * kF));
-  GemvBf16Kernel<M, kF><<<blocks, kWarps * 32, 0, stream>>>(static_cast<const __nv_bfloat16*>(x),
+  device::Launch(GemvBf16Kernel<M, kF>, blocks, kWarps * 32, 0, stream, static_cast<const __nv_bfloat16*>(x),
                                                            static_cast<const __nv_bfloat16*>(w),
                                                            static_cast<__nv_bfloat16*>(y), static_cast<int>(n),
                                                            static_cast<int>(k));
@@ -246,14 +270,14 @@ const char* RmsNorm(const void* x, const void* residual, void* sum_out, const vo
     auto* st = static_cast<T*>(sum_out);
     auto* ot = static_cast<T*>(out);
     switch (chunks) {
-      case 1: RmsNormVecKernel<T, 1><<<grid, kNormThreads, 0, stream>>>(xt, rt, st, wt, ot, dim, eps); break;
-      case 2: RmsNormVecKernel<T, 2><<<grid, kNormThreads, 0, stream>>>(xt, rt, st, wt, ot, dim, eps); break;
-      case 3: RmsNormVecKernel<T, 3><<<grid, kNormThreads, 0, stream>>>(xt, rt, st, wt, ot, dim, eps); break;
-      default: RmsNormVecKernel<T, 4><<<grid, kNormThreads, 0, stream>>>(xt, rt, st, wt, ot, dim, eps); break;
+      case 1: device::Launch(RmsNormVecKernel<T, 1>, grid, kNormThreads, 0, stream, xt, rt, st, wt, ot, dim, eps); break;
+      case 2: device::Launch(RmsNormVecKernel<T, 2>, grid, kNormThreads, 0, stream, xt, rt, st, wt, ot, dim, eps); break;
+      case 3: device::Launch(RmsNormVecKernel<T, 3>, grid, kNormThreads, 0, stream, xt, rt, st, wt, ot, dim, eps); break;
+      default: device::Launch(RmsNormVecKernel<T, 4>, grid, kNormThreads, 0, stream, xt, rt, st, wt, ot, dim, eps); break;
     }
     return LastError();
   }
-  RmsNormKernel<T><<<static_cast<unsigned>(rows), kNormThreads, 0, stream>>>(
+  device::Launch(RmsNormKernel<T>, static_cast<unsigned>(rows), kNormThreads, 0, stream, 
       static_cast<const T*>(x), static_cast<const T*>(residual), static_cast<T*>(sum_out),
       static_cast<const T*>(weight), static_cast<T*>(out), dim, eps);
   return LastError();
@@ -265,12 +289,25 @@ const char* SiluMul(const void* gate_up, void* out, int64_t rows, int64_t inter,
   if (total == 0) return nullptr;
   const int threads = 256;
   const int64_t blocks = (total + threads - 1) / threads;
-  SiluMulKernel<T><<<static_cast<unsigned>(blocks < 4096 ? blocks : 4096), threads, 0, stream>>>(
+  device::Launch(SiluMulKernel<T>, static_cast<unsigned>(blocks < 4096 ? blocks : 4096), threads, 0, stream, 
       static_cast<const T*>(gate_up), static_cast<T*>(out), rows, inter);
   return LastError();
 }
 
 }  // namespace
+
+namespace device {
+bool DependentLaunchEnabled() {
+  static const bool enabled = [] {
+    const char* v = std::getenv("XSD_PDL");
+    if (v != nullptr && std::strcmp(v, "0") == 0) return false;
+    int device = 0, major = 0;
+    return cudaGetDevice(&device) == cudaSuccess &&
+           cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device) == cudaSuccess && major >= 9;
+  }();
+  return enabled;
+}
+}  // namespace device
 
 const char* LaunchRmsNorm(Dtype dtype, const void* x, const void* residual, void* sum_out, const void* weight,
                           void* out, int64_t rows, int dim, float eps, void* stream) {
@@ -320,9 +357,9 @@ const char* LaunchGemvSiluGateBf16(const void* x, const void* w, void* y, int64_
   auto* yb = static_cast<__nv_bfloat16*>(y);
   const auto s = static_cast<cudaStream_t>(stream);
   if (channels == 2) {
-    GemvSiluGateBf16Kernel<2><<<blocks, kWarps * 32, 0, s>>>(xb, wb, yb, static_cast<int>(inter), static_cast<int>(k));
+    device::Launch(GemvSiluGateBf16Kernel<2>, blocks, kWarps * 32, 0, s, xb, wb, yb, static_cast<int>(inter), static_cast<int>(k));
   } else {
-    GemvSiluGateBf16Kernel<1><<<blocks, kWarps * 32, 0, s>>>(xb, wb, yb, static_cast<int>(inter), static_cast<int>(k));
+    device::Launch(GemvSiluGateBf16Kernel<1>, blocks, kWarps * 32, 0, s, xb, wb, yb, static_cast<int>(inter), static_cast<int>(k));
   }
   return LastError();
 }

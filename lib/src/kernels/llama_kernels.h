@@ -54,11 +54,12 @@ const char* LaunchGemvSiluGateBf16(const void* x, const void* w, void* y, int64_
 // contiguous. scale multiplies q . k before the bias. workspace: at least
 // CachedAttentionWorkspaceFloats(...) floats. A row's output does not depend
 // on the other rows of the call (see cached_attention.cu). bf16/fp16 at
-// head_dim 128 run on tensor cores whatever the rows (attention_mma.cu);
-// otherwise one query vector per KV head (group * rows == 1) takes the
-// decode kernel, and with row_invariant every call does (head_dim 16-256, a
-// power of two). Either way a row gives the same bits whatever the number of
-// rows, 1 included.
+// head_dim 128 run on tensor cores (attention_mma.cu) for several query
+// vectors, and with row_invariant for one too; otherwise one query vector
+// per KV head (group * rows == 1) takes the decode kernel, and with
+// row_invariant every call does (head_dim 16-256, a power of two). Under
+// row_invariant a row gives the same bits whatever the number of rows, 1
+// included.
 inline constexpr int kCachedAttentionMaxQueryRows = 64;  // group * rows
 struct CachedAttentionArgs {
   Dtype dtype = Dtype::kBFloat16;
@@ -76,9 +77,9 @@ struct CachedAttentionArgs {
   bool row_invariant = false;
 };
 int64_t CachedAttentionWorkspaceFloats(int rows, int group, int kv_heads, int span, int head_dim);
-// Whether a call of this shape runs on tensor cores (attention_mma.cu: bf16
-// or fp16, head_dim 128, 1-64 query vectors per KV head), for decode and
-// verify alike; XSD_ATTENTION_MMA=0 turns it off (A/B runs).
+// Whether the tensor-core kernel fits this shape (attention_mma.cu: bf16 or
+// fp16, head_dim 128, 1-64 query vectors per KV head); XSD_ATTENTION_MMA=0
+// turns it off (A/B runs). One vector takes it only under row_invariant.
 bool CachedAttentionOnTensorCores(Dtype dtype, int head_dim, int query_rows);
 const char* LaunchCachedAttention(const CachedAttentionArgs& args, void* stream);
 

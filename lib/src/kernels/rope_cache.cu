@@ -22,6 +22,8 @@ using device::ToFloat;
 
 template <typename T>
 __global__ void RopeCacheKernel(RopeCacheArgs a) {
+  device::WaitForPriorGrids();  // inputs and outputs belong to earlier kernels
+  device::AllowDependentGrids();
   const int head = blockIdx.x, t = blockIdx.y, D = a.head_dim, half = D / 2;
   const T* x = static_cast<const T*>(a.qkv) + t * a.qkv_stride_t + static_cast<int64_t>(head) * D;
   T* dst;
@@ -54,7 +56,7 @@ template <typename T>
 const char* Launch(const RopeCacheArgs& a, cudaStream_t stream) {
   const int half = a.head_dim / 2;
   const int threads = half < 32 ? 32 : (half > 256 ? 256 : (half + 31) / 32 * 32);
-  RopeCacheKernel<T><<<dim3(a.heads + 2 * a.kv_heads, a.rows), threads, 0, stream>>>(a);
+  device::Launch(RopeCacheKernel<T>, dim3(a.heads + 2 * a.kv_heads, a.rows), threads, 0, stream, a);
   return device::LastError();
 }
 

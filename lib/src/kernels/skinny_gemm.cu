@@ -43,6 +43,8 @@ __global__ void __launch_bounds__(kWarps * 32) SkinnyGemmBf16Kernel(const __nv_b
                                                                     const __nv_bfloat16* __restrict__ w,
                                                                     __nv_bfloat16* __restrict__ y, int m, int n,
                                                                     int k) {
+  device::WaitForPriorGrids();  // inputs and outputs belong to earlier kernels
+  device::AllowDependentGrids();
   const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
   const int n0 = blockIdx.x * kTileN;
   const int blocks_k = k / kBlockK;
@@ -104,10 +106,10 @@ const char* LaunchSkinnyGemmBf16(const void* x, const void* w, void* y, int64_t 
   auto* yb = static_cast<__nv_bfloat16*>(y);
   const int mi = static_cast<int>(m), ni = static_cast<int>(n), ki = static_cast<int>(k);
   switch ((m + 15) / 16) {
-    case 1: SkinnyGemmBf16Kernel<1><<<blocks, kWarps * 32, 0, s>>>(xb, wb, yb, mi, ni, ki); break;
-    case 2: SkinnyGemmBf16Kernel<2><<<blocks, kWarps * 32, 0, s>>>(xb, wb, yb, mi, ni, ki); break;
-    case 3: SkinnyGemmBf16Kernel<3><<<blocks, kWarps * 32, 0, s>>>(xb, wb, yb, mi, ni, ki); break;
-    default: SkinnyGemmBf16Kernel<4><<<blocks, kWarps * 32, 0, s>>>(xb, wb, yb, mi, ni, ki); break;
+    case 1: device::Launch(SkinnyGemmBf16Kernel<1>, blocks, kWarps * 32, 0, s, xb, wb, yb, mi, ni, ki); break;
+    case 2: device::Launch(SkinnyGemmBf16Kernel<2>, blocks, kWarps * 32, 0, s, xb, wb, yb, mi, ni, ki); break;
+    case 3: device::Launch(SkinnyGemmBf16Kernel<3>, blocks, kWarps * 32, 0, s, xb, wb, yb, mi, ni, ki); break;
+    default: device::Launch(SkinnyGemmBf16Kernel<4>, blocks, kWarps * 32, 0, s, xb, wb, yb, mi, ni, ki); break;
   }
   return device::LastError();
 }
