@@ -27,20 +27,24 @@ $P --preset=7b --vocab=32000 --device=cuda:0 --dtype=bf16 --prompt=640 --decode=
 ./build-gpu/apps/perf/xsd_llm_components --preset=7b --vocab=32064 --device=cuda:0 --dtype=bf16 \
   --rows=1,2,5,17 --span=2304 --reps=20 --json="$OUT/components_vl.json" > "$OUT/components_vl.md"
 grep -E "^rows|attention|rms|sum" "$OUT/components_vl.md"
-# The attention without the tensor-core kernel (XSD_ATTENTION_MMA=0).
-XSD_ATTENTION_MMA=0 ./build-gpu/apps/perf/xsd_llm_components --preset=7b --vocab=32064 --device=cuda:0 \
-  --dtype=bf16 --rows=1,2,5,17 --span=2304 --reps=20 > "$OUT/components_vl_nomma.md"
-echo "== XSD_ATTENTION_MMA=0"; grep -E "^rows|attention" "$OUT/components_vl_nomma.md"
+# The attention without the tensor-core kernel (XSD_ATTENTION_MMA=0), and
+# with every query vector of a chunk in one block.
+for v in XSD_ATTENTION_MMA=0 XSD_ATTENTION_MMA_VECTORS=64; do
+  env $v ./build-gpu/apps/perf/xsd_llm_components --preset=7b --vocab=32064 --device=cuda:0 \
+    --dtype=bf16 --rows=1,2,5,17 --span=2304 --reps=20 > "$OUT/components_vl_$v.md"
+  echo "== $v"; grep -E "^rows|attention: kernel" "$OUT/components_vl_$v.md"
+done
 # A/B: the whole step without programmatic dependent launch, without the
 # tensor-core attention (decode kernel at one row, matmul + softmax above),
-# with matmul + softmax at every row count, in row-invariant mode, and with
-# two SiLU-gate channels per warp. (Earlier A/Bs: XSD_ATTENTION_PATH=kernel|
+# with every query vector of a chunk in one block, in row-invariant mode, and
+# with two SiLU-gate channels per warp (same repeats as the main run: with 5
+# the matmul + softmax verify read 8.6 ms, runs 7-8). (Earlier A/Bs: XSD_ATTENTION_PATH=kernel|
 # sdpa, XSD_ROPE_KERNEL=0, XSD_SILU_GEMV=0, XSD_GEMV_FEATURES; PERFORMANCE.md.)
-AB="XSD_PDL=0 XSD_ATTENTION_MMA=0 XSD_ATTENTION_PATH=math XSD_ROW_INVARIANT=1 XSD_SILU_GEMV_CHANNELS=2"
+AB="XSD_PDL=0 XSD_ATTENTION_MMA=0 XSD_ATTENTION_MMA_VECTORS=64 XSD_ROW_INVARIANT=1 XSD_SILU_GEMV_CHANNELS=2"
 [[ " $* " == *" --no-ab "* ]] && AB=""
 for v in $AB; do
   env $v $P --preset=7b --vocab=32064 --device=cuda:0 --dtype=bf16 --prompt=2076 --decode=64 --gammas=1,2,4,8,16 \
-    --repeats=5 --step_mode=graphs --json="$OUT/xsd_vl_graphs_$v.json" > "$OUT/xsd_vl_graphs_$v.md"
+    --repeats=10 --step_mode=graphs --json="$OUT/xsd_vl_graphs_$v.json" > "$OUT/xsd_vl_graphs_$v.md"
   echo "== $v"; grep -E "decode|verify" "$OUT/xsd_vl_graphs_$v.md"
 done
 echo "elapsed ${SECONDS}s"
