@@ -28,19 +28,19 @@ $P --preset=7b --vocab=32000 --device=cuda:0 --dtype=bf16 --prompt=640 --decode=
   --rows=1,2,5,17 --span=2304 --reps=20 --json="$OUT/components_vl.json" > "$OUT/components_vl.md"
 grep -E "^rows|attention|rms|sum" "$OUT/components_vl.md"
 # The attention without the tensor-core kernel (XSD_ATTENTION_MMA=0), and
-# with every query vector of a chunk in one block.
-for v in XSD_ATTENTION_MMA=0 XSD_ATTENTION_MMA_VECTORS=64; do
+# with 16 query vectors per block.
+for v in XSD_ATTENTION_MMA=0 XSD_ATTENTION_MMA_VECTORS=16; do
   env $v ./build-gpu/apps/perf/xsd_llm_components --preset=7b --vocab=32064 --device=cuda:0 \
     --dtype=bf16 --rows=1,2,5,17 --span=2304 --reps=20 > "$OUT/components_vl_$v.md"
   echo "== $v"; grep -E "^rows|attention: kernel" "$OUT/components_vl_$v.md"
 done
 # A/B: the whole step without programmatic dependent launch, without the
 # tensor-core attention (decode kernel at one row, matmul + softmax above),
-# with every query vector of a chunk in one block, in row-invariant mode, and
-# with two SiLU-gate channels per warp (same repeats as the main run: with 5
+# with 16 query vectors per attention block, in row-invariant mode, and
+# with one SiLU-gate channel per warp (same repeats as the main run: with 5
 # the matmul + softmax verify read 8.6 ms, runs 7-8). (Earlier A/Bs: XSD_ATTENTION_PATH=kernel|
 # sdpa, XSD_ROPE_KERNEL=0, XSD_SILU_GEMV=0, XSD_GEMV_FEATURES; PERFORMANCE.md.)
-AB="XSD_PDL=0 XSD_ATTENTION_MMA=0 XSD_ATTENTION_MMA_VECTORS=64 XSD_ROW_INVARIANT=1 XSD_SILU_GEMV_CHANNELS=2"
+AB="XSD_PDL=0 XSD_ATTENTION_MMA=0 XSD_ATTENTION_MMA_VECTORS=16 XSD_ROW_INVARIANT=1 XSD_SILU_GEMV_CHANNELS=1"
 [[ " $* " == *" --no-ab "* ]] && AB=""
 for v in $AB; do
   env $v $P --preset=7b --vocab=32064 --device=cuda:0 --dtype=bf16 --prompt=2076 --decode=64 --gammas=1,2,4,8,16 \

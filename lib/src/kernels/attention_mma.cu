@@ -4,8 +4,8 @@
 // each vector gets the same bits whatever the others (row-invariant).
 //
 // Block (chunk, KV head, vector group): the 64 keys [64 chunk, 64 chunk + 64)
-// of one KV head for up to 16 of the R = group * rows query vectors of that
-// head (VectorsPerBlock), as n tiles of 8 vectors. The chunk's keys, values
+// of one KV head for the R = group * rows query vectors of that head (or a
+// group of them: VectorsPerBlock), as n tiles of 8 vectors. The chunk's keys, values
 // and the block's queries are copied into shared memory at the start
 // (cp.async, all in flight at once), so registers stay free for more blocks
 // per SM; a second vector group reads the chunk again from L2.
@@ -53,8 +53,8 @@ constexpr int kKeys = kMmaAttentionChunk;  // 64: 16 per warp in the score pass
 // mod 32 (256 + 64 bytes); the values' 8-byte reads (rows 2t, g 8-byte
 // columns) need every other row 8 words apart (256 + 16 bytes); the p
 // tile's 8-byte reads (rows g, columns 2t) need rows 8 words apart.
-constexpr int kKStride = kD + 32;   // elements (2-byte T)
-constexpr int kVStride = kD + 8;    // elements
+constexpr int kKStride = kD + 32;    // elements (2-byte T)
+constexpr int kVStride = kD + 8;     // elements
 constexpr int kPStride = kKeys + 8;  // floats
 static_assert(kKeys == 16 * kWarps, "the score pass gives each warp 16 keys");
 static_assert(kD == 32 * kWarps, "the value pass gives each warp 32 features");
@@ -133,7 +133,7 @@ __global__ void __launch_bounds__(kWarps * 32) MmaChunkKernel(CachedAttentionArg
   const T* kb_s = ka_s + 8 * kKStride;
   const int feature0 = 32 * warp + 4 * g;
   __pipeline_wait_prior(1);  // this thread's key and query copies
-  __syncthreads();            // everyone's
+  __syncthreads();           // everyone's
 
   // Scores: c0, c1 = (key_a; vectors 8 n + 2t, + 1), c2, c3 = key_b.
   float score[kTiles][4];
@@ -198,7 +198,7 @@ __global__ void __launch_bounds__(kWarps * 32) MmaChunkKernel(CachedAttentionArg
     }
   }
   __pipeline_wait_prior(0);  // this thread's value copies
-  __syncthreads();            // everyone's, and the p tile
+  __syncthreads();           // everyone's, and the p tile
 
   // O^T = V^T · P^T over the chunk's keys, p as hi + lo terms.
   float out[2][kTiles][4];
@@ -232,10 +232,10 @@ __global__ void __launch_bounds__(kWarps * 32) MmaChunkKernel(CachedAttentionArg
       const float2 pb = *reinterpret_cast<const float2*>(&p_s[8 * n + g][16 * s + 2 * t + 8]);
       const T ha0 = FromFloat<T>(pa.x), ha1 = FromFloat<T>(pa.y), hb0 = FromFloat<T>(pb.x), hb1 = FromFloat<T>(pb.y);
       const uint32_t hi0 = Pack2(ha0, ha1), hi1 = Pack2(hb0, hb1);
-      const uint32_t lo0 = Pack2(FromFloat<T>(__fsub_rn(pa.x, ToFloat<T>(ha0))),
-                                 FromFloat<T>(__fsub_rn(pa.y, ToFloat<T>(ha1))));
-      const uint32_t lo1 = Pack2(FromFloat<T>(__fsub_rn(pb.x, ToFloat<T>(hb0))),
-                                 FromFloat<T>(__fsub_rn(pb.y, ToFloat<T>(hb1))));
+      const uint32_t lo0 =
+          Pack2(FromFloat<T>(__fsub_rn(pa.x, ToFloat<T>(ha0))), FromFloat<T>(__fsub_rn(pa.y, ToFloat<T>(ha1))));
+      const uint32_t lo1 =
+          Pack2(FromFloat<T>(__fsub_rn(pb.x, ToFloat<T>(hb0))), FromFloat<T>(__fsub_rn(pb.y, ToFloat<T>(hb1))));
 #pragma unroll
       for (int i = 0; i < 2; ++i) {
         Mma16816<T>(out[i][n], af[i][0], af[i][1], af[i][2], af[i][3], hi0, hi1);
@@ -275,17 +275,18 @@ const char* LaunchTiles(const CachedAttentionArgs& a, int chunks, cudaStream_t s
     if (set != cudaSuccess) return cudaGetErrorString(set);
   }
   const int groups = (a.rows * a.group + 8 * kTiles - 1) / (8 * kTiles);
-  return device::Launch(MmaChunkKernel<T, kTiles>, dim3(chunks, a.kv_heads, groups), kWarps * 32, kBytes, stream, a,
-                        chunks);
+  return device::Launch(device::Overlap::kWithPrior, MmaChunkKernel<T, kTiles>, dim3(chunks, a.kv_heads, groups),
+                        kWarps * 32, kBytes, stream, a, chunks);
 }
 
-// Query vectors per block: 16 by default (two n tiles; a 17-row verify runs
-// two blocks per chunk, the keys and values read again from L2); 64 with
-// XSD_ATTENTION_MMA_VECTORS=64 (every vector in one block; A/B runs).
+// Query vectors per block: all of a KV head's (up to 64) by default; 16 with
+// XSD_ATTENTION_MMA_VECTORS=16 (a 17-row verify then runs two blocks per
+// chunk, the second reading the chunk from L2: 40 vs 31 us per 7B layer,
+// docs/PERFORMANCE.md run 8; kept for A/B runs).
 int VectorsPerBlock() {
   static const int vectors = [] {
     const char* v = std::getenv("XSD_ATTENTION_MMA_VECTORS");
-    return v != nullptr && std::atoi(v) == 64 ? 64 : 16;
+    return v != nullptr && std::atoi(v) == 16 ? 16 : 64;
   }();
   return vectors;
 }

@@ -21,13 +21,12 @@
 // and span-independent.
 #include "llama_kernels.h"
 
-#include "attention_mma.h"
-
 #include <cmath>
 #include <cstdint>
 
 #include <cuda_pipeline.h>
 
+#include "attention_mma.h"
 #include "kernel_math.cuh"
 
 namespace xsd::kernels {
@@ -79,10 +78,10 @@ __global__ void __launch_bounds__(kThreads) ChunkKernel(CachedAttentionArgs a, i
   device::AllowDependentGrids();
   extern __shared__ __align__(16) unsigned char shared[];
   const int D = a.head_dim, R = a.rows * a.group, ld = RowStride<T>(D);
-  T* k_s = reinterpret_cast<T*>(shared);  // [kChunk][ld]
-  T* v_s = k_s + kChunk * ld;              // [kChunk][ld]
+  T* k_s = reinterpret_cast<T*>(shared);                     // [kChunk][ld]
+  T* v_s = k_s + kChunk * ld;                                // [kChunk][ld]
   float* q_s = reinterpret_cast<float*>(v_s + kChunk * ld);  // [R][D]
-  float* p_s = q_s + R * D;                                                               // [R][kChunk]
+  float* p_s = q_s + R * D;                                  // [R][kChunk]
   const int kv = blockIdx.y, chunk = blockIdx.x, j0 = chunk * kChunk;
   const int n = min(kChunk, a.span - j0);
   const T* q = static_cast<const T*>(a.q);
@@ -193,8 +192,8 @@ __global__ void __launch_bounds__(kThreads) ChunkKernel(CachedAttentionArgs a, i
   }
 }
 
-constexpr int kDecodeWarps = 4;      // warps per block, 32 keys each: one chunk of kChunk keys
-constexpr int kDecodeInFlight = 4;   // key steps whose loads a lane issues before using them
+constexpr int kDecodeWarps = 4;     // warps per block, 32 keys each: one chunk of kChunk keys
+constexpr int kDecodeInFlight = 4;  // key steps whose loads a lane issues before using them
 
 // Eight elements of T as raw 16-byte words, unpacked to float32 when used.
 template <typename T>
@@ -248,9 +247,9 @@ __global__ void __launch_bounds__(kDecodeWarps * 32) DecodeChunkKernel(CachedAtt
   for (int i = 0; i < kRows; ++i) {
     const int r = r0 + i < R ? r0 + i : R - 1;  // vectors past R repeat the last one, unused
     const int g = r / a.rows, t = r - g * a.rows;
-    Load8(static_cast<const T*>(a.q) + t * a.q_stride_t + static_cast<int64_t>(kv * a.group + g) * a.q_stride_h +
-              sub * 8,
-          q[i]);
+    Load8(
+        static_cast<const T*>(a.q) + t * a.q_stride_t + static_cast<int64_t>(kv * a.group + g) * a.q_stride_h + sub * 8,
+        q[i]);
     m[i] = -INFINITY;
     l[i] = 0.0f;
 #pragma unroll
@@ -284,8 +283,8 @@ __global__ void __launch_bounds__(kDecodeWarps * 32) DecodeChunkKernel(CachedAtt
         float dot = 0.0f;
 #pragma unroll
         for (int e = 0; e < 8; ++e) dot = fmaf(q[i][e], k8[e], dot);
-        // The key's lanes are an aligned group: xor offsets stay inside it,
-        // and every lane of the group ends with the same sum.
+          // The key's lanes are an aligned group: xor offsets stay inside it,
+          // and every lane of the group ends with the same sum.
 #pragma unroll
         for (int o = kLanesPerKey / 2; o > 0; o >>= 1) dot = __fadd_rn(dot, __shfl_xor_sync(0xffffffffu, dot, o));
         if (j >= a.span || r0 + i >= R) continue;
@@ -423,11 +422,23 @@ const char* LaunchDecodeRows(const CachedAttentionArgs& a, int chunks, cudaStrea
   const dim3 grid((R + kRows - 1) / kRows, chunks, a.kv_heads);
   constexpr int kThreads = kDecodeWarps * 32;
   switch (a.head_dim) {
-    case 16: device::Launch(DecodeChunkKernel<T, 2, kRows>, grid, kThreads, 0, stream, a, chunks); break;
-    case 32: device::Launch(DecodeChunkKernel<T, 4, kRows>, grid, kThreads, 0, stream, a, chunks); break;
-    case 64: device::Launch(DecodeChunkKernel<T, 8, kRows>, grid, kThreads, 0, stream, a, chunks); break;
-    case 128: device::Launch(DecodeChunkKernel<T, 16, kRows>, grid, kThreads, 0, stream, a, chunks); break;
-    case 256: device::Launch(DecodeChunkKernel<T, 32, kRows>, grid, kThreads, 0, stream, a, chunks); break;
+    case 16:
+      device::Launch(device::Overlap::kWithPrior, DecodeChunkKernel<T, 2, kRows>, grid, kThreads, 0, stream, a, chunks);
+      break;
+    case 32:
+      device::Launch(device::Overlap::kWithPrior, DecodeChunkKernel<T, 4, kRows>, grid, kThreads, 0, stream, a, chunks);
+      break;
+    case 64:
+      device::Launch(device::Overlap::kWithPrior, DecodeChunkKernel<T, 8, kRows>, grid, kThreads, 0, stream, a, chunks);
+      break;
+    case 128:
+      device::Launch(device::Overlap::kWithPrior, DecodeChunkKernel<T, 16, kRows>, grid, kThreads, 0, stream, a,
+                     chunks);
+      break;
+    case 256:
+      device::Launch(device::Overlap::kWithPrior, DecodeChunkKernel<T, 32, kRows>, grid, kThreads, 0, stream, a,
+                     chunks);
+      break;
     default: return "cached attention: unsupported shape (head_dim)";
   }
   return nullptr;
@@ -441,12 +452,13 @@ const char* LaunchDecode(const CachedAttentionArgs& a, cudaStream_t stream) {
   const char* error = R == 1 ? LaunchDecodeRows<T, 1>(a, chunks, stream) : LaunchDecodeRows<T, 4>(a, chunks, stream);
   if (error != nullptr) return error;
   const int threads = ((a.head_dim < 128 ? a.head_dim : 128) + 31) / 32 * 32;
-  device::Launch(CombineKernel<T>, dim3(R, a.kv_heads), threads, 0, stream, a, chunks);
+  device::Launch(device::Overlap::kWithPrior, CombineKernel<T>, dim3(R, a.kv_heads), threads, 0, stream, a, chunks);
   return device::LastError();
 }
 
 bool DecodeShape(const CachedAttentionArgs& a) {
-  const bool dim_ok = a.head_dim == 16 || a.head_dim == 32 || a.head_dim == 64 || a.head_dim == 128 || a.head_dim == 256;
+  const bool dim_ok =
+      a.head_dim == 16 || a.head_dim == 32 || a.head_dim == 64 || a.head_dim == 128 || a.head_dim == 256;
   return dim_ok && (a.rows * a.group == 1 || a.row_invariant);
 }
 
@@ -466,7 +478,8 @@ const char* LaunchTensorCores(const CachedAttentionArgs& a, cudaStream_t stream)
   if (chunks > kMaxChunks) return "cached attention: unsupported shape (span)";
   const char* error = LaunchMmaAttentionChunks(a, chunks, stream);
   if (error != nullptr) return error;
-  device::Launch(CombineKernel<T>, dim3(a.rows * a.group, a.kv_heads), 128, 0, stream, a, chunks);
+  device::Launch(device::Overlap::kWithPrior, CombineKernel<T>, dim3(a.rows * a.group, a.kv_heads), 128, 0, stream, a,
+                 chunks);
   return device::LastError();
 }
 
@@ -483,9 +496,11 @@ const char* Launch(const CachedAttentionArgs& a, cudaStream_t stream) {
   }
   const int chunks = (a.span + kChunk - 1) / kChunk;
   if (chunks > kMaxChunks) return "cached attention: unsupported shape (span)";
-  device::Launch(ChunkKernel<T>, dim3(chunks, a.kv_heads), kThreads, bytes, stream, a, chunks);
+  device::Launch(device::Overlap::kWithPrior, ChunkKernel<T>, dim3(chunks, a.kv_heads), kThreads, bytes, stream, a,
+                 chunks);
   const int threads = ((a.head_dim < 128 ? a.head_dim : 128) + 31) / 32 * 32;
-  device::Launch(CombineKernel<T>, dim3(query_rows, a.kv_heads), threads, 0, stream, a, chunks);
+  device::Launch(device::Overlap::kWithPrior, CombineKernel<T>, dim3(query_rows, a.kv_heads), threads, 0, stream, a,
+                 chunks);
   return device::LastError();
 }
 

@@ -17,24 +17,38 @@ namespace xsd::kernels::device {
 template <typename T>
 __device__ __forceinline__ float ToFloat(T v);
 template <>
-__device__ __forceinline__ float ToFloat<float>(float v) { return v; }
+__device__ __forceinline__ float ToFloat<float>(float v) {
+  return v;
+}
 template <>
-__device__ __forceinline__ float ToFloat<__nv_bfloat16>(__nv_bfloat16 v) { return __bfloat162float(v); }
+__device__ __forceinline__ float ToFloat<__nv_bfloat16>(__nv_bfloat16 v) {
+  return __bfloat162float(v);
+}
 template <>
-__device__ __forceinline__ float ToFloat<__half>(__half v) { return __half2float(v); }
+__device__ __forceinline__ float ToFloat<__half>(__half v) {
+  return __half2float(v);
+}
 
 template <typename T>
 __device__ __forceinline__ T FromFloat(float v);
 template <>
-__device__ __forceinline__ float FromFloat<float>(float v) { return v; }
+__device__ __forceinline__ float FromFloat<float>(float v) {
+  return v;
+}
 template <>
-__device__ __forceinline__ __nv_bfloat16 FromFloat<__nv_bfloat16>(float v) { return __float2bfloat16_rn(v); }
+__device__ __forceinline__ __nv_bfloat16 FromFloat<__nv_bfloat16>(float v) {
+  return __float2bfloat16_rn(v);
+}
 template <>
-__device__ __forceinline__ __half FromFloat<__half>(float v) { return __float2half_rn(v); }
+__device__ __forceinline__ __half FromFloat<__half>(float v) {
+  return __float2half_rn(v);
+}
 
 // Rounds through T (identity for float).
 template <typename T>
-__device__ __forceinline__ float Round(float v) { return ToFloat<T>(FromFloat<T>(v)); }
+__device__ __forceinline__ float Round(float v) {
+  return ToFloat<T>(FromFloat<T>(v));
+}
 
 // Eight consecutive elements at a 16-byte aligned address, as float32.
 template <typename T>
@@ -88,8 +102,8 @@ __device__ __forceinline__ float BlockSum(float v) {
 // of T = bf16 or fp16. Each c element depends only on its own row of a, its
 // own column of b and its own c (the row-invariant kernels rely on it).
 template <typename T>
-__device__ __forceinline__ void Mma16816(float (&c)[4], uint32_t a0, uint32_t a1, uint32_t a2, uint32_t a3,
-                                         uint32_t b0, uint32_t b1);
+__device__ __forceinline__ void Mma16816(float (&c)[4], uint32_t a0, uint32_t a1, uint32_t a2, uint32_t a3, uint32_t b0,
+                                         uint32_t b1);
 template <>
 __device__ __forceinline__ void Mma16816<__nv_bfloat16>(float (&c)[4], uint32_t a0, uint32_t a1, uint32_t a2,
                                                         uint32_t a3, uint32_t b0, uint32_t b1) {
@@ -135,20 +149,27 @@ __device__ __forceinline__ void AllowDependentGrids() {
   asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
 #endif
 }
-__device__ __forceinline__ void PrefetchL2(const void* p) {
-  asm volatile("prefetch.global.L2 [%0];" ::"l"(p));
-}
+__device__ __forceinline__ void PrefetchL2(const void* p) { asm volatile("prefetch.global.L2 [%0];" ::"l"(p)); }
 
-// Whether Launch() asks for programmatic dependent launch: on devices of
+// Whether Launch() may ask for programmatic dependent launch: on devices of
 // compute capability 9.0 and up, unless XSD_PDL=0 (A/B runs).
 bool DependentLaunchEnabled();
 
-// kernel<<<grid, block, shared_bytes, stream>>>(args...) with the
-// programmatic-serialization attribute when DependentLaunchEnabled().
-// nullptr, or the launch's error string.
+// kWithPrior: the kernel may start while the one before finishes (the step
+// kernels of decode and verify). kAfterPrior: plain stream order, for
+// prefill-sized launches: there the kernel before is a large cuBLAS GEMM
+// that lets dependents launch early, and waiting blocks would take its SMs
+// (the 2 076-token prefill lost ~2 ms; docs/PERFORMANCE.md run 8).
+enum class Overlap { kWithPrior, kAfterPrior };
+inline constexpr int64_t kStepRows = 64;  // rows up to which a launch is a step's
+inline Overlap StepOverlap(int64_t rows) { return rows <= kStepRows ? Overlap::kWithPrior : Overlap::kAfterPrior; }
+
+// kernel<<<grid, block, shared_bytes, stream>>>(args...), with the
+// programmatic-serialization attribute for kWithPrior when
+// DependentLaunchEnabled(). nullptr, or the launch's error string.
 template <typename... Params, typename... Args>
-const char* Launch(void (*kernel)(Params...), dim3 grid, dim3 block, size_t shared_bytes, cudaStream_t stream,
-                   Args&&... args) {
+const char* Launch(Overlap overlap, void (*kernel)(Params...), dim3 grid, dim3 block, size_t shared_bytes,
+                   cudaStream_t stream, Args&&... args) {
   cudaLaunchAttribute attribute[1];
   attribute[0].id = cudaLaunchAttributeProgrammaticStreamSerialization;
   attribute[0].val.programmaticStreamSerializationAllowed = 1;
@@ -158,7 +179,7 @@ const char* Launch(void (*kernel)(Params...), dim3 grid, dim3 block, size_t shar
   config.dynamicSmemBytes = shared_bytes;
   config.stream = stream;
   config.attrs = attribute;
-  config.numAttrs = DependentLaunchEnabled() ? 1 : 0;
+  config.numAttrs = overlap == Overlap::kWithPrior && DependentLaunchEnabled() ? 1 : 0;
   const cudaError_t e = cudaLaunchKernelEx(&config, kernel, std::forward<Args>(args)...);
   return e == cudaSuccess ? nullptr : cudaGetErrorString(e);
 }

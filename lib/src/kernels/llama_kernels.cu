@@ -235,10 +235,9 @@ template <int M, int kF = 1>
 void LaunchGemv(const void* x, const void* w, void* y, int64_t n, int64_t k, cudaStream_t stream) {
   constexpr int kWarps = 4;
   const unsigned blocks = static_cast<unsigned>((n + kWarps * kF - 1) / (kWarps * kF));
-  device::Launch(GemvBf16Kernel<M, kF>, blocks, kWarps * 32, 0, stream, static_cast<const __nv_bfloat16*>(x),
-                                                           static_cast<const __nv_bfloat16*>(w),
-                                                           static_cast<__nv_bfloat16*>(y), static_cast<int>(n),
-                                                           static_cast<int>(k));
+  device::Launch(device::Overlap::kWithPrior, GemvBf16Kernel<M, kF>, blocks, kWarps * 32, 0, stream,
+                 static_cast<const __nv_bfloat16*>(x), static_cast<const __nv_bfloat16*>(w),
+                 static_cast<__nv_bfloat16*>(y), static_cast<int>(n), static_cast<int>(k));
 }
 
 // Output features per warp at one row: 4 for wide outputs (n >= 8192: the
@@ -270,16 +269,28 @@ const char* RmsNorm(const void* x, const void* residual, void* sum_out, const vo
     auto* st = static_cast<T*>(sum_out);
     auto* ot = static_cast<T*>(out);
     switch (chunks) {
-      case 1: device::Launch(RmsNormVecKernel<T, 1>, grid, kNormThreads, 0, stream, xt, rt, st, wt, ot, dim, eps); break;
-      case 2: device::Launch(RmsNormVecKernel<T, 2>, grid, kNormThreads, 0, stream, xt, rt, st, wt, ot, dim, eps); break;
-      case 3: device::Launch(RmsNormVecKernel<T, 3>, grid, kNormThreads, 0, stream, xt, rt, st, wt, ot, dim, eps); break;
-      default: device::Launch(RmsNormVecKernel<T, 4>, grid, kNormThreads, 0, stream, xt, rt, st, wt, ot, dim, eps); break;
+      case 1:
+        device::Launch(device::StepOverlap(rows), RmsNormVecKernel<T, 1>, grid, kNormThreads, 0, stream, xt, rt, st, wt,
+                       ot, dim, eps);
+        break;
+      case 2:
+        device::Launch(device::StepOverlap(rows), RmsNormVecKernel<T, 2>, grid, kNormThreads, 0, stream, xt, rt, st, wt,
+                       ot, dim, eps);
+        break;
+      case 3:
+        device::Launch(device::StepOverlap(rows), RmsNormVecKernel<T, 3>, grid, kNormThreads, 0, stream, xt, rt, st, wt,
+                       ot, dim, eps);
+        break;
+      default:
+        device::Launch(device::StepOverlap(rows), RmsNormVecKernel<T, 4>, grid, kNormThreads, 0, stream, xt, rt, st, wt,
+                       ot, dim, eps);
+        break;
     }
     return LastError();
   }
-  device::Launch(RmsNormKernel<T>, static_cast<unsigned>(rows), kNormThreads, 0, stream, 
-      static_cast<const T*>(x), static_cast<const T*>(residual), static_cast<T*>(sum_out),
-      static_cast<const T*>(weight), static_cast<T*>(out), dim, eps);
+  device::Launch(device::StepOverlap(rows), RmsNormKernel<T>, static_cast<unsigned>(rows), kNormThreads, 0, stream,
+                 static_cast<const T*>(x), static_cast<const T*>(residual), static_cast<T*>(sum_out),
+                 static_cast<const T*>(weight), static_cast<T*>(out), dim, eps);
   return LastError();
 }
 
@@ -289,8 +300,8 @@ const char* SiluMul(const void* gate_up, void* out, int64_t rows, int64_t inter,
   if (total == 0) return nullptr;
   const int threads = 256;
   const int64_t blocks = (total + threads - 1) / threads;
-  device::Launch(SiluMulKernel<T>, static_cast<unsigned>(blocks < 4096 ? blocks : 4096), threads, 0, stream, 
-      static_cast<const T*>(gate_up), static_cast<T*>(out), rows, inter);
+  device::Launch(device::StepOverlap(rows), SiluMulKernel<T>, static_cast<unsigned>(blocks < 4096 ? blocks : 4096),
+                 threads, 0, stream, static_cast<const T*>(gate_up), static_cast<T*>(out), rows, inter);
   return LastError();
 }
 
@@ -345,10 +356,12 @@ const char* LaunchGemvSiluGateBf16(const void* x, const void* w, void* y, int64_
   if (!device::Aligned16(x) || !device::Aligned16(w) || !device::Aligned16(y)) {
     return "gemv silu-gate: pointers must be 16-byte aligned";
   }
-  // XSD_SILU_GEMV_CHANNELS=2: two gate/up channel pairs per warp (A/B runs).
+  // Two gate/up channel pairs per warp (7B decode step 4.37-4.41 vs
+  // 4.42-4.45 ms with one, docs/PERFORMANCE.md runs 7-8);
+  // XSD_SILU_GEMV_CHANNELS=1 for A/B runs.
   static const int channels = [] {
     const char* v = std::getenv("XSD_SILU_GEMV_CHANNELS");
-    return v != nullptr && std::atoi(v) == 2 ? 2 : 1;
+    return v != nullptr && std::atoi(v) == 1 ? 1 : 2;
   }();
   constexpr int kWarps = 4;
   const auto blocks = static_cast<unsigned>((inter + kWarps * channels - 1) / (kWarps * channels));
@@ -357,9 +370,11 @@ const char* LaunchGemvSiluGateBf16(const void* x, const void* w, void* y, int64_
   auto* yb = static_cast<__nv_bfloat16*>(y);
   const auto s = static_cast<cudaStream_t>(stream);
   if (channels == 2) {
-    device::Launch(GemvSiluGateBf16Kernel<2>, blocks, kWarps * 32, 0, s, xb, wb, yb, static_cast<int>(inter), static_cast<int>(k));
+    device::Launch(device::Overlap::kWithPrior, GemvSiluGateBf16Kernel<2>, blocks, kWarps * 32, 0, s, xb, wb, yb,
+                   static_cast<int>(inter), static_cast<int>(k));
   } else {
-    device::Launch(GemvSiluGateBf16Kernel<1>, blocks, kWarps * 32, 0, s, xb, wb, yb, static_cast<int>(inter), static_cast<int>(k));
+    device::Launch(device::Overlap::kWithPrior, GemvSiluGateBf16Kernel<1>, blocks, kWarps * 32, 0, s, xb, wb, yb,
+                   static_cast<int>(inter), static_cast<int>(k));
   }
   return LastError();
 }

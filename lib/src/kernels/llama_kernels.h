@@ -27,8 +27,8 @@ const char* LaunchSiluMul(Dtype dtype, const void* gate_up, void* out, int64_t r
 
 // y [m, n] = x [m, k] · w [n, k]^T for bfloat16, m <= kGemvMaxRows, k a
 // multiple of 8, x and w 16-byte aligned; float32 accumulation, one
-// rounding. Each row's sum is the same whatever m (row-invariant). Decode and verify steps are GEMV-shaped (m = 1 .. a few rows):
-// each weight row is read once for all m rows, with 16-byte loads.
+// rounding. Each row's sum is the same whatever m (row-invariant). Decode and verify steps are GEMV-shaped (m = 1 .. a
+// few rows): each weight row is read once for all m rows, with 16-byte loads.
 inline constexpr int kGemvMaxRows = 8;
 const char* LaunchGemvBf16(const void* x, const void* w, void* y, int64_t m, int64_t n, int64_t k, void* stream);
 
@@ -37,8 +37,7 @@ const char* LaunchGemvBf16(const void* x, const void* w, void* y, int64_t m, int
 // result is the same whatever m (skinny_gemm.cu), at weight-streaming speed
 // for every m. Not yet measured on the GPU: behind XSD_SKINNY_GEMM=1.
 inline constexpr int kSkinnyGemmMaxRows = 64;
-const char* LaunchSkinnyGemmBf16(const void* x, const void* w, void* y, int64_t m, int64_t n, int64_t k,
-                                 void* stream);
+const char* LaunchSkinnyGemmBf16(const void* x, const void* w, void* y, int64_t m, int64_t n, int64_t k, void* stream);
 
 // One row of the LLaMA MLP's first half: x [1, k] and the fused gate_up
 // weight [2 * inter, k] (gate rows, then up rows) -> y [1, inter] =

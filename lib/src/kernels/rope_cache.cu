@@ -43,8 +43,8 @@ __global__ void RopeCacheKernel(RopeCacheArgs a) {
   const T* sin = static_cast<const T*>(a.sin) + static_cast<int64_t>(t) * D;
   for (int i = threadIdx.x; i < half; i += blockDim.x) {
     const float x1 = ToFloat<T>(x[i]), x2 = ToFloat<T>(x[i + half]);
-    const float lo = __fadd_rn(Round<T>(__fmul_rn(x1, ToFloat<T>(cos[i]))),
-                               Round<T>(__fmul_rn(-x2, ToFloat<T>(sin[i]))));
+    const float lo =
+        __fadd_rn(Round<T>(__fmul_rn(x1, ToFloat<T>(cos[i]))), Round<T>(__fmul_rn(-x2, ToFloat<T>(sin[i]))));
     const float hi = __fadd_rn(Round<T>(__fmul_rn(x2, ToFloat<T>(cos[i + half]))),
                                Round<T>(__fmul_rn(x1, ToFloat<T>(sin[i + half]))));
     dst[i] = FromFloat<T>(lo);
@@ -56,7 +56,8 @@ template <typename T>
 const char* Launch(const RopeCacheArgs& a, cudaStream_t stream) {
   const int half = a.head_dim / 2;
   const int threads = half < 32 ? 32 : (half > 256 ? 256 : (half + 31) / 32 * 32);
-  device::Launch(RopeCacheKernel<T>, dim3(a.heads + 2 * a.kv_heads, a.rows), threads, 0, stream, a);
+  device::Launch(device::StepOverlap(a.rows), RopeCacheKernel<T>, dim3(a.heads + 2 * a.kv_heads, a.rows), threads, 0,
+                 stream, a);
   return device::LastError();
 }
 

@@ -39,10 +39,9 @@ __device__ __forceinline__ void LoadRow16(const __nv_bfloat16* __restrict__ x, i
 }
 
 template <int kMTiles>
-__global__ void __launch_bounds__(kWarps * 32) SkinnyGemmBf16Kernel(const __nv_bfloat16* __restrict__ x,
-                                                                    const __nv_bfloat16* __restrict__ w,
-                                                                    __nv_bfloat16* __restrict__ y, int m, int n,
-                                                                    int k) {
+__global__ void __launch_bounds__(kWarps * 32)
+    SkinnyGemmBf16Kernel(const __nv_bfloat16* __restrict__ x, const __nv_bfloat16* __restrict__ w,
+                         __nv_bfloat16* __restrict__ y, int m, int n, int k) {
   device::WaitForPriorGrids();  // inputs and outputs belong to earlier kernels
   device::AllowDependentGrids();
   const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
@@ -64,7 +63,8 @@ __global__ void __launch_bounds__(kWarps * 32) SkinnyGemmBf16Kernel(const __nv_b
       LoadRow16(x, 16 * i + g + 8, m, k, k0, bottom);
 #pragma unroll
       for (int j = 0; j < 4; ++j) {
-        device::Mma16816<__nv_bfloat16>(acc[i], top[2 * j], bottom[2 * j], top[2 * j + 1], bottom[2 * j + 1], b[2 * j], b[2 * j + 1]);
+        device::Mma16816<__nv_bfloat16>(acc[i], top[2 * j], bottom[2 * j], top[2 * j + 1], bottom[2 * j + 1], b[2 * j],
+                                        b[2 * j + 1]);
       }
     }
   }
@@ -93,8 +93,7 @@ __global__ void __launch_bounds__(kWarps * 32) SkinnyGemmBf16Kernel(const __nv_b
 
 }  // namespace
 
-const char* LaunchSkinnyGemmBf16(const void* x, const void* w, void* y, int64_t m, int64_t n, int64_t k,
-                                 void* stream) {
+const char* LaunchSkinnyGemmBf16(const void* x, const void* w, void* y, int64_t m, int64_t n, int64_t k, void* stream) {
   if (m < 1 || m > kSkinnyGemmMaxRows || n < 1 || n % kTileN != 0 || k < kBlockK || k % kBlockK != 0) {
     return "skinny gemm: unsupported shape";
   }
@@ -106,10 +105,22 @@ const char* LaunchSkinnyGemmBf16(const void* x, const void* w, void* y, int64_t 
   auto* yb = static_cast<__nv_bfloat16*>(y);
   const int mi = static_cast<int>(m), ni = static_cast<int>(n), ki = static_cast<int>(k);
   switch ((m + 15) / 16) {
-    case 1: device::Launch(SkinnyGemmBf16Kernel<1>, blocks, kWarps * 32, 0, s, xb, wb, yb, mi, ni, ki); break;
-    case 2: device::Launch(SkinnyGemmBf16Kernel<2>, blocks, kWarps * 32, 0, s, xb, wb, yb, mi, ni, ki); break;
-    case 3: device::Launch(SkinnyGemmBf16Kernel<3>, blocks, kWarps * 32, 0, s, xb, wb, yb, mi, ni, ki); break;
-    default: device::Launch(SkinnyGemmBf16Kernel<4>, blocks, kWarps * 32, 0, s, xb, wb, yb, mi, ni, ki); break;
+    case 1:
+      device::Launch(device::Overlap::kWithPrior, SkinnyGemmBf16Kernel<1>, blocks, kWarps * 32, 0, s, xb, wb, yb, mi,
+                     ni, ki);
+      break;
+    case 2:
+      device::Launch(device::Overlap::kWithPrior, SkinnyGemmBf16Kernel<2>, blocks, kWarps * 32, 0, s, xb, wb, yb, mi,
+                     ni, ki);
+      break;
+    case 3:
+      device::Launch(device::Overlap::kWithPrior, SkinnyGemmBf16Kernel<3>, blocks, kWarps * 32, 0, s, xb, wb, yb, mi,
+                     ni, ki);
+      break;
+    default:
+      device::Launch(device::Overlap::kWithPrior, SkinnyGemmBf16Kernel<4>, blocks, kWarps * 32, 0, s, xb, wb, yb, mi,
+                     ni, ki);
+      break;
   }
   return device::LastError();
 }
