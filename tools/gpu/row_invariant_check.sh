@@ -7,7 +7,9 @@
 # then the planted bench (vl_baseline, 0 %, decode drafting at 75 / 100 %)
 # in row-invariant mode with the skinny GEMM: "Same output as baseline"
 # should read 18/18.
-# Usage (device tool, carry .gpu-deps): bash tools/gpu/row_invariant_check.sh
+# --bench-only: build, CUDA cases and the planted bench (row-invariant mode,
+# the default kernels), nothing timed per step.
+# Usage (device tool, carry .gpu-deps): bash tools/gpu/row_invariant_check.sh [--bench-only]
 set -uo pipefail
 source tools/gpu/env.sh
 W=/tmp/xsd_rowinv; rm -rf $W; mkdir -p $W
@@ -15,6 +17,8 @@ bash tools/gpu/build.sh $W || exit 1
 ./build-gpu/tests/models_tests "[cuda]" > $W/models_cuda.log 2>&1; echo "models [cuda] exit $?"; tail -2 $W/models_cuda.log
 grep -B3 -A12 "FAILED" $W/models_cuda.log | head -60
 P=./build-gpu/apps/perf/xsd_llm_perf
+BENCH_ENV="XSD_ROW_INVARIANT=1 XSD_SKINNY_GEMM=1"
+if [[ " $* " == *" --bench-only "* ]]; then BENCH_ENV="XSD_ROW_INVARIANT=1"; else
 for v in XSD_ROW_INVARIANT=0 XSD_ROW_INVARIANT=1 "XSD_ROW_INVARIANT=1 XSD_SKINNY_GEMM=1"; do
   env $v $P --preset=7b --vocab=32064 --device=cuda:0 --dtype=bf16 --prompt=2076 --decode=64 --gammas=1,2,4,8,16,32 \
     --repeats=8 --step_mode=graphs --json="$W/perf_${v// /_}.json" > "$W/perf_${v// /_}.md"
@@ -25,10 +29,11 @@ done
 XSD_ROW_INVARIANT=1 XSD_SKINNY_GEMM=1 ./build-gpu/apps/perf/xsd_llm_components --preset=7b --vocab=32064 \
   --device=cuda:0 --dtype=bf16 --rows=1,5,17 --span=2304 --reps=20 > $W/components_skinny.md
 grep -E "^rows|projection|lm head" $W/components_skinny.md
+fi
 source tools/gpu/checkpoints.sh
 ensure_checkpoint video_llava_7b Video-LLaVA-7B-hf $W/ck.log
 Q=configs/planted
-XSD_ROW_INVARIANT=1 XSD_SKINNY_GEMM=1 timeout 200 ./build-gpu/apps/bench/xsd_bench --checkpoint_dir=$CK --max_new_tokens=30 \
+env $BENCH_ENV timeout 200 ./build-gpu/apps/bench/xsd_bench --checkpoint_dir=$CK --max_new_tokens=30 \
   --builtin_scenes=6 --max_samples=6 --n_questions=3 --warmup=1 --output_dir=$W/planted \
   --config=configs/vl_baseline.pbtxt,$Q/planted_a000.pbtxt,$Q/planted_decode_a075.pbtxt,$Q/planted_decode_a100.pbtxt \
   > $W/bench.log 2>&1

@@ -131,6 +131,8 @@ __device__ __forceinline__ uint32_t Pack2(T lo, T hi) {
          (static_cast<uint32_t>(*reinterpret_cast<const uint16_t*>(&hi)) << 16);
 }
 
+inline constexpr int64_t kStepRows = 64;  // rows up to which a launch is a step's (decode, verify)
+
 // Programmatic dependent launch (Hopper): a kernel launched with Launch()
 // may be scheduled while the kernel before it in the stream is finishing,
 // so launch latency and block start-up overlap that kernel's tail (a decode
@@ -138,7 +140,9 @@ __device__ __forceinline__ uint32_t Pack2(T lo, T hi) {
 // before it touches memory that an earlier kernel writes or reads (its
 // inputs, its outputs); it may read constant data (weights) before.
 // AllowDependentGrids() then lets the next kernel launch early in turn: one
-// kernel of look-ahead. No-ops below sm_90.
+// kernel of look-ahead; prefill-sized kernels (StepOverlap) skip it, so a
+// following cuBLAS GEMM does not start early beside them. No-ops below
+// sm_90.
 __device__ __forceinline__ void WaitForPriorGrids() {
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
   asm volatile("griddepcontrol.wait;" ::: "memory");
@@ -161,7 +165,6 @@ bool DependentLaunchEnabled();
 // that lets dependents launch early, and waiting blocks would take its SMs
 // (the 2 076-token prefill lost ~2 ms; docs/PERFORMANCE.md run 8).
 enum class Overlap { kWithPrior, kAfterPrior };
-inline constexpr int64_t kStepRows = 64;  // rows up to which a launch is a step's
 inline Overlap StepOverlap(int64_t rows) { return rows <= kStepRows ? Overlap::kWithPrior : Overlap::kAfterPrior; }
 
 // kernel<<<grid, block, shared_bytes, stream>>>(args...), with the

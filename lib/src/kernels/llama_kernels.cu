@@ -23,7 +23,7 @@ template <typename T>
 __global__ void RmsNormKernel(const T* __restrict__ x, const T* __restrict__ residual, T* __restrict__ sum_out,
                               const T* __restrict__ weight, T* __restrict__ out, int dim, float eps) {
   device::WaitForPriorGrids();  // inputs and outputs belong to earlier kernels
-  device::AllowDependentGrids();
+  if (gridDim.x <= device::kStepRows) device::AllowDependentGrids();  // one block per row
   const int64_t base = static_cast<int64_t>(blockIdx.x) * dim;
   float squares = 0.0f;
   for (int i = threadIdx.x; i < dim; i += blockDim.x) {
@@ -50,7 +50,7 @@ template <typename T, int kChunks>
 __global__ void RmsNormVecKernel(const T* __restrict__ x, const T* __restrict__ residual, T* __restrict__ sum_out,
                                  const T* __restrict__ weight, T* __restrict__ out, int dim, float eps) {
   device::WaitForPriorGrids();  // inputs and outputs belong to earlier kernels
-  device::AllowDependentGrids();
+  if (gridDim.x <= device::kStepRows) device::AllowDependentGrids();  // one block per row
   const int64_t base = static_cast<int64_t>(blockIdx.x) * dim;
   float h[kChunks][8];
   float squares = 0.0f;
@@ -91,7 +91,7 @@ __device__ __forceinline__ float SiluRounded(float g) {
 template <typename T>
 __global__ void SiluMulKernel(const T* __restrict__ gate_up, T* __restrict__ out, int64_t rows, int64_t inter) {
   device::WaitForPriorGrids();  // inputs and outputs belong to earlier kernels
-  device::AllowDependentGrids();
+  if (rows <= device::kStepRows) device::AllowDependentGrids();
   const int64_t total = rows * inter;
   for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < total;
        i += static_cast<int64_t>(gridDim.x) * blockDim.x) {

@@ -23,7 +23,7 @@ using device::ToFloat;
 template <typename T>
 __global__ void RopeCacheKernel(RopeCacheArgs a) {
   device::WaitForPriorGrids();  // inputs and outputs belong to earlier kernels
-  device::AllowDependentGrids();
+  if (a.rows <= device::kStepRows) device::AllowDependentGrids();
   const int head = blockIdx.x, t = blockIdx.y, D = a.head_dim, half = D / 2;
   const T* x = static_cast<const T*>(a.qkv) + t * a.qkv_stride_t + static_cast<int64_t>(head) * D;
   T* dst;
