@@ -271,16 +271,27 @@ bool WithinTolerance(const at::Tensor& got, const at::Tensor& want, double rel, 
   return ((got.cpu().to(at::kDouble) - want).abs() <= want.abs() * rel + abs_tol).all().item<bool>();
 }
 
-// Several rows: the split-K kernel (float32, head dim 64, bf16 at 64) and the
-// tensor-core kernel (bf16 and fp16 at head dim 128, attention_mma.cu).
+// Several rows: the split-K kernel (XSD_ATTENTION_MMA=0, and float32 always)
+// and the tensor-core kernel (XSD_ATTENTION_MMA=verify: bf16 and fp16 at
+// head dim 128, attention_mma.cu).
+struct SeveralRowsCase {
+  at::ScalarType dtype;
+  int64_t dim;
+  const char* tensor_cores;  // XSD_ATTENTION_MMA
+};
+
 TEST_CASE("CUDA fused kernels: cached attention of several rows matches float64; rows and span do not change a row",
           "[models][llama][cuda][kernels]") {
   if (!HaveKernels()) return;
   const double inf = std::numeric_limits<double>::infinity();
-  for (const auto& [dtype, dim] : {std::make_pair(at::kFloat, int64_t{64}), std::make_pair(at::kBFloat16, int64_t{64}),
-                                   std::make_pair(at::kBFloat16, int64_t{128}), std::make_pair(at::kHalf, int64_t{128}),
-                                   std::make_pair(at::kFloat, int64_t{128})}) {
-    INFO("dtype " << c10::toString(dtype) << ", head dim " << dim);
+  const SeveralRowsCase cases[] = {{at::kFloat, 64, "0"},           {at::kBFloat16, 64, "0"},
+                                   {at::kBFloat16, 128, "0"},       {at::kBFloat16, 128, "verify"},
+                                   {at::kHalf, 128, "verify"},      {at::kFloat, 128, "verify"}};
+  for (const SeveralRowsCase& c : cases) {
+    const at::ScalarType dtype = c.dtype;
+    const int64_t dim = c.dim;
+    EnvSwitch tensor_cores("XSD_ATTENTION_MMA", c.tensor_cores);
+    INFO("dtype " << c10::toString(dtype) << ", head dim " << dim << ", XSD_ATTENTION_MMA=" << c.tensor_cores);
     at::manual_seed(11);
     const auto options = at::TensorOptions().dtype(dtype).device(at::kCUDA);
     const int64_t rows = 5, heads = 4, kv_heads = 2, group = 2, span = 300, wide = 450;
@@ -405,9 +416,10 @@ TEST_CASE("CUDA fused kernels: one-row decode attention matches float64, is repr
   }
 }
 
-// Row-invariant numerics (xsd/models/numerics.h): a call of several rows runs the
-// decode kernel too (four query vectors per block), and each row must give
-// the bits of that row alone (one vector per block), whatever its neighbours.
+// Row-invariant numerics (xsd/models/numerics.h): a call of several rows runs
+// the kernel its single rows run (the tensor-core kernel for bf16 at head dim
+// 128, else the decode kernel with four query vectors per block), and each
+// row must give the bits of that row alone, whatever its neighbours.
 TEST_CASE("CUDA fused kernels: row-invariant attention gives each row the bits of the row alone",
           "[models][llama][cuda][kernels]") {
   if (!HaveKernels()) return;

@@ -309,17 +309,20 @@ const char* Launch(const CachedAttentionArgs& a, int chunks, cudaStream_t stream
 
 }  // namespace
 
-bool CachedAttentionOnTensorCores(Dtype dtype, int head_dim, int query_rows) {
-  static const bool enabled = [] {
-    const char* off = std::getenv("XSD_ATTENTION_MMA");
-    return off == nullptr || std::strcmp(off, "0") != 0;
-  }();
-  return enabled && dtype != Dtype::kFloat32 && head_dim == kD && query_rows >= 1 &&
-         query_rows <= kCachedAttentionMaxQueryRows;
+bool CachedAttentionOnTensorCores(Dtype dtype, int head_dim, int query_rows, bool row_invariant) {
+  if (dtype == Dtype::kFloat32 || head_dim != kD || query_rows < 1 || query_rows > kCachedAttentionMaxQueryRows) {
+    return false;
+  }
+  const char* mode = std::getenv("XSD_ATTENTION_MMA");  // per call: tests and A/B runs switch it
+  if (mode == nullptr) return row_invariant;
+  if (std::strcmp(mode, "0") == 0) return false;
+  if (std::strcmp(mode, "all") == 0) return true;
+  if (std::strcmp(mode, "verify") == 0) return row_invariant || query_rows > 1;
+  return row_invariant;
 }
 
 const char* LaunchMmaAttentionChunks(const CachedAttentionArgs& a, int chunks, cudaStream_t stream) {
-  if (!CachedAttentionOnTensorCores(a.dtype, a.head_dim, a.rows * a.group)) {
+  if (!CachedAttentionOnTensorCores(a.dtype, a.head_dim, a.rows * a.group, a.row_invariant)) {
     return "cached attention: unsupported shape";
   }
   switch (a.dtype) {

@@ -462,13 +462,8 @@ bool DecodeShape(const CachedAttentionArgs& a) {
   return dim_ok && (a.rows * a.group == 1 || a.row_invariant);
 }
 
-// The tensor-core kernel takes several query vectors, and one under
-// row-invariant numerics (a verify row must equal its decode step); one
-// vector otherwise takes the decode kernel, faster there (16.6 vs 19.3 us
-// per 7B layer at a span of 2 304; docs/PERFORMANCE.md run 7).
 bool TensorCoreShape(const CachedAttentionArgs& a) {
-  const int query_rows = a.rows * a.group;
-  return CachedAttentionOnTensorCores(a.dtype, a.head_dim, query_rows) && (query_rows > 1 || a.row_invariant);
+  return CachedAttentionOnTensorCores(a.dtype, a.head_dim, a.rows * a.group, a.row_invariant);
 }
 
 // The tensor-core chunk pass (attention_mma.cu), then the combine.

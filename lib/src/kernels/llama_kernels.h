@@ -52,13 +52,13 @@ const char* LaunchGemvSiluGateBf16(const void* x, const void* w, void* y, int64_
 // g * rows + t for query head kv * group + g; out [rows, heads * D]
 // contiguous. scale multiplies q . k before the bias. workspace: at least
 // CachedAttentionWorkspaceFloats(...) floats. A row's output does not depend
-// on the other rows of the call (see cached_attention.cu). bf16/fp16 at
-// head_dim 128 run on tensor cores (attention_mma.cu) for several query
-// vectors, and with row_invariant for one too; otherwise one query vector
-// per KV head (group * rows == 1) takes the decode kernel, and with
-// row_invariant every call does (head_dim 16-256, a power of two). Under
-// row_invariant a row gives the same bits whatever the number of rows, 1
-// included.
+// on the other rows of the call (see cached_attention.cu). With
+// row_invariant, bf16/fp16 at head_dim 128 run on tensor cores
+// (attention_mma.cu; CachedAttentionOnTensorCores) and other shapes take the
+// decode kernel (head_dim 16-256, a power of two), so a row gives the same
+// bits whatever the number of rows, 1 included. Otherwise one query vector
+// per KV head (group * rows == 1) takes the decode kernel and several the
+// split-K kernel.
 inline constexpr int kCachedAttentionMaxQueryRows = 64;  // group * rows
 struct CachedAttentionArgs {
   Dtype dtype = Dtype::kBFloat16;
@@ -76,10 +76,16 @@ struct CachedAttentionArgs {
   bool row_invariant = false;
 };
 int64_t CachedAttentionWorkspaceFloats(int rows, int group, int kv_heads, int span, int head_dim);
-// Whether the tensor-core kernel fits this shape (attention_mma.cu: bf16 or
-// fp16, head_dim 128, 1-64 query vectors per KV head); XSD_ATTENTION_MMA=0
-// turns it off (A/B runs). One vector takes it only under row_invariant.
-bool CachedAttentionOnTensorCores(Dtype dtype, int head_dim, int query_rows);
+// Whether a call runs the tensor-core kernel (attention_mma.cu: bf16 or
+// fp16, head_dim 128, 1-64 query vectors per KV head): under row-invariant
+// numerics, where decode and verify must share it. In default mode decode
+// keeps the decode kernel (15 vs 17-19 us per 7B layer) and verify matmul +
+// softmax: with the tensor-core kernel in verify only, planted acceptance
+// fell (decode_a100 44 -> 24 %, 1.74x -> 1.55x; docs/PERFORMANCE.md run 8)
+// although verify itself got 0.1-0.3 ms faster. XSD_ATTENTION_MMA (read per
+// call) overrides: "verify" (several rows in default mode too), "all" (one
+// row as well), "0" (never; row-invariant mode then takes the decode kernel).
+bool CachedAttentionOnTensorCores(Dtype dtype, int head_dim, int query_rows, bool row_invariant);
 const char* LaunchCachedAttention(const CachedAttentionArgs& args, void* stream);
 
 // Rotary embedding fused with the cache write. qkv [rows, (heads + 2 *

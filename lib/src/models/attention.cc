@@ -123,12 +123,13 @@ enum class AttentionPath { kKernel, kSdpa, kMath };
 //   same inputs differs from call to call (identical runs of the target
 //   parted in 8-10 of 18 requests; with it off, 18 of 18 matched).
 // - causal prefill: SDPA (flash; reproducible in the same runs).
-// - two rows and more: the kernel where it runs on tensor cores (bf16/fp16,
-//   head dim 128: attention_mma.cu, the same code as one row, keys and values
-//   read once for all rows); otherwise matmul + softmax (28-45 us at 2-17
-//   rows, where SDPA's kernels with a bias take 52-53 us and the split-K
-//   kernel 29-138 us), or the decode kernel in row-invariant mode
-//   (RowInvariantNumerics()).
+// - two rows and more: matmul + softmax (23-31 us at 2-17 rows, where SDPA's
+//   kernels with a bias take 52-54 us and the split-K kernel 26-134 us); the
+//   tensor-core kernel (17-31 us) when XSD_ATTENTION_MMA=verify|all asks for
+//   it (kernels/llama_kernels.h says why it is not the default).
+// - row-invariant mode (RowInvariantNumerics()): the kernel at every row
+//   count (tensor cores for bf16/fp16 at head dim 128, else the decode
+//   kernel), so verify rows equal decode steps.
 // XSD_SDPA_DISABLE=flash,efficient,cudnn (any of them) turns SDPA backends off
 // for the process, for tools/gpu/determinism_bisect.sh.
 AttentionPath ChooseAttentionPath(const at::Tensor& q, int64_t query_rows, const AttentionMask& mask) {
@@ -156,8 +157,9 @@ AttentionPath ChooseAttentionPath(const at::Tensor& q, int64_t query_rows, const
   if (RowInvariantNumerics()) return AttentionPath::kKernel;
   kernels::Dtype dtype;
   if (FusedKernelDtype(q, &dtype) && q.dim() == 3 &&
-      kernels::CachedAttentionOnTensorCores(dtype, static_cast<int>(q.size(2)), static_cast<int>(query_rows))) {
-    return AttentionPath::kKernel;
+      kernels::CachedAttentionOnTensorCores(dtype, static_cast<int>(q.size(2)), static_cast<int>(query_rows),
+                                            /*row_invariant=*/false)) {
+    return AttentionPath::kKernel;  // XSD_ATTENTION_MMA=verify|all
   }
 #endif
   return query_rows == 1 ? AttentionPath::kKernel : AttentionPath::kMath;
