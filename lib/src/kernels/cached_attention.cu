@@ -12,8 +12,9 @@
 // (beyond its own visible keys).
 //
 // One query vector per KV head (decode of a model without grouped queries),
-// and every call under row-invariant numerics, take the decode chunk kernel,
-// DecodeChunkKernel: each warp streams 32 keys straight from global memory
+// and every call under row-invariant numerics that the tensor-core kernel
+// (attention_mma.cu: bf16/fp16 at head dim 128) does not take, run the decode
+// chunk kernel, DecodeChunkKernel: each warp streams 32 keys straight from global memory
 // into registers (D / 8 lanes per key, 16-byte loads) with an online softmax;
 // the block's four warps merge into the chunk's partial for the same combine
 // kernel. Fixed order throughout, so it is deterministic (SDPA's fastest
@@ -283,8 +284,8 @@ __global__ void __launch_bounds__(kDecodeWarps * 32) DecodeChunkKernel(CachedAtt
         float dot = 0.0f;
 #pragma unroll
         for (int e = 0; e < 8; ++e) dot = fmaf(q[i][e], k8[e], dot);
-          // The key's lanes are an aligned group: xor offsets stay inside it,
-          // and every lane of the group ends with the same sum.
+        // The key's lanes are an aligned group: xor offsets stay inside it,
+        // and every lane of the group ends with the same sum.
 #pragma unroll
         for (int o = kLanesPerKey / 2; o > 0; o >>= 1) dot = __fadd_rn(dot, __shfl_xor_sync(0xffffffffu, dot, o));
         if (j >= a.span || r0 + i >= R) continue;

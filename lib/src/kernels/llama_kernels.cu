@@ -122,6 +122,13 @@ __device__ __forceinline__ float WarpSum(float v) {
   return v;
 }
 
+// Into L2: the 16-byte chunks of a weight row that `lane` reads in its first
+// four steps (the GEMV kernels' loops stride by 32 chunks), issued before
+// WaitForPriorGrids while the kernel before finishes.
+__device__ __forceinline__ void PrefetchFirstSteps(const uint4* row, int lane, int chunks) {
+  for (int c = lane; c < chunks && c < lane + 4 * 32; c += 32) device::PrefetchL2(row + c);
+}
+
 // kF output features per warp (GemvFeaturesPerWarp): lanes stride over the
 // weight rows in 16-byte chunks (8 bf16), each chunk multiplied with the same
 // chunk of every x row. A feature's sum is the same chain whatever kF and M.
@@ -141,9 +148,7 @@ __global__ void GemvBf16Kernel(const __nv_bfloat16* __restrict__ x, const __nv_b
   // The weights are constant: their first chunks head for L2 while the
   // kernel before finishes; x is that kernel's output.
 #pragma unroll
-  for (int f = 0; f < kF; ++f) {
-    for (int c = lane; c < chunks && c < lane + 4 * 32; c += 32) device::PrefetchL2(wrow[f] + c);
-  }
+  for (int f = 0; f < kF; ++f) PrefetchFirstSteps(wrow[f], lane, chunks);
   device::WaitForPriorGrids();
   device::AllowDependentGrids();
   float acc[kF][M];
@@ -198,10 +203,8 @@ __global__ void GemvSiluGateBf16Kernel(const __nv_bfloat16* __restrict__ x, cons
   const int chunks = k / 8;
 #pragma unroll
   for (int i = 0; i < kC; ++i) {  // constant weights first, as in GemvBf16Kernel
-    for (int j = lane; j < chunks && j < lane + 4 * 32; j += 32) {
-      device::PrefetchL2(gate_row[i] + j);
-      device::PrefetchL2(up_row[i] + j);
-    }
+    PrefetchFirstSteps(gate_row[i], lane, chunks);
+    PrefetchFirstSteps(up_row[i], lane, chunks);
   }
   device::WaitForPriorGrids();
   device::AllowDependentGrids();
