@@ -14,6 +14,15 @@
 namespace xsd {
 namespace {
 
+// Speculative decoding with adaptive_gamma on, starting from `gamma`.
+SchedulerOptions AdaptiveOptions(int gamma, int max_new_tokens) {
+  SchedulerOptions so;
+  so.gamma = gamma;
+  so.max_new_tokens = max_new_tokens;
+  so.adaptive_gamma = true;
+  return so;
+}
+
 // Draft lengths of a request's rounds, in order, from its timeline.
 std::vector<int> DraftLengths(const GenerationResult& result) {
   std::vector<int> lengths;
@@ -26,10 +35,7 @@ std::vector<int> DraftLengths(const GenerationResult& result) {
 TEST_CASE("Adaptive gamma: one draft per round after rejections, gamma while all are accepted", "[scheduler][adaptive]") {
   const auto target = testing::ScriptedTarget(50, 5);
   auto greedy = MakeGreedyAcceptance();
-  SchedulerOptions so;
-  so.gamma = 4;
-  so.max_new_tokens = 30;
-  so.adaptive_gamma = true;
+  const SchedulerOptions so = AdaptiveOptions(/*gamma=*/4, /*max_new_tokens=*/30);
   auto ar = MakeAutoregressiveScheduler(target.get(), greedy.get(), so);
   REQUIRE(ar.ok());
   Request request;
@@ -65,10 +71,7 @@ TEST_CASE("Adaptive gamma: one draft per round after rejections, gamma while all
 TEST_CASE("Adaptive gamma: grows back by two after a fully accepted round", "[scheduler][adaptive]") {
   const auto target = testing::ScriptedTarget(50, 9);
   auto greedy = MakeGreedyAcceptance();
-  SchedulerOptions so;
-  so.gamma = 5;
-  so.max_new_tokens = 60;
-  so.adaptive_gamma = true;
+  const SchedulerOptions so = AdaptiveOptions(/*gamma=*/5, /*max_new_tokens=*/60);
   const auto drafter = testing::OracleDrafter(*target, 0.6);
   auto sd = MakeSpeculativeScheduler(target.get(), drafter.get(), greedy.get(), so);
   REQUIRE(sd.ok());
