@@ -27,25 +27,28 @@ $P --preset=7b --vocab=32000 --device=cuda:0 --dtype=bf16 --prompt=640 --decode=
 ./build-gpu/apps/perf/xsd_llm_components --preset=7b --vocab=32064 --device=cuda:0 --dtype=bf16 \
   --rows=1,2,5,17 --span=2304 --reps=20 --json="$OUT/components_vl.json" > "$OUT/components_vl.md"
 grep -E "^rows|attention|rms|sum" "$OUT/components_vl.md"
-# The attention without the tensor-core kernel (XSD_ATTENTION_MMA=0), and
-# with 16 query vectors per block.
-for v in XSD_ATTENTION_MMA=0 XSD_ATTENTION_MMA_VECTORS=16; do
+# Per component: the GEMVs with other L2 prefetches before the PDL wait
+# (XSD_GEMV_PREFETCH=lines|none), the attention with the tensor-core kernel
+# in default mode (XSD_ATTENTION_MMA=all).
+for v in XSD_GEMV_PREFETCH=lines XSD_GEMV_PREFETCH=none XSD_ATTENTION_MMA=all; do
   env $v ./build-gpu/apps/perf/xsd_llm_components --preset=7b --vocab=32064 --device=cuda:0 \
     --dtype=bf16 --rows=1,2,5,17 --span=2304 --reps=20 > "$OUT/components_vl_$v.md"
-  echo "== $v"; grep -E "^rows|attention: kernel" "$OUT/components_vl_$v.md"
+  echo "== $v"; grep -E "^rows|projection|lm head|attention: kernel" "$OUT/components_vl_$v.md"
 done
-# A/B: the whole step without programmatic dependent launch, without the
-# tensor-core attention (decode kernel at one row, matmul + softmax above),
-# with 16 query vectors per attention block, in row-invariant mode, and
-# with one SiLU-gate channel per warp (same repeats as the main run: with 5
-# the matmul + softmax verify read 8.6 ms, runs 7-8). (Earlier A/Bs: XSD_ATTENTION_PATH=kernel|
-# sdpa, XSD_ROPE_KERNEL=0, XSD_SILU_GEMV=0, XSD_GEMV_FEATURES; PERFORMANCE.md.)
-AB="XSD_PDL=0 XSD_ATTENTION_MMA=0 XSD_ATTENTION_MMA_VECTORS=16 XSD_ROW_INVARIANT=1 XSD_SILU_GEMV_CHANNELS=1"
+# A/B, whole step (same repeats as the main run: with 5, the matmul + softmax
+# verify read 8.6 ms in runs 7-8): without programmatic dependent launch,
+# the two other GEMV prefetches, the tensor-core attention in verify only
+# and in decode too, row-invariant mode, and row-invariant mode with the
+# skinny GEMM. (Earlier A/Bs: XSD_ATTENTION_PATH=kernel|sdpa,
+# XSD_ROPE_KERNEL=0, XSD_SILU_GEMV=0, XSD_GEMV_FEATURES,
+# XSD_SILU_GEMV_CHANNELS, XSD_ATTENTION_MMA_VECTORS; PERFORMANCE.md.)
+AB="XSD_PDL=0 XSD_GEMV_PREFETCH=lines XSD_GEMV_PREFETCH=none XSD_ATTENTION_MMA=verify XSD_ATTENTION_MMA=all
+    XSD_ROW_INVARIANT=1 XSD_ROW_INVARIANT=1,XSD_SKINNY_GEMM=1"
 [[ " $* " == *" --no-ab "* ]] && AB=""
 for v in $AB; do
-  env $v $P --preset=7b --vocab=32064 --device=cuda:0 --dtype=bf16 --prompt=2076 --decode=64 --gammas=1,2,4,8,16 \
+  env ${v//,/ } $P --preset=7b --vocab=32064 --device=cuda:0 --dtype=bf16 --prompt=2076 --decode=64 --gammas=1,2,4,8,16 \
     --repeats=10 --step_mode=graphs --json="$OUT/xsd_vl_graphs_$v.json" > "$OUT/xsd_vl_graphs_$v.md"
-  echo "== $v"; grep -E "decode|verify" "$OUT/xsd_vl_graphs_$v.md"
+  echo "== $v"; grep -E "prefill|decode|verify" "$OUT/xsd_vl_graphs_$v.md"
 done
 echo "elapsed ${SECONDS}s"
 [[ " $* " == *" --no-hf "* ]] || python3 tools/gpu/hf_llm_perf.py --vocab 32064 --prompt 2076 --json "$OUT/hf_vl.json" 2>&1 | tail -12 | tee "$OUT/hf_vl.md"

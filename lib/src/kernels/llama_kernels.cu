@@ -122,11 +122,33 @@ __device__ __forceinline__ float WarpSum(float v) {
   return v;
 }
 
-// Into L2: the 16-byte chunks of a weight row that `lane` reads in its first
-// four steps (the GEMV kernels' loops stride by 32 chunks), issued before
-// WaitForPriorGrids while the kernel before finishes.
-__device__ __forceinline__ void PrefetchFirstSteps(const uint4* row, int lane, int chunks) {
-  for (int c = lane; c < chunks && c < lane + 4 * 32; c += 32) device::PrefetchL2(row + c);
+// How the GEMV kernels warm L2 before WaitForPriorGrids, while the kernel
+// before finishes (XSD_GEMV_PREFETCH, A/B runs): kChunks (the default,
+// measured in runs 7-8) prefetches every 16-byte chunk a lane reads in its
+// first four steps (8 lanes share each 128-byte line); kLines one prefetch per
+// line of those steps (lanes 0-15); kNone none.
+enum PrefetchMode : int { kPrefetchNone = 0, kPrefetchChunks = 1, kPrefetchLines = 2 };
+
+int GemvPrefetchMode() {
+  static const int mode = [] {
+    const char* v = std::getenv("XSD_GEMV_PREFETCH");
+    if (v == nullptr) return static_cast<int>(kPrefetchChunks);
+    if (std::strcmp(v, "none") == 0) return static_cast<int>(kPrefetchNone);
+    if (std::strcmp(v, "lines") == 0) return static_cast<int>(kPrefetchLines);
+    return static_cast<int>(kPrefetchChunks);
+  }();
+  return mode;
+}
+
+// The first four 32-chunk steps of a weight row (the GEMV loops stride by 32
+// chunks of 16 bytes), into L2 as `mode` says.
+__device__ __forceinline__ void PrefetchFirstSteps(const uint4* row, int lane, int chunks, int mode) {
+  if (mode == kPrefetchChunks) {
+    for (int c = lane; c < chunks && c < lane + 4 * 32; c += 32) device::PrefetchL2(row + c);
+  } else if (mode == kPrefetchLines && lane < 16) {
+    const int c = (lane >> 2) * 32 + (lane & 3) * 8;  // step lane / 4, line lane % 4 of its 512 bytes
+    if (c < chunks) device::PrefetchL2(row + c);
+  }
 }
 
 // kF output features per warp (GemvFeaturesPerWarp): lanes stride over the
@@ -134,7 +156,7 @@ __device__ __forceinline__ void PrefetchFirstSteps(const uint4* row, int lane, i
 // chunk of every x row. A feature's sum is the same chain whatever kF and M.
 template <int M, int kF>
 __global__ void GemvBf16Kernel(const __nv_bfloat16* __restrict__ x, const __nv_bfloat16* __restrict__ w,
-                               __nv_bfloat16* __restrict__ y, int n_out, int k) {
+                               __nv_bfloat16* __restrict__ y, int n_out, int k, int prefetch) {
   const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
   const int n0 = (blockIdx.x * (blockDim.x >> 5) + warp) * kF;
   if (n0 >= n_out) return;
@@ -148,7 +170,7 @@ __global__ void GemvBf16Kernel(const __nv_bfloat16* __restrict__ x, const __nv_b
   // The weights are constant: their first chunks head for L2 while the
   // kernel before finishes; x is that kernel's output.
 #pragma unroll
-  for (int f = 0; f < kF; ++f) PrefetchFirstSteps(wrow[f], lane, chunks);
+  for (int f = 0; f < kF; ++f) PrefetchFirstSteps(wrow[f], lane, chunks, prefetch);
   device::WaitForPriorGrids();
   device::AllowDependentGrids();
   float acc[kF][M];
@@ -187,7 +209,7 @@ __global__ void GemvBf16Kernel(const __nv_bfloat16* __restrict__ x, const __nv_b
 // no [2 * inter] intermediate.
 template <int kC>
 __global__ void GemvSiluGateBf16Kernel(const __nv_bfloat16* __restrict__ x, const __nv_bfloat16* __restrict__ w,
-                                       __nv_bfloat16* __restrict__ y, int inter, int k) {
+                                       __nv_bfloat16* __restrict__ y, int inter, int k, int prefetch) {
   const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
   const int c0 = (blockIdx.x * (blockDim.x >> 5) + warp) * kC;
   if (c0 >= inter) return;
@@ -203,8 +225,8 @@ __global__ void GemvSiluGateBf16Kernel(const __nv_bfloat16* __restrict__ x, cons
   const int chunks = k / 8;
 #pragma unroll
   for (int i = 0; i < kC; ++i) {  // constant weights first, as in GemvBf16Kernel
-    PrefetchFirstSteps(gate_row[i], lane, chunks);
-    PrefetchFirstSteps(up_row[i], lane, chunks);
+    PrefetchFirstSteps(gate_row[i], lane, chunks, prefetch);
+    PrefetchFirstSteps(up_row[i], lane, chunks, prefetch);
   }
   device::WaitForPriorGrids();
   device::AllowDependentGrids();
@@ -240,7 +262,7 @@ void LaunchGemv(const void* x, const void* w, void* y, int64_t n, int64_t k, cud
   const unsigned blocks = static_cast<unsigned>((n + kWarps * kF - 1) / (kWarps * kF));
   device::Launch(device::Overlap::kWithPrior, GemvBf16Kernel<M, kF>, blocks, kWarps * 32, 0, stream,
                  static_cast<const __nv_bfloat16*>(x), static_cast<const __nv_bfloat16*>(w),
-                 static_cast<__nv_bfloat16*>(y), static_cast<int>(n), static_cast<int>(k));
+                 static_cast<__nv_bfloat16*>(y), static_cast<int>(n), static_cast<int>(k), GemvPrefetchMode());
 }
 
 // Output features per warp at one row: 4 for wide outputs (n >= 8192: the
@@ -374,10 +396,10 @@ const char* LaunchGemvSiluGateBf16(const void* x, const void* w, void* y, int64_
   const auto s = static_cast<cudaStream_t>(stream);
   if (channels == 2) {
     device::Launch(device::Overlap::kWithPrior, GemvSiluGateBf16Kernel<2>, blocks, kWarps * 32, 0, s, xb, wb, yb,
-                   static_cast<int>(inter), static_cast<int>(k));
+                   static_cast<int>(inter), static_cast<int>(k), GemvPrefetchMode());
   } else {
     device::Launch(device::Overlap::kWithPrior, GemvSiluGateBf16Kernel<1>, blocks, kWarps * 32, 0, s, xb, wb, yb,
-                   static_cast<int>(inter), static_cast<int>(k));
+                   static_cast<int>(inter), static_cast<int>(k), GemvPrefetchMode());
   }
   return LastError();
 }
