@@ -30,9 +30,6 @@
 // zeros: a vector's bits do not depend on the span beyond its visible keys.
 #include "attention_mma.h"
 
-#include <cstdlib>
-#include <cstring>
-
 #include <cuda_pipeline.h>
 
 #include "kernel_math.cuh"
@@ -284,10 +281,7 @@ const char* LaunchTiles(const CachedAttentionArgs& a, int chunks, cudaStream_t s
 // chunk, the second reading the chunk from L2: 40 vs 31 us per 7B layer,
 // docs/PERFORMANCE.md run 8; kept for A/B runs).
 int VectorsPerBlock() {
-  static const int vectors = [] {
-    const char* v = std::getenv("XSD_ATTENTION_MMA_VECTORS");
-    return v != nullptr && std::atoi(v) == 16 ? 16 : 64;
-  }();
+  static const int vectors = device::EnvIs("XSD_ATTENTION_MMA_VECTORS", "16") ? 16 : 64;
   return vectors;
 }
 
@@ -313,11 +307,10 @@ bool CachedAttentionOnTensorCores(Dtype dtype, int head_dim, int query_rows, boo
   if (dtype == Dtype::kFloat32 || head_dim != kD || query_rows < 1 || query_rows > kCachedAttentionMaxQueryRows) {
     return false;
   }
-  const char* mode = std::getenv("XSD_ATTENTION_MMA");  // per call: tests and A/B runs switch it
-  if (mode == nullptr) return row_invariant;
-  if (std::strcmp(mode, "0") == 0) return false;
-  if (std::strcmp(mode, "all") == 0) return true;
-  if (std::strcmp(mode, "verify") == 0) return row_invariant || query_rows > 1;
+  // Read per call: tests and A/B runs switch it.
+  if (device::EnvIs("XSD_ATTENTION_MMA", "0")) return false;
+  if (device::EnvIs("XSD_ATTENTION_MMA", "all")) return true;
+  if (device::EnvIs("XSD_ATTENTION_MMA", "verify")) return row_invariant || query_rows > 1;
   return row_invariant;
 }
 

@@ -8,6 +8,8 @@
 #include <cuda_runtime.h>
 
 #include <cstdint>
+#include <cstdlib>
+#include <cstring>
 #include <utility>
 
 #include "llama_kernels.h"
@@ -17,38 +19,24 @@ namespace xsd::kernels::device {
 template <typename T>
 __device__ __forceinline__ float ToFloat(T v);
 template <>
-__device__ __forceinline__ float ToFloat<float>(float v) {
-  return v;
-}
+__device__ __forceinline__ float ToFloat<float>(float v) { return v; }
 template <>
-__device__ __forceinline__ float ToFloat<__nv_bfloat16>(__nv_bfloat16 v) {
-  return __bfloat162float(v);
-}
+__device__ __forceinline__ float ToFloat<__nv_bfloat16>(__nv_bfloat16 v) { return __bfloat162float(v); }
 template <>
-__device__ __forceinline__ float ToFloat<__half>(__half v) {
-  return __half2float(v);
-}
+__device__ __forceinline__ float ToFloat<__half>(__half v) { return __half2float(v); }
 
 template <typename T>
 __device__ __forceinline__ T FromFloat(float v);
 template <>
-__device__ __forceinline__ float FromFloat<float>(float v) {
-  return v;
-}
+__device__ __forceinline__ float FromFloat<float>(float v) { return v; }
 template <>
-__device__ __forceinline__ __nv_bfloat16 FromFloat<__nv_bfloat16>(float v) {
-  return __float2bfloat16_rn(v);
-}
+__device__ __forceinline__ __nv_bfloat16 FromFloat<__nv_bfloat16>(float v) { return __float2bfloat16_rn(v); }
 template <>
-__device__ __forceinline__ __half FromFloat<__half>(float v) {
-  return __float2half_rn(v);
-}
+__device__ __forceinline__ __half FromFloat<__half>(float v) { return __float2half_rn(v); }
 
 // Rounds through T (identity for float).
 template <typename T>
-__device__ __forceinline__ float Round(float v) {
-  return ToFloat<T>(FromFloat<T>(v));
-}
+__device__ __forceinline__ float Round(float v) { return ToFloat<T>(FromFloat<T>(v)); }
 
 // Eight consecutive elements at a 16-byte aligned address, as float32.
 template <typename T>
@@ -154,6 +142,14 @@ __device__ __forceinline__ void AllowDependentGrids() {
 #endif
 }
 __device__ __forceinline__ void PrefetchL2(const void* p) { asm volatile("prefetch.global.L2 [%0];" ::"l"(p)); }
+
+// Whether the environment variable `name` is set to exactly `value`: the
+// kernels' A/B switches (XSD_PDL, XSD_GEMV_*, XSD_SILU_GEMV_CHANNELS,
+// XSD_ATTENTION_MMA*).
+inline bool EnvIs(const char* name, const char* value) {
+  const char* v = std::getenv(name);
+  return v != nullptr && std::strcmp(v, value) == 0;
+}
 
 // Whether Launch() may ask for programmatic dependent launch: on devices of
 // compute capability 9.0 and up, unless XSD_PDL=0 (A/B runs).

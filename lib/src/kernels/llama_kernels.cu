@@ -1,8 +1,6 @@
 #include "llama_kernels.h"
 
 #include <cstdint>
-#include <cstdlib>
-#include <cstring>
 
 #include "kernel_math.cuh"
 
@@ -130,13 +128,9 @@ __device__ __forceinline__ float WarpSum(float v) {
 enum PrefetchMode : int { kPrefetchNone = 0, kPrefetchChunks = 1, kPrefetchLines = 2 };
 
 int GemvPrefetchMode() {
-  static const int mode = [] {
-    const char* v = std::getenv("XSD_GEMV_PREFETCH");
-    if (v == nullptr) return static_cast<int>(kPrefetchChunks);
-    if (std::strcmp(v, "none") == 0) return static_cast<int>(kPrefetchNone);
-    if (std::strcmp(v, "lines") == 0) return static_cast<int>(kPrefetchLines);
-    return static_cast<int>(kPrefetchChunks);
-  }();
+  static const int mode = device::EnvIs("XSD_GEMV_PREFETCH", "none")    ? kPrefetchNone
+                          : device::EnvIs("XSD_GEMV_PREFETCH", "lines") ? kPrefetchLines
+                                                                        : kPrefetchChunks;
   return mode;
 }
 
@@ -270,11 +264,10 @@ void LaunchGemv(const void* x, const void* w, void* y, int64_t n, int64_t k, cud
 // 4096-wide output then has too few warps: down 2.88 vs 3.43 TB/s);
 // docs/PERFORMANCE.md run 7. XSD_GEMV_FEATURES=1|2|4 forces one (A/B runs).
 int GemvFeaturesPerWarp(int64_t n) {
-  static const int forced = [] {
-    const char* v = std::getenv("XSD_GEMV_FEATURES");
-    const int f = v == nullptr ? 0 : std::atoi(v);
-    return f == 1 || f == 2 || f == 4 ? f : 0;
-  }();
+  static const int forced = device::EnvIs("XSD_GEMV_FEATURES", "1")   ? 1
+                            : device::EnvIs("XSD_GEMV_FEATURES", "2") ? 2
+                            : device::EnvIs("XSD_GEMV_FEATURES", "4") ? 4
+                                                                      : 0;
   if (forced != 0) return forced;
   return n >= 8192 ? 4 : 1;
 }
@@ -335,8 +328,7 @@ const char* SiluMul(const void* gate_up, void* out, int64_t rows, int64_t inter,
 namespace device {
 bool DependentLaunchEnabled() {
   static const bool enabled = [] {
-    const char* v = std::getenv("XSD_PDL");
-    if (v != nullptr && std::strcmp(v, "0") == 0) return false;
+    if (EnvIs("XSD_PDL", "0")) return false;
     int device = 0, major = 0;
     return cudaGetDevice(&device) == cudaSuccess &&
            cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device) == cudaSuccess && major >= 9;
@@ -384,10 +376,7 @@ const char* LaunchGemvSiluGateBf16(const void* x, const void* w, void* y, int64_
   // Two gate/up channel pairs per warp (7B decode step 4.37-4.41 vs
   // 4.42-4.45 ms with one, docs/PERFORMANCE.md runs 7-8);
   // XSD_SILU_GEMV_CHANNELS=1 for A/B runs.
-  static const int channels = [] {
-    const char* v = std::getenv("XSD_SILU_GEMV_CHANNELS");
-    return v != nullptr && std::atoi(v) == 1 ? 1 : 2;
-  }();
+  static const int channels = device::EnvIs("XSD_SILU_GEMV_CHANNELS", "1") ? 1 : 2;
   constexpr int kWarps = 4;
   const auto blocks = static_cast<unsigned>((inter + kWarps * channels - 1) / (kWarps * channels));
   const auto* xb = static_cast<const __nv_bfloat16*>(x);
