@@ -46,6 +46,8 @@ AB="XSD_PDL=0 XSD_GEMV_PREFETCH=lines XSD_GEMV_PREFETCH=none XSD_ATTENTION_MMA=v
     XSD_ROW_INVARIANT=1 XSD_ROW_INVARIANT=1,XSD_SKINNY_GEMM=1"
 [[ " $* " == *" --no-ab "* ]] && AB=""
 for v in $AB; do
+  # The device call is cut at 600 s and then nothing is tarred: skip what would not fit.
+  (( SECONDS > ${XSD_PERF_BUDGET_S:-500} )) && { echo "== $v skipped (time: ${SECONDS}s)"; continue; }
   env ${v//,/ } $P --preset=7b --vocab=32064 --device=cuda:0 --dtype=bf16 --prompt=2076 --decode=64 --gammas=1,2,4,8,16 \
     --repeats=10 --step_mode=graphs --json="$OUT/xsd_vl_graphs_$v.json" > "$OUT/xsd_vl_graphs_$v.md"
   echo "== $v"; grep -E "prefill|decode|verify" "$OUT/xsd_vl_graphs_$v.md"
