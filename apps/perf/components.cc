@@ -30,6 +30,7 @@
 #include "xsd/models/linear.h"
 #include "xsd/models/llama_loading.h"
 #include "xsd/models/llama_rms_norm.h"
+#include "xsd/models/norm_gemv.h"
 #include "xsd/models/rope.h"
 
 namespace {
@@ -179,6 +180,12 @@ int main(int argc, char** argv) {
          [&] { ForcedAttention("math", q, keys, values, mask); }, false},
         {"rms norm (+residual)", static_cast<int>(2 * L + 1), elem * 3.0 * m * h,
          [&] { (void)norm.ForwardResidual(x, res); }},
+        // Decode's form (one row; other row counts time nothing): the norm
+        // inside the projection's kernel.
+        {"- norm + qkv projection, one kernel", static_cast<int>(L), elem * (qw + 2 * kvw) * h,
+         [&] { (void)xsd::NormThenGemv(norm, x, res, qkv); }, false},
+        {"- norm + gate/up + silu, one kernel", static_cast<int>(L), elem * 2 * inter * h,
+         [&] { (void)xsd::NormThenGemv(norm, x, res, gate_up, inter); }, false},
         {"rope q+k", static_cast<int>(L), elem * 2.0 * qk.numel(), [&] { (void)xsd::RotaryEmbedding::Apply(qk, cos, sin); }},
         {"cache write k+v", static_cast<int>(2 * L), elem * 2.0 * kv_new.numel(),
          [&] { cache_layer.index_copy_(1, rows_index, kv_new); }},

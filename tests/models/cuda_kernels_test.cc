@@ -19,7 +19,10 @@
 #include "xsd/kv/kv_cache.h"
 #include "xsd/models/attention.h"
 #include "xsd/models/linear.h"
+#include "xsd/models/llama_mlp.h"
 #include "xsd/models/llama_rms_norm.h"
+#include "xsd/models/norm_gemv.h"
+#include "xsd/models/weights_map.h"
 #include "xsd/models/numerics.h"
 #include "xsd_catch.h"
 
@@ -235,6 +238,77 @@ TEST_CASE("CUDA fused kernels: gate/up GEMV with SiLU equals GEMV + SiLU bitwise
   }
   const at::Tensor got = fused.logits.back().to(at::kFloat), want = plain.logits.back().to(at::kFloat);
   CHECK(((got - want).abs() <= want.abs() * (1.0 / 32) + 0.05).all().item<bool>());
+}
+
+// The norm inside the decode GEMVs (xsd/models/norm_gemv.h) against the norm
+// kernel followed by the GEMV: every block of the fused kernel re-enacts the
+// norm kernel's per-thread sums and reduction tree, so the normalised row,
+// the residual sum and the projection are the same bits. Widths of 1 to 4
+// norm chunks of 2 048 (64: most threads idle; 5 120: a partial chunk),
+// outputs that leave the last block partly idle, with and without the
+// residual add, both projections (plain, and gate/up + SiLU through LlamaMlp).
+TEST_CASE("CUDA fused kernels: the norm inside the decode GEMVs equals norm + GEMV bitwise (bf16)",
+          "[models][llama][cuda][kernels]") {
+  if (!HaveKernels()) return;
+  const auto options = at::TensorOptions().dtype(at::kBFloat16).device(at::kCUDA);
+  for (const int64_t k : {4096, 64, 5120, 8192}) {
+    at::manual_seed(static_cast<uint64_t>(k));
+    const RmsNorm norm((at::randn({k}, options) * 0.1 + 1).contiguous(), 1e-5);
+    const at::Tensor x = at::randn({1, k}, options) * 3, r = at::randn({1, k}, options);
+    for (const bool with_residual : {true, false}) {
+      const at::Tensor residual = with_residual ? r : at::Tensor();
+      auto split = norm.ForwardResidual(x, residual);
+      REQUIRE(split.ok());
+      for (const int64_t n : {12288, 1001}) {  // 4 outputs per warp; 1 per warp, a partial block
+        INFO("k " << k << ", n " << n << ", residual " << with_residual);
+        const at::Tensor w = at::randn({n, k}, options) * 0.02;
+        auto fused = NormThenGemv(norm, x, residual, w);
+        INFO(fused.status().ToString());
+        REQUIRE(fused.ok());
+        REQUIRE(fused->y.defined());
+        auto want = Linear(split->second, w);
+        REQUIRE(want.ok());
+        CHECK(at::equal(fused->y, *want));
+        CHECK(at::equal(fused->sum, split->first));
+      }
+      for (const int64_t inter : {11008, 37}) {
+        INFO("k " << k << ", inter " << inter << ", residual " << with_residual);
+        const at::Tensor gate = at::randn({inter, k}, options) * 0.02, up = at::randn({inter, k}, options) * 0.02;
+        const at::Tensor down = at::randn({k, inter}, options) * 0.02;
+        WeightSourceOptions on_gpu;
+        on_gpu.dtype = at::kBFloat16;
+        on_gpu.device = c10::Device(c10::DeviceType::CUDA, 0);
+        MapWeightSource weights(on_gpu, "<mlp>");
+        weights.Set("gate_proj.weight", gate);
+        weights.Set("up_proj.weight", up);
+        weights.Set("down_proj.weight", down);
+        LlamaConfig config;
+        config.hidden_size = static_cast<int>(k);
+        config.intermediate_size = static_cast<int>(inter);
+        auto mlp = LlamaMlp::Load(ScopedWeights(&weights, ""), config);
+        INFO(mlp.status().ToString());
+        REQUIRE(mlp.ok());
+        const at::Tensor gate_up = at::cat({gate, up}).contiguous();
+        auto act = NormThenGemv(norm, x, residual, gate_up, inter);
+        REQUIRE(act.ok());
+        REQUIRE(act->y.defined());
+        auto got = mlp->ForwardNormed(norm, x, residual);
+        INFO(got.status().ToString());
+        REQUIRE(got.ok());
+        auto want = mlp->Forward(split->second);  // the norm kernel, then the SiLU GEMV and down
+        REQUIRE(want.ok());
+        CHECK(at::equal(got->second, *want));
+        CHECK(at::equal(got->first, split->first));
+        CHECK(at::equal(*Linear(act->y, down), *want));
+      }
+    }
+  }
+  // XSD_NORM_GEMV=0: the kernels step aside (the callers norm first).
+  EnvSwitch off("XSD_NORM_GEMV", "0");
+  const RmsNorm norm(at::ones({4096}, options), 1e-5);
+  auto skipped = NormThenGemv(norm, at::randn({1, 4096}, options), at::Tensor(), at::randn({64, 4096}, options));
+  REQUIRE(skipped.ok());
+  CHECK_FALSE(skipped->y.defined());
 }
 
 // float64 attention of q [T, H, D] over keys/values [KV, S, D] with an

@@ -26,24 +26,22 @@ $P --preset=7b --vocab=32000 --device=cuda:0 --dtype=bf16 --prompt=640 --decode=
 # The step's profile, component by component (device time inside graphs).
 ./build-gpu/apps/perf/xsd_llm_components --preset=7b --vocab=32064 --device=cuda:0 --dtype=bf16 \
   --rows=1,2,5,17 --span=2304 --reps=20 --json="$OUT/components_vl.json" > "$OUT/components_vl.md"
-grep -E "^rows|attention|rms|sum" "$OUT/components_vl.md"
-# Per component: the GEMVs with other L2 prefetches before the PDL wait
-# (XSD_GEMV_PREFETCH=lines|none), the attention with the tensor-core kernel
-# in default mode (XSD_ATTENTION_MMA=all).
-for v in XSD_GEMV_PREFETCH=lines XSD_GEMV_PREFETCH=none XSD_ATTENTION_MMA=all; do
+grep -E "^rows|projection|attention|rms|one kernel|sum" "$OUT/components_vl.md"
+# Per component with the GEMVs' L2 prefetch off (XSD_GEMV_PREFETCH=none:
+# faster alone in run 9, the step unclear).
+for v in XSD_GEMV_PREFETCH=none; do
   env $v ./build-gpu/apps/perf/xsd_llm_components --preset=7b --vocab=32064 --device=cuda:0 \
     --dtype=bf16 --rows=1,2,5,17 --span=2304 --reps=20 > "$OUT/components_vl_$v.md"
-  echo "== $v"; grep -E "^rows|projection|lm head|attention: kernel" "$OUT/components_vl_$v.md"
+  echo "== $v"; grep -E "^rows|projection|lm head|one kernel|attention: kernel" "$OUT/components_vl_$v.md"
 done
 # A/B, whole step (same repeats as the main run: with 5, the matmul + softmax
-# verify read 8.6 ms in runs 7-8): without programmatic dependent launch,
-# the two other GEMV prefetches, the tensor-core attention in verify only
-# and in decode too, row-invariant mode, and row-invariant mode with the
-# skinny GEMM. (Earlier A/Bs: XSD_ATTENTION_PATH=kernel|sdpa,
-# XSD_ROPE_KERNEL=0, XSD_SILU_GEMV=0, XSD_GEMV_FEATURES,
-# XSD_SILU_GEMV_CHANNELS, XSD_ATTENTION_MMA_VECTORS; PERFORMANCE.md.)
-AB="XSD_PDL=0 XSD_GEMV_PREFETCH=lines XSD_GEMV_PREFETCH=none XSD_ATTENTION_MMA=verify XSD_ATTENTION_MMA=all
-    XSD_ROW_INVARIANT=1 XSD_ROW_INVARIANT=1,XSD_SKINNY_GEMM=1"
+# verify read 8.6 ms in runs 7-8): the norms as their own kernels
+# (XSD_NORM_GEMV=0), no GEMV L2 prefetch, the tensor-core attention in
+# decode and verify, row-invariant mode. (Earlier A/Bs:
+# XSD_ATTENTION_PATH=kernel|sdpa, XSD_ROPE_KERNEL=0, XSD_SILU_GEMV=0,
+# XSD_GEMV_FEATURES, XSD_SILU_GEMV_CHANNELS, XSD_ATTENTION_MMA_VECTORS,
+# XSD_PDL=0, XSD_GEMV_PREFETCH=lines, XSD_SKINNY_GEMM=1; PERFORMANCE.md.)
+AB="XSD_NORM_GEMV=0 XSD_GEMV_PREFETCH=none XSD_ATTENTION_MMA=all XSD_ROW_INVARIANT=1 XSD_NORM_GEMV=0,XSD_GEMV_PREFETCH=none"
 [[ " $* " == *" --no-ab "* ]] && AB=""
 for v in $AB; do
   # The device call is cut at 600 s and then nothing is tarred: skip what would not fit.

@@ -1,6 +1,6 @@
 // Device helpers shared by the kernels: conversions between the tensor dtype
-// and float32, the dtype's rounding, 8-element vector loads and stores, and
-// a block-wide sum. Only .cu files include this.
+// and float32, the dtype's rounding, 8-element vector loads and stores, SiLU,
+// tensor-core fragments and launches. Only .cu files include this.
 #pragma once
 
 #include <cuda_bf16.h>
@@ -67,22 +67,10 @@ __device__ __forceinline__ void Store8<float>(float* p, const float (&f)[8]) {
   *reinterpret_cast<float4*>(p + 4) = make_float4(f[4], f[5], f[6], f[7]);
 }
 
-// Sum over the block (blockDim.x a multiple of 32, at most 1024); every
-// thread gets the total.
-__device__ __forceinline__ float BlockSum(float v) {
-  __shared__ float partial[32];
-  __shared__ float total;
-  for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
-  const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
-  if (lane == 0) partial[warp] = v;
-  __syncthreads();
-  if (warp == 0) {
-    float s = lane < static_cast<int>(blockDim.x >> 5) ? partial[lane] : 0.0f;
-    for (int o = 16; o > 0; o >>= 1) s += __shfl_xor_sync(0xffffffffu, s, o);
-    if (lane == 0) total = s;
-  }
-  __syncthreads();
-  return total;
+// round(silu(g)) as ATen's silu computes it in float32 for T.
+template <typename T>
+__device__ __forceinline__ float SiluRounded(float g) {
+  return Round<T>(g / (1.0f + expf(-g)));
 }
 
 // c += a · b on tensor cores: mma.sync m16n8k16 with float32 accumulation,

@@ -40,6 +40,26 @@ const char* LaunchGemvBf16(const void* x, const void* w, void* y, int64_t m, int
 inline constexpr int kSkinnyGemmMaxRows = 64;
 const char* LaunchSkinnyGemmBf16(const void* x, const void* w, void* y, int64_t m, int64_t n, int64_t k, void* stream);
 
+// The RMSNorm of one row inside the kernel of the projection that consumes
+// it (decode: the input norm and the qkv projection, the post-attention norm
+// and gate/up): x [k] (+ residual [k], the sum rounded and written to sum_out)
+// normalised with weight [k] and eps exactly as LaunchRmsNorm computes it —
+// the same bits —, then multiplied as LaunchGemvBf16 (m = 1) or
+// LaunchGemvSiluGateBf16 multiply. bfloat16; k a multiple of 8, at most
+// kNormGemvMaxWidth; x, w, weight, residual, sum_out 16-byte aligned. Every
+// block normalises the row itself (gemv.cu): one kernel instead of two.
+inline constexpr int kNormGemvMaxWidth = 8192;
+struct RmsNormInput {
+  const void* weight = nullptr;
+  float eps = 1e-6f;
+  const void* residual = nullptr;  // null: no residual add (sum_out unused)
+  void* sum_out = nullptr;
+};
+const char* LaunchRmsNormGemvBf16(const void* x, const RmsNormInput& norm, const void* w, void* y, int64_t n,
+                                  int64_t k, void* stream);
+const char* LaunchRmsNormGemvSiluGateBf16(const void* x, const RmsNormInput& norm, const void* w, void* y,
+                                          int64_t inter, int64_t k, void* stream);
+
 // One row of the LLaMA MLP's first half: x [1, k] and the fused gate_up
 // weight [2 * inter, k] (gate rows, then up rows) -> y [1, inter] =
 // round(silu(round(gate))) * round(up), rounded; bfloat16, the GEMV's

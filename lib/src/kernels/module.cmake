@@ -1,5 +1,5 @@
 # Fused CUDA kernels of the LLaMA decoder (RMSNorm with the residual add,
-# SiLU·gate, small-row GEMV, tensor-core skinny GEMM, rotary embedding +
+# SiLU·gate, small-row GEMV with the norm and SiLU fusions, tensor-core skinny GEMM, rotary embedding +
 # cache write, cached attention): CUDA builds where nvcc is found, unless XSD_WITH_CUDA_KERNELS is
 # OFF. Elsewhere the models module keeps the ATen formulas.
 include(CheckLanguage)
@@ -11,7 +11,7 @@ if(XSD_TORCH_HAS_CUDA AND XSD_WITH_CUDA_KERNELS)
     endif()
     set(CMAKE_CUDA_RUNTIME_LIBRARY Shared)  # the libcudart torch loads
     enable_language(CUDA)
-    xsd_module(kernels NOTORCH SOURCES ${CMAKE_CURRENT_LIST_DIR}/llama_kernels.cu
+    xsd_module(kernels NOTORCH SOURCES ${CMAKE_CURRENT_LIST_DIR}/llama_kernels.cu ${CMAKE_CURRENT_LIST_DIR}/gemv.cu
                ${CMAKE_CURRENT_LIST_DIR}/cached_attention.cu ${CMAKE_CURRENT_LIST_DIR}/attention_mma.cu
                ${CMAKE_CURRENT_LIST_DIR}/rope_cache.cu
                ${CMAKE_CURRENT_LIST_DIR}/skinny_gemm.cu)

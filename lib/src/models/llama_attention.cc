@@ -8,6 +8,7 @@
 #include "xsd/device/cuda_graph.h"
 #include "xsd/models/rope.h"
 #include "fused_kernels.h"
+#include "xsd/models/norm_gemv.h"
 
 namespace xsd {
 
@@ -92,10 +93,32 @@ absl::StatusOr<at::Tensor> LlamaAttention::RopeAndCacheWrite(const at::Tensor& q
 
 absl::StatusOr<at::Tensor> LlamaAttention::Forward(const at::Tensor& x, const LlamaForwardContext& ctx,
                                                    KvCache* cache, int layer) const {
+  XSD_ASSIGN_OR_RETURN(const at::Tensor qkv, Linear(x, qkv_, qkv_bias_));  // [T, (H + 2 KV) * D]
+  return Attend(qkv, ctx, cache, layer);
+}
+
+absl::StatusOr<std::pair<at::Tensor, at::Tensor>> LlamaAttention::ForwardNormed(const RmsNorm& norm,
+                                                                                const at::Tensor& x,
+                                                                                const at::Tensor& residual,
+                                                                                const LlamaForwardContext& ctx,
+                                                                                KvCache* cache, int layer) const {
+  if (!qkv_bias_.defined()) {
+    XSD_ASSIGN_OR_RETURN(const NormedProjection fused, NormThenGemv(norm, x, residual, qkv_));
+    if (fused.y.defined()) {
+      XSD_ASSIGN_OR_RETURN(at::Tensor attended, Attend(fused.y, ctx, cache, layer));
+      return std::make_pair(fused.sum, attended);
+    }
+  }
+  XSD_ASSIGN_OR_RETURN(const auto normed, norm.ForwardResidual(x, residual));
+  XSD_ASSIGN_OR_RETURN(at::Tensor attended, Forward(normed.second, ctx, cache, layer));
+  return std::make_pair(normed.first, attended);
+}
+
+absl::StatusOr<at::Tensor> LlamaAttention::Attend(const at::Tensor& qkv, const LlamaForwardContext& ctx,
+                                                  KvCache* cache, int layer) const {
   const int64_t rows = ctx.rows;
   const int64_t qw = heads_ * head_dim_, kvw = kv_heads_ * head_dim_;
   at::Tensor qk, q, k, v;
-  XSD_ASSIGN_OR_RETURN(const at::Tensor qkv, Linear(x, qkv_, qkv_bias_));  // [T, (H + 2 KV) * D]
   XSD_RETURN_IF_ERROR(TorchCall("attention projections", [&]() -> absl::Status {
     qk = qkv.narrow(1, 0, qw + kvw).view({rows, heads_ + kv_heads_, head_dim_});
     v = qkv.narrow(1, qw + kvw, kvw).view({rows, kv_heads_, head_dim_});

@@ -33,10 +33,11 @@ absl::StatusOr<at::Tensor> LlamaDecoderLayer::Forward(const at::Tensor& x, const
 absl::StatusOr<LlamaResidual> LlamaDecoderLayer::ForwardResidual(const LlamaResidual& in,
                                                                  const LlamaForwardContext& ctx, KvCache* cache,
                                                                  int layer) const {
-  // x = in.base + in.delta, and the attention's input normed from it.
-  at::Tensor x = in.base, normed = in.base;
-  if (in.delta.defined() && has_input_norm_) {
-    XSD_ASSIGN_OR_RETURN(std::tie(x, normed), input_norm_.ForwardResidual(in.base, in.delta));
+  // x = in.base + in.delta; each norm's residual add happens inside it.
+  at::Tensor x = in.base, attended;
+  if (has_input_norm_) {
+    XSD_ASSIGN_OR_RETURN(std::tie(x, attended),
+                         attention_.ForwardNormed(input_norm_, in.base, in.delta, ctx, cache, layer));
   } else {
     if (in.delta.defined()) {
       XSD_RETURN_IF_ERROR(TorchCall("decoder layer residual", [&]() -> absl::Status {
@@ -44,16 +45,10 @@ absl::StatusOr<LlamaResidual> LlamaDecoderLayer::ForwardResidual(const LlamaResi
         return absl::OkStatus();
       }));
     }
-    normed = x;
-    if (has_input_norm_) {
-      XSD_ASSIGN_OR_RETURN(normed, input_norm_.Forward(x));
-    }
+    XSD_ASSIGN_OR_RETURN(attended, attention_.Forward(x, ctx, cache, layer));
   }
-  XSD_ASSIGN_OR_RETURN(at::Tensor attended, attention_.Forward(normed, ctx, cache, layer));
   LlamaResidual out;
-  at::Tensor normed2;
-  XSD_ASSIGN_OR_RETURN(std::tie(out.base, normed2), post_attention_norm_.ForwardResidual(x, attended));
-  XSD_ASSIGN_OR_RETURN(out.delta, mlp_.Forward(normed2));
+  XSD_ASSIGN_OR_RETURN(std::tie(out.base, out.delta), mlp_.ForwardNormed(post_attention_norm_, x, attended));
   return out;
 }
 

@@ -11,6 +11,7 @@
 #include "xsd/device/cuda_graph.h"
 
 #include "fused_kernels.h"
+#include "xsd/models/norm_gemv.h"
 
 namespace xsd {
 
@@ -91,6 +92,20 @@ absl::StatusOr<at::Tensor> LlamaMlp::Forward(const at::Tensor& x) const {
     return act;
   }));
   return Linear(act, down_, down_bias_);
+}
+
+absl::StatusOr<std::pair<at::Tensor, at::Tensor>> LlamaMlp::ForwardNormed(const RmsNorm& norm, const at::Tensor& x,
+                                                                          const at::Tensor& residual) const {
+  if (!gate_up_bias_.defined()) {
+    XSD_ASSIGN_OR_RETURN(const NormedProjection fused, NormThenGemv(norm, x, residual, gate_up_, intermediate_));
+    if (fused.y.defined()) {
+      XSD_ASSIGN_OR_RETURN(at::Tensor out, Linear(fused.y, down_, down_bias_));
+      return std::make_pair(fused.sum, out);
+    }
+  }
+  XSD_ASSIGN_OR_RETURN(const auto normed, norm.ForwardResidual(x, residual));
+  XSD_ASSIGN_OR_RETURN(at::Tensor out, Forward(normed.second));
+  return std::make_pair(normed.first, out);
 }
 
 }  // namespace xsd

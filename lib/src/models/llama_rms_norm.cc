@@ -30,6 +30,10 @@ absl::StatusOr<at::Tensor> RmsNorm::Forward(const at::Tensor& x) const {
 
 absl::StatusOr<std::pair<at::Tensor, at::Tensor>> RmsNorm::ForwardResidual(const at::Tensor& x,
                                                                            const at::Tensor& residual) const {
+  if (!residual.defined()) {
+    XSD_ASSIGN_OR_RETURN(at::Tensor normed, Forward(x));
+    return std::make_pair(x, normed);
+  }
   XSD_ASSIGN_OR_RETURN(auto out, Fused(x, residual));
   if (out.second.defined()) return out;
   at::Tensor sum;

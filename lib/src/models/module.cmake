@@ -13,7 +13,7 @@ xsd_module(models TORCH
     ${CMAKE_CURRENT_LIST_DIR}/llama_loading.cc ${CMAKE_CURRENT_LIST_DIR}/llama_verifier.cc
     ${CMAKE_CURRENT_LIST_DIR}/llama_drafter.cc ${CMAKE_CURRENT_LIST_DIR}/llama_components.cc
     ${CMAKE_CURRENT_LIST_DIR}/llama_prompt.cc ${CMAKE_CURRENT_LIST_DIR}/llama_step_runner.cc ${CMAKE_CURRENT_LIST_DIR}/linear.cc
-    ${CMAKE_CURRENT_LIST_DIR}/fused_kernels.cc
+    ${CMAKE_CURRENT_LIST_DIR}/fused_kernels.cc ${CMAKE_CURRENT_LIST_DIR}/norm_gemv.cc
   DEPS xsd_proto nlohmann_json::nlohmann_json)
 if(TARGET xsd_kernels)
   target_compile_definitions(xsd_models PRIVATE XSD_WITH_CUDA_KERNELS=1)

@@ -7,12 +7,15 @@
 // Immutable after Load; thread-safe as long as callers use different caches.
 #pragma once
 
+#include <utility>
+
 #include <ATen/core/Tensor.h>
 
 #include "absl/status/statusor.h"
 #include "xsd/kv/kv_cache.h"
 #include "xsd/models/attention.h"
 #include "xsd/models/llama_config.h"
+#include "xsd/models/llama_rms_norm.h"
 #include "xsd/models/weight_source.h"
 
 namespace xsd {
@@ -39,8 +42,19 @@ class LlamaAttention {
   // (not owned) at rows [ctx.past, ctx.past + ctx.rows).
   absl::StatusOr<at::Tensor> Forward(const at::Tensor& x, const LlamaForwardContext& ctx, KvCache* cache,
                                      int layer) const;
+  // The layer's first half with its input norm: h = x + residual (x when
+  // residual is undefined), returns (h, Forward(norm(h))). A bf16 decode
+  // row on CUDA runs the norm inside the qkv projection's kernel (the same
+  // bits; models/norm_gemv.h).
+  absl::StatusOr<std::pair<at::Tensor, at::Tensor>> ForwardNormed(const RmsNorm& norm, const at::Tensor& x,
+                                                                  const at::Tensor& residual,
+                                                                  const LlamaForwardContext& ctx, KvCache* cache,
+                                                                  int layer) const;
 
  private:
+  // Everything after the qkv projection: qkv [T, (H + 2 KV) * D] -> [T, hidden].
+  absl::StatusOr<at::Tensor> Attend(const at::Tensor& qkv, const LlamaForwardContext& ctx, KvCache* cache,
+                                    int layer) const;
   // CUDA kernel builds: rotates queries and keys of `qkv` and writes keys and
   // values into the cache rows in one kernel; returns the rotated queries
   // [T, H, D], or an undefined tensor when the call is not the kernel's shape

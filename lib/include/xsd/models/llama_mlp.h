@@ -4,10 +4,13 @@
 // Immutable after Load; thread-safe.
 #pragma once
 
+#include <utility>
+
 #include <ATen/core/Tensor.h>
 
 #include "absl/status/statusor.h"
 #include "xsd/models/llama_config.h"
+#include "xsd/models/llama_rms_norm.h"
 #include "xsd/models/weight_source.h"
 
 namespace xsd {
@@ -20,6 +23,12 @@ class LlamaMlp {
 
   // x [T, hidden] -> [T, hidden].
   absl::StatusOr<at::Tensor> Forward(const at::Tensor& x) const;
+  // With the norm before it: h = x + residual (x when residual is
+  // undefined), returns (h, Forward(norm(h))). A bf16 decode row on CUDA
+  // runs the norm inside the gate/up kernel (the same bits;
+  // models/norm_gemv.h).
+  absl::StatusOr<std::pair<at::Tensor, at::Tensor>> ForwardNormed(const RmsNorm& norm, const at::Tensor& x,
+                                                                  const at::Tensor& residual) const;
 
  private:
   at::Tensor gate_up_, gate_up_bias_;  // [2I, H], [2I] (bias undefined when absent)

@@ -26,11 +26,13 @@ class RmsNorm {
 
   // x [..., dim] -> same shape and dtype.
   absl::StatusOr<at::Tensor> Forward(const at::Tensor& x) const;
-  // (x + residual, norm(x + residual)), the sum rounded to x's dtype.
+  // (x + residual, norm(x + residual)), the sum rounded to x's dtype; with
+  // residual undefined, (x, norm(x)).
   absl::StatusOr<std::pair<at::Tensor, at::Tensor>> ForwardResidual(const at::Tensor& x,
                                                                     const at::Tensor& residual) const;
 
   const at::Tensor& weight() const { return weight_; }
+  double eps() const { return eps_; }
 
  private:
   // The fused kernel's (sum, normed); both undefined when it does not apply.
