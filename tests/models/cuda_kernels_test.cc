@@ -260,16 +260,22 @@ TEST_CASE("CUDA fused kernels: the norm inside the decode GEMVs equals norm + GE
       auto split = norm.ForwardResidual(x, residual);
       REQUIRE(split.ok());
       for (const int64_t n : {12288, 1001}) {  // 4 outputs per warp; 1 per warp, a partial block
-        INFO("k " << k << ", n " << n << ", residual " << with_residual);
         const at::Tensor w = at::randn({n, k}, options) * 0.02;
-        auto fused = NormThenGemv(norm, x, residual, w);
-        INFO(fused.status().ToString());
-        REQUIRE(fused.ok());
-        REQUIRE(fused->y.defined());
-        auto want = Linear(split->second, w);
+        auto want = Linear(split->second, w);  // the norm kernel, then the GEMV
         REQUIRE(want.ok());
-        CHECK(at::equal(fused->y, *want));
-        CHECK(at::equal(fused->sum, split->first));
+        // Each way of reading the weights early (XSD_GEMV_PREFETCH) keeps
+        // every lane's chunk order.
+        for (const char* prefetch : {"none", "regs", "chunks"}) {
+          INFO("k " << k << ", n " << n << ", residual " << with_residual << ", prefetch " << prefetch);
+          EnvSwitch mode("XSD_GEMV_PREFETCH", prefetch);
+          auto fused = NormThenGemv(norm, x, residual, w);
+          INFO(fused.status().ToString());
+          REQUIRE(fused.ok());
+          REQUIRE(fused->y.defined());
+          CHECK(at::equal(fused->y, *want));
+          CHECK(at::equal(fused->sum, split->first));
+          CHECK(at::equal(*Linear(split->second, w), *want));
+        }
       }
       for (const int64_t inter : {11008, 37}) {
         INFO("k " << k << ", inter " << inter << ", residual " << with_residual);
@@ -289,17 +295,22 @@ TEST_CASE("CUDA fused kernels: the norm inside the decode GEMVs equals norm + GE
         INFO(mlp.status().ToString());
         REQUIRE(mlp.ok());
         const at::Tensor gate_up = at::cat({gate, up}).contiguous();
-        auto act = NormThenGemv(norm, x, residual, gate_up, inter);
-        REQUIRE(act.ok());
-        REQUIRE(act->y.defined());
-        auto got = mlp->ForwardNormed(norm, x, residual);
-        INFO(got.status().ToString());
-        REQUIRE(got.ok());
         auto want = mlp->Forward(split->second);  // the norm kernel, then the SiLU GEMV and down
         REQUIRE(want.ok());
-        CHECK(at::equal(got->second, *want));
-        CHECK(at::equal(got->first, split->first));
-        CHECK(at::equal(*Linear(act->y, down), *want));
+        for (const char* prefetch : {"none", "regs"}) {
+          INFO("prefetch " << prefetch);
+          EnvSwitch mode("XSD_GEMV_PREFETCH", prefetch);
+          auto act = NormThenGemv(norm, x, residual, gate_up, inter);
+          REQUIRE(act.ok());
+          REQUIRE(act->y.defined());
+          auto got = mlp->ForwardNormed(norm, x, residual);
+          INFO(got.status().ToString());
+          REQUIRE(got.ok());
+          CHECK(at::equal(got->second, *want));
+          CHECK(at::equal(got->first, split->first));
+          CHECK(at::equal(*Linear(act->y, down), *want));
+          CHECK(at::equal(*mlp->Forward(split->second), *want));
+        }
       }
     }
   }

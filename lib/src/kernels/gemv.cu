@@ -47,18 +47,41 @@ __device__ __forceinline__ float WarpSum(float v) {
   return v;
 }
 
-// How the GEMV kernels warm L2 before WaitForPriorGrids, while the kernel
-// before finishes (XSD_GEMV_PREFETCH, A/B runs): kChunks (the default,
-// measured in runs 7-8) prefetches every 16-byte chunk a lane reads in its
-// first four steps (8 lanes share each 128-byte line); kLines one prefetch per
-// line of those steps (lanes 0-15); kNone none.
-enum PrefetchMode : int { kPrefetchNone = 0, kPrefetchChunks = 1, kPrefetchLines = 2 };
+// What the GEMV kernels read of their (constant) weights before
+// WaitForPriorGrids, while the kernel before finishes (XSD_GEMV_PREFETCH, A/B
+// runs): kNone nothing (the default: 7B decode step 4.25-4.35 vs 4.35-4.42 ms
+// with kChunks, docs/PERFORMANCE.md run 9); kChunks prefetches to L2 every
+// 16-byte chunk a lane reads in its first four steps (8 lanes share each
+// 128-byte line; the default of runs 7-8); kLines one prefetch per line of
+// those steps (lanes 0-15); kRegisters loads the first steps of one-row
+// launches into registers (EarlySteps; a template argument of the kernels,
+// so the other modes keep their register count).
+enum PrefetchMode : int { kPrefetchNone = 0, kPrefetchChunks = 1, kPrefetchLines = 2, kPrefetchRegisters = 3 };
 
+// Steps loaded early under kRegisters for kRowsPerWarp weight rows per warp:
+// 16 or fewer uint4 registers.
+constexpr int EarlySteps(int rows_per_warp) { return rows_per_warp >= 4 ? 1 : 2; }
+
+// Read at each launch, so that tests can switch it (CUDA graphs keep what
+// they captured).
 int GemvPrefetchMode() {
-  static const int mode = device::EnvIs("XSD_GEMV_PREFETCH", "none")    ? kPrefetchNone
-                          : device::EnvIs("XSD_GEMV_PREFETCH", "lines") ? kPrefetchLines
-                                                                        : kPrefetchChunks;
-  return mode;
+  return device::EnvIs("XSD_GEMV_PREFETCH", "chunks")  ? kPrefetchChunks
+         : device::EnvIs("XSD_GEMV_PREFETCH", "lines") ? kPrefetchLines
+         : device::EnvIs("XSD_GEMV_PREFETCH", "regs")  ? kPrefetchRegisters
+                                                       : kPrefetchNone;
+}
+
+// kRegisters: the weight chunks of each row's first kSteps steps (zero past
+// the row's end, never used).
+template <int kSteps, int kRows>
+__device__ __forceinline__ void LoadEarlySteps(const uint4* const (&rows)[kRows], int lane, int chunks,
+                                               uint4 (&early)[kSteps][kRows]) {
+#pragma unroll
+  for (int s = 0; s < kSteps; ++s) {
+    const int c = lane + 32 * s;
+#pragma unroll
+    for (int r = 0; r < kRows; ++r) early[s][r] = c < chunks ? __ldg(rows[r] + c) : make_uint4(0, 0, 0, 0);
+  }
 }
 
 // The first four 32-chunk steps of a weight row (the GEMV loops stride by 32
@@ -85,11 +108,12 @@ struct NormParams {
 // it: h = x (+ residual, rounded; block 0 writes it to sum_out), then
 // xs = weight * round(h * RmsScale). Each of the block's kGemvThreads threads
 // plays kPlay of the norm kernel's threads, the squares summed as those
-// threads sum them. Ends with a barrier: xs is ready for every warp.
+// threads sum them; h (a bf16 value) waits in xs for the scale. Ends with a
+// barrier: xs is ready for every warp.
 template <int kChunks>
 __device__ __forceinline__ void NormRowToShared(const __nv_bfloat16* __restrict__ x, const NormParams& norm, int k,
                                                 __nv_bfloat16* xs) {
-  float h[kPlay][kChunks][8];
+  uint4 weight[kPlay][kChunks];  // the norm weight's chunks, read beside x
   float squares[kPlay];
 #pragma unroll
   for (int p = 0; p < kPlay; ++p) {
@@ -99,15 +123,18 @@ __device__ __forceinline__ void NormRowToShared(const __nv_bfloat16* __restrict_
     for (int c = 0; c < kChunks; ++c) {
       const int i = (c * kNormThreads + t) * 8;
       if (i >= k) continue;
-      Load8(x + i, h[p][c]);
+      weight[p][c] = __ldg(reinterpret_cast<const uint4*>(norm.weight + i));
+      float h[8];
+      Load8(x + i, h);
       if (norm.residual != nullptr) {
         float r[8];
         Load8(norm.residual + i, r);
 #pragma unroll
-        for (int e = 0; e < 8; ++e) h[p][c][e] = Round<__nv_bfloat16>(h[p][c][e] + r[e]);
-        if (blockIdx.x == 0) Store8(norm.sum_out + i, h[p][c]);
+        for (int e = 0; e < 8; ++e) h[e] = Round<__nv_bfloat16>(h[e] + r[e]);
+        if (blockIdx.x == 0) Store8(norm.sum_out + i, h);
       }
-      device::AddSquares8(squares[p], h[p][c]);
+      device::AddSquares8(squares[p], h);
+      Store8(xs + i, h);  // exact: h is a bf16 value
     }
   }
   const float scale = device::RmsScale(device::PlayedBlockSum<kPlay>(squares), k, norm.eps);
@@ -118,10 +145,11 @@ __device__ __forceinline__ void NormRowToShared(const __nv_bfloat16* __restrict_
     for (int c = 0; c < kChunks; ++c) {
       const int i = (c * kNormThreads + t) * 8;
       if (i >= k) continue;
-      float w[8], y[8];
-      Load8(norm.weight + i, w);
+      float h[8], w[8], y[8];
+      Load8(xs + i, h);  // this thread's own chunk
+      Load8(reinterpret_cast<const __nv_bfloat16*>(&weight[p][c]), w);
 #pragma unroll
-      for (int e = 0; e < 8; ++e) y[e] = w[e] * Round<__nv_bfloat16>(h[p][c][e] * scale);
+      for (int e = 0; e < 8; ++e) y[e] = w[e] * Round<__nv_bfloat16>(h[e] * scale);
       Store8(xs + i, y);
     }
   }
@@ -136,8 +164,9 @@ using NormedRow = uint4[kNormChunks > 0 ? kNormChunks * kNormThreads : 1];
 // kF output features per warp (GemvFeaturesPerWarp): lanes stride over the
 // weight rows in 16-byte chunks (8 bf16), each chunk multiplied with the same
 // chunk of every x row. A feature's sum is the same chain whatever kF and M.
-// kNormChunks > 0 (M == 1): x is normalised first (NormRowToShared).
-template <int M, int kF, int kNormChunks>
+// kNormChunks > 0 (M == 1): x is normalised first (NormRowToShared). kEarly:
+// steps loaded before WaitForPriorGrids (kRegisters), else `prefetch`.
+template <int M, int kF, int kNormChunks, int kEarly>
 __global__ void GemvBf16Kernel(const __nv_bfloat16* __restrict__ x, const __nv_bfloat16* __restrict__ w,
                                __nv_bfloat16* __restrict__ y, int n_out, int k, int prefetch, NormParams norm) {
   static_assert(kNormChunks == 0 || M == 1, "the norm prologue takes one row");
@@ -152,35 +181,56 @@ __global__ void GemvBf16Kernel(const __nv_bfloat16* __restrict__ x, const __nv_b
     wrow[f] = reinterpret_cast<const uint4*>(w + static_cast<int64_t>(n) * k);
   }
   const int chunks = k / 8;
-  // The weights are constant: their first chunks head for L2 while the
-  // kernel before finishes; x is that kernel's output.
+  // The weights are constant: their first chunks are read (XSD_GEMV_PREFETCH)
+  // while the kernel before finishes; x is that kernel's output.
+  uint4 early[kEarly > 0 ? kEarly : 1][kF];
+  if constexpr (kEarly > 0) {
+    LoadEarlySteps<kEarly>(wrow, lane, chunks, early);
+  } else {
 #pragma unroll
-  for (int f = 0; f < kF; ++f) PrefetchFirstSteps(wrow[f], lane, chunks, prefetch);
+    for (int f = 0; f < kF; ++f) PrefetchFirstSteps(wrow[f], lane, chunks, prefetch);
+  }
   device::WaitForPriorGrids();
   device::AllowDependentGrids();
   if constexpr (kNormChunks > 0) {
     NormRowToShared<kNormChunks>(x, norm, k, reinterpret_cast<__nv_bfloat16*>(xs));
     if (n0 >= n_out) return;
   }
+  const auto x_chunk = [&](int m, int c) -> uint4 {
+    if constexpr (kNormChunks > 0) {
+      return xs[c];
+    } else {
+      return __ldg(reinterpret_cast<const uint4*>(x + static_cast<int64_t>(m) * k) + c);
+    }
+  };
   float acc[kF][M];
 #pragma unroll
   for (int f = 0; f < kF; ++f) {
 #pragma unroll
     for (int m = 0; m < M; ++m) acc[f][m] = 0.0f;
   }
+  // The same chunk order per lane with or without the early steps.
+  int c = lane;
+  if constexpr (kEarly > 0) {
+#pragma unroll
+    for (int s = 0; s < kEarly; ++s, c += 32) {
+      if (c >= chunks) break;
+#pragma unroll
+      for (int m = 0; m < M; ++m) {
+        const uint4 xv = x_chunk(m, c);
+#pragma unroll
+        for (int f = 0; f < kF; ++f) acc[f][m] = Dot8(acc[f][m], early[s][f], xv);
+      }
+    }
+  }
 #pragma unroll 4
-  for (int c = lane; c < chunks; c += 32) {
+  for (; c < chunks; c += 32) {
     uint4 wv[kF];
 #pragma unroll
     for (int f = 0; f < kF; ++f) wv[f] = __ldg(wrow[f] + c);
 #pragma unroll
     for (int m = 0; m < M; ++m) {
-      uint4 xv;
-      if constexpr (kNormChunks > 0) {
-        xv = xs[c];
-      } else {
-        xv = __ldg(reinterpret_cast<const uint4*>(x + static_cast<int64_t>(m) * k) + c);
-      }
+      const uint4 xv = x_chunk(m, c);
 #pragma unroll
       for (int f = 0; f < kF; ++f) acc[f][m] = Dot8(acc[f][m], wv[f], xv);
     }
@@ -200,8 +250,9 @@ __global__ void GemvBf16Kernel(const __nv_bfloat16* __restrict__ x, const __nv_b
 // inter + c of kC channels c together (x loaded once) and writes
 // round(silu(gate)) * up, rounded as GemvBf16Kernel + SiluMulKernel round:
 // the same bits, one kernel less and no [2 * inter] intermediate.
-// kNormChunks > 0: x is normalised first (NormRowToShared).
-template <int kC, int kNormChunks>
+// kNormChunks > 0: x is normalised first (NormRowToShared); kEarly as in
+// GemvBf16Kernel.
+template <int kC, int kNormChunks, int kEarly>
 __global__ void GemvSiluGateBf16Kernel(const __nv_bfloat16* __restrict__ x, const __nv_bfloat16* __restrict__ w,
                                        __nv_bfloat16* __restrict__ y, int inter, int k, int prefetch,
                                        NormParams norm) {
@@ -209,19 +260,20 @@ __global__ void GemvSiluGateBf16Kernel(const __nv_bfloat16* __restrict__ x, cons
   const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
   const int c0 = (blockIdx.x * kGemvWarps + warp) * kC;
   if (kNormChunks == 0 && c0 >= inter) return;  // with the norm, every thread takes its barriers
-  const uint4* gate_row[kC];
-  const uint4* up_row[kC];
+  const uint4* rows[2 * kC];  // gate rows of the kC channels, then their up rows
 #pragma unroll
   for (int i = 0; i < kC; ++i) {
     const int c = c0 + i < inter ? c0 + i : inter - 1;  // channels past inter repeat the last one, unused
-    gate_row[i] = reinterpret_cast<const uint4*>(w + static_cast<int64_t>(c) * k);
-    up_row[i] = reinterpret_cast<const uint4*>(w + static_cast<int64_t>(inter + c) * k);
+    rows[i] = reinterpret_cast<const uint4*>(w + static_cast<int64_t>(c) * k);
+    rows[kC + i] = reinterpret_cast<const uint4*>(w + static_cast<int64_t>(inter + c) * k);
   }
   const int chunks = k / 8;
+  uint4 early[kEarly > 0 ? kEarly : 1][2 * kC];  // constant weights first, as in GemvBf16Kernel
+  if constexpr (kEarly > 0) {
+    LoadEarlySteps<kEarly>(rows, lane, chunks, early);
+  } else {
 #pragma unroll
-  for (int i = 0; i < kC; ++i) {  // constant weights first, as in GemvBf16Kernel
-    PrefetchFirstSteps(gate_row[i], lane, chunks, prefetch);
-    PrefetchFirstSteps(up_row[i], lane, chunks, prefetch);
+    for (int i = 0; i < 2 * kC; ++i) PrefetchFirstSteps(rows[i], lane, chunks, prefetch);
   }
   device::WaitForPriorGrids();
   device::AllowDependentGrids();
@@ -229,23 +281,38 @@ __global__ void GemvSiluGateBf16Kernel(const __nv_bfloat16* __restrict__ x, cons
     NormRowToShared<kNormChunks>(x, norm, k, reinterpret_cast<__nv_bfloat16*>(xs));
     if (c0 >= inter) return;
   }
+  const auto x_chunk = [&](int j) -> uint4 {
+    if constexpr (kNormChunks > 0) {
+      return xs[j];
+    } else {
+      return __ldg(reinterpret_cast<const uint4*>(x) + j);
+    }
+  };
   float gate[kC], up[kC];
 #pragma unroll
   for (int i = 0; i < kC; ++i) gate[i] = up[i] = 0.0f;
+  int j = lane;  // the same chunk order per lane with or without the early steps
+  if constexpr (kEarly > 0) {
+#pragma unroll
+    for (int s = 0; s < kEarly; ++s, j += 32) {
+      if (j >= chunks) break;
+      const uint4 x8 = x_chunk(j);
+#pragma unroll
+      for (int i = 0; i < kC; ++i) {
+        gate[i] = Dot8(gate[i], early[s][i], x8);
+        up[i] = Dot8(up[i], early[s][kC + i], x8);
+      }
+    }
+  }
 #pragma unroll 4
-  for (int j = lane; j < chunks; j += 32) {
+  for (; j < chunks; j += 32) {
     uint4 gv[kC], uv[kC];
 #pragma unroll
     for (int i = 0; i < kC; ++i) {
-      gv[i] = __ldg(gate_row[i] + j);
-      uv[i] = __ldg(up_row[i] + j);
+      gv[i] = __ldg(rows[i] + j);
+      uv[i] = __ldg(rows[kC + i] + j);
     }
-    uint4 x8;
-    if constexpr (kNormChunks > 0) {
-      x8 = xs[j];
-    } else {
-      x8 = __ldg(reinterpret_cast<const uint4*>(x) + j);
-    }
+    const uint4 x8 = x_chunk(j);
 #pragma unroll
     for (int i = 0; i < kC; ++i) {
       gate[i] = Dot8(gate[i], gv[i], x8);
@@ -287,22 +354,30 @@ unsigned GemvBlocks(int64_t outputs, int per_warp) {
   return static_cast<unsigned>((outputs + kGemvWarps * per_warp - 1) / (kGemvWarps * per_warp));
 }
 
+// kRegisters takes the early-steps instantiation for one-row launches.
 template <int M, int kF, int kNormChunks = 0>
 const char* LaunchGemv(const void* x, const void* w, void* y, int64_t n, int64_t k, const NormParams& norm,
                        cudaStream_t stream) {
-  return device::Launch(device::Overlap::kWithPrior, GemvBf16Kernel<M, kF, kNormChunks>, GemvBlocks(n, kF),
-                        kGemvThreads, 0, stream, static_cast<const __nv_bfloat16*>(x),
-                        static_cast<const __nv_bfloat16*>(w), static_cast<__nv_bfloat16*>(y), static_cast<int>(n),
-                        static_cast<int>(k), GemvPrefetchMode(), norm);
+  const int prefetch = GemvPrefetchMode();
+  constexpr int kEarly = M == 1 ? EarlySteps(kF) : 0;
+  auto* kernel = kEarly > 0 && prefetch == kPrefetchRegisters ? GemvBf16Kernel<M, kF, kNormChunks, kEarly>
+                                                              : GemvBf16Kernel<M, kF, kNormChunks, 0>;
+  return device::Launch(device::Overlap::kWithPrior, kernel, GemvBlocks(n, kF), kGemvThreads, 0, stream,
+                        static_cast<const __nv_bfloat16*>(x), static_cast<const __nv_bfloat16*>(w),
+                        static_cast<__nv_bfloat16*>(y), static_cast<int>(n), static_cast<int>(k), prefetch, norm);
 }
 
 template <int kC, int kNormChunks>
 const char* LaunchSiluGate(const void* x, const void* w, void* y, int64_t inter, int64_t k, const NormParams& norm,
                            cudaStream_t stream) {
-  return device::Launch(device::Overlap::kWithPrior, GemvSiluGateBf16Kernel<kC, kNormChunks>, GemvBlocks(inter, kC),
-                        kGemvThreads, 0, stream, static_cast<const __nv_bfloat16*>(x),
-                        static_cast<const __nv_bfloat16*>(w), static_cast<__nv_bfloat16*>(y),
-                        static_cast<int>(inter), static_cast<int>(k), GemvPrefetchMode(), norm);
+  const int prefetch = GemvPrefetchMode();
+  constexpr int kEarly = EarlySteps(2 * kC);
+  auto* kernel = prefetch == kPrefetchRegisters ? GemvSiluGateBf16Kernel<kC, kNormChunks, kEarly>
+                                                : GemvSiluGateBf16Kernel<kC, kNormChunks, 0>;
+  return device::Launch(device::Overlap::kWithPrior, kernel, GemvBlocks(inter, kC), kGemvThreads, 0, stream,
+                        static_cast<const __nv_bfloat16*>(x), static_cast<const __nv_bfloat16*>(w),
+                        static_cast<__nv_bfloat16*>(y), static_cast<int>(inter), static_cast<int>(k), prefetch,
+                        norm);
 }
 
 // The one-row launches with the norm chunk count as a template argument:
