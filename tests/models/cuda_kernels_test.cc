@@ -250,6 +250,9 @@ TEST_CASE("CUDA fused kernels: gate/up GEMV with SiLU equals GEMV + SiLU bitwise
 TEST_CASE("CUDA fused kernels: the norm inside the decode GEMVs equals norm + GEMV bitwise (bf16)",
           "[models][llama][cuda][kernels]") {
   if (!HaveKernels()) return;
+  CHECK_FALSE(NormGemvInDecode());  // opt-in
+  EnvSwitch in_decode("XSD_NORM_GEMV", "1");
+  REQUIRE(NormGemvInDecode());
   const auto options = at::TensorOptions().dtype(at::kBFloat16).device(at::kCUDA);
   for (const int64_t k : {4096, 64, 5120, 8192}) {
     at::manual_seed(static_cast<uint64_t>(k));
@@ -314,10 +317,9 @@ TEST_CASE("CUDA fused kernels: the norm inside the decode GEMVs equals norm + GE
       }
     }
   }
-  // XSD_NORM_GEMV=0: the kernels step aside (the callers norm first).
-  EnvSwitch off("XSD_NORM_GEMV", "0");
+  // Two rows do not fit: the callers norm first.
   const RmsNorm norm(at::ones({4096}, options), 1e-5);
-  auto skipped = NormThenGemv(norm, at::randn({1, 4096}, options), at::Tensor(), at::randn({64, 4096}, options));
+  auto skipped = NormThenGemv(norm, at::randn({2, 4096}, options), at::Tensor(), at::randn({64, 4096}, options));
   REQUIRE(skipped.ok());
   CHECK_FALSE(skipped->y.defined());
 }

@@ -35,16 +35,15 @@ for v in XSD_GEMV_PREFETCH=regs; do
   echo "== $v"; grep -E "^rows|projection|lm head|one kernel|attention: kernel" "$OUT/components_vl_$v.md"
 done
 # A/B, whole step (same repeats as the main run: with 5, the matmul + softmax
-# verify read 8.6 ms in runs 7-8): the norms as their own kernels
-# (XSD_NORM_GEMV=0), the GEMVs' first weight steps in registers before the
+# verify read 8.6 ms in runs 7-8): the norms inside the GEMVs
+# (XSD_NORM_GEMV=1), the GEMVs' first weight steps in registers before the
 # PDL wait (XSD_GEMV_PREFETCH=regs), the L2 prefetch of runs 7-8 (chunks).
 # (Earlier A/Bs: XSD_ATTENTION_PATH=kernel|sdpa, XSD_ROPE_KERNEL=0,
 # XSD_SILU_GEMV=0, XSD_GEMV_FEATURES, XSD_SILU_GEMV_CHANNELS,
 # XSD_ATTENTION_MMA_VECTORS, XSD_ATTENTION_MMA, XSD_PDL=0,
 # XSD_GEMV_PREFETCH=lines, XSD_ROW_INVARIANT=1, XSD_SKINNY_GEMM=1;
 # PERFORMANCE.md.)
-AB="XSD_NORM_GEMV=0 XSD_GEMV_PREFETCH=regs XSD_GEMV_PREFETCH=regs,XSD_NORM_GEMV=0 XSD_GEMV_PREFETCH=chunks,XSD_NORM_GEMV=0
-    XSD_NORM_GEMV=0,XSD_GEMV_FEATURES=2"
+AB="XSD_NORM_GEMV=1 XSD_GEMV_PREFETCH=regs XSD_GEMV_PREFETCH=chunks"
 [[ " $* " == *" --no-ab "* ]] && AB=""
 for v in $AB; do
   # The device call is cut at 600 s and then nothing is tarred: skip what would not fit.

@@ -102,7 +102,7 @@ absl::StatusOr<std::pair<at::Tensor, at::Tensor>> LlamaAttention::ForwardNormed(
                                                                                 const at::Tensor& residual,
                                                                                 const LlamaForwardContext& ctx,
                                                                                 KvCache* cache, int layer) const {
-  if (!qkv_bias_.defined()) {
+  if (!qkv_bias_.defined() && NormGemvInDecode()) {
     XSD_ASSIGN_OR_RETURN(const NormedProjection fused, NormThenGemv(norm, x, residual, qkv_));
     if (fused.y.defined()) {
       XSD_ASSIGN_OR_RETURN(at::Tensor attended, Attend(fused.y, ctx, cache, layer));

@@ -96,7 +96,7 @@ absl::StatusOr<at::Tensor> LlamaMlp::Forward(const at::Tensor& x) const {
 
 absl::StatusOr<std::pair<at::Tensor, at::Tensor>> LlamaMlp::ForwardNormed(const RmsNorm& norm, const at::Tensor& x,
                                                                           const at::Tensor& residual) const {
-  if (!gate_up_bias_.defined()) {
+  if (!gate_up_bias_.defined() && NormGemvInDecode()) {
     XSD_ASSIGN_OR_RETURN(const NormedProjection fused, NormThenGemv(norm, x, residual, gate_up_, intermediate_));
     if (fused.y.defined()) {
       XSD_ASSIGN_OR_RETURN(at::Tensor out, Linear(fused.y, down_, down_bias_));

@@ -1,5 +1,6 @@
 #include "xsd/models/norm_gemv.h"
 
+#include <cstdlib>
 #include <cstring>
 #include <vector>
 
@@ -19,6 +20,11 @@ namespace xsd {
 static_assert(kNormGemvMaxWidth == kernels::kNormGemvMaxWidth);
 #endif
 
+bool NormGemvInDecode() {
+  const char* v = std::getenv("XSD_NORM_GEMV");
+  return v != nullptr && std::strcmp(v, "1") == 0;
+}
+
 absl::StatusOr<NormedProjection> NormThenGemv(const RmsNorm& norm, const at::Tensor& x, const at::Tensor& residual,
                                               const at::Tensor& w, int64_t silu_inter) {
 #ifdef XSD_WITH_CUDA_KERNELS
@@ -31,7 +37,7 @@ absl::StatusOr<NormedProjection> NormThenGemv(const RmsNorm& norm, const at::Ten
       w.dim() == 2 && w.size(1) == k && (silu_inter == 0 || w.size(0) == 2 * silu_inter) &&
       bf16_row(norm.weight()) && norm.weight().numel() == k &&
       (!residual.defined() || (bf16_row(residual) && residual.sizes() == x.sizes())) &&
-      FusedKernelEnabled("XSD_NORM_GEMV") && FusedKernelEnabled("XSD_GEMV") &&
+      FusedKernelEnabled("XSD_GEMV") &&
       (silu_inter == 0 || FusedKernelEnabled("XSD_SILU_GEMV")) && !SkinnyGemmEnabled();
   if (!fits) return NormedProjection{};
   return TorchCall("norm + gemv", [&]() -> absl::StatusOr<NormedProjection> {

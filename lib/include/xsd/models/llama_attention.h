@@ -43,9 +43,9 @@ class LlamaAttention {
   absl::StatusOr<at::Tensor> Forward(const at::Tensor& x, const LlamaForwardContext& ctx, KvCache* cache,
                                      int layer) const;
   // The layer's first half with its input norm: h = x + residual (x when
-  // residual is undefined), returns (h, Forward(norm(h))). A bf16 decode
-  // row on CUDA runs the norm inside the qkv projection's kernel (the same
-  // bits; models/norm_gemv.h).
+  // residual is undefined), returns (h, Forward(norm(h))). With
+  // NormGemvInDecode(), a bf16 decode row on CUDA runs the norm inside the
+  // qkv projection's kernel (the same bits; xsd/models/norm_gemv.h).
   absl::StatusOr<std::pair<at::Tensor, at::Tensor>> ForwardNormed(const RmsNorm& norm, const at::Tensor& x,
                                                                   const at::Tensor& residual,
                                                                   const LlamaForwardContext& ctx, KvCache* cache,

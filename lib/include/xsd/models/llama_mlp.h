@@ -24,9 +24,9 @@ class LlamaMlp {
   // x [T, hidden] -> [T, hidden].
   absl::StatusOr<at::Tensor> Forward(const at::Tensor& x) const;
   // With the norm before it: h = x + residual (x when residual is
-  // undefined), returns (h, Forward(norm(h))). A bf16 decode row on CUDA
-  // runs the norm inside the gate/up kernel (the same bits;
-  // models/norm_gemv.h).
+  // undefined), returns (h, Forward(norm(h))). With NormGemvInDecode(), a
+  // bf16 decode row on CUDA runs the norm inside the gate/up kernel (the
+  // same bits; xsd/models/norm_gemv.h).
   absl::StatusOr<std::pair<at::Tensor, at::Tensor>> ForwardNormed(const RmsNorm& norm, const at::Tensor& x,
                                                                   const at::Tensor& residual) const;
 
