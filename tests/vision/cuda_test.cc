@@ -6,6 +6,10 @@
 #include <ATen/ATen.h>
 
 #include "model_test_util.h"
+#include "test_weights.h"
+#include "xsd/base/status.h"
+#include "xsd/device/cuda_graph.h"
+#include "xsd/vision/clip_vision_tower.h"
 #include "xsd/config/device.h"
 #include "xsd/vision/eventgpt_drafter.h"
 #include "xsd/vision/video_llava_verifier.h"
@@ -22,6 +26,17 @@ bool HaveCuda() {
   WARN("no CUDA device: skipping the GPU checks of the multimodal models");
   return false;
 }
+
+// The tiny CLIP weights on the GPU in `dtype`.
+class CudaMapWeights : public testing::MapWeights {
+ public:
+  CudaMapWeights(testing::TensorMap tensors, c10::ScalarType dtype) : MapWeights(std::move(tensors), dtype) {}
+  absl::StatusOr<at::Tensor> Take(const std::string& name, const std::vector<int64_t>& shape) override {
+    XSD_ASSIGN_OR_RETURN(at::Tensor t, MapWeights::Take(name, shape));
+    return t.to(at::kCUDA);
+  }
+  c10::Device device() const override { return c10::Device(c10::DeviceType::CUDA, 0); }
+};
 
 std::shared_ptr<const VideoLlavaModel> VideoLlava(const c10::Device& device, c10::ScalarType dtype) {
   VideoLlavaLoadOptions options;
@@ -128,6 +143,36 @@ TEST_CASE("CUDA: EventGPT drafter proposes the CPU's greedy tokens", "[vision][c
   REQUIRE(draft.ok());
   CHECK(draft->size() == 6);
   CHECK((*bf16)->prefill_breakdown().llm_ms > 0);
+}
+
+// On CUDA the tower captures its forward into a graph after the first call
+// of a shape and selection and replays it from the second on: every call must give the
+// eager forward's bits (bf16; inputs that change between calls; two
+// selections, one dropping the class token).
+TEST_CASE("CUDA: the CLIP vision tower's graphed forward equals its eager forward", "[vision][cuda][clip]") {
+  if (!HaveCuda()) return;
+  const ClipVisionConfig config = testing::TinyClipConfig();
+  at::manual_seed(12);
+  CudaMapWeights source(testing::RandomClipWeights(config, ""), at::kBFloat16);
+  auto tower = ClipVisionTower::Load(config, ScopedWeights(&source, ""));
+  INFO(tower.status().ToString());
+  REQUIRE(tower.ok());
+  for (const ClipFeatureSelect select : {ClipFeatureSelect{-1, false}, ClipFeatureSelect{-2, true}}) {
+    for (int call = 0; call < 4; ++call) {
+      INFO("layer " << select.layer << ", call " << call);
+      const at::Tensor pixels =
+          at::randn({3, config.num_channels, config.image_size, config.image_size}, at::TensorOptions(at::kCUDA));
+      setenv("XSD_VISION_GRAPHS", "0", 1);
+      auto eager = (*tower)->Forward(pixels, select);
+      unsetenv("XSD_VISION_GRAPHS");
+      auto got = (*tower)->Forward(pixels, select);
+      REQUIRE(eager.ok());
+      INFO(got.status().ToString());
+      REQUIRE(got.ok());
+      CHECK(at::equal(*got, *eager));
+    }
+  }
+  if (CudaGraphsSupported()) CHECK((*tower)->CapturedGraphs() == 2);
 }
 
 }  // namespace

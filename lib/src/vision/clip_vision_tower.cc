@@ -2,11 +2,16 @@
 
 #include <ATen/ATen.h>
 
+#include <cstdlib>
+#include <cstring>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "nn_ops.h"
+#include "xsd/base/logging.h"
 #include "xsd/base/status.h"
 #include "xsd/base/torch_status.h"
+#include "xsd/device/cuda_graph.h"
 
 namespace xsd {
 
@@ -94,39 +99,105 @@ absl::StatusOr<int> ClipVisionTower::ResolveLayer(int layer) const {
 
 absl::StatusOr<at::Tensor> ClipVisionTower::Forward(const at::Tensor& pixels, const ClipFeatureSelect& select) const {
   XSD_ASSIGN_OR_RETURN(const int run_layers, ResolveLayer(select.layer));
-  return TorchCall("CLIP vision tower forward", [&]() -> absl::StatusOr<at::Tensor> {
-    const int64_t s = config_.image_size;
-    if (!pixels.defined() || pixels.dim() != 4 || pixels.size(1) != config_.num_channels || pixels.size(2) != s ||
-        pixels.size(3) != s) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("CLIP vision tower: pixels of shape [", pixels.defined() ? absl::StrJoin(pixels.sizes(), ", ") : "",
-                       "], expected [N, ", config_.num_channels, ", ", s, ", ", s, "]"));
+  const int64_t s = config_.image_size;
+  if (!pixels.defined() || pixels.dim() != 4 || pixels.size(1) != config_.num_channels || pixels.size(2) != s ||
+      pixels.size(3) != s) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("CLIP vision tower: pixels of shape [", pixels.defined() ? absl::StrJoin(pixels.sizes(), ", ") : "",
+                     "], expected [N, ", config_.num_channels, ", ", s, ", ", s, "]"));
+  }
+  at::Tensor x;
+  XSD_RETURN_IF_ERROR(TorchCall("CLIP vision tower input", [&]() -> absl::Status {
+    x = pixels.to(patch_weight_.device(), patch_weight_.scalar_type());
+    return absl::OkStatus();
+  }));
+  XSD_ASSIGN_OR_RETURN(at::Tensor graphed, ForwardGraphed(x, run_layers, select.drop_cls));
+  if (graphed.defined()) return graphed;
+  return TorchCall("CLIP vision tower forward",
+                   [&]() -> absl::StatusOr<at::Tensor> { return ForwardEager(x, run_layers, select.drop_cls); });
+}
+
+at::Tensor ClipVisionTower::ForwardEager(const at::Tensor& x, int run_layers, bool drop_cls) const {
+  const int64_t n = x.size(0);
+  const int64_t h = config_.hidden_size;
+  const int64_t heads = config_.num_attention_heads;
+  const int64_t d = config_.head_dim();
+  const double eps = config_.layer_norm_eps;
+  // [N, h, g, g] -> [N, g*g, h]: one token per patch, row-major over the grid.
+  at::Tensor patches = at::conv2d(x, patch_weight_, {}, {config_.patch_size, config_.patch_size});
+  patches = patches.flatten(2).transpose(1, 2);
+  at::Tensor cls = class_embedding_.view({1, 1, h}).expand({n, 1, h});
+  at::Tensor hidden = at::cat({cls, patches}, 1) + position_embedding_;
+  hidden = at::layer_norm(hidden, {h}, pre_ln_w_, pre_ln_b_, eps);
+  const int64_t t = hidden.size(1);
+  for (int i = 0; i < run_layers; ++i) {
+    const Layer& layer = layers_[i];
+    at::Tensor y = at::layer_norm(hidden, {h}, layer.ln1_w, layer.ln1_b, eps);
+    at::Tensor qkv = layer.qkv(y).view({n, t, 3, heads, d}).permute({2, 0, 3, 1, 4});
+    at::Tensor attn = vision_internal::UnmaskedAttention(qkv[0], qkv[1], qkv[2]);
+    hidden = hidden + layer.out(attn.transpose(1, 2).reshape({n, t, h}));
+    y = at::layer_norm(hidden, {h}, layer.ln2_w, layer.ln2_b, eps);
+    hidden = hidden + layer.fc2(vision_internal::Activation(config_.hidden_act, layer.fc1(y)));
+  }
+  if (drop_cls) hidden = hidden.slice(1, 1);
+  return hidden;
+}
+
+struct ClipVisionTower::Graphed {
+  bool failed = false;  // the capture failed: eager from then on
+  at::Tensor input, output;
+  std::unique_ptr<CudaGraph> graph;
+};
+
+size_t ClipVisionTower::CapturedGraphs() const {
+  std::lock_guard<std::mutex> lock(graphs_mu_);
+  size_t n = 0;
+  for (const auto& [key, g] : graphs_) n += g->graph != nullptr ? 1 : 0;
+  return n;
+}
+
+absl::StatusOr<at::Tensor> ClipVisionTower::ForwardGraphed(const at::Tensor& x, int run_layers, bool drop_cls) const {
+  const char* env = std::getenv("XSD_VISION_GRAPHS");
+  if (!x.is_cuda() || !CudaGraphsSupported() || (env != nullptr && std::strcmp(env, "0") == 0)) return at::Tensor();
+  std::lock_guard<std::mutex> lock(graphs_mu_);
+  const auto key = std::make_tuple(x.size(0), run_layers, drop_cls);
+  auto it = graphs_.find(key);
+  if (it == graphs_.end()) {
+    if (graphs_.size() >= kMaxGraphs) return at::Tensor();
+    it = graphs_.emplace(key, std::make_unique<Graphed>()).first;
+  }
+  Graphed& g = *it->second;
+  if (g.failed) return at::Tensor();
+  if (g.graph == nullptr) {
+    // First call of this shape: the eager forward (the libraries initialise
+    // outside any capture), then the capture that later calls replay.
+    XSD_ASSIGN_OR_RETURN(at::Tensor eager, TorchCall("CLIP vision tower forward", [&]() -> absl::StatusOr<at::Tensor> {
+                           g.input = at::empty_like(x, at::MemoryFormat::Contiguous);
+                           return ForwardEager(x, run_layers, drop_cls);
+                         }));
+    auto graph = CudaGraph::Capture(x.device(), nullptr, [&]() -> absl::Status {
+      return TorchCall("CLIP vision tower forward (capture)", [&]() -> absl::Status {
+        g.output = ForwardEager(g.input, run_layers, drop_cls);
+        return absl::OkStatus();
+      });
+    });
+    if (graph.ok()) {
+      g.graph = std::move(graph).value();
+    } else {
+      XSD_LOG(WARNING) << "CLIP vision tower: CUDA graph capture failed, running eagerly: "
+                       << graph.status().ToString();
+      g.failed = true;
+      g.input = g.output = at::Tensor();
     }
-    const int64_t n = pixels.size(0);
-    const int64_t h = config_.hidden_size;
-    const int64_t heads = config_.num_attention_heads;
-    const int64_t d = config_.head_dim();
-    const double eps = config_.layer_norm_eps;
-    at::Tensor x = pixels.to(patch_weight_.device(), patch_weight_.scalar_type());
-    // [N, h, g, g] -> [N, g*g, h]: one token per patch, row-major over the grid.
-    at::Tensor patches = at::conv2d(x, patch_weight_, {}, {config_.patch_size, config_.patch_size});
-    patches = patches.flatten(2).transpose(1, 2);
-    at::Tensor cls = class_embedding_.view({1, 1, h}).expand({n, 1, h});
-    at::Tensor hidden = at::cat({cls, patches}, 1) + position_embedding_;
-    hidden = at::layer_norm(hidden, {h}, pre_ln_w_, pre_ln_b_, eps);
-    const int64_t t = hidden.size(1);
-    for (int i = 0; i < run_layers; ++i) {
-      const Layer& layer = layers_[i];
-      at::Tensor y = at::layer_norm(hidden, {h}, layer.ln1_w, layer.ln1_b, eps);
-      at::Tensor qkv = layer.qkv(y).view({n, t, 3, heads, d}).permute({2, 0, 3, 1, 4});
-      at::Tensor attn = vision_internal::UnmaskedAttention(qkv[0], qkv[1], qkv[2]);
-      hidden = hidden + layer.out(attn.transpose(1, 2).reshape({n, t, h}));
-      y = at::layer_norm(hidden, {h}, layer.ln2_w, layer.ln2_b, eps);
-      hidden = hidden + layer.fc2(vision_internal::Activation(config_.hidden_act, layer.fc1(y)));
-    }
-    if (select.drop_cls) hidden = hidden.slice(1, 1);
-    return hidden;
-  });
+    return eager;
+  }
+  XSD_RETURN_IF_ERROR(TorchCall("CLIP vision tower graph input", [&]() -> absl::Status {
+    g.input.copy_(x);
+    return absl::OkStatus();
+  }));
+  XSD_RETURN_IF_ERROR(g.graph->Replay());
+  // The graph overwrites its output at the next replay: the caller gets a copy.
+  return TorchCall("CLIP vision tower graph output", [&]() -> absl::StatusOr<at::Tensor> { return g.output.clone(); });
 }
 
 absl::StatusOr<at::Tensor> ClipVisionTower::Pooled(const at::Tensor& last_hidden_state) const {

@@ -17,13 +17,22 @@
 //
 // Performance: q/k/v are fused into one [3h, h] matmul at load time; Forward
 // is batched over images/frames with fixed shapes and never syncs with the
-// host; only the layers needed for the selected hidden state are run.
+// host; only the layers needed for the selected hidden state are run. On
+// CUDA the forward of a given (images, selection) is captured into a CUDA
+// graph after its first (eager) call and replayed from then on (eager, the ~300 ATen
+// launches of a 24-layer tower cost more host time than the GPU needs:
+// docs/PERFORMANCE.md run 9); the result is the same bits. XSD_VISION_GRAPHS=0
+// keeps it eager. Up to kMaxGraphs shapes are kept; others run eagerly.
 //
-// Ownership and threading: owns its (immutable) weights. Forward is const and
-// may be called from several threads, on one device stream at a time.
+// Ownership and threading: owns its (immutable) weights and its graphs.
+// Forward is const and may be called from several threads, on one device
+// stream at a time (calls serialise on the graphs' lock).
 #pragma once
 
+#include <map>
 #include <memory>
+#include <mutex>
+#include <tuple>
 #include <vector>
 
 #include <ATen/core/Tensor.h>
@@ -56,13 +65,23 @@ class ClipVisionTower {
   // pixels [N, C, S, S] (any float dtype and device; converted to the weights')
   // -> [N, tokens, hidden] on the weights' device and dtype.
   absl::StatusOr<at::Tensor> Forward(const at::Tensor& pixels, const ClipFeatureSelect& select) const;
+  // CUDA graphs captured so far (one per shape and selection; diagnostics).
+  size_t CapturedGraphs() const;
   // post_layernorm(last_hidden_state[:, 0]) -> [N, hidden] (CLIPVisionModel's pooler_output).
   absl::StatusOr<at::Tensor> Pooled(const at::Tensor& last_hidden_state) const;
 
  private:
   struct Layer;
+  struct Graphed;  // a captured forward of one (images, layers, drop_cls)
+  static constexpr size_t kMaxGraphs = 4;
+
   explicit ClipVisionTower(const ClipVisionConfig& config);
   absl::StatusOr<int> ResolveLayer(int layer) const;
+  // x on the weights' device and dtype; no checks.
+  at::Tensor ForwardEager(const at::Tensor& x, int run_layers, bool drop_cls) const;
+  // Through the CUDA graph of x's shape; an undefined tensor where graphs do
+  // not apply (the caller runs ForwardEager).
+  absl::StatusOr<at::Tensor> ForwardGraphed(const at::Tensor& x, int run_layers, bool drop_cls) const;
 
   ClipVisionConfig config_;
   at::Tensor patch_weight_;       // [h, C, p, p]
@@ -70,6 +89,9 @@ class ClipVisionTower {
   at::Tensor position_embedding_; // [positions, h]
   at::Tensor pre_ln_w_, pre_ln_b_, post_ln_w_, post_ln_b_;
   std::vector<Layer> layers_;
+
+  mutable std::mutex graphs_mu_;
+  mutable std::map<std::tuple<int64_t, int, bool>, std::unique_ptr<Graphed>> graphs_;  // guarded by graphs_mu_
 };
 
 }  // namespace xsd
