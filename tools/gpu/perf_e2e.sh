@@ -13,7 +13,10 @@
 # --planted-only (one GPU is enough): only step 3, with the planted configs
 # that span the accept%->speedup table (0 % and decode drafting at 21-100 %),
 # the bench killed after 300 s so the results still come back.
-# Usage (device tool, carry .gpu-deps): bash tools/gpu/perf_e2e.sh [--ctest] [--hf] [--planted-only]
+# --one-gpu-only (one GPU): the LLM shapes (xsd_llm_perf, Video-LLaVA and
+# EventGPT, no A/B), then step 2 without the reproducibility copies, then
+# --hf's transformers run in what is left of a 570-second budget.
+# Usage (device tool, carry .gpu-deps): bash tools/gpu/perf_e2e.sh [--ctest] [--hf] [--planted-only|--one-gpu-only]
 # $OUT receives two files (the device tool returns at most 8, alphabetically
 # first): results.tgz (every bench's markdown, JSON report and charts, the
 # LLM and transformers JSON, all logs) and summary.txt (this script's output).
@@ -32,6 +35,14 @@ $B/tests/models_tests "[cuda]" > "$OUT/models_cuda.log" 2>&1; echo "models [cuda
 $B/tests/vision_tests "[cuda]" > "$OUT/vision_cuda.log" 2>&1; echo "vision [cuda] exit $?"; tail -2 "$OUT/vision_cuda.log"
 source tools/gpu/checkpoints.sh
 T0=$(date +%s)
+if [[ " ${ARGS[*]} " == *" --one-gpu-only "* ]]; then
+  P=$B/apps/perf/xsd_llm_perf
+  $P --preset=7b --vocab=32064 --device=cuda:0 --dtype=bf16 --prompt=2076 --decode=64 --gammas=1,2,4,8,16,32 \
+    --repeats=10 --step_mode=graphs --json="$FINAL/xsd_vl_graphs.json" > "$FINAL/xsd_vl_graphs.md"
+  $P --preset=7b --vocab=32000 --device=cuda:0 --dtype=bf16 --prompt=640 --decode=64 --gammas=1,4,16 --repeats=10 \
+    --step_mode=graphs --json="$FINAL/xsd_egpt_graphs.json" > "$FINAL/xsd_egpt_graphs.md"
+  grep -E "prefill|decode|verify" "$FINAL/xsd_vl_graphs.md" "$FINAL/xsd_egpt_graphs.md"
+fi
 ensure_checkpoint video_llava_7b Video-LLaVA-7B-hf "$OUT/ck_vl.log"
 [[ " ${ARGS[*]} " == *" --planted-only "* ]] || ensure_checkpoint eventgpt_7b EventGPT-7b "$OUT/ck_egpt.log"
 echo "checkpoints: $(( $(date +%s) - T0 )) s"; du -sh $CK/* | tr '\n' ' '; echo
@@ -49,6 +60,18 @@ if [[ " ${ARGS[*]} " == *" --planted-only "* ]]; then
   BENCH_TIMEOUT="timeout 300" run_bench planted \
     --config=configs/vl_baseline.pbtxt,$P/planted_a000.pbtxt,$P/planted_decode_a047.pbtxt,$P/planted_adaptive_a047.pbtxt,$P/planted_decode_a075.pbtxt,$P/planted_adaptive_a075.pbtxt,$P/planted_decode_a086.pbtxt,$P/planted_decode_a100.pbtxt
   cp "$OUT"/planted/*.jsonl "$FINAL/" 2>/dev/null
+  cat "$OUT"/*.log > "$FINAL/logs.txt" 2>/dev/null
+  tar czf "$FINAL/../results.tgz" -C "$FINAL" . && rm -rf "$FINAL"
+  exit 0
+fi
+if [[ " ${ARGS[*]} " == *" --one-gpu-only "* ]]; then
+  BENCH_TIMEOUT="timeout 200" run_bench one_gpu --config=configs/vl_baseline.pbtxt,configs/L4+VL.pbtxt --drafter_device=cuda:0
+  left=$(( 570 - SECONDS ))
+  if [[ " ${ARGS[*]} " == *" --hf "* && $left -gt 60 ]]; then
+    timeout $left python3 tools/gpu/hf_video_llava_perf.py --checkpoint $CK/Video-LLaVA-7B-hf \
+      --json "$FINAL/hf_video_llava.json" 2>&1 | tail -3
+  fi
+  echo "elapsed ${SECONDS}s"
   cat "$OUT"/*.log > "$FINAL/logs.txt" 2>/dev/null
   tar czf "$FINAL/../results.tgz" -C "$FINAL" . && rm -rf "$FINAL"
   exit 0
