@@ -19,6 +19,7 @@
 #include "xsd/kv/kv_cache.h"
 #include "xsd/models/attention.h"
 #include "xsd/models/linear.h"
+#include "xsd/models/llama_attention.h"
 #include "xsd/models/llama_mlp.h"
 #include "xsd/models/llama_rms_norm.h"
 #include "xsd/models/norm_gemv.h"
@@ -156,8 +157,8 @@ struct DecodeTrace {
   at::Tensor keys, values;
 };
 
-std::unique_ptr<LlamaModel> TinyCudaModel(at::ScalarType dtype) {
-  const auto m = testing::MakeTinyModel(testing::TinyConfig(), 71);
+std::unique_ptr<LlamaModel> TinyCudaModel(at::ScalarType dtype, const LlamaConfig& config = testing::TinyConfig()) {
+  const auto m = testing::MakeTinyModel(config, 71);
   WeightSourceOptions options;
   options.device = c10::Device(c10::DeviceType::CUDA, 0);
   options.dtype = dtype;
@@ -214,6 +215,37 @@ TEST_CASE("CUDA fused kernels: rotary embedding + cache write equals the ATen pa
     }
     fused = RunPrefillAndDecode(*model);
     CheckSameBits(fused, aten);
+  }
+}
+
+// The decode row's qkv projection with the rotation and the cache write in
+// its epilogue (one kernel) against the GEMV followed by the rotation +
+// cache-write kernel: each output summed and rounded as the GEMV does, then
+// rotated as the rotation kernel does, so logits and cache rows are the same
+// bits. Head dims 16 (the tiny model) and 128 (7B's), grouped queries.
+TEST_CASE("CUDA fused kernels: qkv GEMV with rotary + cache write equals GEMV + rotary bitwise (bf16)",
+          "[models][llama][cuda][kernels]") {
+  if (!HaveKernels()) return;
+  for (const int head_dim : {16, 128}) {
+    INFO("head dim " << head_dim);
+    LlamaConfig config = testing::TinyConfig();
+    if (head_dim == 128) {
+      config.num_heads = 2;
+      config.num_kv_heads = 1;
+      config.head_dim = 128;
+      config.hidden_size = 256;
+    }
+    const std::unique_ptr<LlamaModel> model = TinyCudaModel(at::kBFloat16, config);
+    DecodeTrace split, fused;
+    int64_t before = LlamaAttention::FusedQkvRopeRows();
+    {
+      EnvSwitch off("XSD_QKV_ROPE", "0");
+      split = RunPrefillAndDecode(*model);
+    }
+    CHECK(LlamaAttention::FusedQkvRopeRows() == before);
+    fused = RunPrefillAndDecode(*model);
+    CHECK(LlamaAttention::FusedQkvRopeRows() == before + config.num_layers);  // the decode row of each layer
+    CheckSameBits(fused, split);
   }
 }
 

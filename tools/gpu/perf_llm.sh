@@ -27,23 +27,15 @@ $P --preset=7b --vocab=32000 --device=cuda:0 --dtype=bf16 --prompt=640 --decode=
 ./build-gpu/apps/perf/xsd_llm_components --preset=7b --vocab=32064 --device=cuda:0 --dtype=bf16 \
   --rows=1,2,5,17 --span=2304 --reps=20 --json="$OUT/components_vl.json" > "$OUT/components_vl.md"
 grep -E "^rows|projection|attention|rms|one kernel|sum" "$OUT/components_vl.md"
-# Per component with the GEMVs' first weight steps loaded into registers
-# before the PDL wait (XSD_GEMV_PREFETCH=regs).
-for v in XSD_GEMV_PREFETCH=regs; do
-  env $v ./build-gpu/apps/perf/xsd_llm_components --preset=7b --vocab=32064 --device=cuda:0 \
-    --dtype=bf16 --rows=1,2,5,17 --span=2304 --reps=20 > "$OUT/components_vl_$v.md"
-  echo "== $v"; grep -E "^rows|projection|lm head|one kernel|attention: kernel" "$OUT/components_vl_$v.md"
-done
 # A/B, whole step (same repeats as the main run: with 5, the matmul + softmax
-# verify read 8.6 ms in runs 7-8): the norms inside the GEMVs
-# (XSD_NORM_GEMV=1), the GEMVs' first weight steps in registers before the
-# PDL wait (XSD_GEMV_PREFETCH=regs), the L2 prefetch of runs 7-8 (chunks).
-# (Earlier A/Bs: XSD_ATTENTION_PATH=kernel|sdpa, XSD_ROPE_KERNEL=0,
-# XSD_SILU_GEMV=0, XSD_GEMV_FEATURES, XSD_SILU_GEMV_CHANNELS,
-# XSD_ATTENTION_MMA_VECTORS, XSD_ATTENTION_MMA, XSD_PDL=0,
-# XSD_GEMV_PREFETCH=lines, XSD_ROW_INVARIANT=1, XSD_SKINNY_GEMM=1;
+# verify read 8.6 ms in runs 7-8): the qkv projection and the rotation as
+# two kernels (XSD_QKV_ROPE=0), the norms inside the GEMVs (XSD_NORM_GEMV=1),
+# row-invariant mode. (Earlier A/Bs: XSD_ATTENTION_PATH=kernel|sdpa,
+# XSD_ROPE_KERNEL=0, XSD_SILU_GEMV=0, XSD_GEMV_FEATURES,
+# XSD_SILU_GEMV_CHANNELS, XSD_ATTENTION_MMA_VECTORS, XSD_ATTENTION_MMA,
+# XSD_PDL=0, XSD_GEMV_PREFETCH=chunks|lines|regs, XSD_SKINNY_GEMM=1;
 # PERFORMANCE.md.)
-AB="XSD_NORM_GEMV=1 XSD_GEMV_PREFETCH=regs XSD_GEMV_PREFETCH=chunks"
+AB="XSD_QKV_ROPE=0 XSD_NORM_GEMV=1 XSD_ROW_INVARIANT=1"
 [[ " $* " == *" --no-ab "* ]] && AB=""
 for v in $AB; do
   # The device call is cut at 600 s and then nothing is tarred: skip what would not fit.

@@ -131,4 +131,10 @@ struct RopeCacheArgs {
 };
 const char* LaunchRopeCacheWrite(const RopeCacheArgs& args, void* stream);
 
+// The qkv projection of one bf16 row (x [k], w [(heads + 2 kv_heads) D, k],
+// the GEMV's conditions) fused with LaunchRopeCacheWrite (args.rows == 1,
+// head_dim a multiple of 4; args.qkv unused): the same bits as
+// LaunchGemvBf16 followed by LaunchRopeCacheWrite, one kernel.
+const char* LaunchGemvRopeCacheBf16(const void* x, const void* w, int64_t k, const RopeCacheArgs& args, void* stream);
+
 }  // namespace xsd::kernels

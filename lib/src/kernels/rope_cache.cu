@@ -4,20 +4,20 @@
 // straight into their cache rows. Replaces ~8 ATen kernels per layer (the
 // rotation's narrow/neg/cat/mul/mul/add, two cache copies).
 //
-// Rounding follows the ATen formula it replaces, x * cos + rotate_half(x) *
-// sin, in the tensor dtype: each product rounded, then their sum rounded
-// (explicit _rn intrinsics: no fused multiply-add, so float32 matches too).
+// Rounding follows the ATen formula it replaces (rope_math.cuh). A decode
+// row of bf16 takes the qkv GEMV that rotates in its epilogue instead
+// (gemv.cu, LaunchGemvRopeCacheBf16): the same arithmetic.
 #include "llama_kernels.h"
 
 #include <cstdint>
 
 #include "kernel_math.cuh"
+#include "rope_math.cuh"
 
 namespace xsd::kernels {
 namespace {
 
 using device::FromFloat;
-using device::Round;
 using device::ToFloat;
 
 template <typename T>
@@ -42,11 +42,9 @@ __global__ void RopeCacheKernel(RopeCacheArgs a) {
   const T* cos = static_cast<const T*>(a.cos) + static_cast<int64_t>(t) * D;
   const T* sin = static_cast<const T*>(a.sin) + static_cast<int64_t>(t) * D;
   for (int i = threadIdx.x; i < half; i += blockDim.x) {
-    const float x1 = ToFloat<T>(x[i]), x2 = ToFloat<T>(x[i + half]);
-    const float lo =
-        __fadd_rn(Round<T>(__fmul_rn(x1, ToFloat<T>(cos[i]))), Round<T>(__fmul_rn(-x2, ToFloat<T>(sin[i]))));
-    const float hi = __fadd_rn(Round<T>(__fmul_rn(x2, ToFloat<T>(cos[i + half]))),
-                               Round<T>(__fmul_rn(x1, ToFloat<T>(sin[i + half]))));
+    float lo, hi;
+    device::RotatePair<T>(ToFloat<T>(x[i]), ToFloat<T>(x[i + half]), ToFloat<T>(cos[i]), ToFloat<T>(sin[i]),
+                          ToFloat<T>(cos[i + half]), ToFloat<T>(sin[i + half]), &lo, &hi);
     dst[i] = FromFloat<T>(lo);
     dst[i + half] = FromFloat<T>(hi);
   }

@@ -1,5 +1,8 @@
 #include "xsd/models/llama_attention.h"
 
+#include <atomic>
+#include <cstring>
+
 #include <ATen/ATen.h>
 
 #include "absl/strings/str_cat.h"
@@ -37,14 +40,23 @@ absl::StatusOr<LlamaAttention> LlamaAttention::Load(const ScopedWeights& weights
   return a;
 }
 
+namespace {
+std::atomic<int64_t> fused_qkv_rope_rows{0};
+}  // namespace
+
+int64_t LlamaAttention::FusedQkvRopeRows() { return fused_qkv_rope_rows.load(); }
+
 #ifdef XSD_WITH_CUDA_KERNELS
-absl::StatusOr<at::Tensor> LlamaAttention::RopeAndCacheWrite(const at::Tensor& qkv, const LlamaForwardContext& ctx,
-                                                             KvCache* cache, int layer) const {
+absl::StatusOr<at::Tensor> LlamaAttention::RopeAndCacheWrite(const at::Tensor& qkv, const at::Tensor& x,
+                                                             const LlamaForwardContext& ctx, KvCache* cache,
+                                                             int layer) const {
   kernels::Dtype dtype;
+  const bool project = x.defined();
+  const at::Tensor& ref = project ? x : qkv;  // dtype and device of the call
   const at::Tensor& key_layer = cache->keys(layer);
   const at::Tensor& value_layer = cache->values(layer);
   const auto same = [&](const at::Tensor& t) {
-    return t.scalar_type() == qkv.scalar_type() && t.device() == qkv.device();
+    return t.scalar_type() == ref.scalar_type() && t.device() == ref.device();
   };
   const auto table_ok = [&](const at::Tensor& t) {
     return same(t) && t.dim() == 2 && t.size(0) == ctx.rows && t.size(1) == head_dim_ && t.is_contiguous();
@@ -57,20 +69,31 @@ absl::StatusOr<at::Tensor> LlamaAttention::RopeAndCacheWrite(const at::Tensor& q
   // reports the overflow); static mode's device-side rows come from the step
   // runner, within the capacity.
   const bool rows_ok = ctx.write_rows.defined()
-                           ? ctx.write_rows.scalar_type() == at::kLong && ctx.write_rows.device() == qkv.device() &&
+                           ? ctx.write_rows.scalar_type() == at::kLong && ctx.write_rows.device() == ref.device() &&
                                  ctx.write_rows.is_contiguous() && ctx.write_rows.numel() == ctx.rows
                            : ctx.past + ctx.rows <= cache->capacity();
-  if (!qkv.is_cuda() || !FusedKernelDtype(qkv, &dtype) || qkv.dim() != 2 || qkv.stride(1) != 1 ||
-      !table_ok(ctx.cos) || !table_ok(ctx.sin) || !cache_ok(key_layer) || !cache_ok(value_layer) || !rows_ok ||
+  // The projection in the same kernel: one bf16 row, the GEMV's conditions
+  // (Linear would run the GEMV for it), XSD_QKV_ROPE not 0.
+  const bool project_ok = !project || (x.scalar_type() == at::kBFloat16 && x.is_contiguous() && ctx.rows == 1 &&
+                                       x.numel() == qkv_.size(1) && qkv_.scalar_type() == at::kBFloat16 &&
+                                       qkv_.is_contiguous() && qkv_.device() == x.device() &&
+                                       !qkv_bias_.defined() && head_dim_ % 4 == 0 && !SkinnyGemmEnabled() &&
+                                       FusedKernelEnabled("XSD_GEMV") && FusedKernelEnabled("XSD_QKV_ROPE"));
+  const bool qkv_ok = project || (qkv.dim() == 2 && qkv.stride(1) == 1);
+  if (!ref.is_cuda() || !FusedKernelDtype(ref, &dtype) || !qkv_ok || !project_ok || !table_ok(ctx.cos) ||
+      !table_ok(ctx.sin) || !cache_ok(key_layer) || !cache_ok(value_layer) || !rows_ok ||
       !FusedKernelEnabled("XSD_ROPE_KERNEL")) {
     return at::Tensor();
   }
-  return TorchCall("rotary + cache write", [&]() -> absl::StatusOr<at::Tensor> {
-    at::Tensor q = at::empty({ctx.rows, heads_, head_dim_}, qkv.options());
+  return TorchCall(project ? "qkv projection + rotary + cache write" : "rotary + cache write",
+                   [&]() -> absl::StatusOr<at::Tensor> {
+    at::Tensor q = at::empty({ctx.rows, heads_, head_dim_}, ref.options());
     kernels::RopeCacheArgs a;
     a.dtype = dtype;
-    a.qkv = qkv.data_ptr();
-    a.qkv_stride_t = qkv.stride(0);
+    if (!project) {
+      a.qkv = qkv.data_ptr();
+      a.qkv_stride_t = qkv.stride(0);
+    }
     a.cos = ctx.cos.data_ptr();
     a.sin = ctx.sin.data_ptr();
     a.q_out = q.data_ptr();
@@ -84,7 +107,17 @@ absl::StatusOr<at::Tensor> LlamaAttention::RopeAndCacheWrite(const at::Tensor& q
     a.heads = static_cast<int>(heads_);
     a.kv_heads = static_cast<int>(kv_heads_);
     a.head_dim = static_cast<int>(head_dim_);
-    const char* error = kernels::LaunchRopeCacheWrite(a, CurrentCudaStream(qkv.device()));
+    void* stream = CurrentCudaStream(ref.device());
+    if (project) {
+      const char* error = kernels::LaunchGemvRopeCacheBf16(x.data_ptr(), qkv_.data_ptr(), qkv_.size(1), a, stream);
+      if (error != nullptr && std::strstr(error, "aligned") != nullptr) return at::Tensor();  // the two-kernel path
+      if (error != nullptr) {
+        return absl::InternalError(absl::StrCat("qkv projection + rotary + cache write kernel: ", error));
+      }
+      fused_qkv_rope_rows.fetch_add(1);
+      return q;
+    }
+    const char* error = kernels::LaunchRopeCacheWrite(a, stream);
     if (error != nullptr) return absl::InternalError(absl::StrCat("rotary + cache write kernel: ", error));
     return q;
   });
@@ -93,8 +126,21 @@ absl::StatusOr<at::Tensor> LlamaAttention::RopeAndCacheWrite(const at::Tensor& q
 
 absl::StatusOr<at::Tensor> LlamaAttention::Forward(const at::Tensor& x, const LlamaForwardContext& ctx,
                                                    KvCache* cache, int layer) const {
+#ifdef XSD_WITH_CUDA_KERNELS
+  // A decode row: projection, rotation and cache write in one kernel.
+  XSD_ASSIGN_OR_RETURN(at::Tensor fused_q, RopeAndCacheWrite(at::Tensor(), x, ctx, cache, layer));
+  if (fused_q.defined()) return AttendRotated(fused_q, ctx, cache, layer);
+#endif
   XSD_ASSIGN_OR_RETURN(const at::Tensor qkv, Linear(x, qkv_, qkv_bias_));  // [T, (H + 2 KV) * D]
   return Attend(qkv, ctx, cache, layer);
+}
+
+absl::StatusOr<at::Tensor> LlamaAttention::AttendRotated(const at::Tensor& q, const LlamaForwardContext& ctx,
+                                                         KvCache* cache, int layer) const {
+  const int span = ctx.write_rows.defined() ? ctx.span : ctx.past + ctx.rows;
+  XSD_ASSIGN_OR_RETURN(at::Tensor attended,
+                       AttendCached(q, cache->KeySlot(layer, 0, span), cache->ValueSlot(layer, 0, span), ctx.mask));
+  return Linear(attended, o_, o_bias_);
 }
 
 absl::StatusOr<std::pair<at::Tensor, at::Tensor>> LlamaAttention::ForwardNormed(const RmsNorm& norm,
@@ -126,13 +172,8 @@ absl::StatusOr<at::Tensor> LlamaAttention::Attend(const at::Tensor& qkv, const L
   }));
 #ifdef XSD_WITH_CUDA_KERNELS
   // One kernel: rotation of queries and keys, keys and values into the cache.
-  XSD_ASSIGN_OR_RETURN(at::Tensor fused_q, RopeAndCacheWrite(qkv, ctx, cache, layer));
-  if (fused_q.defined()) {
-    const int span = ctx.write_rows.defined() ? ctx.span : ctx.past + ctx.rows;
-    XSD_ASSIGN_OR_RETURN(at::Tensor attended, AttendCached(fused_q, cache->KeySlot(layer, 0, span),
-                                                           cache->ValueSlot(layer, 0, span), ctx.mask));
-    return Linear(attended, o_, o_bias_);
-  }
+  XSD_ASSIGN_OR_RETURN(at::Tensor fused_q, RopeAndCacheWrite(qkv, at::Tensor(), ctx, cache, layer));
+  if (fused_q.defined()) return AttendRotated(fused_q, ctx, cache, layer);
 #endif
   // Queries and keys rotate together: one set of kernels for both.
   XSD_ASSIGN_OR_RETURN(qk, RotaryEmbedding::Apply(qk, ctx.cos, ctx.sin));

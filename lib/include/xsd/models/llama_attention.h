@@ -7,6 +7,7 @@
 // Immutable after Load; thread-safe as long as callers use different caches.
 #pragma once
 
+#include <cstdint>
 #include <utility>
 
 #include <ATen/core/Tensor.h>
@@ -51,16 +52,27 @@ class LlamaAttention {
                                                                   const LlamaForwardContext& ctx, KvCache* cache,
                                                                   int layer) const;
 
+ // Diagnostics: rows (process-wide) whose qkv projection, rotation and
+  // cache write ran as one kernel (CUDA kernel builds, one bf16 row, unless
+  // XSD_QKV_ROPE=0; the same bits as the projection, then the rotation).
+  static int64_t FusedQkvRopeRows();
+
  private:
   // Everything after the qkv projection: qkv [T, (H + 2 KV) * D] -> [T, hidden].
   absl::StatusOr<at::Tensor> Attend(const at::Tensor& qkv, const LlamaForwardContext& ctx, KvCache* cache,
                                     int layer) const;
+  // The rotated queries q [T, H, D] over the cache (rows written): attention
+  // and the output projection.
+  absl::StatusOr<at::Tensor> AttendRotated(const at::Tensor& q, const LlamaForwardContext& ctx, KvCache* cache,
+                                           int layer) const;
   // CUDA kernel builds: rotates queries and keys of `qkv` and writes keys and
-  // values into the cache rows in one kernel; returns the rotated queries
-  // [T, H, D], or an undefined tensor when the call is not the kernel's shape
-  // (the ATen path runs then).
-  absl::StatusOr<at::Tensor> RopeAndCacheWrite(const at::Tensor& qkv, const LlamaForwardContext& ctx, KvCache* cache,
-                                               int layer) const;
+  // values into the cache rows in one kernel — or, when `x` is defined (one
+  // bf16 row; qkv undefined), projects x by qkv_ in that kernel too
+  // (kernels::LaunchGemvRopeCacheBf16). Returns the rotated queries
+  // [T, H, D], or an undefined tensor when the call is not the kernel's
+  // shape (the two-kernel or ATen path runs then).
+  absl::StatusOr<at::Tensor> RopeAndCacheWrite(const at::Tensor& qkv, const at::Tensor& x,
+                                               const LlamaForwardContext& ctx, KvCache* cache, int layer) const;
 
   at::Tensor qkv_, qkv_bias_;  // [(H + 2 KV) * D, hidden], bias undefined when absent
   at::Tensor o_, o_bias_;      // [hidden, H * D]
