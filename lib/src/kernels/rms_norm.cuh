@@ -1,7 +1,7 @@
 // The RMSNorm arithmetic shared by the norm kernel (llama_kernels.cu) and the
 // norm-fused GEMVs (gemv.cu), written once so that both give the same bits:
 // per-thread sums of squares in element order (fused multiply-adds), the
-// block's sum over kNormThreads threads in BlockSum's tree, and the scale.
+// block's sum over kNormThreads threads in one fixed tree, and the scale.
 // Only .cu files include this.
 #pragma once
 
@@ -23,11 +23,12 @@ __device__ __forceinline__ float RmsScale(float total_squares, int dim, float ep
   return 1.0f / sqrtf(total_squares / static_cast<float>(dim) + eps);
 }
 
-// BlockSum over kNormThreads threads, played by a block of kNormThreads /
-// kPlay threads: thread t holds v[p] of the played thread t + p * blockDim.x.
-// The same additions in the same order as BlockSum in a block of
-// kNormThreads threads (a warp tree per played warp, then one tree over the
-// warps' sums), so the same total. Every thread gets it.
+// The sum over a block of kNormThreads threads — a butterfly within each
+// warp, then one over the warps' sums — played by a block of
+// kNormThreads / kPlay threads: thread t holds v[p] of the played thread
+// t + p * blockDim.x. The same additions in the same order for every kPlay
+// (the norm kernel plays with kPlay = 1), so the same total. Every thread
+// gets it.
 template <int kPlay>
 __device__ __forceinline__ float PlayedBlockSum(const float (&v)[kPlay]) {
   static_assert(kNormThreads % kPlay == 0, "kPlay must divide kNormThreads");
