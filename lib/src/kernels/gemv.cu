@@ -4,17 +4,18 @@
 // here (rows, features per warp, the SiLU epilogue, the norm prologue) gives
 // an output the same bits.
 //
-// The norm prologue (one row): the RMSNorm that feeds the qkv and gate/up
-// projections runs inside their kernel, each block normalising the row into
-// shared memory exactly as the norm kernel would (rms_norm.cuh): two
-// kernels per decoder layer fewer.
+// The norm prologue (one row; NormThenGemv, opt-in in the LLaMA layers): the
+// RMSNorm that feeds the qkv and gate/up projections runs inside their
+// kernel, each block normalising the row into shared memory exactly as the
+// norm kernel would (rms_norm.cuh). The qkv projection with the rotary
+// epilogue is in gemv_rope.cu; the shared pieces in gemv_common.cuh.
 #include <cstdint>
 #include <type_traits>
 
+#include "gemv_common.cuh"
 #include "kernel_math.cuh"
 #include "llama_kernels.h"
 #include "rms_norm.cuh"
-#include "rope_math.cuh"
 
 namespace xsd::kernels {
 namespace {
@@ -23,79 +24,10 @@ using device::FromFloat;
 using device::Load8;
 using device::Round;
 using device::Store8;
-using device::ToFloat;
 using device::kNormThreads;
+using namespace gemv;  // NOLINT: the shared GEMV pieces
 
-constexpr int kGemvWarps = 4;
-constexpr int kGemvThreads = kGemvWarps * 32;
 constexpr int kPlay = kNormThreads / kGemvThreads;  // norm threads each GEMV thread plays
-
-// acc + w . x over one 16-byte chunk (8 bf16 each) as a fixed chain of
-// fused multiply-adds.
-__device__ __forceinline__ float Dot8(float acc, const uint4& wv, const uint4& xv) {
-  const __nv_bfloat162* wp = reinterpret_cast<const __nv_bfloat162*>(&wv);
-  const __nv_bfloat162* xp = reinterpret_cast<const __nv_bfloat162*>(&xv);
-#pragma unroll
-  for (int i = 0; i < 4; ++i) {
-    const float2 wf = __bfloat1622float2(wp[i]), xf = __bfloat1622float2(xp[i]);
-    acc = fmaf(wf.x, xf.x, acc);
-    acc = fmaf(wf.y, xf.y, acc);
-  }
-  return acc;
-}
-
-__device__ __forceinline__ float WarpSum(float v) {
-  for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
-  return v;
-}
-
-// What the GEMV kernels read of their (constant) weights before
-// WaitForPriorGrids, while the kernel before finishes (XSD_GEMV_PREFETCH, A/B
-// runs): kNone nothing (the default: 7B decode step 4.25-4.35 vs 4.35-4.42 ms
-// with kChunks, docs/PERFORMANCE.md run 9); kChunks prefetches to L2 every
-// 16-byte chunk a lane reads in its first four steps (8 lanes share each
-// 128-byte line; the default of runs 7-8); kLines one prefetch per line of
-// those steps (lanes 0-15); kRegisters loads the first steps of one-row
-// launches into registers (EarlySteps; a template argument of the kernels,
-// so the other modes keep their register count).
-enum PrefetchMode : int { kPrefetchNone = 0, kPrefetchChunks = 1, kPrefetchLines = 2, kPrefetchRegisters = 3 };
-
-// Steps loaded early under kRegisters for kRowsPerWarp weight rows per warp:
-// 16 or fewer uint4 registers.
-constexpr int EarlySteps(int rows_per_warp) { return rows_per_warp >= 4 ? 1 : 2; }
-
-// Read at each launch, so that tests can switch it (CUDA graphs keep what
-// they captured).
-int GemvPrefetchMode() {
-  return device::EnvIs("XSD_GEMV_PREFETCH", "chunks")  ? kPrefetchChunks
-         : device::EnvIs("XSD_GEMV_PREFETCH", "lines") ? kPrefetchLines
-         : device::EnvIs("XSD_GEMV_PREFETCH", "regs")  ? kPrefetchRegisters
-                                                       : kPrefetchNone;
-}
-
-// kRegisters: the weight chunks of each row's first kSteps steps (zero past
-// the row's end, never used).
-template <int kSteps, int kRows>
-__device__ __forceinline__ void LoadEarlySteps(const uint4* const (&rows)[kRows], int lane, int chunks,
-                                               uint4 (&early)[kSteps][kRows]) {
-#pragma unroll
-  for (int s = 0; s < kSteps; ++s) {
-    const int c = lane + 32 * s;
-#pragma unroll
-    for (int r = 0; r < kRows; ++r) early[s][r] = c < chunks ? __ldg(rows[r] + c) : make_uint4(0, 0, 0, 0);
-  }
-}
-
-// The first four 32-chunk steps of a weight row (the GEMV loops stride by 32
-// chunks of 16 bytes), into L2 as `mode` says.
-__device__ __forceinline__ void PrefetchFirstSteps(const uint4* row, int lane, int chunks, int mode) {
-  if (mode == kPrefetchChunks) {
-    for (int c = lane; c < chunks && c < lane + 4 * 32; c += 32) device::PrefetchL2(row + c);
-  } else if (mode == kPrefetchLines && lane < 16) {
-    const int c = (lane >> 2) * 32 + (lane & 3) * 8;  // step lane / 4, line lane % 4 of its 512 bytes
-    if (c < chunks) device::PrefetchL2(row + c);
-  }
-}
 
 // The norm before the projection, device side (RmsNormInput).
 struct NormParams {
@@ -331,74 +263,6 @@ __global__ void GemvSiluGateBf16Kernel(const __nv_bfloat16* __restrict__ x, cons
   }
 }
 
-// The qkv projection of one row with the rotary embedding and the cache
-// write in its epilogue (LaunchGemvRopeCacheBf16). Warp j of head h computes
-// dims 2j, 2j + 1, half + 2j, half + 2j + 1 of the head (j < D / 4): two
-// rotation pairs. Each output is summed as GemvBf16Kernel sums it and rounded
-// as it stores it; queries and keys are then rotated as RopeCacheKernel
-// rotates them (rope_math.cuh): the same bits as the GEMV followed by the
-// rotation + cache-write kernel, one kernel and the [1, (H + 2 KV) D]
-// intermediate fewer.
-__global__ void GemvRopeCacheKernel(const __nv_bfloat16* __restrict__ x, const __nv_bfloat16* __restrict__ w, int k,
-                                    int prefetch, RopeCacheArgs a) {
-  const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
-  const int D = a.head_dim, half = D / 2, quarter = D / 4;
-  const int slot = blockIdx.x * kGemvWarps + warp;
-  const int head = slot / quarter, j = slot - head * quarter;
-  if (head >= a.heads + 2 * a.kv_heads) return;
-  const int dims[4] = {2 * j, 2 * j + 1, half + 2 * j, half + 2 * j + 1};
-  const uint4* wrow[4];
-#pragma unroll
-  for (int f = 0; f < 4; ++f) {
-    wrow[f] = reinterpret_cast<const uint4*>(w + static_cast<int64_t>(head * D + dims[f]) * k);
-  }
-  const int chunks = k / 8;
-#pragma unroll
-  for (int f = 0; f < 4; ++f) PrefetchFirstSteps(wrow[f], lane, chunks, prefetch);
-  device::WaitForPriorGrids();
-  device::AllowDependentGrids();
-  float acc[4] = {0.0f, 0.0f, 0.0f, 0.0f};
-#pragma unroll 4
-  for (int c = lane; c < chunks; c += 32) {
-    uint4 wv[4];
-#pragma unroll
-    for (int f = 0; f < 4; ++f) wv[f] = __ldg(wrow[f] + c);
-    const uint4 xv = __ldg(reinterpret_cast<const uint4*>(x) + c);
-#pragma unroll
-    for (int f = 0; f < 4; ++f) acc[f] = Dot8(acc[f], wv[f], xv);
-  }
-  float v[4];
-#pragma unroll
-  for (int f = 0; f < 4; ++f) v[f] = Round<__nv_bfloat16>(WarpSum(acc[f]));  // the GEMV's bf16 output
-  if (lane != 0) return;
-  __nv_bfloat16* dst;
-  if (head < a.heads) {
-    dst = static_cast<__nv_bfloat16*>(a.q_out) + static_cast<int64_t>(head) * D;
-  } else {
-    const int64_t row = a.cache_rows != nullptr ? a.cache_rows[0] : a.base;
-    dst = head < a.heads + a.kv_heads
-              ? static_cast<__nv_bfloat16*>(a.k_cache) + (head - a.heads) * a.k_stride_h + row * D
-              : static_cast<__nv_bfloat16*>(a.v_cache) + (head - a.heads - a.kv_heads) * a.v_stride_h + row * D;
-  }
-  if (head >= a.heads + a.kv_heads) {  // values: stored as they are
-#pragma unroll
-    for (int f = 0; f < 4; ++f) dst[dims[f]] = FromFloat<__nv_bfloat16>(v[f]);
-    return;
-  }
-  const auto* cos = static_cast<const __nv_bfloat16*>(a.cos);
-  const auto* sin = static_cast<const __nv_bfloat16*>(a.sin);
-#pragma unroll
-  for (int p = 0; p < 2; ++p) {
-    const int lo_dim = dims[p], hi_dim = dims[p + 2];
-    float lo, hi;
-    device::RotatePair<__nv_bfloat16>(v[p], v[p + 2], ToFloat<__nv_bfloat16>(cos[lo_dim]),
-                                      ToFloat<__nv_bfloat16>(sin[lo_dim]), ToFloat<__nv_bfloat16>(cos[hi_dim]),
-                                      ToFloat<__nv_bfloat16>(sin[hi_dim]), &lo, &hi);
-    dst[lo_dim] = FromFloat<__nv_bfloat16>(lo);
-    dst[hi_dim] = FromFloat<__nv_bfloat16>(hi);
-  }
-}
-
 // Output features per warp at one row: 4 for wide outputs (n >= 8192: the
 // qkv projection, the LM head; 3.78 vs 3.52 TB/s for the 7B qkv), else 1 (a
 // 4096-wide output then has too few warps: down 2.88 vs 3.43 TB/s);
@@ -554,20 +418,6 @@ const char* LaunchRmsNormGemvSiluGateBf16(const void* x, const RmsNormInput& nor
     return channels == 2 ? LaunchSiluGate<2, kChunks>(x, w, y, inter, k, params, s)
                          : LaunchSiluGate<1, kChunks>(x, w, y, inter, k, params, s);
   });
-  return error != nullptr ? error : device::LastError();
-}
-
-const char* LaunchGemvRopeCacheBf16(const void* x, const void* w, int64_t k, const RopeCacheArgs& a, void* stream) {
-  if (a.dtype != Dtype::kBFloat16 || a.rows != 1 || a.heads < 1 || a.kv_heads < 1 || a.head_dim < 4 ||
-      a.head_dim % 4 != 0 || k < 8 || k % 8 != 0) {
-    return "gemv rope cache: unsupported shape";
-  }
-  if (!device::Aligned16(x) || !device::Aligned16(w)) return "gemv rope cache: x and w must be 16-byte aligned";
-  const int64_t warps = static_cast<int64_t>(a.heads + 2 * a.kv_heads) * (a.head_dim / 4);
-  const auto blocks = static_cast<unsigned>((warps + kGemvWarps - 1) / kGemvWarps);
-  const char* error = device::Launch(device::Overlap::kWithPrior, GemvRopeCacheKernel, blocks, kGemvThreads, 0,
-                                     static_cast<cudaStream_t>(stream), static_cast<const __nv_bfloat16*>(x),
-                                     static_cast<const __nv_bfloat16*>(w), static_cast<int>(k), GemvPrefetchMode(), a);
   return error != nullptr ? error : device::LastError();
 }
 

@@ -12,6 +12,7 @@ if(XSD_TORCH_HAS_CUDA AND XSD_WITH_CUDA_KERNELS)
     set(CMAKE_CUDA_RUNTIME_LIBRARY Shared)  # the libcudart torch loads
     enable_language(CUDA)
     xsd_module(kernels NOTORCH SOURCES ${CMAKE_CURRENT_LIST_DIR}/llama_kernels.cu ${CMAKE_CURRENT_LIST_DIR}/gemv.cu
+               ${CMAKE_CURRENT_LIST_DIR}/gemv_rope.cu
                ${CMAKE_CURRENT_LIST_DIR}/cached_attention.cu ${CMAKE_CURRENT_LIST_DIR}/attention_mma.cu
                ${CMAKE_CURRENT_LIST_DIR}/rope_cache.cu
                ${CMAKE_CURRENT_LIST_DIR}/skinny_gemm.cu)

@@ -6,7 +6,7 @@
 //
 // Rounding follows the ATen formula it replaces (rope_math.cuh). A decode
 // row of bf16 takes the qkv GEMV that rotates in its epilogue instead
-// (gemv.cu, LaunchGemvRopeCacheBf16): the same arithmetic.
+// (gemv_rope.cu, LaunchGemvRopeCacheBf16): the same arithmetic.
 #include "llama_kernels.h"
 
 #include <cstdint>

@@ -1,6 +1,6 @@
 // The rotary embedding's arithmetic, shared by the rotation + cache-write
 // kernel (rope_cache.cu) and the qkv GEMV that rotates in its epilogue
-// (gemv.cu), written once so that both give the same bits. It follows the
+// (gemv_rope.cu), written once so that both give the same bits. It follows the
 // ATen formula x * cos + rotate_half(x) * sin in the tensor dtype: each
 // product rounded, then their sum rounded (explicit _rn intrinsics: no fused
 // multiply-add, so float32 matches too). Only .cu files include this.
