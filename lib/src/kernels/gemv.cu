@@ -266,14 +266,19 @@ __global__ void GemvSiluGateBf16Kernel(const __nv_bfloat16* __restrict__ x, cons
 // Output features per warp at one row: 4 for wide outputs (n >= 8192: the
 // qkv projection, the LM head; 3.78 vs 3.52 TB/s for the 7B qkv), else 1 (a
 // 4096-wide output then has too few warps: down 2.88 vs 3.43 TB/s);
-// docs/PERFORMANCE.md run 7. XSD_GEMV_FEATURES=1|2|4 forces one (A/B runs).
+// docs/PERFORMANCE.md run 7. XSD_GEMV_FEATURES=1|2|4 forces one for every
+// width, XSD_GEMV_FEATURES_WIDE=1|2|4 for the wide outputs only (A/B runs:
+// in run 9 the qkv GEMV streamed at 3.3 TB/s against gate/up's 4.0).
+int FeaturesSwitch(const char* name) {
+  return device::EnvIs(name, "1") ? 1 : device::EnvIs(name, "2") ? 2 : device::EnvIs(name, "4") ? 4 : 0;
+}
+
 int GemvFeaturesPerWarp(int64_t n) {
-  static const int forced = device::EnvIs("XSD_GEMV_FEATURES", "1")   ? 1
-                            : device::EnvIs("XSD_GEMV_FEATURES", "2") ? 2
-                            : device::EnvIs("XSD_GEMV_FEATURES", "4") ? 4
-                                                                      : 0;
+  static const int forced = FeaturesSwitch("XSD_GEMV_FEATURES");
+  static const int wide = FeaturesSwitch("XSD_GEMV_FEATURES_WIDE");
   if (forced != 0) return forced;
-  return n >= 8192 ? 4 : 1;
+  if (n >= 8192) return wide != 0 ? wide : 4;
+  return 1;
 }
 
 // Gate/up channel pairs per warp: two (7B decode step 4.37-4.41 vs
