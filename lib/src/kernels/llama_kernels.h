@@ -10,10 +10,16 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 
 namespace xsd::kernels {
 
 enum class Dtype { kFloat32, kBFloat16, kFloat16 };
+
+// The launchers' errors for pointers a kernel cannot take (16-byte
+// alignment) say "aligned": a misaligned view is legal input, and the
+// callers take their general path for it instead of failing.
+inline bool IsAlignmentError(const char* error) { return error != nullptr && std::strstr(error, "aligned") != nullptr; }
 
 // Per row of `dim` elements: h = x (+ residual, rounded; written to sum_out
 // when given); out = weight * round(h * rsqrt(mean(h^2) + eps)).

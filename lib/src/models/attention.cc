@@ -103,7 +103,7 @@ absl::StatusOr<at::Tensor> AttendWithKernel(const at::Tensor& q, const at::Tenso
   a.workspace = workspace.data_ptr<float>();
   const char* error = kernels::LaunchCachedAttention(a, CurrentCudaStream(q.device()));
   if (error == nullptr) return out;
-  if (std::strstr(error, "unsupported") != nullptr || std::strstr(error, "aligned") != nullptr) return at::Tensor();
+  if (std::strstr(error, "unsupported") != nullptr || kernels::IsAlignmentError(error)) return at::Tensor();
   return absl::InternalError(absl::StrCat("cached attention kernel: ", error));
 }
 

@@ -1,7 +1,6 @@
 #include "xsd/models/linear.h"
 
 #include <algorithm>
-#include <cstring>
 #include <vector>
 
 #include <ATen/ATen.h>
@@ -30,7 +29,7 @@ absl::StatusOr<at::Tensor> Linear(const at::Tensor& x, const at::Tensor& w, cons
       const char* error = kernels::LaunchSkinnyGemmBf16(x.data_ptr(), w.data_ptr(), y.data_ptr(), m, n, k,
                                                         CurrentCudaStream(x.device()));
       if (error == nullptr) return y;
-      if (std::strstr(error, "aligned") == nullptr) return absl::InternalError(absl::StrCat("skinny gemm: ", error));
+      if (!kernels::IsAlignmentError(error)) return absl::InternalError(absl::StrCat("skinny gemm: ", error));
     }
     // The GEMV: one row only, unless row-invariant. Measured on the H200
     // (docs/PERFORMANCE.md run 4), it beats cuBLAS at m = 1 (o projection 6.8
@@ -48,7 +47,7 @@ absl::StatusOr<at::Tensor> Linear(const at::Tensor& x, const at::Tensor& w, cons
                                         CurrentCudaStream(x.device()));
       }
       if (error == nullptr) return y;
-      if (std::strstr(error, "aligned") == nullptr) return absl::InternalError(absl::StrCat("gemv: ", error));
+      if (!kernels::IsAlignmentError(error)) return absl::InternalError(absl::StrCat("gemv: ", error));
       // A misaligned view: the general path below.
     }
 #endif

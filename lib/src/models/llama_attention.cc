@@ -1,7 +1,6 @@
 #include "xsd/models/llama_attention.h"
 
 #include <atomic>
-#include <cstring>
 
 #include <ATen/ATen.h>
 
@@ -110,7 +109,7 @@ absl::StatusOr<at::Tensor> LlamaAttention::RopeAndCacheWrite(const at::Tensor& q
     void* stream = CurrentCudaStream(ref.device());
     if (project) {
       const char* error = kernels::LaunchGemvRopeCacheBf16(x.data_ptr(), qkv_.data_ptr(), qkv_.size(1), a, stream);
-      if (error != nullptr && std::strstr(error, "aligned") != nullptr) return at::Tensor();  // the two-kernel path
+      if (kernels::IsAlignmentError(error)) return at::Tensor();  // a misaligned view: the two-kernel path
       if (error != nullptr) {
         return absl::InternalError(absl::StrCat("qkv projection + rotary + cache write kernel: ", error));
       }

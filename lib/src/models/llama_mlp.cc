@@ -1,6 +1,5 @@
 #include "xsd/models/llama_mlp.h"
 
-#include <cstring>
 #include <vector>
 
 #include <ATen/ATen.h>
@@ -57,7 +56,7 @@ absl::StatusOr<at::Tensor> FusedSiluGate(const at::Tensor& x, const at::Tensor& 
   const char* error = kernels::LaunchGemvSiluGateBf16(x.data_ptr(), gate_up.data_ptr(), act.data_ptr(), inter, k,
                                                       CurrentCudaStream(x.device()));
   if (error == nullptr) return act;
-  if (std::strstr(error, "aligned") != nullptr) return at::Tensor();  // a misaligned view: the general path
+  if (kernels::IsAlignmentError(error)) return at::Tensor();  // a misaligned view: the general path
   return absl::InternalError(absl::StrCat("fused gemv silu-gate: ", error));
 }
 

@@ -60,7 +60,7 @@ absl::StatusOr<NormedProjection> NormThenGemv(const RmsNorm& norm, const at::Ten
                                                      stream)
             : kernels::LaunchRmsNormGemvBf16(x.data_ptr(), in, w.data_ptr(), out.y.data_ptr(), w.size(0), k, stream);
     if (error == nullptr) return out;
-    if (std::strstr(error, "aligned") != nullptr) return NormedProjection{};  // a misaligned view: the caller's path
+    if (kernels::IsAlignmentError(error)) return NormedProjection{};  // a misaligned view: the caller's path
     return absl::InternalError(absl::StrCat("norm + gemv kernel: ", error));
   });
 #else
