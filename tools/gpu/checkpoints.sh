@@ -19,3 +19,12 @@ ensure_bench_build() {
   [ -x build-gpu/apps/bench/xsd_bench ] && [ -x build-gpu/apps/make_checkpoint/xsd_make_checkpoint ] && return 0
   bash tools/gpu/build.sh "$1" xsd_bench xsd_make_checkpoint
 }
+
+# baseline_copy NAME DIR [eager]: configs/vl_baseline.pbtxt renamed NAME as
+# DIR/NAME.pbtxt (identical pipelines: the reproducibility checks); with
+# "eager", its steps run without CUDA graphs.
+baseline_copy() {
+  local name=$1 dir=$2 steps='s/^$//'
+  [ "${3:-}" = eager ] && steps='s/  device: "cuda:0"/  device: "cuda:0"\n  cuda_graphs: false/'
+  sed -e "s/^name: \"vl_baseline\"/name: \"$name\"/" -e "$steps" configs/vl_baseline.pbtxt > "$dir/$name.pbtxt"
+}

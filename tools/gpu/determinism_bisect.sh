@@ -11,7 +11,7 @@ W=/tmp/xsd_bisect; rm -rf $W; mkdir -p $W
 source tools/gpu/checkpoints.sh
 ensure_bench_build $W || exit 1
 ensure_checkpoint video_llava_7b Video-LLaVA-7B-hf $W/ck.log
-for c in vl_copy vl_copy2; do sed "s/^name: \"vl_baseline\"/name: \"$c\"/" configs/vl_baseline.pbtxt > $W/$c.pbtxt; done
+baseline_copy vl_copy $W; baseline_copy vl_copy2 $W
 run() {  # run NAME ENV...
   local name=$1; shift
   env "$@" ./build-gpu/apps/bench/xsd_bench --checkpoint_dir=$CK --max_new_tokens=30 --builtin_scenes=6 --max_samples=6 \

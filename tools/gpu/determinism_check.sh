@@ -12,9 +12,7 @@ W=/tmp/xsd_det; rm -rf $W; mkdir -p $W
 source tools/gpu/checkpoints.sh
 ensure_bench_build $W || exit 1
 ensure_checkpoint video_llava_7b Video-LLaVA-7B-hf $W/ck.log
-for c in vl_copy vl_copy2; do sed "s/^name: \"vl_baseline\"/name: \"$c\"/" configs/vl_baseline.pbtxt > $W/$c.pbtxt; done
-sed -e 's/^name: "vl_baseline"/name: "vl_eager"/' -e 's/  device: "cuda:0"/  device: "cuda:0"\n  cuda_graphs: false/' \
-  configs/vl_baseline.pbtxt > $W/vl_eager.pbtxt
+baseline_copy vl_copy $W; baseline_copy vl_copy2 $W; baseline_copy vl_eager $W eager
 for p in A B; do
   ./build-gpu/apps/bench/xsd_bench --checkpoint_dir=$CK --max_new_tokens=30 --builtin_scenes=6 --max_samples=6 \
     --n_questions=3 --warmup=1 --output_dir=$W/$p \

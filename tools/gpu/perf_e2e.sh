@@ -79,9 +79,7 @@ fi
 run_bench two_gpu --config_set=models --configs=vl_baseline,L4+VL --drafter_device=cuda:1
 # One GPU, with two copies of the baseline (identical; eager steps) whose
 # outputs must equal vl_baseline's: the bf16 reproducibility check.
-sed 's/^name: "vl_baseline"/name: "vl_copy"/' configs/vl_baseline.pbtxt > "$OUT/vl_copy.pbtxt"
-sed -e 's/^name: "vl_baseline"/name: "vl_eager"/' -e 's/  device: "cuda:0"/  device: "cuda:0"\n  cuda_graphs: false/' \
-  configs/vl_baseline.pbtxt > "$OUT/vl_eager.pbtxt"
+baseline_copy vl_copy "$OUT"; baseline_copy vl_eager "$OUT" eager
 run_bench one_gpu --config=configs/vl_baseline.pbtxt,"$OUT/vl_copy.pbtxt","$OUT/vl_eager.pbtxt",configs/L4+VL.pbtxt \
   --drafter_device=cuda:0
 run_bench planted --config=configs/vl_baseline.pbtxt,$(ls configs/planted/*.pbtxt | paste -sd,)
