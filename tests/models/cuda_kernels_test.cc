@@ -202,19 +202,50 @@ void CheckSameBits(const DecodeTrace& got, const DecodeTrace& want) {
 // The model's forward with the fused rotary + cache-write kernel against the
 // ATen rotation and cache copies (attention on the same path in both): the
 // kernel rounds where ATen rounds, so logits and caches are bitwise equal.
+// Head dim 16: the 8-pairs-per-thread form (half a head a multiple of 8);
+// head dim 8: the one-pair-per-thread form.
 TEST_CASE("CUDA fused kernels: rotary embedding + cache write equals the ATen path bitwise", "[models][llama][cuda][kernels]") {
   if (!HaveKernels()) return;
   EnvSwitch attention_math("XSD_ATTENTION_PATH", "math");
-  for (const auto dtype : {at::kFloat, at::kBFloat16}) {
-    INFO("dtype " << c10::toString(dtype));
-    const std::unique_ptr<LlamaModel> model = TinyCudaModel(dtype);
-    DecodeTrace aten, fused;
-    {
-      EnvSwitch rope("XSD_ROPE_KERNEL", "0");
-      aten = RunPrefillAndDecode(*model);
+  for (const int head_dim : {16, 8}) {
+    LlamaConfig config = testing::TinyConfig();
+    config.head_dim = head_dim;
+    config.num_heads = 64 / head_dim;
+    config.num_kv_heads = config.num_heads / 2;
+    for (const auto dtype : {at::kFloat, at::kBFloat16}) {
+      INFO("head dim " << head_dim << ", dtype " << c10::toString(dtype));
+      const std::unique_ptr<LlamaModel> model = TinyCudaModel(dtype, config);
+      DecodeTrace aten, fused;
+      {
+        EnvSwitch rope("XSD_ROPE_KERNEL", "0");
+        aten = RunPrefillAndDecode(*model);
+      }
+      fused = RunPrefillAndDecode(*model);
+      CheckSameBits(fused, aten);
     }
-    fused = RunPrefillAndDecode(*model);
-    CheckSameBits(fused, aten);
+  }
+}
+
+// The SiLU(gate) * up kernel of prefill and verify rows against the ATen
+// formula: it rounds where ATen rounds, so the same bits. Intermediate 160:
+// 8 channels per thread; 164: one per thread (not a multiple of 8).
+TEST_CASE("CUDA fused kernels: SiLU * up equals the ATen formula bitwise", "[models][llama][cuda][kernels]") {
+  if (!HaveKernels()) return;
+  EnvSwitch no_gemv_silu("XSD_SILU_GEMV", "0");  // the decode row through the same kernel
+  for (const int64_t inter : {160, 164}) {
+    LlamaConfig config = testing::TinyConfig();
+    config.intermediate_size = inter;
+    for (const auto dtype : {at::kFloat, at::kBFloat16}) {
+      INFO("intermediate " << inter << ", dtype " << c10::toString(dtype));
+      const std::unique_ptr<LlamaModel> model = TinyCudaModel(dtype, config);
+      DecodeTrace aten, fused;
+      {
+        EnvSwitch silu("XSD_SILU_KERNEL", "0");
+        aten = RunPrefillAndDecode(*model);
+      }
+      fused = RunPrefillAndDecode(*model);
+      CheckSameBits(fused, aten);
+    }
   }
 }
 

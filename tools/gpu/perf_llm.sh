@@ -28,17 +28,15 @@ $P --preset=7b --vocab=32000 --device=cuda:0 --dtype=bf16 --prompt=640 --decode=
   --rows=1,2,5,17 --span=2304 --reps=20 --json="$OUT/components_vl.json" > "$OUT/components_vl.md"
 grep -E "^rows|projection|attention|rms|one kernel|sum" "$OUT/components_vl.md"
 # A/B, whole step (same repeats as the main run: with 5, the matmul + softmax
-# verify read 8.6 ms in runs 7-8): the qkv projection and the rotation as
-# two kernels, there with 2 or 1 output features per warp for the wide GEMVs
-# (the qkv GEMV, the LM head: XSD_GEMV_FEATURES_WIDE, written after run 9's
-# GPU time ran out; the fused qkv + rotary kernel keeps its 4 per warp), the
-# tensor-core attention in decode and verify. (Earlier A/Bs: XSD_NORM_GEMV=1,
-# XSD_ROW_INVARIANT=1, XSD_ATTENTION_PATH=kernel|sdpa,
-# XSD_ROPE_KERNEL=0, XSD_SILU_GEMV=0, XSD_GEMV_FEATURES,
-# XSD_SILU_GEMV_CHANNELS, XSD_ATTENTION_MMA_VECTORS, XSD_ATTENTION_MMA,
-# XSD_PDL=0, XSD_GEMV_PREFETCH=chunks|lines|regs, XSD_SKINNY_GEMM=1;
-# PERFORMANCE.md.)
-AB="XSD_QKV_ROPE=0 XSD_QKV_ROPE=0,XSD_GEMV_FEATURES_WIDE=2 XSD_QKV_ROPE=0,XSD_GEMV_FEATURES_WIDE=1 XSD_ATTENTION_MMA=all"
+# verify read 8.6 ms in runs 7-8): the 4096-wide GEMVs (o, down) with 4
+# weight steps in flight per lane instead of 16 (XSD_GEMV_DEEP=0, run 10),
+# the tensor-core attention in decode and verify. (Earlier A/Bs:
+# XSD_QKV_ROPE=0, XSD_GEMV_FEATURES_WIDE, XSD_NORM_GEMV=1,
+# XSD_ROW_INVARIANT=1, XSD_ATTENTION_PATH=kernel|sdpa, XSD_ROPE_KERNEL=0,
+# XSD_SILU_GEMV=0, XSD_GEMV_FEATURES, XSD_SILU_GEMV_CHANNELS,
+# XSD_ATTENTION_MMA_VECTORS, XSD_PDL=0, XSD_GEMV_PREFETCH=chunks|lines|regs,
+# XSD_SKINNY_GEMM=1; PERFORMANCE.md.)
+AB="XSD_GEMV_DEEP=0 XSD_ATTENTION_MMA=all"
 [[ " $* " == *" --no-ab "* ]] && AB=""
 for v in $AB; do
   # The device call is cut at 600 s and then nothing is tarred: skip what would not fit.

@@ -100,7 +100,10 @@ using NormedRow = uint4[kNormChunks > 0 ? kNormChunks * kNormThreads : 1];
 // chunk of every x row. A feature's sum is the same chain whatever kF and M.
 // kNormChunks > 0 (M == 1): x is normalised first (NormRowToShared). kEarly:
 // steps loaded before WaitForPriorGrids (kRegisters), else `prefetch`.
-template <int M, int kF, int kNormChunks, int kEarly>
+// kGroup > 4: the steps are loaded kGroup at a time before their sums (16
+// loads of 16 bytes in flight per lane at kF = 1; GemvLoadGroup), the rest 4
+// at a time; the same chain per feature either way.
+template <int M, int kF, int kNormChunks, int kEarly, int kGroup = 4>
 __global__ void GemvBf16Kernel(const __nv_bfloat16* __restrict__ x, const __nv_bfloat16* __restrict__ w,
                                __nv_bfloat16* __restrict__ y, int n_out, int k, int prefetch, NormParams norm) {
   static_assert(kNormChunks == 0 || M == 1, "the norm prologue takes one row");
@@ -154,6 +157,25 @@ __global__ void GemvBf16Kernel(const __nv_bfloat16* __restrict__ x, const __nv_b
         const uint4 xv = x_chunk(m, c);
 #pragma unroll
         for (int f = 0; f < kF; ++f) acc[f][m] = Dot8(acc[f][m], early[s][f], xv);
+      }
+    }
+  }
+  if constexpr (kGroup > 4) {
+    for (; c + 32 * (kGroup - 1) < chunks; c += 32 * kGroup) {
+      uint4 wv[kGroup][kF];
+#pragma unroll
+      for (int s = 0; s < kGroup; ++s) {
+#pragma unroll
+        for (int f = 0; f < kF; ++f) wv[s][f] = __ldg(wrow[f] + c + 32 * s);
+      }
+#pragma unroll
+      for (int s = 0; s < kGroup; ++s) {
+#pragma unroll
+        for (int m = 0; m < M; ++m) {
+          const uint4 xv = x_chunk(m, c + 32 * s);
+#pragma unroll
+          for (int f = 0; f < kF; ++f) acc[f][m] = Dot8(acc[f][m], wv[s][f], xv);
+        }
       }
     }
   }
@@ -293,13 +315,25 @@ unsigned GemvBlocks(int64_t outputs, int per_warp) {
   return static_cast<unsigned>((outputs + kGemvWarps * per_warp - 1) / (kGemvWarps * per_warp));
 }
 
+// Weight steps loaded together per lane at kF features per warp: 16 / kF,
+// so that every form has 16 loads of 16 bytes in flight per lane (the qkv
+// and gate/up GEMVs had 16, the 4096-wide o and down GEMVs 4 and streamed at
+// 2.6 and 3.4 TB/s under ncu; docs/PERFORMANCE.md run 10). XSD_GEMV_DEEP=0
+// keeps 4 steps for A/B runs.
+bool GemvDeepLoads() {
+  static const bool deep = !device::EnvIs("XSD_GEMV_DEEP", "0");
+  return deep;
+}
+
 // kRegisters takes the early-steps instantiation for one-row launches.
 template <int M, int kF, int kNormChunks = 0>
 const char* LaunchGemv(const void* x, const void* w, void* y, int64_t n, int64_t k, const NormParams& norm,
                        cudaStream_t stream) {
   const int prefetch = GemvPrefetchMode();
   constexpr int kEarly = M == 1 ? EarlySteps(kF) : 0;
+  constexpr int kDeep = 16 / kF;
   auto* kernel = kEarly > 0 && prefetch == kPrefetchRegisters ? GemvBf16Kernel<M, kF, kNormChunks, kEarly>
+                 : kDeep > 4 && GemvDeepLoads()               ? GemvBf16Kernel<M, kF, kNormChunks, 0, kDeep>
                                                               : GemvBf16Kernel<M, kF, kNormChunks, 0>;
   return device::Launch(device::Overlap::kWithPrior, kernel, GemvBlocks(n, kF), kGemvThreads, 0, stream,
                         static_cast<const __nv_bfloat16*>(x), static_cast<const __nv_bfloat16*>(w),

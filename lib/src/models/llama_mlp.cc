@@ -75,7 +75,8 @@ absl::StatusOr<at::Tensor> LlamaMlp::Forward(const at::Tensor& x) const {
     at::Tensor act;
 #ifdef XSD_WITH_CUDA_KERNELS
     kernels::Dtype dtype;
-    if (gate_up.is_cuda() && gate_up.is_contiguous() && FusedKernelDtype(gate_up, &dtype)) {
+    if (gate_up.is_cuda() && gate_up.is_contiguous() && FusedKernelDtype(gate_up, &dtype) &&
+        FusedKernelEnabled("XSD_SILU_KERNEL")) {
       std::vector<int64_t> shape = gate_up.sizes().vec();
       shape.back() = intermediate_;
       act = at::empty(shape, gate_up.options());

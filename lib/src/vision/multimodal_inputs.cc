@@ -4,6 +4,7 @@
 #include <fstream>
 #include <functional>
 #include <optional>
+#include <vector>
 
 #include <ATen/ATen.h>
 
@@ -74,16 +75,29 @@ std::optional<std::string> PlaceholderContent(const std::string& path) {
 }
 
 // CLIP-normalised values lie in about [-1.8, 2.2]; any values time the same.
+// A seeded table of kTable values, tiled with a different rotation per tile:
+// the stand-in for decoding costs a copy, not a random draw per pixel (8
+// frames at 224 took ~4.5 ms of one core drawn one by one; docs/PERFORMANCE.md
+// run 10).
 absl::StatusOr<at::Tensor> PlaceholderPixels(const std::string& content, int count, int size) {
   return TorchCall("placeholder media pixels", [&]() -> absl::StatusOr<at::Tensor> {
-    at::Tensor t = at::empty({count, 3, size, size}, at::kFloat);
+    constexpr int64_t kTable = 4096;
+    std::vector<float> table(kTable);
     uint64_t x = std::hash<std::string>()(content) | 1;
-    float* p = t.data_ptr<float>();
-    for (int64_t i = 0; i < t.numel(); ++i) {
+    for (float& v : table) {
       x ^= x << 13;
       x ^= x >> 7;
       x ^= x << 17;
-      p[i] = static_cast<float>(x % 4000) / 1000.0f - 1.8f;
+      v = static_cast<float>(x >> 40) * (4.0f / 16777216.0f) - 1.8f;  // 24 random bits -> [-1.8, 2.2)
+    }
+    at::Tensor t = at::empty({count, 3, size, size}, at::kFloat);
+    float* p = t.data_ptr<float>();
+    const int64_t n = t.numel();
+    for (int64_t start = 0, tile = 0; start < n; start += kTable, ++tile) {
+      const int64_t len = std::min(kTable, n - start), shift = (tile * 61) % kTable;
+      const int64_t first = std::min(len, kTable - shift);
+      std::copy_n(table.data() + shift, first, p + start);
+      std::copy_n(table.data(), len - first, p + start + first);
     }
     return t;
   });

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# GPU machine, one call: build, then read the hardware counters (Nsight
+# Compute, clocks left alone) of the 7B Video-LLaVA-shaped decoder's kernels:
+#   decode: one layer's kernels of a CUDA-graph decode step (memory
+#           throughput, occupancy, warp stalls: ncu_decode.log);
+#   prefill: every kernel of one 2 076-token prefill, duration per kernel
+#           name (ncu_prefill.log).
+# ncu runs each kernel alone with its caches flushed, so the durations are
+# the kernels' standalone times, not the step's (the PDL overlap is gone).
+# Usage (device tool, carry .gpu-deps): bash tools/gpu/ncu_profile.sh [--decode-only]
+set -uo pipefail
+source tools/gpu/env.sh
+NCU=$(command -v ncu || ls /opt/nvidia/nsight-compute/*/ncu 2>/dev/null | head -1)
+[[ -n "$NCU" ]] || { echo "no ncu on this machine"; exit 1; }
+"$NCU" --version | tail -1
+bash tools/gpu/build.sh "$OUT" xsd_llm_perf || exit 1
+P=./build-gpu/apps/perf/xsd_llm_perf
+ARGS="--preset=7b --vocab=32064 --device=cuda:0 --dtype=bf16 --prompt=2076 --gammas=1 --repeats=1"
+# Decode: the one-row kernels only (the prefill runs none of these but the
+# norm); skip the first 200 (prefill norms, first steps), then one layer and a bit.
+DECODE_KERNELS="regex:GemvBf16|GemvSiluGate|GemvRopeCache|DecodeChunk|Combine|RmsNorm|Mma"
+"$NCU" --clock-control none -k "$DECODE_KERNELS" --launch-skip 200 --launch-count 16 \
+  --section SpeedOfLight --section MemoryWorkloadAnalysis --section LaunchStats --section Occupancy \
+  --section WarpStateStats --section SchedulerStats \
+  $P $ARGS --decode=8 --step_mode=graphs > "$OUT/ncu_decode.log" 2>&1
+echo "decode profile exit $?"
+grep -E "^  [A-Za-z].*\(|Duration|DRAM Throughput|Memory Throughput|Achieved Occupancy|Registers Per|Waves Per SM|Grid Size" \
+  "$OUT/ncu_decode.log" | head -150
+if [[ " $* " != *" --decode-only "* ]]; then
+  # Prefill: one pass per kernel (duration only); the random weights' init
+  # kernels are left out by name.
+  PREFILL_KERNELS="regex:gemm|Gemm|nvjet|cutlass|sm90|flash|fmha|Attention|attention|RmsNorm|Rope|Silu|softmax|Softmax|cat|copy"
+  "$NCU" --clock-control none -k "$PREFILL_KERNELS" --launch-count 700 --metrics gpu__time_duration.sum \
+    --print-summary per-kernel $P $ARGS --decode=1 --step_mode=eager > "$OUT/ncu_prefill.log" 2>&1
+  echo "prefill profile exit $?"
+  grep -E "^  [A-Za-z_].*|gpu__time_duration" "$OUT/ncu_prefill.log" | head -120
+fi
+tar czf /tmp/results.tgz -C "$OUT" . && find "$OUT" -mindepth 1 -delete && mv /tmp/results.tgz "$OUT/results.tgz"
