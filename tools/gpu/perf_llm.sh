@@ -29,14 +29,15 @@ $P --preset=7b --vocab=32000 --device=cuda:0 --dtype=bf16 --prompt=640 --decode=
 grep -E "^rows|projection|attention|rms|one kernel|sum" "$OUT/components_vl.md"
 # A/B, whole step (same repeats as the main run: with 5, the matmul + softmax
 # verify read 8.6 ms in runs 7-8): the 4096-wide GEMVs (o, down) with 4
-# weight steps in flight per lane instead of 16 (XSD_GEMV_DEEP=0, run 10),
-# the tensor-core attention in decode and verify. (Earlier A/Bs:
-# XSD_QKV_ROPE=0, XSD_GEMV_FEATURES_WIDE, XSD_NORM_GEMV=1,
+# weight steps in flight per lane instead of 16 (XSD_GEMV_DEEP=0, run 10);
+# the qkv projection as a plain GEMV at 2 features per warp (now with 8
+# steps in flight) + the rotation kernel. (Earlier A/Bs:
+# XSD_ATTENTION_MMA=all|verify, XSD_NORM_GEMV=1,
 # XSD_ROW_INVARIANT=1, XSD_ATTENTION_PATH=kernel|sdpa, XSD_ROPE_KERNEL=0,
 # XSD_SILU_GEMV=0, XSD_GEMV_FEATURES, XSD_SILU_GEMV_CHANNELS,
 # XSD_ATTENTION_MMA_VECTORS, XSD_PDL=0, XSD_GEMV_PREFETCH=chunks|lines|regs,
 # XSD_SKINNY_GEMM=1; PERFORMANCE.md.)
-AB="XSD_GEMV_DEEP=0 XSD_ATTENTION_MMA=all"
+AB="XSD_GEMV_DEEP=0 XSD_QKV_ROPE=0,XSD_GEMV_FEATURES_WIDE=2"
 [[ " $* " == *" --no-ab "* ]] && AB=""
 for v in $AB; do
   # The device call is cut at 600 s and then nothing is tarred: skip what would not fit.
