@@ -199,6 +199,23 @@ void CheckSameBits(const DecodeTrace& got, const DecodeTrace& want) {
   CHECK(at::count_nonzero(got.keys).item<int64_t>() > 0);
 }
 
+// The tiny model of `config` in float32 and bf16, prefill and decode with
+// the kernel that `kernel_switch` turns off against the ATen formula it
+// replaces: the same bits (logits and caches).
+void CheckKernelMatchesAten(const LlamaConfig& config, const char* kernel_switch) {
+  for (const auto dtype : {at::kFloat, at::kBFloat16}) {
+    INFO("dtype " << c10::toString(dtype));
+    const std::unique_ptr<LlamaModel> model = TinyCudaModel(dtype, config);
+    DecodeTrace aten, fused;
+    {
+      EnvSwitch off(kernel_switch, "0");
+      aten = RunPrefillAndDecode(*model);
+    }
+    fused = RunPrefillAndDecode(*model);
+    CheckSameBits(fused, aten);
+  }
+}
+
 // The model's forward with the fused rotary + cache-write kernel against the
 // ATen rotation and cache copies (attention on the same path in both): the
 // kernel rounds where ATen rounds, so logits and caches are bitwise equal.
@@ -208,21 +225,12 @@ TEST_CASE("CUDA fused kernels: rotary embedding + cache write equals the ATen pa
   if (!HaveKernels()) return;
   EnvSwitch attention_math("XSD_ATTENTION_PATH", "math");
   for (const int head_dim : {16, 8}) {
+    INFO("head dim " << head_dim);
     LlamaConfig config = testing::TinyConfig();
     config.head_dim = head_dim;
     config.num_heads = 64 / head_dim;
     config.num_kv_heads = config.num_heads / 2;
-    for (const auto dtype : {at::kFloat, at::kBFloat16}) {
-      INFO("head dim " << head_dim << ", dtype " << c10::toString(dtype));
-      const std::unique_ptr<LlamaModel> model = TinyCudaModel(dtype, config);
-      DecodeTrace aten, fused;
-      {
-        EnvSwitch rope("XSD_ROPE_KERNEL", "0");
-        aten = RunPrefillAndDecode(*model);
-      }
-      fused = RunPrefillAndDecode(*model);
-      CheckSameBits(fused, aten);
-    }
+    CheckKernelMatchesAten(config, "XSD_ROPE_KERNEL");
   }
 }
 
@@ -233,19 +241,10 @@ TEST_CASE("CUDA fused kernels: SiLU * up equals the ATen formula bitwise", "[mod
   if (!HaveKernels()) return;
   EnvSwitch no_gemv_silu("XSD_SILU_GEMV", "0");  // the decode row through the same kernel
   for (const int64_t inter : {160, 164}) {
+    INFO("intermediate " << inter);
     LlamaConfig config = testing::TinyConfig();
     config.intermediate_size = inter;
-    for (const auto dtype : {at::kFloat, at::kBFloat16}) {
-      INFO("intermediate " << inter << ", dtype " << c10::toString(dtype));
-      const std::unique_ptr<LlamaModel> model = TinyCudaModel(dtype, config);
-      DecodeTrace aten, fused;
-      {
-        EnvSwitch silu("XSD_SILU_KERNEL", "0");
-        aten = RunPrefillAndDecode(*model);
-      }
-      fused = RunPrefillAndDecode(*model);
-      CheckSameBits(fused, aten);
-    }
+    CheckKernelMatchesAten(config, "XSD_SILU_KERNEL");
   }
 }
 
