@@ -484,6 +484,20 @@ TEST_CASE("CUDA fused kernels: cached attention of several rows matches float64;
       REQUIRE(alone.ok());
       CHECK(at::equal(*alone, got->narrow(0, t, 1)));
     }
+    // Row-invariant numerics take the decode kernel at every row count
+    // (where the tensor-core kernel does not apply): with a cache's counters
+    // its last blocks combine (three vector groups per KV head here), the
+    // same bits as the combine kernel, the counters left zero.
+    {
+      RowInvariantScope exact;
+      auto split = AttendCached(q, keys, values, mask);
+      const at::Tensor counters = at::zeros({kv_heads * KvCache::kKernelCountersPerKvHead}, options.dtype(at::kInt));
+      auto fused = AttendCached(q, keys, values, mask, counters);
+      REQUIRE(split.ok());
+      REQUIRE(fused.ok());
+      CHECK(at::equal(*fused, *split));
+      CHECK(at::count_nonzero(counters).item<int64_t>() == 0);
+    }
     // A wider span whose extra keys are masked: the same bits (the extra
     // chunk adds exact zeros).
     AttentionMask widened = mask;
@@ -541,6 +555,16 @@ TEST_CASE("CUDA fused kernels: one-row decode attention matches float64, is repr
         auto again = AttendCached(q, keys, values, mask);
         REQUIRE(again.ok());
         CHECK(at::equal(*again, *got));
+      }
+      // With a cache's counters the chunk kernel's last blocks combine: the
+      // same bits as the combine kernel, and the counters left zero for the
+      // next call.
+      const at::Tensor counters = at::zeros({heads * KvCache::kKernelCountersPerKvHead}, options.dtype(at::kInt));
+      for (int i = 0; i < 3; ++i) {
+        auto fused = AttendCached(q, keys, values, mask, counters);
+        REQUIRE(fused.ok());
+        CHECK(at::equal(*fused, *got));
+        CHECK(at::count_nonzero(counters).item<int64_t>() == 0);
       }
       // The same visible keys without a bias (eager decode), or in a wider
       // masked span: the same bits.

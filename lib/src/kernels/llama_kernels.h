@@ -98,6 +98,13 @@ struct CachedAttentionArgs {
   int64_t bias_stride = 0;
   void* out = nullptr;
   float* workspace = nullptr;
+  // Optional: counter_count zeroed uint32 counters (at least kv_heads *
+  // ceil(rows * group / 4)) that the decode kernel uses to combine its chunks
+  // in their last block instead of a second kernel, and leaves zeroed. One
+  // set per sequence (KvCache::kernel_counters): two launches in flight at
+  // once must not share them.
+  unsigned* counters = nullptr;
+  int counter_count = 0;
   int rows = 0, group = 1, kv_heads = 0, span = 0, head_dim = 0;
   float scale = 1.0f;
   bool row_invariant = false;

@@ -31,6 +31,8 @@ absl::StatusOr<std::unique_ptr<KvCache>> KvCache::Create(const KvCacheSpec& spec
     const std::vector<int64_t> shape = {spec.num_layers, spec.num_kv_heads, spec.max_len, spec.head_dim};
     cache->keys_ = at::zeros(shape, options);
     cache->values_ = at::zeros(shape, options);
+    cache->counters_ = at::zeros({spec.num_layers, int64_t{spec.num_kv_heads} * kKernelCountersPerKvHead},
+                                 options.dtype(at::kInt));
     for (int l = 0; l < spec.num_layers; ++l) {
       cache->key_layers_.push_back(cache->keys_.select(0, l));
       cache->value_layers_.push_back(cache->values_.select(0, l));

@@ -55,7 +55,7 @@ namespace {
 // kernel at one query vector per KV head or under row-invariant numerics,
 // split-K otherwise): an undefined result when the call is not their shape.
 absl::StatusOr<at::Tensor> AttendWithKernel(const at::Tensor& q, const at::Tensor& keys, const at::Tensor& values,
-                                            const AttentionMask& mask) {
+                                            const AttentionMask& mask, const at::Tensor& counters) {
   kernels::Dtype dtype;
   if (!q.is_cuda() || q.dim() != 3 || keys.dim() != 3 || !FusedKernelDtype(q, &dtype)) return at::Tensor();
   const int64_t rows = q.size(0), heads = q.size(1), head_dim = q.size(2);
@@ -101,6 +101,11 @@ absl::StatusOr<at::Tensor> AttendWithKernel(const at::Tensor& q, const at::Tenso
       q.options().dtype(at::kFloat));
   a.out = out.data_ptr();
   a.workspace = workspace.data_ptr<float>();
+  if (counters.defined() && counters.device() == q.device() && counters.scalar_type() == at::kInt &&
+      counters.is_contiguous()) {
+    a.counters = reinterpret_cast<unsigned*>(counters.data_ptr<int32_t>());
+    a.counter_count = static_cast<int>(counters.numel());
+  }
   const char* error = kernels::LaunchCachedAttention(a, CurrentCudaStream(q.device()));
   if (error == nullptr) return out;
   if (std::strstr(error, "unsupported") != nullptr || kernels::IsAlignmentError(error)) return at::Tensor();
@@ -169,7 +174,7 @@ AttentionPath ChooseAttentionPath(const at::Tensor& q, int64_t query_rows, const
 }  // namespace
 
 absl::StatusOr<at::Tensor> AttendCached(const at::Tensor& q, const at::Tensor& keys, const at::Tensor& values,
-                                        const AttentionMask& mask) {
+                                        const AttentionMask& mask, const at::Tensor& counters) {
   return TorchCall("attention", [&]() -> absl::StatusOr<at::Tensor> {
     const int64_t rows = q.size(0), heads = q.size(1), head_dim = q.size(2);
     const int64_t kv_heads = keys.size(0);
@@ -177,7 +182,7 @@ absl::StatusOr<at::Tensor> AttendCached(const at::Tensor& q, const at::Tensor& k
     AttentionPath path = ChooseAttentionPath(q, group * rows, mask);
 #ifdef XSD_WITH_CUDA_KERNELS
     if (path == AttentionPath::kKernel) {
-      absl::StatusOr<at::Tensor> fused = AttendWithKernel(q, keys, values, mask);
+      absl::StatusOr<at::Tensor> fused = AttendWithKernel(q, keys, values, mask, counters);
       if (!fused.ok() || fused->defined()) return fused;
     }
 #endif

@@ -138,7 +138,8 @@ absl::StatusOr<at::Tensor> LlamaAttention::AttendRotated(const at::Tensor& q, co
                                                          KvCache* cache, int layer) const {
   const int span = ctx.write_rows.defined() ? ctx.span : ctx.past + ctx.rows;
   XSD_ASSIGN_OR_RETURN(at::Tensor attended,
-                       AttendCached(q, cache->KeySlot(layer, 0, span), cache->ValueSlot(layer, 0, span), ctx.mask));
+                       AttendCached(q, cache->KeySlot(layer, 0, span), cache->ValueSlot(layer, 0, span), ctx.mask,
+                                    cache->kernel_counters(layer)));
   return Linear(attended, o_, o_bias_);
 }
 
@@ -194,7 +195,7 @@ absl::StatusOr<at::Tensor> LlamaAttention::Attend(const at::Tensor& qkv, const L
     values = cache->ValueSlot(layer, 0, ctx.past + ctx.rows);
     return absl::OkStatus();
   }));
-  XSD_ASSIGN_OR_RETURN(at::Tensor attended, AttendCached(q, keys, values, ctx.mask));
+  XSD_ASSIGN_OR_RETURN(at::Tensor attended, AttendCached(q, keys, values, ctx.mask, cache->kernel_counters(layer)));
   return Linear(attended, o_, o_bias_);
 }
 

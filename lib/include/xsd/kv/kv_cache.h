@@ -55,6 +55,12 @@ class KvCache {
   // Whole buffers [layers, kv_heads, max_len, head_dim].
   const at::Tensor& all_keys() const { return keys_; }
   const at::Tensor& all_values() const { return values_; }
+  // One layer's int32 scratch [kv_heads * kKernelCountersPerKvHead], zero
+  // after Create(): the attention kernel counts its finished blocks there and
+  // leaves it zero (kernels/cached_attention.cu). Here, not in the model,
+  // because two sequences of one model may run at once; one cache never does.
+  static constexpr int kKernelCountersPerKvHead = 64;
+  at::Tensor kernel_counters(int layer) const { return counters_.select(0, layer); }
 
   // Moves the length cursor forward after rows were written.
   absl::Status Advance(int count);
@@ -73,6 +79,7 @@ class KvCache {
   int length_ = 0;
   at::Tensor keys_, values_;
   std::vector<at::Tensor> key_layers_, value_layers_;
+  at::Tensor counters_;  // [layers, kv_heads * kKernelCountersPerKvHead] int32
 };
 
 }  // namespace xsd

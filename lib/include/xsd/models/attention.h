@@ -41,7 +41,9 @@ struct AttentionMask {
 // q: [T, heads, head_dim] (already rotated). keys, values: [kv_heads, L+T,
 // head_dim] views of the cache that already hold the new rows. Returns the
 // attention output [T, heads * head_dim], scaled by 1/sqrt(head_dim).
+// `counters`: the cache's KvCache::kernel_counters for this layer (optional:
+// with them the decode kernel combines its chunks without a second kernel).
 absl::StatusOr<at::Tensor> AttendCached(const at::Tensor& q, const at::Tensor& keys, const at::Tensor& values,
-                                        const AttentionMask& mask);
+                                        const AttentionMask& mask, const at::Tensor& counters = at::Tensor());
 
 }  // namespace xsd
