@@ -1,5 +1,8 @@
 #include "xsd/kv/kv_cache.h"
 
+#include <cstddef>
+#include <cstdlib>
+
 #include <ATen/ATen.h>
 
 #include "xsd/core/sampling.h"
@@ -46,6 +49,23 @@ TEST_CASE("KvCache allocates once with fixed shapes", "[kv]") {
   CHECK((*cache)->all_keys().data_ptr() == before);
   CHECK_FALSE((*cache)->Truncate(3).ok());    // cannot grow by truncation
   CHECK_FALSE((*cache)->Advance(31).ok());    // beyond capacity
+}
+
+// The attention kernel relies on them: zero at creation, one set per layer,
+// int32 on the cache's device, kv_heads * kKernelCountersPerKvHead each.
+TEST_CASE("KvCache kernel counters are zeroed, int32 and separate per layer", "[kv]") {
+  auto cache = KvCache::Create(SmallSpec());
+  REQUIRE(cache.ok());
+  const at::Tensor first = (*cache)->kernel_counters(0), last = (*cache)->kernel_counters(2);
+  CHECK(first.scalar_type() == at::kInt);
+  CHECK(first.device() == (*cache)->all_keys().device());
+  CHECK(first.sizes() == at::IntArrayRef({2 * KvCache::kKernelCountersPerKvHead}));
+  CHECK(first.is_contiguous());
+  CHECK(at::count_nonzero(first).item<int64_t>() == 0);
+  CHECK(at::count_nonzero(last).item<int64_t>() == 0);
+  CHECK(first.data_ptr() != last.data_ptr());
+  CHECK(std::abs(static_cast<const char*>(last.data_ptr()) - static_cast<const char*>(first.data_ptr())) >=
+        static_cast<std::ptrdiff_t>(first.numel() * sizeof(int32_t)));
 }
 
 TEST_CASE("KvCache::KeepRows compacts a tree path for every layer", "[kv]") {
