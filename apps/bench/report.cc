@@ -51,6 +51,7 @@ nlohmann::json Aggregate(const ConfigSummary& c) {
           {"margins_at_divergence", c.margins_at_divergence},
           {"mean_total_ms", m.total_ms},
           {"median_total_ms", c.median_total_ms},
+          {"median_prefill_ms", c.median_prefill_ms},
           {"p90_total_ms", c.p90_total_ms},
           {"mean_prefill_ms", m.prefill_phase_ms},
           {"mean_decode_ms", m.decode_phase_ms},

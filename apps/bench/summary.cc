@@ -123,7 +123,7 @@ RunSummary Summarize(const std::vector<SampleRecord>& records, const std::vector
     c.speculative = facts.speculative;
     const std::vector<const SampleRecord*> mine = RecordsOf(records, facts.name);
     c.n = static_cast<int>(mine.size());
-    std::vector<double> totals, speedups;
+    std::vector<double> totals, prefills, speedups;
     double accepted = 0, drafted = 0, emitted_after_first = 0, rounds = 0, hidden_rounds = 0;
     double speedup_sum = 0, bl_total = 0, bl_tpot = 0, paired_total = 0;
     double prefix_sum = 0;
@@ -135,6 +135,7 @@ RunSummary Summarize(const std::vector<SampleRecord>& records, const std::vector
       const SampleMetrics m = MetricsOf(*r);
       Add(c.mean, m);
       totals.push_back(m.total_ms);
+      prefills.push_back(m.prefill_phase_ms);
       accepted += static_cast<double>(m.accepted);
       drafted += static_cast<double>(m.drafted);
       emitted_after_first += static_cast<double>(std::max<int64_t>(0, m.n_tokens - 1));
@@ -161,6 +162,7 @@ RunSummary Summarize(const std::vector<SampleRecord>& records, const std::vector
     if (c.n > 0) Scale(c.mean, 1.0 / c.n);
     c.median_total_ms = Percentile(totals, 0.5);
     c.p90_total_ms = Percentile(totals, 0.9);
+    c.median_prefill_ms = Percentile(prefills, 0.5);
     c.accept_rate = drafted > 0 ? accepted / drafted : 0.0;
     c.tokens_per_forward = rounds > 0 ? emitted_after_first / rounds : 0.0;
     if (!margins.empty()) c.median_margin = Percentile(margins, 0.5);

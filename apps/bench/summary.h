@@ -32,6 +32,10 @@ struct ConfigSummary {
   MeanMetrics mean;
   double median_total_ms = 0;
   double p90_total_ms = 0;
+  // The prefill phase's median: the mean carries one-off costs (the first
+  // request at a new prompt length paid ~70 ms more in docs/PERFORMANCE.md
+  // run 10).
+  double median_prefill_ms = 0;
   double accept_rate = 0;         // pooled: sum accepted / sum drafted
   double tokens_per_forward = 0;  // pooled: sum (n_tokens - 1) / sum rounds
   // Against the baseline (paired samples only).

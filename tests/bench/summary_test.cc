@@ -85,6 +85,21 @@ TEST_CASE("Speedups pair each sample with the baseline's same request", "[bench]
   CHECK_FALSE(l5.predicted_speedup.has_value());
 }
 
+TEST_CASE("The prefill phase's median ignores a one-off slow request that moves its mean", "[bench][summary]") {
+  std::vector<SampleRecord> records;
+  const double prefills[] = {40, 110, 42};  // the second: a first request at a new prompt length
+  for (int i = 0; i < 3; ++i) {
+    RecordSpec spec{"vl_baseline", "s/" + std::to_string(i), i, 200.0};
+    spec.target_prefill_ms = prefills[i];
+    spec.sync_ms = 1;
+    records.push_back(MakeRecord(spec));
+  }
+  const RunSummary s = Summarize(records, {{"vl_baseline", 0, false}}, "vl_baseline");
+  const ConfigSummary& bl = s.configs[0];
+  CHECK(bl.mean.prefill_phase_ms == Approx(65));  // (41 + 111 + 43) / 3, with the 1 ms sync each
+  CHECK(bl.median_prefill_ms == Approx(43));
+}
+
 TEST_CASE("The cost model reproduces an autoregressive config's own mean", "[bench][summary]") {
   std::vector<SampleRecord> records;
   for (int i = 0; i < 3; ++i) {
