@@ -2,8 +2,11 @@
 // the cache in chunks of kChunk keys ("split-K"): one block per (chunk, KV
 // head) computes the chunk's scores, its softmax numerator with the chunk's
 // own maximum, and the weighted sum of values, all in float32; a second
-// kernel combines the chunks per query row. Enough blocks to fill the GPU at
-// one query row, where the library's fused kernels run one block per head.
+// kernel combines the chunks per query row, or, in the decode kernel given
+// a KV cache's counters, the last block of each head to finish does
+// (CombineVector: the same code, the same bits). Enough blocks to fill the
+// GPU at one query row, where the library's fused kernels run one block per
+// head.
 //
 // Every query row is computed on its own with the same instructions whatever
 // the number of rows (two or more): a row's output does not depend on which

@@ -101,7 +101,7 @@ using NormedRow = uint4[kNormChunks > 0 ? kNormChunks * kNormThreads : 1];
 // kNormChunks > 0 (M == 1): x is normalised first (NormRowToShared). kEarly:
 // steps loaded before WaitForPriorGrids (kRegisters), else `prefetch`.
 // kGroup > 4: the steps are loaded kGroup at a time before their sums (16
-// loads of 16 bytes in flight per lane at kF = 1; GemvLoadGroup), the rest 4
+// loads of 16 bytes in flight per lane at kF = 1; GemvDeepLoads), the rest 4
 // at a time; the same chain per feature either way.
 template <int M, int kF, int kNormChunks, int kEarly, int kGroup = 4>
 __global__ void GemvBf16Kernel(const __nv_bfloat16* __restrict__ x, const __nv_bfloat16* __restrict__ w,
