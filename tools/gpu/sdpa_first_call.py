@@ -31,6 +31,9 @@ def attention_case(length, backends):
     q, k, v = (torch.randn(1, 32, length, 128, device="cuda", dtype=torch.bfloat16) for _ in range(3))
 
     def call():
+        if backends is None:  # torch's own choice, as libxsd's prefill gets it
+            F.scaled_dot_product_attention(q, k, v, is_causal=True)
+            return
         with sdpa_kernel(backends):
             F.scaled_dot_product_attention(q, k, v, is_causal=True)
 
@@ -58,8 +61,7 @@ def main():
     rows = []
     # Distinct lengths per case, so that every first call meets a new shape.
     cases = [
-        ("sdpa default", [SDPBackend.CUDNN_ATTENTION, SDPBackend.FLASH_ATTENTION, SDPBackend.EFFICIENT_ATTENTION,
-                          SDPBackend.MATH], [2073, 2074, 2083]),
+        ("sdpa default", None, [2073, 2074, 2083]),
         ("sdpa cudnn", [SDPBackend.CUDNN_ATTENTION], [2101, 2102, 2111]),
         ("sdpa flash", [SDPBackend.FLASH_ATTENTION], [2121, 2122, 2131]),
         ("sdpa efficient", [SDPBackend.EFFICIENT_ATTENTION], [2141, 2142, 2151]),
