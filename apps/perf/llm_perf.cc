@@ -30,7 +30,7 @@ std::map<std::string, std::string> ParseArgs(int argc, char** argv) {
   std::map<std::string, std::string> args = {{"preset", "tiny"}, {"vocab", "0"},        {"device", "cpu"},
                                              {"dtype", "fp32"},  {"prompt", "64"},     {"decode", "16"},
                                              {"gammas", "1,2,4,8"}, {"repeats", "10"}, {"json", ""},
-                                             {"step_mode", "auto"}};
+                                             {"step_mode", "auto"}, {"fresh_lengths", "0"}};
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a.rfind("--", 0) != 0 || a.find('=') == std::string::npos) {
@@ -110,6 +110,11 @@ int main(int argc, char** argv) {
   // Every verify round commits its pending token: room for all of them.
   // Plus the largest row bucket of the step runner (64), so no step falls back to plain forwards.
   sopts.max_seq_len = prompt + decode + (repeats + 2) * static_cast<int>(gammas.size()) + max_gamma + 8 + 64;
+  // --fresh_lengths=N: prefills at N lengths this process has not seen
+  // (prompt + 7 i), each timed at its first call and again: what a request at
+  // a new prompt length pays once (docs/PERFORMANCE.md run 10).
+  const int fresh = Int(args, "fresh_lengths");
+  sopts.max_seq_len = std::max(sopts.max_seq_len, prompt + 7 * fresh + 128);
   const std::string mode = args.at("step_mode");
   if (mode == "auto") {
     sopts.step_mode = xsd::LlamaStepMode::kAuto;
@@ -168,6 +173,23 @@ int main(int argc, char** argv) {
     verify.push_back({g, Median(ms)});
   }
 
+  struct FreshPrefill {
+    int length;
+    double first_ms, again_ms;
+  };
+  std::vector<FreshPrefill> fresh_prefills;
+  for (int i = 1; i <= fresh; ++i) {
+    xsd::Request longer = request;
+    for (int j = 0; j < 7 * i; ++j) longer.prompt_tokens.push_back(static_cast<int>(1 + rng.Below(config.vocab_size - 1)));
+    FreshPrefill f{static_cast<int>(longer.prompt_tokens.size()), 0, 0};
+    for (double* ms : {&f.first_ms, &f.again_ms}) {
+      const xsd::TimePoint b = xsd::Now();
+      OrDie(verifier->Prefill(longer, {}), "prefill at a new length");
+      *ms = xsd::MillisBetween(b, xsd::Now());
+    }
+    fresh_prefills.push_back(f);
+  }
+
   const xsd::LlamaStepRunner* runner = verifier->step_runner();
   std::printf("xsd_llm_perf preset=%s vocab=%d device=%s dtype=%s prompt=%d step_mode=%s numerics=%s (load %.0f ms; "
               "graphs captured %d, replays %lld)\n",
@@ -179,6 +201,10 @@ int main(int argc, char** argv) {
   std::printf("| prefill %d tokens | %.2f | |\n", prompt, Median(prefill_ms));
   std::printf("| decode step (median of %zu) | %.3f | 1.00 |\n", decode_ms.size(), step);
   for (const auto& [g, ms] : verify) std::printf("| verify gamma=%d (%d rows) | %.3f | %.2f |\n", g, g + 1, ms, ms / step);
+  for (const FreshPrefill& f : fresh_prefills) {
+    std::printf("| prefill %d tokens, first call at this length / again | %.2f / %.2f | |\n", f.length, f.first_ms,
+                f.again_ms);
+  }
   if (!args.at("json").empty()) {
     std::ofstream js(args.at("json"));
     js << "{\"preset\":\"" << args.at("preset") << "\",\"vocab\":" << config.vocab_size << ",\"device\":\""
@@ -186,7 +212,12 @@ int main(int argc, char** argv) {
        << ",\"prefill_ms\":"
        << Median(prefill_ms) << ",\"decode_ms\":" << step << ",\"verify_ms\":{";
     for (size_t i = 0; i < verify.size(); ++i) js << (i ? "," : "") << "\"" << verify[i].first << "\":" << verify[i].second;
-    js << "}}\n";
+    js << "},\"fresh_prefills\":[";
+    for (size_t i = 0; i < fresh_prefills.size(); ++i) {
+      js << (i ? "," : "") << "[" << fresh_prefills[i].length << "," << fresh_prefills[i].first_ms << ","
+         << fresh_prefills[i].again_ms << "]";
+    }
+    js << "]}\n";
   }
   return 0;
 }

@@ -1,6 +1,9 @@
 // The same numerics on a CUDA device (the GPU machine's pip torch 2.x:
 // at::scaled_dot_product_attention kernels). Passes with a WARN where no CUDA
 // device exists (CI).
+#include <cstdlib>
+#include <string>
+
 #include <ATen/ATen.h>
 #include <ATen/Context.h>
 
@@ -47,19 +50,29 @@ TEST_CASE("CUDA: prefill and tree verify match the float64 reference (fp32, bf16
   const auto ref = testing::ReferenceForward(m.config, *m.weights, prompt, positions, testing::CausalVisibility(n));
   // fp32 as on the CPU; bf16 keeps 8 bits of mantissa: logits of size ~5
   // carry ~0.02 of rounding per operation, a few tenths after two layers.
-  for (const auto& [dtype, tol] : {std::make_pair(at::kFloat, 1e-4), std::make_pair(at::kBFloat16, 0.5)}) {
-    INFO("dtype " << c10::toString(dtype));
-    const auto model = OnDevice(*m.weights, m.config, dtype);
-    auto cache = KvCache::Create(model->CacheSpec(32));
-    REQUIRE(cache.ok());
-    LlamaInput input;
-    input.tokens = *TokensTensor(prompt, model->device());
-    input.positions = *PositionRange(0, n, model->device());
-    auto out = model->Forward(input, cache->get());
-    INFO(out.status().ToString());
-    REQUIRE(out.ok());
-    CHECK(out->logits.device().is_cuda());
-    CHECK(testing::MaxAbsDiff(out->logits.cpu(), ref.logits) < tol);
+  // The prefill's attention runs over 64 rows (XSD_PREFILL_BUCKET, the
+  // default: the padded rows' keys and values are cache rows past the
+  // prompt, here filled with 100 so that a leak would swamp the softmax)
+  // and over the 8 rows themselves ("0").
+  for (const char* bucket : {"default", "0"}) {
+    if (std::string(bucket) == "0") setenv("XSD_PREFILL_BUCKET", "0", 1);
+    for (const auto& [dtype, tol] : {std::make_pair(at::kFloat, 1e-4), std::make_pair(at::kBFloat16, 0.5)}) {
+      INFO("XSD_PREFILL_BUCKET " << bucket << ", dtype " << c10::toString(dtype));
+      const auto model = OnDevice(*m.weights, m.config, dtype);
+      auto cache = KvCache::Create(model->CacheSpec(128));
+      REQUIRE(cache.ok());
+      (*cache)->all_keys().fill_(100);
+      (*cache)->all_values().fill_(100);
+      LlamaInput input;
+      input.tokens = *TokensTensor(prompt, model->device());
+      input.positions = *PositionRange(0, n, model->device());
+      auto out = model->Forward(input, cache->get());
+      INFO(out.status().ToString());
+      REQUIRE(out.ok());
+      CHECK(out->logits.device().is_cuda());
+      CHECK(testing::MaxAbsDiff(out->logits.cpu(), ref.logits) < tol);
+    }
+    unsetenv("XSD_PREFILL_BUCKET");
   }
 }
 

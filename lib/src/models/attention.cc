@@ -119,6 +119,34 @@ namespace {
 
 enum class AttentionPath { kKernel, kSdpa, kMath };
 
+// A causal prefill on CUDA runs SDPA over its rows rounded up to a multiple
+// of kPrefillBucket: torch's default backend there (cuDNN's) builds a plan
+// for every new length, 70-74 ms on the H200 against 0.11 ms for the call
+// itself (docs/PERFORMANCE.md run 10), so every new prompt length paid it.
+// The padded query rows come after every real row, which a causal mask
+// keeps from seeing them; their keys and values are the cache rows past the
+// prompt (whatever they hold) and their outputs are dropped.
+// XSD_PREFILL_BUCKET=0 turns it off (A/B runs).
+constexpr int64_t kPrefillBucket = 64;
+
+[[maybe_unused]] int64_t PrefillBucketRows(const at::Tensor& q, const AttentionMask& mask, int64_t rows) {
+  const char* off = std::getenv("XSD_PREFILL_BUCKET");
+  if (!q.is_cuda() || !mask.causal || (off != nullptr && std::strcmp(off, "0") == 0)) return rows;
+  return (rows + kPrefillBucket - 1) / kPrefillBucket * kPrefillBucket;
+}
+
+// A [heads, rows, head_dim] view of cache rows widened to `rows` rows of the
+// same storage, or undefined where the storage does not hold them (a view
+// that is not a cache's: keys and values made for the call).
+[[maybe_unused]] at::Tensor WidenedRows(const at::Tensor& t, int64_t rows) {
+  if (t.dim() != 3 || t.stride(2) != 1 || t.stride(1) != t.size(2) || t.stride(0) < rows * t.size(2)) {
+    return at::Tensor();
+  }
+  const int64_t end = t.storage_offset() + (t.size(0) - 1) * t.stride(0) + rows * t.size(2);  // elements
+  if (end * static_cast<int64_t>(t.element_size()) > static_cast<int64_t>(t.storage().nbytes())) return at::Tensor();
+  return t.as_strided({t.size(0), rows, t.size(2)}, {t.stride(0), t.stride(1), 1}, t.storage_offset());
+}
+
 // Which implementation serves a call. XSD_ATTENTION_PATH=kernel|sdpa|math
 // forces one (benchmarks, A/B runs; a kernel that does not fit the call falls
 // back to math + softmax). Otherwise, on CUDA, by query rows (G*T) as
@@ -199,9 +227,18 @@ absl::StatusOr<at::Tensor> AttendCached(const at::Tensor& q, const at::Tensor& k
       // [batch, heads, rows, head_dim]; 3-D inputs fall back to the math path.
       const c10::optional<at::Tensor> bias =
           mask.bias.defined() ? c10::optional<at::Tensor>(mask.bias.view({1, 1, group * rows, -1})) : c10::nullopt;
-      out = at::scaled_dot_product_attention(stacked.unsqueeze(0), keys.unsqueeze(0), values.unsqueeze(0), bias, 0.0,
-                                             mask.causal)
-                .squeeze(0);
+      at::Tensor q4 = stacked.unsqueeze(0), k4 = keys.unsqueeze(0), v4 = values.unsqueeze(0);
+      const int64_t bucket = PrefillBucketRows(q, mask, rows);  // a causal call: group == 1, no bias
+      if (bucket > rows) {
+        const at::Tensor wide_keys = WidenedRows(keys, bucket), wide_values = WidenedRows(values, bucket);
+        if (wide_keys.defined() && wide_values.defined()) {
+          q4 = at::constant_pad_nd(q4, {0, 0, 0, bucket - rows});
+          k4 = wide_keys.unsqueeze(0);
+          v4 = wide_values.unsqueeze(0);
+        }
+      }
+      out = at::scaled_dot_product_attention(q4, k4, v4, bias, 0.0, mask.causal).squeeze(0);
+      if (out.size(1) != group * rows) out = out.narrow(1, 0, group * rows);
     }
 #endif
     if (path == AttentionPath::kMath) {
