@@ -19,7 +19,7 @@ fi
 P=./build-gpu/apps/perf/xsd_llm_perf
 for mode in graphs; do
   $P --preset=7b --vocab=32064 --device=cuda:0 --dtype=bf16 --prompt=2076 --decode=64 --gammas=1,2,4,8,16,32 \
-     --repeats=10 --step_mode=$mode --json="$OUT/xsd_vl_$mode.json" | tee "$OUT/xsd_vl_$mode.md"
+     --repeats=10 --step_mode=$mode --fresh_lengths=12 --json="$OUT/xsd_vl_$mode.json" | tee "$OUT/xsd_vl_$mode.md"
 done
 $P --preset=7b --vocab=32000 --device=cuda:0 --dtype=bf16 --prompt=640 --decode=64 --gammas=1,4,16 --repeats=10 \
    --step_mode=graphs --json="$OUT/xsd_egpt_graphs.json" | tee "$OUT/xsd_egpt_graphs.md"
@@ -30,20 +30,22 @@ grep -E "^rows|projection|attention|rms|one kernel|sum" "$OUT/components_vl.md"
 # A/B, whole step (same repeats as the main run: with 5, the matmul + softmax
 # verify read 8.6 ms in runs 7-8): the 4096-wide GEMVs (o, down) with 4
 # weight steps in flight per lane instead of 16 (XSD_GEMV_DEEP=0, run 10);
-# the qkv projection as a plain GEMV at 2 features per warp (now with 8
-# steps in flight) + the rotation kernel. (Earlier A/Bs:
-# XSD_ATTENTION_MMA=all|verify, XSD_NORM_GEMV=1,
+# the prefill's attention over rows rounded up to 64 (XSD_PREFILL_BUCKET=1,
+# opt-in, not yet run on a GPU: the "first call at this length" rows of
+# --fresh_lengths show whether cuDNN's per-length plans are gone). (Earlier
+# A/Bs: XSD_QKV_ROPE=0,XSD_GEMV_FEATURES_WIDE=2|1, XSD_ATTENTION_MMA=all|verify,
+# XSD_NORM_GEMV=1,
 # XSD_ROW_INVARIANT=1, XSD_ATTENTION_PATH=kernel|sdpa, XSD_ROPE_KERNEL=0,
 # XSD_SILU_GEMV=0, XSD_GEMV_FEATURES, XSD_SILU_GEMV_CHANNELS,
 # XSD_ATTENTION_MMA_VECTORS, XSD_PDL=0, XSD_GEMV_PREFETCH=chunks|lines|regs,
 # XSD_SKINNY_GEMM=1; PERFORMANCE.md.)
-AB="XSD_GEMV_DEEP=0 XSD_QKV_ROPE=0,XSD_GEMV_FEATURES_WIDE=2"
+AB="XSD_PREFILL_BUCKET=1 XSD_GEMV_DEEP=0"
 [[ " $* " == *" --no-ab "* ]] && AB=""
 for v in $AB; do
   # The device call is cut at 600 s and then nothing is tarred: skip what would not fit.
   (( SECONDS > ${XSD_PERF_BUDGET_S:-500} )) && { echo "== $v skipped (time: ${SECONDS}s)"; continue; }
   env ${v//,/ } $P --preset=7b --vocab=32064 --device=cuda:0 --dtype=bf16 --prompt=2076 --decode=64 --gammas=1,2,4,8,16 \
-    --repeats=10 --step_mode=graphs --json="$OUT/xsd_vl_graphs_$v.json" > "$OUT/xsd_vl_graphs_$v.md"
+    --repeats=10 --step_mode=graphs --fresh_lengths=12 --json="$OUT/xsd_vl_graphs_$v.json" > "$OUT/xsd_vl_graphs_$v.md"
   echo "== $v"; grep -E "prefill|decode|verify" "$OUT/xsd_vl_graphs_$v.md"
 done
 echo "elapsed ${SECONDS}s"

@@ -126,12 +126,13 @@ enum class AttentionPath { kKernel, kSdpa, kMath };
 // The padded query rows come after every real row, which a causal mask
 // keeps from seeing them; their keys and values are the cache rows past the
 // prompt (whatever they hold) and their outputs are dropped.
-// XSD_PREFILL_BUCKET=0 turns it off (A/B runs).
+// Opt-in (XSD_PREFILL_BUCKET=1) until it has run on a GPU: written after the
+// session's device time ran out (docs/PERFORMANCE.md run 10, next steps).
 constexpr int64_t kPrefillBucket = 64;
 
 [[maybe_unused]] int64_t PrefillBucketRows(const at::Tensor& q, const AttentionMask& mask, int64_t rows) {
-  const char* off = std::getenv("XSD_PREFILL_BUCKET");
-  if (!q.is_cuda() || !mask.causal || (off != nullptr && std::strcmp(off, "0") == 0)) return rows;
+  const char* on = std::getenv("XSD_PREFILL_BUCKET");
+  if (!q.is_cuda() || !mask.causal || on == nullptr || std::strcmp(on, "1") != 0) return rows;
   return (rows + kPrefillBucket - 1) / kPrefillBucket * kPrefillBucket;
 }
 
