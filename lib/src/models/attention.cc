@@ -131,8 +131,7 @@ enum class AttentionPath { kKernel, kSdpa, kMath };
 constexpr int64_t kPrefillBucket = 64;
 
 [[maybe_unused]] int64_t PrefillBucketRows(const at::Tensor& q, const AttentionMask& mask, int64_t rows) {
-  const char* on = std::getenv("XSD_PREFILL_BUCKET");
-  if (!q.is_cuda() || !mask.causal || on == nullptr || std::strcmp(on, "1") != 0) return rows;
+  if (!q.is_cuda() || !mask.causal || !EnvSwitchOn("XSD_PREFILL_BUCKET")) return rows;
   return (rows + kPrefillBucket - 1) / kPrefillBucket * kPrefillBucket;
 }
 

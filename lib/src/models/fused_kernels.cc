@@ -15,13 +15,17 @@ namespace {
 std::atomic<int> row_invariant_override{-1};  // -1: the environment decides
 }  // namespace
 
+bool EnvSwitchOn(const char* env_switch) {
+  const char* v = std::getenv(env_switch);
+  return v != nullptr && std::strcmp(v, "1") == 0;
+}
+
 void SetRowInvariantNumerics(bool on) { row_invariant_override.store(on ? 1 : 0); }
 
 bool RowInvariantNumerics() {
   const int set = row_invariant_override.load();
   if (set >= 0) return set == 1;
-  const char* v = std::getenv("XSD_ROW_INVARIANT");
-  return v != nullptr && std::strcmp(v, "1") == 0;
+  return EnvSwitchOn("XSD_ROW_INVARIANT");
 }
 
 bool FusedDecoderKernels() {
@@ -47,10 +51,7 @@ bool FusedKernelEnabled(const char* env_switch) {
   return v == nullptr || std::strcmp(v, "0") != 0;
 }
 
-bool SkinnyGemmEnabled() {
-  const char* v = std::getenv("XSD_SKINNY_GEMM");
-  return v != nullptr && std::strcmp(v, "1") == 0 && RowInvariantNumerics();
-}
+bool SkinnyGemmEnabled() { return EnvSwitchOn("XSD_SKINNY_GEMM") && RowInvariantNumerics(); }
 #endif
 
 }  // namespace xsd

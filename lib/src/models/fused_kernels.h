@@ -7,6 +7,15 @@
 #include "xsd/models/linear.h"
 #include "xsd/models/numerics.h"
 
+namespace xsd {
+
+// True when the environment variable `env_switch` is "1": the opt-in
+// switches (XSD_ROW_INVARIANT, XSD_NORM_GEMV, XSD_SKINNY_GEMM,
+// XSD_PREFILL_BUCKET). Read at each call, as FusedKernelEnabled.
+bool EnvSwitchOn(const char* env_switch);
+
+}  // namespace xsd
+
 #ifdef XSD_WITH_CUDA_KERNELS
 #include <ATen/core/Tensor.h>
 

@@ -1,7 +1,5 @@
 #include "xsd/models/norm_gemv.h"
 
-#include <cstdlib>
-#include <cstring>
 #include <vector>
 
 #include "fused_kernels.h"
@@ -20,10 +18,7 @@ namespace xsd {
 static_assert(kNormGemvMaxWidth == kernels::kNormGemvMaxWidth);
 #endif
 
-bool NormGemvInDecode() {
-  const char* v = std::getenv("XSD_NORM_GEMV");
-  return v != nullptr && std::strcmp(v, "1") == 0;
-}
+bool NormGemvInDecode() { return EnvSwitchOn("XSD_NORM_GEMV"); }
 
 absl::StatusOr<NormedProjection> NormThenGemv(const RmsNorm& norm, const at::Tensor& x, const at::Tensor& residual,
                                               const at::Tensor& w, int64_t silu_inter) {
