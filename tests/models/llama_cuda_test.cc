@@ -50,12 +50,12 @@ TEST_CASE("CUDA: prefill and tree verify match the float64 reference (fp32, bf16
   const auto ref = testing::ReferenceForward(m.config, *m.weights, prompt, positions, testing::CausalVisibility(n));
   // fp32 as on the CPU; bf16 keeps 8 bits of mantissa: logits of size ~5
   // carry ~0.02 of rounding per operation, a few tenths after two layers.
-  // The prefill's attention over the 8 rows themselves (the default) and
-  // over 64 (XSD_PREFILL_BUCKET=1: the padded rows' keys and values are
-  // cache rows past the prompt, here filled with 100 so that a leak would
-  // swamp the softmax).
-  for (const char* bucket : {"default", "1"}) {
-    if (std::string(bucket) == "1") setenv("XSD_PREFILL_BUCKET", "1", 1);
+  // The prefill's attention over 64 rows (the default bucketing: the padded
+  // rows' keys and values are cache rows past the prompt, here filled with
+  // 100 so that a leak would swamp the softmax) and over the 8 rows
+  // themselves (XSD_PREFILL_BUCKET=0).
+  for (const char* bucket : {"default", "0"}) {
+    if (std::string(bucket) == "0") setenv("XSD_PREFILL_BUCKET", "0", 1);
     for (const auto& [dtype, tol] : {std::make_pair(at::kFloat, 1e-4), std::make_pair(at::kBFloat16, 0.5)}) {
       INFO("XSD_PREFILL_BUCKET " << bucket << ", dtype " << c10::toString(dtype));
       const auto model = OnDevice(*m.weights, m.config, dtype);

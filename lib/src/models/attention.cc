@@ -126,12 +126,13 @@ enum class AttentionPath { kKernel, kSdpa, kMath };
 // The padded query rows come after every real row, which a causal mask
 // keeps from seeing them; their keys and values are the cache rows past the
 // prompt (whatever they hold) and their outputs are dropped.
-// Opt-in (XSD_PREFILL_BUCKET=1) until it has run on a GPU: written after the
-// session's device time ran out (docs/PERFORMANCE.md run 10, next steps).
+// Measured in run 11: the first call at a new length inside a known bucket
+// costs what a repeat does (46-49 ms against 83-114 ms without buckets); a
+// steady prefill costs ~0.7 ms more. XSD_PREFILL_BUCKET=0 turns it off (A/B).
 constexpr int64_t kPrefillBucket = 64;
 
 [[maybe_unused]] int64_t PrefillBucketRows(const at::Tensor& q, const AttentionMask& mask, int64_t rows) {
-  if (!q.is_cuda() || !mask.causal || !EnvSwitchOn("XSD_PREFILL_BUCKET")) return rows;
+  if (!q.is_cuda() || !mask.causal || !FusedKernelEnabled("XSD_PREFILL_BUCKET")) return rows;
   return (rows + kPrefillBucket - 1) / kPrefillBucket * kPrefillBucket;
 }
 

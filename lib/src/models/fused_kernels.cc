@@ -20,6 +20,11 @@ bool EnvSwitchOn(const char* env_switch) {
   return v != nullptr && std::strcmp(v, "1") == 0;
 }
 
+bool FusedKernelEnabled(const char* env_switch) {
+  const char* v = std::getenv(env_switch);
+  return v == nullptr || std::strcmp(v, "0") != 0;
+}
+
 void SetRowInvariantNumerics(bool on) { row_invariant_override.store(on ? 1 : 0); }
 
 bool RowInvariantNumerics() {
@@ -44,11 +49,6 @@ bool FusedKernelDtype(const at::Tensor& t, kernels::Dtype* dtype) {
     case at::kHalf: *dtype = kernels::Dtype::kFloat16; return true;
     default: return false;
   }
-}
-
-bool FusedKernelEnabled(const char* env_switch) {
-  const char* v = std::getenv(env_switch);
-  return v == nullptr || std::strcmp(v, "0") != 0;
 }
 
 bool SkinnyGemmEnabled() { return EnvSwitchOn("XSD_SKINNY_GEMM") && RowInvariantNumerics(); }

@@ -10,9 +10,14 @@
 namespace xsd {
 
 // True when the environment variable `env_switch` is "1": the opt-in
-// switches (XSD_ROW_INVARIANT, XSD_NORM_GEMV, XSD_SKINNY_GEMM,
-// XSD_PREFILL_BUCKET). Read at each call, as FusedKernelEnabled.
+// switches (XSD_ROW_INVARIANT, XSD_NORM_GEMV, XSD_SKINNY_GEMM). Read at each call, as FusedKernelEnabled.
 bool EnvSwitchOn(const char* env_switch);
+
+// False when the environment variable `env_switch` is "0" (XSD_GEMV,
+// XSD_ROPE_KERNEL, XSD_PREFILL_BUCKET): the ATen path, or the plain call,
+// runs instead. Read at each call: the benchmarks flip it between runs of
+// one process.
+bool FusedKernelEnabled(const char* env_switch);
 
 }  // namespace xsd
 
@@ -25,11 +30,6 @@ namespace xsd {
 
 // The kernels' dtype for `t` (float32, bfloat16, float16); false otherwise.
 bool FusedKernelDtype(const at::Tensor& t, kernels::Dtype* dtype);
-
-// False when the environment variable `env_switch` is "0" (XSD_GEMV,
-// XSD_ROPE_KERNEL): the ATen path runs instead. Read at
-// each call: the benchmarks flip it between runs of one process.
-bool FusedKernelEnabled(const char* env_switch);
 
 // Row-invariant numerics (RowInvariantNumerics(), xsd/models/numerics.h) as
 // the kernels apply it: every Linear of up to kRowInvariantMaxRows rows runs
