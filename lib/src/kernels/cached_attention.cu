@@ -292,7 +292,7 @@ __device__ void CombineVector(const CachedAttentionArgs& a, int chunks, int r, i
 // contraction choices left to the compiler), the same in every instantiation
 // and whatever the other vectors: a row's bits do not depend on the call's
 // rows or span (row-invariant), so a verify row equals the decode step.
-template <typename T, int kLanesPerKey, int kRows, bool kStaged>
+template <typename T, int kLanesPerKey, int kRows>
 __global__ void __launch_bounds__(kDecodeWarps * 32) DecodeChunkKernel(CachedAttentionArgs a, int chunks) {
   device::WaitForPriorGrids();  // inputs and outputs belong to earlier kernels
   device::AllowDependentGrids();
@@ -321,90 +321,49 @@ __global__ void __launch_bounds__(kDecodeWarps * 32) DecodeChunkKernel(CachedAtt
 #pragma unroll
     for (int e = 0; e < 8; ++e) acc[i][e] = 0.0f;
   }
-  // One key step: key j's scores for the block's vectors and the online
-  // softmax update (j past the span: the lanes still join the shuffles).
-  auto consume = [&](const Raw8<T>& kr, const Raw8<T>& vr, int j) {
-    float k8[8], v8[8];
-    if (j < a.span) {
-      Unpack8(kr, k8);
-      Unpack8(vr, v8);
-    } else {
 #pragma unroll
-      for (int e = 0; e < 8; ++e) k8[e] = v8[e] = 0.0f;
+  for (int s0 = 0; s0 < kSteps; s0 += kInFlight) {
+    // Raw 16-byte words in flight (half the registers of floats for 2-byte T).
+    Raw8<T> kr[kInFlight], vr[kInFlight];
+#pragma unroll
+    for (int u = 0; u < kInFlight; ++u) {
+      const int j = j0 + (s0 + u) * kKeysPerStep + slot;
+      if (j < a.span) {
+        kr[u] = LoadRaw8(keys + static_cast<int64_t>(j) * D);
+        vr[u] = LoadRaw8(values + static_cast<int64_t>(j) * D);
+      }
     }
 #pragma unroll
-    for (int i = 0; i < kRows; ++i) {
-      float dot = 0.0f;
+    for (int u = 0; u < kInFlight; ++u) {
+      const int j = j0 + (s0 + u) * kKeysPerStep + slot;
+      float k8[8], v8[8];
+      if (j < a.span) {
+        Unpack8(kr[u], k8);
+        Unpack8(vr[u], v8);
+      } else {
 #pragma unroll
-      for (int e = 0; e < 8; ++e) dot = fmaf(q[i][e], k8[e], dot);
-      // The key's lanes are an aligned group: xor offsets stay inside it,
-      // and every lane of the group ends with the same sum.
-#pragma unroll
-      for (int o = kLanesPerKey / 2; o > 0; o >>= 1) dot = __fadd_rn(dot, __shfl_xor_sync(0xffffffffu, dot, o));
-      if (j >= a.span || r0 + i >= R) continue;
-      float s = __fmul_rn(dot, a.scale);
-      if (bias != nullptr) s = __fadd_rn(s, ToFloat<T>(bias[(r0 + i) * a.bias_stride + j]));
-      const float top = fmaxf(m[i], s);
-      if (top == -INFINITY) continue;  // every key so far masked
-      const float keep = expf(__fadd_rn(m[i], -top)), p = expf(__fadd_rn(s, -top));
-      l[i] = fmaf(l[i], keep, p);
-#pragma unroll
-      for (int e = 0; e < 8; ++e) acc[i][e] = fmaf(acc[i][e], keep, __fmul_rn(p, v8[e]));
-      m[i] = top;
-    }
-  };
-  if constexpr (kStaged) {
-    // Each lane copies its own 16-byte words into its own slots of shared
-    // memory (cp.async, no registers held) two groups ahead of their use,
-    // and reads back only what it copied: no barrier needed.
-    static_assert(sizeof(T) == 2, "staged loads take one 16-byte word per key and lane");
-    constexpr int kGroups = kSteps / kInFlight;
-    extern __shared__ __align__(16) uint4 stage_s[];  // [warp][buffer][u][k|v][lane]
-    uint4* mine = stage_s + warp * (2 * kInFlight * 2 * 32) + lane;
-    auto issue = [&](int group) {
-      if (group < kGroups) {
-        uint4* buffer = mine + (group & 1) * (kInFlight * 2 * 32);
-#pragma unroll
-        for (int u = 0; u < kInFlight; ++u) {
-          const int j = j0 + (group * kInFlight + u) * kKeysPerStep + slot;
-          if (j < a.span) {
-            __pipeline_memcpy_async(buffer + (2 * u) * 32, keys + static_cast<int64_t>(j) * D, 16);
-            __pipeline_memcpy_async(buffer + (2 * u + 1) * 32, values + static_cast<int64_t>(j) * D, 16);
-          }
-        }
-      }
-      __pipeline_commit();  // empty groups too: the wait below counts groups
-    };
-    issue(0);
-    issue(1);
-#pragma unroll
-    for (int group = 0; group < kGroups; ++group) {
-      __pipeline_wait_prior(1);  // every group but the newest (group + 1) has landed
-      const uint4* buffer = mine + (group & 1) * (kInFlight * 2 * 32);
-#pragma unroll
-      for (int u = 0; u < kInFlight; ++u) {
-        Raw8<T> kr, vr;
-        kr.w[0] = buffer[(2 * u) * 32];
-        vr.w[0] = buffer[(2 * u + 1) * 32];
-        consume(kr, vr, j0 + (group * kInFlight + u) * kKeysPerStep + slot);
-      }
-      issue(group + 2);  // into the buffer just read (its values are consumed)
-    }
-  } else {
-#pragma unroll
-    for (int s0 = 0; s0 < kSteps; s0 += kInFlight) {
-      // Raw 16-byte words in flight (half the registers of floats for 2-byte T).
-      Raw8<T> kr[kInFlight], vr[kInFlight];
-#pragma unroll
-      for (int u = 0; u < kInFlight; ++u) {
-        const int j = j0 + (s0 + u) * kKeysPerStep + slot;
-        if (j < a.span) {
-          kr[u] = LoadRaw8(keys + static_cast<int64_t>(j) * D);
-          vr[u] = LoadRaw8(values + static_cast<int64_t>(j) * D);
-        }
+        for (int e = 0; e < 8; ++e) k8[e] = v8[e] = 0.0f;
       }
 #pragma unroll
-      for (int u = 0; u < kInFlight; ++u) consume(kr[u], vr[u], j0 + (s0 + u) * kKeysPerStep + slot);
+      for (int i = 0; i < kRows; ++i) {
+        float dot = 0.0f;
+#pragma unroll
+        for (int e = 0; e < 8; ++e) dot = fmaf(q[i][e], k8[e], dot);
+        // The key's lanes are an aligned group: xor offsets stay inside it,
+        // and every lane of the group ends with the same sum.
+#pragma unroll
+        for (int o = kLanesPerKey / 2; o > 0; o >>= 1) dot = __fadd_rn(dot, __shfl_xor_sync(0xffffffffu, dot, o));
+        if (j >= a.span || r0 + i >= R) continue;
+        float s = __fmul_rn(dot, a.scale);
+        if (bias != nullptr) s = __fadd_rn(s, ToFloat<T>(bias[(r0 + i) * a.bias_stride + j]));
+        const float top = fmaxf(m[i], s);
+        if (top == -INFINITY) continue;  // every key so far masked
+        const float keep = expf(__fadd_rn(m[i], -top)), p = expf(__fadd_rn(s, -top));
+        l[i] = fmaf(l[i], keep, p);
+#pragma unroll
+        for (int e = 0; e < 8; ++e) acc[i][e] = fmaf(acc[i][e], keep, __fmul_rn(p, v8[e]));
+        m[i] = top;
+      }
     }
   }
   // The warp's key slots merged (xor butterfly: both partners compute the
@@ -490,42 +449,31 @@ __global__ void CombineKernel(CachedAttentionArgs a, int chunks) {
   CombineVector<T>(a, chunks, blockIdx.x, blockIdx.y, s);
 }
 
-// Shared memory of the staged decode kernel: two groups of kInFlight key
-// steps per warp, a 16-byte word of key and of value per lane and step.
-constexpr int DecodeStageBytes(int lanes_per_key) {
-  const int steps = (kChunk / kDecodeWarps) / (32 / lanes_per_key);
-  return kDecodeWarps * 2 * (steps < kDecodeInFlight ? steps : kDecodeInFlight) * 2 * 32 * 16;
-}
-
-template <typename T, int kLanesPerKey, int kRows>
-void LaunchDecodeKernel(const CachedAttentionArgs& a, int chunks, dim3 grid, cudaStream_t stream) {
-  constexpr int kThreads = kDecodeWarps * 32;
-  if constexpr (sizeof(T) == 2) {
-    // XSD_DECODE_STAGED=1: loads staged in shared memory two groups ahead
-    // (cp.async) instead of one group in registers. Same arithmetic, same
-    // bits; an A/B switch until measured.
-    if (device::EnvIs("XSD_DECODE_STAGED", "1")) {
-      device::Launch(device::Overlap::kWithPrior, DecodeChunkKernel<T, kLanesPerKey, kRows, true>, grid, kThreads,
-                     DecodeStageBytes(kLanesPerKey), stream, a, chunks);
-      return;
-    }
-  }
-  device::Launch(device::Overlap::kWithPrior, DecodeChunkKernel<T, kLanesPerKey, kRows, false>, grid, kThreads, 0,
-                 stream, a, chunks);
-}
-
 template <typename T, int kRows>
 const char* LaunchDecodeRows(const CachedAttentionArgs& a, int chunks, cudaStream_t stream) {
   const int R = a.rows * a.group;
   // Blocks of one (chunk, KV head) for all vector groups are neighbours: the
   // chunk's keys are read from memory once and from L2 by the others.
   const dim3 grid((R + kRows - 1) / kRows, chunks, a.kv_heads);
+  constexpr int kThreads = kDecodeWarps * 32;
   switch (a.head_dim) {
-    case 16: LaunchDecodeKernel<T, 2, kRows>(a, chunks, grid, stream); break;
-    case 32: LaunchDecodeKernel<T, 4, kRows>(a, chunks, grid, stream); break;
-    case 64: LaunchDecodeKernel<T, 8, kRows>(a, chunks, grid, stream); break;
-    case 128: LaunchDecodeKernel<T, 16, kRows>(a, chunks, grid, stream); break;
-    case 256: LaunchDecodeKernel<T, 32, kRows>(a, chunks, grid, stream); break;
+    case 16:
+      device::Launch(device::Overlap::kWithPrior, DecodeChunkKernel<T, 2, kRows>, grid, kThreads, 0, stream, a, chunks);
+      break;
+    case 32:
+      device::Launch(device::Overlap::kWithPrior, DecodeChunkKernel<T, 4, kRows>, grid, kThreads, 0, stream, a, chunks);
+      break;
+    case 64:
+      device::Launch(device::Overlap::kWithPrior, DecodeChunkKernel<T, 8, kRows>, grid, kThreads, 0, stream, a, chunks);
+      break;
+    case 128:
+      device::Launch(device::Overlap::kWithPrior, DecodeChunkKernel<T, 16, kRows>, grid, kThreads, 0, stream, a,
+                     chunks);
+      break;
+    case 256:
+      device::Launch(device::Overlap::kWithPrior, DecodeChunkKernel<T, 32, kRows>, grid, kThreads, 0, stream, a,
+                     chunks);
+      break;
     default: return "cached attention: unsupported shape (head_dim)";
   }
   return nullptr;
