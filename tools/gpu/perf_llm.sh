@@ -28,18 +28,18 @@ $P --preset=7b --vocab=32000 --device=cuda:0 --dtype=bf16 --prompt=640 --decode=
   --rows=1,2,5,17 --span=2304 --reps=20 --json="$OUT/components_vl.json" > "$OUT/components_vl.md"
 grep -E "^rows|projection|attention|rms|one kernel|sum" "$OUT/components_vl.md"
 # A/B, whole step (same repeats as the main run: with 5, the matmul + softmax
-# verify read 8.6 ms in runs 7-8): the 4096-wide GEMVs (o, down) with 4
-# weight steps in flight per lane instead of 16 (XSD_GEMV_DEEP=0, run 10);
-# the prefill's attention over rows rounded up to 64 (XSD_PREFILL_BUCKET=1,
-# opt-in, not yet run on a GPU: the "first call at this length" rows of
-# --fresh_lengths show whether cuDNN's per-length plans are gone). (Earlier
-# A/Bs: XSD_QKV_ROPE=0,XSD_GEMV_FEATURES_WIDE=2|1, XSD_ATTENTION_MMA=all|verify,
-# XSD_NORM_GEMV=1,
+# verify read 8.6 ms in runs 7-8): the 1-feature GEMVs
+# without the 8-step group after the 16-step ones (XSD_GEMV_DEEP=flat, run
+# 11); the prefill's attention over its own rows instead of rows rounded up
+# to 64 (XSD_PREFILL_BUCKET=0: the "first call at this length" rows of
+# --fresh_lengths show cuDNN's per-length plans). (Earlier A/Bs:
+# XSD_GEMV_DEEP=0, XSD_DECODE_STAGED=1 (run 11, removed), XSD_QKV_ROPE=0,XSD_GEMV_FEATURES_WIDE=2|1,
+# XSD_ATTENTION_MMA=all|verify, XSD_NORM_GEMV=1,
 # XSD_ROW_INVARIANT=1, XSD_ATTENTION_PATH=kernel|sdpa, XSD_ROPE_KERNEL=0,
 # XSD_SILU_GEMV=0, XSD_GEMV_FEATURES, XSD_SILU_GEMV_CHANNELS,
 # XSD_ATTENTION_MMA_VECTORS, XSD_PDL=0, XSD_GEMV_PREFETCH=chunks|lines|regs,
 # XSD_SKINNY_GEMM=1; PERFORMANCE.md.)
-AB="XSD_PREFILL_BUCKET=1 XSD_GEMV_DEEP=0"
+AB="XSD_GEMV_DEEP=flat XSD_PREFILL_BUCKET=0"
 [[ " $* " == *" --no-ab "* ]] && AB=""
 for v in $AB; do
   # The device call is cut at 600 s and then nothing is tarred: skip what would not fit.

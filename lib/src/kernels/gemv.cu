@@ -101,9 +101,11 @@ using NormedRow = uint4[kNormChunks > 0 ? kNormChunks * kNormThreads : 1];
 // kNormChunks > 0 (M == 1): x is normalised first (NormRowToShared). kEarly:
 // steps loaded before WaitForPriorGrids (kRegisters), else `prefetch`.
 // kGroup > 4: the steps are loaded kGroup at a time before their sums (16
-// loads of 16 bytes in flight per lane at kF = 1; GemvDeepLoads), the rest 4
-// at a time; the same chain per feature either way.
-template <int M, int kF, int kNormChunks, int kEarly, int kGroup = 4>
+// loads of 16 bytes issued together per lane at kF = 1; GemvDeepLoads), then
+// kThenGroup at a time where > 4, the rest 4 at a time; the same chain per
+// feature either way. (ptxas keeps fewer in flight: the kF = 1 forms use
+// 34-44 registers.)
+template <int M, int kF, int kNormChunks, int kEarly, int kGroup = 4, int kThenGroup = 0>
 __global__ void GemvBf16Kernel(const __nv_bfloat16* __restrict__ x, const __nv_bfloat16* __restrict__ w,
                                __nv_bfloat16* __restrict__ y, int n_out, int k, int prefetch, NormParams norm) {
   static_assert(kNormChunks == 0 || M == 1, "the norm prologue takes one row");
@@ -160,16 +162,19 @@ __global__ void GemvBf16Kernel(const __nv_bfloat16* __restrict__ x, const __nv_b
       }
     }
   }
-  if constexpr (kGroup > 4) {
-    for (; c + 32 * (kGroup - 1) < chunks; c += 32 * kGroup) {
-      uint4 wv[kGroup][kF];
+  // kGroup steps at a time, then kThenGroup (the down projection's 43 steps
+  // per lane at k = 11 008: 32 + 8, and 3 in the loop below).
+  const auto grouped = [&](auto group_size) {
+    constexpr int kG = decltype(group_size)::value;
+    for (; c + 32 * (kG - 1) < chunks; c += 32 * kG) {
+      uint4 wv[kG][kF];
 #pragma unroll
-      for (int s = 0; s < kGroup; ++s) {
+      for (int s = 0; s < kG; ++s) {
 #pragma unroll
         for (int f = 0; f < kF; ++f) wv[s][f] = __ldg(wrow[f] + c + 32 * s);
       }
 #pragma unroll
-      for (int s = 0; s < kGroup; ++s) {
+      for (int s = 0; s < kG; ++s) {
 #pragma unroll
         for (int m = 0; m < M; ++m) {
           const uint4 xv = x_chunk(m, c + 32 * s);
@@ -178,7 +183,9 @@ __global__ void GemvBf16Kernel(const __nv_bfloat16* __restrict__ x, const __nv_b
         }
       }
     }
-  }
+  };
+  if constexpr (kGroup > 4) grouped(std::integral_constant<int, kGroup>{});
+  if constexpr (kThenGroup > 4) grouped(std::integral_constant<int, kThenGroup>{});
 #pragma unroll 4
   for (; c < chunks; c += 32) {
     uint4 wv[kF];
@@ -318,11 +325,16 @@ unsigned GemvBlocks(int64_t outputs, int per_warp) {
 // Weight steps loaded together per lane at kF features per warp: 16 / kF,
 // so that every form has 16 loads of 16 bytes in flight per lane (the qkv
 // and gate/up GEMVs had 16, the 4096-wide o and down GEMVs 4 and streamed at
-// 2.6 and 3.4 TB/s under ncu; docs/PERFORMANCE.md run 10). XSD_GEMV_DEEP=0
-// keeps 4 steps for A/B runs.
+// 2.6 and 3.4 TB/s under ncu; docs/PERFORMANCE.md run 10), then 8 / kF
+// at a time before the last steps (run 11). XSD_GEMV_DEEP=0 keeps 4 steps,
+// XSD_GEMV_DEEP=flat drops the second group size, for A/B runs.
 bool GemvDeepLoads() {
   static const bool deep = !device::EnvIs("XSD_GEMV_DEEP", "0");
   return deep;
+}
+bool GemvThenGroup() {
+  static const bool then = !device::EnvIs("XSD_GEMV_DEEP", "flat");
+  return then;
 }
 
 // kRegisters takes the early-steps instantiation for one-row launches.
@@ -333,8 +345,10 @@ const char* LaunchGemv(const void* x, const void* w, void* y, int64_t n, int64_t
   constexpr int kEarly = M == 1 ? EarlySteps(kF) : 0;
   constexpr int kDeep = 16 / kF;
   auto* kernel = kEarly > 0 && prefetch == kPrefetchRegisters ? GemvBf16Kernel<M, kF, kNormChunks, kEarly>
-                 : kDeep > 4 && GemvDeepLoads()               ? GemvBf16Kernel<M, kF, kNormChunks, 0, kDeep>
-                                                              : GemvBf16Kernel<M, kF, kNormChunks, 0>;
+                 : kDeep > 4 && GemvDeepLoads() && GemvThenGroup()
+                     ? GemvBf16Kernel<M, kF, kNormChunks, 0, kDeep, kDeep / 2>
+                 : kDeep > 4 && GemvDeepLoads() ? GemvBf16Kernel<M, kF, kNormChunks, 0, kDeep>
+                                                : GemvBf16Kernel<M, kF, kNormChunks, 0>;
   return device::Launch(device::Overlap::kWithPrior, kernel, GemvBlocks(n, kF), kGemvThreads, 0, stream,
                         static_cast<const __nv_bfloat16*>(x), static_cast<const __nv_bfloat16*>(w),
                         static_cast<__nv_bfloat16*>(y), static_cast<int>(n), static_cast<int>(k), prefetch, norm);
