@@ -16,6 +16,7 @@
 #include "xsd/models/llama_drafter.h"
 #include "xsd/models/llama_step_runner.h"
 #include "xsd/models/llama_verifier.h"
+#include "xsd/models/numerics.h"
 #include "xsd/schedulers/schedulers.h"
 #include "xsd_catch.h"
 
@@ -116,6 +117,65 @@ TEST_CASE("CUDA fp32: greedy SD (plain and graphed steps) equals greedy AR", "[m
     CHECK(s->tokens == a->tokens);
     CHECK(s->stats.accepted > 0);
     if (mode == LlamaStepMode::kGraphs) CHECK((*target)->step_runner()->replays() > 0);
+  }
+}
+
+// The golden property in bf16: row-invariant numerics give every verify row
+// the bits of the decode step, so greedy SD equals greedy AR token for token
+// even at near-ties, with a drafter that is another model (rejections) and
+// with either kernel family for the Linear layers: the skinny GEMM (the
+// default in that mode) or GEMV slices (XSD_SKINNY_GEMM=0).
+TEST_CASE("CUDA bf16, row-invariant numerics: greedy SD (plain and graphed steps) equals greedy AR",
+          "[models][llama][cuda][lossless][graphs]") {
+  if (!HaveCuda()) return;
+  const char* skinny = GENERATE("default", "0");
+  INFO("XSD_SKINNY_GEMM " << skinny);
+  if (std::string(skinny) == "0") setenv("XSD_SKINNY_GEMM", "0", 1);
+  struct Restore {
+    ~Restore() {
+      SetRowInvariantNumerics(false);
+      unsetenv("XSD_SKINNY_GEMM");
+    }
+  } restore;
+  SetRowInvariantNumerics(true);  // before the pipelines: graphs keep the kernels they capture
+  const auto m = testing::MakeTinyModel(testing::TinyConfig(), 62);
+  const auto other = testing::MakeTinyModel(testing::TinyConfig(), 64);
+  const auto model = OnDevice(*m.weights, m.config, at::kBFloat16);
+  const auto draft_model = OnDevice(*other.weights, other.config, at::kBFloat16);
+  LlamaSequenceOptions eager;
+  eager.max_seq_len = 96;
+  eager.step_mode = LlamaStepMode::kEager;
+  auto reference = LlamaVerifier::Create(model, eager);
+  REQUIRE(reference.ok());
+  auto policy = MakeGreedyAcceptance();
+  SchedulerOptions so;
+  so.max_new_tokens = 40;
+  so.gamma = 4;
+  Request request;
+  request.prompt_tokens = {3, 14, 15, 92, 65};
+  auto ar = MakeAutoregressiveScheduler(reference->get(), policy.get(), so);
+  REQUIRE(ar.ok());
+  auto a = (*ar)->Generate(request);
+  REQUIRE(a.ok());
+  for (const LlamaStepMode mode : {LlamaStepMode::kEager, LlamaStepMode::kGraphs}) {
+    for (const bool self_draft : {true, false}) {  // all drafts right, or most wrong
+      INFO("step mode " << LlamaStepModeName(mode) << ", drafter " << (self_draft ? "the target" : "another model"));
+      LlamaSequenceOptions options = eager;
+      options.step_mode = mode;
+      auto target = LlamaVerifier::Create(model, options);
+      auto drafter = LlamaDrafter::Create(self_draft ? model : draft_model, options);
+      INFO(target.status().ToString());
+      REQUIRE(target.ok());
+      REQUIRE(drafter.ok());
+      auto sd = MakeSpeculativeScheduler(target->get(), drafter->get(), policy.get(), so);
+      REQUIRE(sd.ok());
+      auto s = (*sd)->Generate(request);
+      INFO(s.status().ToString());
+      REQUIRE(s.ok());
+      CHECK(s->tokens == a->tokens);
+      if (self_draft) CHECK(s->stats.accepted == s->stats.drafted);
+      if (!self_draft) CHECK(s->stats.accepted < s->stats.drafted);
+    }
   }
 }
 

@@ -41,8 +41,8 @@ const char* LaunchGemvBf16(const void* x, const void* w, void* y, int64_t m, int
 // The same product on tensor cores for m <= kSkinnyGemmMaxRows rows, n a
 // multiple of 8, k a multiple of 64, x and w 16-byte aligned: each row's
 // result is the same whatever m (skinny_gemm.cu); weight-streaming speed to
-// ~5 rows, ~30 % slower at 17 (docs/PERFORMANCE.md run 7). Behind
-// XSD_SKINNY_GEMM=1 under row-invariant numerics.
+// ~5 rows, ~30 % slower at 17 (docs/PERFORMANCE.md run 7). Row-invariant
+// numerics run it unless XSD_SKINNY_GEMM=0.
 inline constexpr int kSkinnyGemmMaxRows = 64;
 const char* LaunchSkinnyGemmBf16(const void* x, const void* w, void* y, int64_t m, int64_t n, int64_t k, void* stream);
 

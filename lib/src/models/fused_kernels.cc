@@ -51,7 +51,7 @@ bool FusedKernelDtype(const at::Tensor& t, kernels::Dtype* dtype) {
   }
 }
 
-bool SkinnyGemmEnabled() { return EnvSwitchOn("XSD_SKINNY_GEMM") && RowInvariantNumerics(); }
+bool SkinnyGemmEnabled() { return RowInvariantNumerics() && FusedKernelEnabled("XSD_SKINNY_GEMM"); }
 #endif
 
 }  // namespace xsd

@@ -10,13 +10,14 @@
 namespace xsd {
 
 // True when the environment variable `env_switch` is "1": the opt-in
-// switches (XSD_ROW_INVARIANT, XSD_NORM_GEMV, XSD_SKINNY_GEMM). Read at each call, as FusedKernelEnabled.
+// switches (XSD_ROW_INVARIANT, XSD_NORM_GEMV). Read at each call, as
+// FusedKernelEnabled.
 bool EnvSwitchOn(const char* env_switch);
 
 // False when the environment variable `env_switch` is "0" (XSD_GEMV,
-// XSD_ROPE_KERNEL, XSD_PREFILL_BUCKET): the ATen path, or the plain call,
-// runs instead. Read at each call: the benchmarks flip it between runs of
-// one process.
+// XSD_ROPE_KERNEL, XSD_PREFILL_BUCKET, XSD_SKINNY_GEMM): the ATen path, or
+// the plain call, runs instead. Read at each call: the benchmarks flip it
+// between runs of one process.
 bool FusedKernelEnabled(const char* env_switch);
 
 }  // namespace xsd
@@ -38,11 +39,14 @@ bool FusedKernelDtype(const at::Tensor& t, kernels::Dtype* dtype);
 // decode kernel, whose rows are each computed alone.
 inline constexpr int kRowInvariantMaxRows = 64;
 
-// Row-invariant numerics with the tensor-core skinny GEMM
+// Row-invariant numerics run the tensor-core skinny GEMM
 // (kernels/skinny_gemm.cu) for Linear layers of up to 64 rows, one row
-// included, instead of the GEMV (XSD_SKINNY_GEMM=1; docs/PERFORMANCE.md run
-// 7: exact planted 100 % -> 1.97x, decode 4.94 ms). The one-row gate/up +
-// SiLU fusion steps aside then (its sums are the GEMV's).
+// included, instead of GEMV slices, unless XSD_SKINNY_GEMM=0: verify at 5
+// rows costs ~1.05 decode steps instead of ~2, for a decode step of ~5.0
+// instead of ~4.2 ms; planted 21 / 49 / 72 / 100 % -> 1.24 / 1.66 / 1.91 /
+// 2.17x against 0.74 / 1.02 / 1.25 / 1.44x with the GEMV slices
+// (docs/PERFORMANCE.md run 11). The one-row gate/up + SiLU fusion steps
+// aside then (its sums are the GEMV's).
 bool SkinnyGemmEnabled();
 
 }  // namespace xsd

@@ -22,8 +22,8 @@ absl::StatusOr<at::Tensor> Linear(const at::Tensor& x, const at::Tensor& w, cons
                          w.dim() == 2 && w.size(1) == k && x.device() == w.device();
     std::vector<int64_t> shape = x.sizes().vec();
     shape.back() = n;
-    // Row-invariant numerics with XSD_SKINNY_GEMM=1: the tensor-core kernel
-    // for up to 64 rows, one row included.
+    // Row-invariant numerics (unless XSD_SKINNY_GEMM=0): the tensor-core
+    // kernel for up to 64 rows, one row included.
     if (bf16_ok && m >= 1 && m <= kernels::kSkinnyGemmMaxRows && n % 8 == 0 && k % 64 == 0 && SkinnyGemmEnabled()) {
       at::Tensor y = at::empty(shape, x.options());
       const char* error = kernels::LaunchSkinnyGemmBf16(x.data_ptr(), w.data_ptr(), y.data_ptr(), m, n, k,

@@ -23,7 +23,7 @@ namespace xsd {
 // y is undefined when the call does not fit the kernels: not one bf16 CUDA
 // row of at most kNormGemvMaxWidth elements, another dtype or device,
 // a misaligned view, XSD_GEMV=0 (or XSD_SILU_GEMV=0 for the SiLU form), or
-// the skinny GEMM in charge (XSD_SKINNY_GEMM=1).
+// the skinny GEMM in charge (row-invariant numerics, unless XSD_SKINNY_GEMM=0).
 inline constexpr int64_t kNormGemvMaxWidth = 8192;  // kernels::kNormGemvMaxWidth
 struct NormedProjection {
   at::Tensor sum, y;
