@@ -15,10 +15,8 @@ namespace xsd {
 LlamaDrafter::LlamaDrafter(std::shared_ptr<const LlamaModel> model, LlamaSequence seq,
                            std::unique_ptr<LlamaPromptEncoder> encoder)
     : model_(std::move(model)),
-      cache_(std::move(seq.cache)),
-      runner_(std::move(seq.runner)),
-      encoder_(std::move(encoder)),
-      info_(std::move(seq.info)) {}
+      seq_(std::move(seq)),
+      encoder_(std::move(encoder)) {}
 
 absl::StatusOr<std::unique_ptr<LlamaDrafter>> LlamaDrafter::Create(std::shared_ptr<const LlamaModel> model,
                                                                    const LlamaSequenceOptions& options,
@@ -43,7 +41,7 @@ DrafterCapabilities LlamaDrafter::capabilities() const {
 }
 
 absl::Status LlamaDrafter::Begin(const DraftContext& context) {
-  const std::string who = absl::StrCat(info_.name, " drafter");
+  const std::string who = absl::StrCat(seq_.info.name, " drafter");
   if (context.request == nullptr) return absl::InvalidArgumentError(who + ": no request");
   XSD_RETURN_IF_ERROR(ValidateSamplingParams(context.sampling));
   sampling_ = context.sampling;
@@ -52,16 +50,16 @@ absl::Status LlamaDrafter::Begin(const DraftContext& context) {
   const TimePoint start = Now();
   const int n = prompt.rows();
   if (n < 1) return absl::InvalidArgumentError(who + ": empty prompt");
-  if (n > cache_->capacity()) {
+  if (n > seq_.cache->capacity()) {
     return absl::OutOfRangeError(absl::StrCat(who, ": prompt of ", n, " rows exceeds max_seq_len ",
-                                              cache_->capacity()));
+                                              seq_.cache->capacity()));
   }
   for (TokenId t : prompt.tokens) {
-    if (t < 0 || t >= info_.vocab_size) {
+    if (t < 0 || t >= seq_.info.vocab_size) {
       return absl::InvalidArgumentError(absl::StrCat(who, ": prompt token ", t, " is outside the vocabulary"));
     }
   }
-  cache_->Clear();
+  seq_.cache->Clear();
   next_logits_ = at::Tensor();
   if (prompt.embeds.defined()) {
     // Rows given as embeddings: prefilled here once; never rolled back, since
@@ -71,8 +69,8 @@ absl::Status LlamaDrafter::Begin(const DraftContext& context) {
     input.embeds = prompt.embeds;
     XSD_ASSIGN_OR_RETURN(input.positions, PositionRange(0, n, model_->device()));
     input.logits = LogitsRows::kLast;
-    XSD_ASSIGN_OR_RETURN(LlamaOutput out, model_->Forward(input, cache_.get()));
-    XSD_RETURN_IF_ERROR(cache_->Advance(n));
+    XSD_ASSIGN_OR_RETURN(LlamaOutput out, model_->Forward(input, seq_.cache.get()));
+    XSD_RETURN_IF_ERROR(seq_.cache->Advance(n));
     next_logits_ = out.logits;
   } else {
     sequence_ = std::move(prompt.tokens);
@@ -89,23 +87,25 @@ absl::Status LlamaDrafter::Begin(const DraftContext& context) {
 
 absl::StatusOr<at::Tensor> LlamaDrafter::CatchUp() {
   const int total = static_cast<int>(sequence_.size());
-  if (cache_->length() == total && next_logits_.defined()) return next_logits_;
-  if (cache_->length() == total) {
+  if (seq_.cache->length() == total && next_logits_.defined()) return next_logits_;
+  if (seq_.cache->length() == total) {
     // Everything is cached but the logits after it were not kept: feed the last token again.
     if (sequence_.back() == kNoToken) {
-      return absl::InternalError(absl::StrCat(info_.name, " drafter: cannot re-feed a prompt row given as embeddings"));
+      return absl::InternalError(
+          absl::StrCat(seq_.info.name, " drafter: cannot re-feed a prompt row given as embeddings"));
     }
-    XSD_RETURN_IF_ERROR(cache_->Truncate(total - 1));
+    XSD_RETURN_IF_ERROR(seq_.cache->Truncate(total - 1));
   }
-  const int cached = cache_->length();
+  const int cached = seq_.cache->length();
   const int n = total - cached;
   LlamaStepInput step;
   step.tokens.assign(sequence_.begin() + cached, sequence_.end());
   for (int i = 0; i < n; ++i) step.positions.push_back(cached + i);
-  XSD_ASSIGN_OR_RETURN(LlamaOutput out, RunLlamaStep(*model_, cache_.get(), runner_.get(), step, LogitsRows::kLast));
-  XSD_RETURN_IF_ERROR(cache_->Advance(n));
+  XSD_ASSIGN_OR_RETURN(LlamaOutput out,
+                       RunLlamaStep(*model_, seq_.cache.get(), seq_.runner.get(), step, LogitsRows::kLast));
+  XSD_RETURN_IF_ERROR(seq_.cache->Advance(n));
   next_logits_ = out.logits;
-  if (runner_ != nullptr) {
+  if (seq_.runner != nullptr) {
     // A step runner's logits live in its buffers until its next step: keep a copy.
     XSD_RETURN_IF_ERROR(TorchCall("llama drafter: keeping logits", [&]() -> absl::Status {
       next_logits_ = next_logits_.clone();
@@ -116,12 +116,12 @@ absl::StatusOr<at::Tensor> LlamaDrafter::CatchUp() {
 }
 
 absl::StatusOr<Draft> LlamaDrafter::Propose(const DraftSpec& spec) {
-  const std::string who = absl::StrCat(info_.name, " drafter");
+  const std::string who = absl::StrCat(seq_.info.name, " drafter");
   if (spec.tree.has_value()) return absl::InvalidArgumentError(who + ": drafts chains only (no tree support)");
   if (sequence_.empty()) return absl::FailedPreconditionError(who + ": Propose before Begin");
   // Drafting a token needs the logits after the whole sequence, so the cache
   // must hold all of it: at most capacity - size + 1 more tokens.
-  const int room = cache_->capacity() - static_cast<int>(sequence_.size()) + 1;
+  const int room = seq_.cache->capacity() - static_cast<int>(sequence_.size()) + 1;
   const int count = std::max(0, std::min(spec.max_tokens, room));
   if (count == 0) return Draft();
   return sampling_.greedy() ? ProposeGreedy(count) : ProposeSampled(count);
@@ -143,8 +143,9 @@ absl::StatusOr<Draft> LlamaDrafter::ProposeGreedy(int count) {
     LlamaStepInput step;
     step.device_tokens = token;
     step.positions = {start + j};
-    XSD_ASSIGN_OR_RETURN(LlamaOutput out, RunLlamaStep(*model_, cache_.get(), runner_.get(), step, LogitsRows::kLast));
-    XSD_RETURN_IF_ERROR(cache_->Advance(1));
+    XSD_ASSIGN_OR_RETURN(LlamaOutput out,
+                       RunLlamaStep(*model_, seq_.cache.get(), seq_.runner.get(), step, LogitsRows::kLast));
+    XSD_RETURN_IF_ERROR(seq_.cache->Advance(1));
     logits = out.logits;
   }
   next_logits_ = at::Tensor();  // the last drafted token is not in the cache
@@ -181,17 +182,19 @@ absl::StatusOr<Draft> LlamaDrafter::ProposeSampled(int count) {
 }
 
 absl::Status LlamaDrafter::Observe(const RoundOutcome& outcome) {
-  if (sequence_.empty()) return absl::FailedPreconditionError(absl::StrCat(info_.name, " drafter: Observe before Begin"));
+  if (sequence_.empty()) {
+    return absl::FailedPreconditionError(absl::StrCat(seq_.info.name, " drafter: Observe before Begin"));
+  }
   std::vector<TokenId> next(sequence_.begin(), sequence_.begin() + committed_size_);
   next.insert(next.end(), outcome.committed.begin(), outcome.committed.end());
   // The cache holds rows of the old sequence; keep the prefix it shares with the new one.
-  const int cached = cache_->length();
+  const int cached = seq_.cache->length();
   int common = 0;
   while (common < cached && common < static_cast<int>(next.size()) && sequence_[common] == next[common]) ++common;
   if (common < cached || static_cast<int>(next.size()) != static_cast<int>(sequence_.size())) {
     next_logits_ = at::Tensor();
   }
-  XSD_RETURN_IF_ERROR(cache_->Truncate(common));
+  XSD_RETURN_IF_ERROR(seq_.cache->Truncate(common));
   sequence_ = std::move(next);
   committed_size_ = static_cast<int>(sequence_.size());
   return absl::OkStatus();

@@ -41,10 +41,8 @@ std::vector<uint8_t> TreeVisibility(const Draft& draft) {
 LlamaVerifier::LlamaVerifier(std::shared_ptr<const LlamaModel> model, LlamaSequence seq,
                              std::unique_ptr<LlamaPromptEncoder> encoder)
     : model_(std::move(model)),
-      cache_(std::move(seq.cache)),
-      runner_(std::move(seq.runner)),
-      encoder_(std::move(encoder)),
-      info_(std::move(seq.info)) {}
+      seq_(std::move(seq)),
+      encoder_(std::move(encoder)) {}
 
 absl::StatusOr<std::unique_ptr<LlamaVerifier>> LlamaVerifier::Create(std::shared_ptr<const LlamaModel> model,
                                                                      const LlamaSequenceOptions& options,
@@ -107,30 +105,30 @@ absl::StatusOr<TargetOutput> LlamaVerifier::MakeOutput(const at::Tensor& logits,
 }
 
 absl::StatusOr<TargetOutput> LlamaVerifier::Prefill(const Request& request, const OutputRequest& out) {
-  const std::string who = absl::StrCat(info_.name, " verifier");
+  const std::string who = absl::StrCat(seq_.info.name, " verifier");
   XSD_ASSIGN_OR_RETURN(LlamaPrompt prompt, encoder_->Encode(request, *model_));
   const TimePoint start = Now();
   const int n = prompt.rows();
   if (n < 1) return absl::InvalidArgumentError(absl::StrCat(who, ": empty prompt"));
-  if (n > cache_->capacity()) {
+  if (n > seq_.cache->capacity()) {
     return absl::OutOfRangeError(absl::StrCat(who, ": prompt of ", n, " rows exceeds max_seq_len ",
-                                              cache_->capacity()));
+                                              seq_.cache->capacity()));
   }
   LlamaInput input;
   if (prompt.embeds.defined()) {
     input.embeds = prompt.embeds;
   } else {
-    XSD_RETURN_IF_ERROR(CheckTokens(prompt.tokens, info_.vocab_size, who));
+    XSD_RETURN_IF_ERROR(CheckTokens(prompt.tokens, seq_.info.vocab_size, who));
     XSD_ASSIGN_OR_RETURN(input.tokens, TokensTensor(prompt.tokens, model_->device()));
   }
-  cache_->Clear();
+  seq_.cache->Clear();
   pending_rows_ = 0;
   verify_hidden_ = at::Tensor();
   verify_embeds_ = at::Tensor();
   XSD_ASSIGN_OR_RETURN(input.positions, PositionRange(0, n, model_->device()));
   input.logits = LogitsRows::kLast;
-  XSD_ASSIGN_OR_RETURN(LlamaOutput forward, model_->Forward(input, cache_.get()));
-  XSD_RETURN_IF_ERROR(cache_->Advance(n));
+  XSD_ASSIGN_OR_RETURN(LlamaOutput forward, model_->Forward(input, seq_.cache.get()));
+  XSD_RETURN_IF_ERROR(seq_.cache->Advance(n));
   committed_hidden_ = forward.hidden;
   committed_embeds_ = forward.input_embeds;
   XSD_ASSIGN_OR_RETURN(TargetOutput output, MakeOutput(forward.logits, out));
@@ -143,15 +141,15 @@ absl::StatusOr<TargetOutput> LlamaVerifier::Prefill(const Request& request, cons
 }
 
 absl::StatusOr<TargetOutput> LlamaVerifier::Verify(TokenId pending, const Draft& draft, const OutputRequest& out) {
-  const std::string who = absl::StrCat(info_.name, " verifier");
+  const std::string who = absl::StrCat(seq_.info.name, " verifier");
   if (pending_rows_ != 0) return absl::FailedPreconditionError(absl::StrCat(who, ": Verify called twice without Commit"));
-  XSD_RETURN_IF_ERROR_CTX(draft.Validate(info_.vocab_size), who);
-  XSD_RETURN_IF_ERROR(CheckTokens({pending}, info_.vocab_size, who + " (pending token)"));
-  const int past = cache_->length();
+  XSD_RETURN_IF_ERROR_CTX(draft.Validate(seq_.info.vocab_size), who);
+  XSD_RETURN_IF_ERROR(CheckTokens({pending}, seq_.info.vocab_size, who + " (pending token)"));
+  const int past = seq_.cache->length();
   const int rows = draft.size() + 1;
-  if (past + rows > cache_->capacity()) {
+  if (past + rows > seq_.cache->capacity()) {
     return absl::OutOfRangeError(absl::StrCat(who, ": ", rows, " rows after ", past, " exceed max_seq_len ",
-                                              cache_->capacity()));
+                                              seq_.cache->capacity()));
   }
   LlamaStepInput step;
   step.tokens = {pending};
@@ -159,7 +157,8 @@ absl::StatusOr<TargetOutput> LlamaVerifier::Verify(TokenId pending, const Draft&
   step.positions = {past};
   for (int depth : draft.Depths()) step.positions.push_back(past + depth);
   if (!draft.IsChain()) step.tree_mask = TreeVisibility(draft);
-  XSD_ASSIGN_OR_RETURN(LlamaOutput forward, RunLlamaStep(*model_, cache_.get(), runner_.get(), step, LogitsRows::kAll));
+  XSD_ASSIGN_OR_RETURN(LlamaOutput forward,
+                       RunLlamaStep(*model_, seq_.cache.get(), seq_.runner.get(), step, LogitsRows::kAll));
   pending_rows_ = rows;
   last_parents_ = draft.parents;
   verify_hidden_ = forward.hidden;
@@ -168,7 +167,7 @@ absl::StatusOr<TargetOutput> LlamaVerifier::Verify(TokenId pending, const Draft&
 }
 
 absl::Status LlamaVerifier::Commit(absl::Span<const int32_t> kept_nodes) {
-  const std::string who = absl::StrCat(info_.name, " verifier");
+  const std::string who = absl::StrCat(seq_.info.name, " verifier");
   if (pending_rows_ == 0) return absl::FailedPreconditionError(absl::StrCat(who, ": Commit without Verify"));
   std::vector<int32_t> offsets = {0};
   int32_t expected_parent = -1;
@@ -179,9 +178,9 @@ absl::Status LlamaVerifier::Commit(absl::Span<const int32_t> kept_nodes) {
     expected_parent = node;
     offsets.push_back(node + 1);
   }
-  const int past = cache_->length();
+  const int past = seq_.cache->length();
   pending_rows_ = 0;
-  XSD_RETURN_IF_ERROR(cache_->KeepRows(past, offsets));
+  XSD_RETURN_IF_ERROR(seq_.cache->KeepRows(past, offsets));
   return TorchCall(who + ": committed features", [&]() -> absl::Status {
     const int kept = static_cast<int>(offsets.size());
     if (offsets.back() == kept - 1) {  // a prefix of the rows (chains): views, no copy

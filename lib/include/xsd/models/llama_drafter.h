@@ -37,7 +37,7 @@ class LlamaDrafter final : public Drafter {
                                                                                const LlamaSequenceOptions& options,
                                                                                std::unique_ptr<LlamaPromptEncoder> encoder);
 
-  const ModelInfo& info() const override { return info_; }
+  const ModelInfo& info() const override { return seq_.info; }
   DrafterCapabilities capabilities() const override;
   absl::Status Begin(const DraftContext& context) override;
   absl::StatusOr<Draft> Propose(const DraftSpec& spec) override;
@@ -45,7 +45,7 @@ class LlamaDrafter final : public Drafter {
   const PrefillBreakdown& prefill_breakdown() const override { return breakdown_; }
   const Tokenizer* tokenizer() const override;
 
-  const KvCache& cache() const { return *cache_; }
+  const KvCache& cache() const { return *seq_.cache; }
 
  private:
   LlamaDrafter(std::shared_ptr<const LlamaModel> model, LlamaSequence seq, std::unique_ptr<LlamaPromptEncoder> encoder);
@@ -55,10 +55,8 @@ class LlamaDrafter final : public Drafter {
   absl::StatusOr<Draft> ProposeSampled(int count);
 
   std::shared_ptr<const LlamaModel> model_;
-  KvCachePool::Lease cache_;
-  std::unique_ptr<LlamaStepRunner> runner_;  // borrows cache_: declared after it
+  LlamaSequence seq_;  // the cache lease, the step runner that borrows it, the ModelInfo
   std::unique_ptr<LlamaPromptEncoder> encoder_;
-  ModelInfo info_;
   PrefillBreakdown breakdown_;
   SamplingParams sampling_;
   Rng rng_;

@@ -66,11 +66,11 @@ class LlamaVerifier final : public Verifier {
                                                                                 const LlamaSequenceOptions& options,
                                                                                 std::unique_ptr<LlamaPromptEncoder> encoder);
 
-  const ModelInfo& info() const override { return info_; }
+  const ModelInfo& info() const override { return seq_.info; }
   absl::StatusOr<TargetOutput> Prefill(const Request& request, const OutputRequest& out) override;
   absl::StatusOr<TargetOutput> Verify(TokenId pending, const Draft& draft, const OutputRequest& out) override;
   absl::Status Commit(absl::Span<const int32_t> kept_nodes) override;
-  int cache_length() const override { return cache_->length(); }
+  int cache_length() const override { return seq_.cache->length(); }
   const PrefillBreakdown& prefill_breakdown() const override { return breakdown_; }
   const at::Tensor* committed_hidden() const override;
   const at::Tensor* committed_input_embeds() const override;
@@ -79,18 +79,16 @@ class LlamaVerifier final : public Verifier {
   const at::Tensor* embedding_table() const override { return &model_->embed_weight(); }
 
   const LlamaModel& model() const { return *model_; }
-  const KvCache& cache() const { return *cache_; }
-  const LlamaStepRunner* step_runner() const { return runner_.get(); }
+  const KvCache& cache() const { return *seq_.cache; }
+  const LlamaStepRunner* step_runner() const { return seq_.runner.get(); }
 
  private:
   LlamaVerifier(std::shared_ptr<const LlamaModel> model, LlamaSequence seq, std::unique_ptr<LlamaPromptEncoder> encoder);
   absl::StatusOr<TargetOutput> MakeOutput(const at::Tensor& logits, const OutputRequest& out) const;
 
   std::shared_ptr<const LlamaModel> model_;
-  KvCachePool::Lease cache_;
-  std::unique_ptr<LlamaStepRunner> runner_;  // borrows cache_: declared after it
+  LlamaSequence seq_;  // the cache lease, the step runner that borrows it, the ModelInfo
   std::unique_ptr<LlamaPromptEncoder> encoder_;
-  ModelInfo info_;
   PrefillBreakdown breakdown_;
   // The last Verify's rows, until Commit.
   int pending_rows_ = 0;
