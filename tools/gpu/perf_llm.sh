@@ -28,7 +28,9 @@ $P --preset=7b --vocab=32000 --device=cuda:0 --dtype=bf16 --prompt=640 --decode=
   --rows=1,2,5,17 --span=2304 --reps=20 --json="$OUT/components_vl.json" > "$OUT/components_vl.md"
 grep -E "^rows|projection|attention|rms|one kernel|sum" "$OUT/components_vl.md"
 # A/B, whole step (same repeats as the main run: with 5, the matmul + softmax
-# verify read 8.6 ms in runs 7-8): the 1-feature GEMVs
+# verify read 8.6 ms in runs 7-8): exact mode's step and verify costs
+# (XSD_ROW_INVARIANT=1: the skinny GEMM at every row count since run 11;
+# its decode step was ~5.0 ms in the bench); the 1-feature GEMVs
 # without the 8-step group after the 16-step ones (XSD_GEMV_DEEP=flat, run
 # 11); the prefill's attention over its own rows instead of rows rounded up
 # to 64 (XSD_PREFILL_BUCKET=0: the "first call at this length" rows of
@@ -39,7 +41,7 @@ grep -E "^rows|projection|attention|rms|one kernel|sum" "$OUT/components_vl.md"
 # XSD_SILU_GEMV=0, XSD_GEMV_FEATURES, XSD_SILU_GEMV_CHANNELS,
 # XSD_ATTENTION_MMA_VECTORS, XSD_PDL=0, XSD_GEMV_PREFETCH=chunks|lines|regs,
 # XSD_SKINNY_GEMM=1; PERFORMANCE.md.)
-AB="XSD_GEMV_DEEP=flat XSD_PREFILL_BUCKET=0"
+AB="XSD_ROW_INVARIANT=1 XSD_GEMV_DEEP=flat XSD_PREFILL_BUCKET=0"
 [[ " $* " == *" --no-ab "* ]] && AB=""
 for v in $AB; do
   # The device call is cut at 600 s and then nothing is tarred: skip what would not fit.
