@@ -3,19 +3,23 @@
 # (CUDA) with the carried Abseil; the fused CUDA kernels are optional, so a
 # failure to compile them is reported and the build retried without them.
 # Used by the other tools/gpu scripts: bash tools/gpu/build.sh LOG_DIR [ninja targets...]
+# XSD_BUILD_DIR (default build-gpu) and XSD_CMAKE_EXTRA (more cmake
+# arguments) build a variant beside it (gemv_unpack_ab.sh).
 set -uo pipefail
 source tools/gpu/env.sh
 LOG=${1:?log directory}; shift
 mkdir -p "$LOG"
-cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DXSD_WITH_OPENCV=OFF \
+B=${XSD_BUILD_DIR:-build-gpu}
+# shellcheck disable=SC2086  # XSD_CMAKE_EXTRA: several words
+cmake -S . -B "$B" -G Ninja -DCMAKE_BUILD_TYPE=Release -DXSD_WITH_OPENCV=OFF ${XSD_CMAKE_EXTRA:-} \
   -DCMAKE_PREFIX_PATH="$XSD_TORCH_PREFIX;/opt/xsd-deps/usr" > "$LOG/configure.log" 2>&1 || { tail -30 "$LOG/configure.log"; exit 1; }
 grep -E "torch header fix|fused CUDA kernels" "$LOG/configure.log"
-if ! ninja -C build-gpu -k 0 -j "$(nproc)" "$@" > "$LOG/build.log" 2>&1; then
+if ! ninja -C "$B" -k 0 -j "$(nproc)" "$@" > "$LOG/build.log" 2>&1; then
   grep -E "error|FAILED" -A5 "$LOG/build.log" | head -40
   if grep -q "fused CUDA kernels ON" "$LOG/configure.log"; then
     echo "build failed with the fused kernels: retrying with -DXSD_WITH_CUDA_KERNELS=OFF"
-    cmake -S . -B build-gpu -DXSD_WITH_CUDA_KERNELS=OFF >> "$LOG/configure.log" 2>&1
-    ninja -C build-gpu -k 0 -j "$(nproc)" "$@" > "$LOG/build.log" 2>&1 || { grep -E "error|FAILED" -A5 "$LOG/build.log" | head -60; exit 1; }
+    cmake -S . -B "$B" -DXSD_WITH_CUDA_KERNELS=OFF >> "$LOG/configure.log" 2>&1
+    ninja -C "$B" -k 0 -j "$(nproc)" "$@" > "$LOG/build.log" 2>&1 || { grep -E "error|FAILED" -A5 "$LOG/build.log" | head -60; exit 1; }
   else
     exit 1
   fi
