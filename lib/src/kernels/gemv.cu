@@ -326,15 +326,15 @@ unsigned GemvBlocks(int64_t outputs, int per_warp) {
 // so that every form has 16 loads of 16 bytes in flight per lane (the qkv
 // and gate/up GEMVs had 16, the 4096-wide o and down GEMVs 4 and streamed at
 // 2.6 and 3.4 TB/s under ncu; docs/PERFORMANCE.md run 10), then 8 / kF
-// at a time before the last steps (run 11). XSD_GEMV_DEEP=0 keeps 4 steps,
-// XSD_GEMV_DEEP=flat drops the second group size, for A/B runs.
-bool GemvDeepLoads() {
-  static const bool deep = !device::EnvIs("XSD_GEMV_DEEP", "0");
-  return deep;
-}
-bool GemvThenGroup() {
-  static const bool then = !device::EnvIs("XSD_GEMV_DEEP", "flat");
-  return then;
+// at a time before the last steps (run 11). For A/B runs XSD_GEMV_DEEP=0
+// keeps 4 steps (kDeepOff), XSD_GEMV_DEEP=flat drops the second group size
+// (kDeepFlat).
+enum DeepLoads : int { kDeepOff = 0, kDeepFlat = 1, kDeepTwoGroups = 2 };
+DeepLoads GemvDeepLoads() {
+  static const DeepLoads mode = device::EnvIs("XSD_GEMV_DEEP", "0")      ? kDeepOff
+                                : device::EnvIs("XSD_GEMV_DEEP", "flat") ? kDeepFlat
+                                                                         : kDeepTwoGroups;
+  return mode;
 }
 
 // kRegisters takes the early-steps instantiation for one-row launches.
@@ -344,11 +344,11 @@ const char* LaunchGemv(const void* x, const void* w, void* y, int64_t n, int64_t
   const int prefetch = GemvPrefetchMode();
   constexpr int kEarly = M == 1 ? EarlySteps(kF) : 0;
   constexpr int kDeep = 16 / kF;
+  const DeepLoads deep = kDeep > 4 ? GemvDeepLoads() : kDeepOff;
   auto* kernel = kEarly > 0 && prefetch == kPrefetchRegisters ? GemvBf16Kernel<M, kF, kNormChunks, kEarly>
-                 : kDeep > 4 && GemvDeepLoads() && GemvThenGroup()
-                     ? GemvBf16Kernel<M, kF, kNormChunks, 0, kDeep, kDeep / 2>
-                 : kDeep > 4 && GemvDeepLoads() ? GemvBf16Kernel<M, kF, kNormChunks, 0, kDeep>
-                                                : GemvBf16Kernel<M, kF, kNormChunks, 0>;
+                 : deep == kDeepTwoGroups ? GemvBf16Kernel<M, kF, kNormChunks, 0, kDeep, kDeep / 2>
+                 : deep == kDeepFlat      ? GemvBf16Kernel<M, kF, kNormChunks, 0, kDeep>
+                                          : GemvBf16Kernel<M, kF, kNormChunks, 0>;
   return device::Launch(device::Overlap::kWithPrior, kernel, GemvBlocks(n, kF), kGemvThreads, 0, stream,
                         static_cast<const __nv_bfloat16*>(x), static_cast<const __nv_bfloat16*>(w),
                         static_cast<__nv_bfloat16*>(y), static_cast<int>(n), static_cast<int>(k), prefetch, norm);
