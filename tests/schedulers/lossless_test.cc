@@ -191,6 +191,28 @@ TEST_CASE("Greedy SD equals greedy AR over 10000 random cases, caches included",
   CHECK(hiding > 1500);
 }
 
+// Greedy speculative decoding of `prompt` against `target` with a drafter
+// that always proposes the target's own tokens (a noisy oracle at agreement 1).
+GenerationResult GenerateWithPerfectDrafter(CheckingVerifier& target, const std::vector<TokenId>& prompt, int gamma,
+                                            int max_new_tokens) {
+  config::NoisyOracleOptions o;
+  o.set_agreement(1.0);
+  auto drafter = NoisyOracleDrafter::Create(o, MakeScriptedOracle(&target.lm()), target.info());
+  REQUIRE(drafter.ok());
+  auto greedy = MakeGreedyAcceptance();
+  SchedulerOptions so;
+  so.gamma = gamma;
+  so.max_new_tokens = max_new_tokens;
+  auto sched = MakeSpeculativeScheduler(&target, drafter->get(), greedy.get(), so);
+  REQUIRE(sched.ok());
+  Request r;
+  r.prompt_tokens = prompt;
+  auto res = (*sched)->Generate(r);
+  INFO(res.status().ToString());
+  REQUIRE(res.ok());
+  return *std::move(res);
+}
+
 TEST_CASE("A draft accepted past max_new_tokens is cut, and the cache matches AR", "[lossless]") {
   config::ScriptedLmOptions t;
   t.set_vocab_size(16);
@@ -201,24 +223,11 @@ TEST_CASE("A draft accepted past max_new_tokens is cut, and the cache matches AR
   const std::vector<TokenId> reference = testing::ReferenceGreedy((*inner)->lm(), prompt, 5);
   CheckingVerifier target(std::move(inner).value(), prompt, reference);
   // A perfect drafter and gamma 8 > the 4 tokens left after the prefill's.
-  config::NoisyOracleOptions o;
-  o.set_agreement(1.0);
-  auto drafter = NoisyOracleDrafter::Create(o, MakeScriptedOracle(&target.lm()), target.info());
-  REQUIRE(drafter.ok());
-  auto greedy = MakeGreedyAcceptance();
-  SchedulerOptions so;
-  so.gamma = 8;
-  so.max_new_tokens = 5;
-  auto sched = MakeSpeculativeScheduler(&target, drafter->get(), greedy.get(), so);
-  REQUIRE(sched.ok());
-  Request r;
-  r.prompt_tokens = prompt;
-  auto res = (*sched)->Generate(r);
-  REQUIRE(res.ok());
-  CHECK(res->tokens == reference);
-  CHECK(res->stats.rounds == 1);
-  CHECK(res->stats.accepted == 4);
-  CHECK(res->stats.bonus == 0);  // the bonus token fell past the budget
+  const GenerationResult res = GenerateWithPerfectDrafter(target, prompt, /*gamma=*/8, /*max_new_tokens=*/5);
+  CHECK(res.tokens == reference);
+  CHECK(res.stats.rounds == 1);
+  CHECK(res.stats.accepted == 4);
+  CHECK(res.stats.bonus == 0);  // the bonus token fell past the budget
   CHECK(target.cache_length() == 3 + 4);  // prompt + all output but the last token
   CHECK(target.mismatches() == 0);
 }
@@ -238,22 +247,9 @@ TEST_CASE("EOS inside an accepted draft ends the request there", "[lossless]") {
   const std::vector<TokenId> reference = testing::ReferenceGreedy((*inner)->lm(), prompt, 20);
   REQUIRE(reference.back() == t.eos_token());
   CheckingVerifier target(std::move(inner).value(), prompt, reference);
-  config::NoisyOracleOptions o;
-  o.set_agreement(1.0);
-  auto drafter = NoisyOracleDrafter::Create(o, MakeScriptedOracle(&target.lm()), target.info());
-  REQUIRE(drafter.ok());
-  auto greedy = MakeGreedyAcceptance();
-  SchedulerOptions so;
-  so.gamma = 6;
-  so.max_new_tokens = 20;
-  auto sched = MakeSpeculativeScheduler(&target, drafter->get(), greedy.get(), so);
-  REQUIRE(sched.ok());
-  Request r;
-  r.prompt_tokens = prompt;
-  auto res = (*sched)->Generate(r);
-  REQUIRE(res.ok());
-  CHECK(res->tokens == reference);
-  CHECK(res->finish == FinishReason::kEos);
+  const GenerationResult res = GenerateWithPerfectDrafter(target, prompt, /*gamma=*/6, /*max_new_tokens=*/20);
+  CHECK(res.tokens == reference);
+  CHECK(res.finish == FinishReason::kEos);
   CHECK(target.mismatches() == 0);
 }
 
