@@ -127,12 +127,18 @@ enum class AttentionPath { kKernel, kSdpa, kMath };
 // keeps from seeing them; their keys and values are the cache rows past the
 // prompt (whatever they hold) and their outputs are dropped.
 // Measured in run 11: the first call at a new length inside a known bucket
-// costs what a repeat does (46-49 ms against 83-114 ms without buckets); a
-// steady prefill costs ~0.7 ms more. XSD_PREFILL_BUCKET=0 turns it off (A/B).
+// costs what a repeat does (45-52 ms against 85-114 ms without buckets); a
+// steady prefill costs ~1 ms more. XSD_PREFILL_BUCKET=0 turns it off (A/B).
+// Only plain causal calls (one query head per KV head, no bias: what
+// AttentionMask::Build makes causal) are padded; any other call keeps its rows.
 constexpr int64_t kPrefillBucket = 64;
 
-[[maybe_unused]] int64_t PrefillBucketRows(const at::Tensor& q, const AttentionMask& mask, int64_t rows) {
-  if (!q.is_cuda() || !mask.causal || !FusedKernelEnabled("XSD_PREFILL_BUCKET")) return rows;
+[[maybe_unused]] int64_t PrefillBucketRows(const at::Tensor& q, const AttentionMask& mask, int64_t rows,
+                                           int64_t group) {
+  if (!q.is_cuda() || !mask.causal || group != 1 || mask.bias.defined() ||
+      !FusedKernelEnabled("XSD_PREFILL_BUCKET")) {
+    return rows;
+  }
   return (rows + kPrefillBucket - 1) / kPrefillBucket * kPrefillBucket;
 }
 
@@ -229,7 +235,7 @@ absl::StatusOr<at::Tensor> AttendCached(const at::Tensor& q, const at::Tensor& k
       const c10::optional<at::Tensor> bias =
           mask.bias.defined() ? c10::optional<at::Tensor>(mask.bias.view({1, 1, group * rows, -1})) : c10::nullopt;
       at::Tensor q4 = stacked.unsqueeze(0), k4 = keys.unsqueeze(0), v4 = values.unsqueeze(0);
-      const int64_t bucket = PrefillBucketRows(q, mask, rows);  // a causal call: group == 1, no bias
+      const int64_t bucket = PrefillBucketRows(q, mask, rows, group);
       if (bucket > rows) {
         const at::Tensor wide_keys = WidenedRows(keys, bucket), wide_values = WidenedRows(values, bucket);
         if (wide_keys.defined() && wide_values.defined()) {

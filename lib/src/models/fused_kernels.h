@@ -34,7 +34,8 @@ bool FusedKernelDtype(const at::Tensor& t, kernels::Dtype* dtype);
 
 // Row-invariant numerics (RowInvariantNumerics(), xsd/models/numerics.h) as
 // the kernels apply it: every Linear of up to kRowInvariantMaxRows rows runs
-// the GEMV kernel (in slices of kernels::kGemvMaxRows rows) and attention
+// the skinny GEMM (SkinnyGemmEnabled) or else the GEMV kernel (in slices of
+// kernels::kGemvMaxRows rows), and attention
 // over the cache the tensor-core kernel (bf16/fp16, head dim 128) or the
 // decode kernel, whose rows are each computed alone.
 inline constexpr int kRowInvariantMaxRows = 64;
