@@ -20,6 +20,7 @@
 #include "absl/strings/str_split.h"
 #include "xsd/base/clock.h"
 #include "xsd/base/rng.h"
+#include "xsd/device/device_info.h"
 #include "xsd/models/llama_loading.h"
 #include "xsd/models/llama_verifier.h"
 #include "xsd/models/numerics.h"
@@ -190,13 +191,18 @@ int main(int argc, char** argv) {
     fresh_prefills.push_back(f);
   }
 
-  const xsd::LlamaStepRunner* runner = verifier->step_runner();
+  const xsd::LlamaStepCounts steps = verifier->step_counts();
+  // The card every figure came from (H100 and H200 timings differ).
+  std::string card = "cpu";
+  for (const xsd::CudaDeviceInfo& d : xsd::QueryCudaDevices()) {
+    if (d.device == args.at("device")) card = d.name + ", driver " + xsd::CudaDriverVersion();
+  }
+  std::printf("card: %s\n", card.c_str());
   std::printf("xsd_llm_perf preset=%s vocab=%d device=%s dtype=%s prompt=%d step_mode=%s numerics=%s (load %.0f ms; "
               "graphs captured %d, replays %lld)\n",
               args.at("preset").c_str(), config.vocab_size, args.at("device").c_str(), dtype.c_str(), prompt,
               mode.c_str(), xsd::RowInvariantNumerics() ? "row-invariant" : "default", load_ms,
-              runner ? runner->graphs_captured() : 0,
-              static_cast<long long>(runner ? runner->replays() : 0));
+              steps.graphs_captured, static_cast<long long>(steps.replays));
   std::printf("| measure | ms | x decode step |\n|---|---|---|\n");
   std::printf("| prefill %d tokens | %.2f | |\n", prompt, Median(prefill_ms));
   std::printf("| decode step (median of %zu) | %.3f | 1.00 |\n", decode_ms.size(), step);
@@ -207,7 +213,7 @@ int main(int argc, char** argv) {
   }
   if (!args.at("json").empty()) {
     std::ofstream js(args.at("json"));
-    js << "{\"preset\":\"" << args.at("preset") << "\",\"vocab\":" << config.vocab_size << ",\"device\":\""
+    js << "{\"card\":\"" << card << "\",\"preset\":\"" << args.at("preset") << "\",\"vocab\":" << config.vocab_size << ",\"device\":\""
        << args.at("device") << "\",\"dtype\":\"" << dtype << "\",\"step_mode\":\"" << mode << "\",\"prompt\":" << prompt
        << ",\"prefill_ms\":"
        << Median(prefill_ms) << ",\"decode_ms\":" << step << ",\"verify_ms\":{";

@@ -109,7 +109,7 @@ std::pair<GenerationResult, int64_t> GreedyGenerate(const std::shared_ptr<const 
   auto result = (*scheduler)->Generate(request);
   INFO(result.status().ToString());
   REQUIRE(result.ok());
-  return {*std::move(result), (*verifier)->step_runner()->replays()};
+  return {*std::move(result), (*verifier)->step_counts().replays};
 }
 
 // Speculative decoding with plain forwards and with CUDA-graph steps against

@@ -11,7 +11,8 @@ source tools/gpu/env.sh
 } 2>&1 | tee "$OUT/env.log"
 bash tools/gpu/build.sh "$OUT" || exit 1
 (cd build-gpu && ctest --output-on-failure -j 8 > "$OUT/ctest.log" 2>&1); rc=$?
-grep -E "tests passed|\*\*\*|Passed" "$OUT/ctest.log" | head -20
+xsd_summary ctest $rc "$OUT/ctest.log"
+grep -E "\*\*\*|Failed" "$OUT/ctest.log" | head -20
 if [ $rc -ne 0 ]; then
   for t in $(grep -oE "[a-z_]+_tests \(SEGFAULT\)" "$OUT/ctest.log" | cut -d' ' -f1 | sort -u); do
     cuda-gdb -batch -ex run -ex bt --args ./build-gpu/tests/$t > "$OUT/bt_$t.log" 2>&1

@@ -10,3 +10,10 @@ XSD_TORCH_PREFIX=$(python3 -c 'import torch;print(torch.utils.cmake_prefix_path)
 export XSD_TORCH_PREFIX
 OUT=${OUT:-/tmp/out}
 mkdir -p "$OUT"
+# The card(s) a result came from: H100 and H200 runs differ (issue 20), so
+# every test summary and timing a script prints carries this.
+xsd_card() { nvidia-smi --query-gpu=name,driver_version --format=csv,noheader 2>/dev/null | paste -sd ';' -; }
+# LABEL RC LOG: one line with the card, the exit code and Catch2's / ctest's summary.
+xsd_summary() {
+  echo "[$(xsd_card)] $1 exit $2: $(grep -E 'test cases|assertions|tests passed|tests failed' "$3" | tail -2 | tr '\n' ' ')"
+}

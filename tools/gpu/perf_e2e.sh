@@ -31,7 +31,7 @@ rm -rf "$OUT"; mkdir -p "$OUT"
 nvidia-smi --query-gpu=index,name,memory.total,clocks.sm --format=csv > "$OUT/gpu.csv" 2>&1
 bash tools/gpu/build.sh "$OUT" || exit 1
 B=./build-gpu
-$B/tests/models_tests "[cuda]" > "$OUT/models_cuda.log" 2>&1; echo "models [cuda] exit $?"; tail -2 "$OUT/models_cuda.log"
+$B/tests/models_tests "[cuda]" > "$OUT/models_cuda.log" 2>&1; xsd_summary "models [cuda]" $? "$OUT/models_cuda.log"
 $B/tests/vision_tests "[cuda]" > "$OUT/vision_cuda.log" 2>&1; echo "vision [cuda] exit $?"; tail -2 "$OUT/vision_cuda.log"
 source tools/gpu/checkpoints.sh
 T0=$(date +%s)
@@ -90,7 +90,7 @@ if [[ " $* " == *" --hf "* ]]; then
 fi
 echo "elapsed ${SECONDS}s"
 if [[ " $* " == *" --ctest "* ]]; then
-  (cd build-gpu && OMP_NUM_THREADS=2 timeout 300 ctest --output-on-failure -j 16 > "$OUT/ctest.log" 2>&1); echo "ctest exit $?"
+  (cd build-gpu && OMP_NUM_THREADS=2 timeout 300 ctest --output-on-failure -j 16 > "$OUT/ctest.log" 2>&1); xsd_summary ctest $? "$OUT/ctest.log"
   grep -E "tests passed|Failed|\*\*\*" "$OUT/ctest.log" | head
 fi
 cat "$OUT"/*.log > "$FINAL/logs.txt" 2>/dev/null

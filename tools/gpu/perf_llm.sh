@@ -11,9 +11,9 @@ source tools/gpu/env.sh
 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm,clocks.mem --format=csv > "$OUT/gpu.csv" 2>&1
 bash tools/gpu/build.sh "$OUT" || exit 1
 echo "built at ${SECONDS}s"
-./build-gpu/tests/models_tests "[cuda]" > "$OUT/models_cuda.log" 2>&1; echo "models [cuda] exit $?"; tail -3 "$OUT/models_cuda.log"
+./build-gpu/tests/models_tests "[cuda]" > "$OUT/models_cuda.log" 2>&1; xsd_summary "models [cuda]" $? "$OUT/models_cuda.log"
 if [[ " $* " == *" --ctest "* ]]; then
-  (cd build-gpu && OMP_NUM_THREADS=2 ctest --output-on-failure -j 8 > "$OUT/ctest.log" 2>&1); echo "ctest exit $?"
+  (cd build-gpu && OMP_NUM_THREADS=2 ctest --output-on-failure -j 8 > "$OUT/ctest.log" 2>&1); xsd_summary ctest $? "$OUT/ctest.log"
   grep -E "tests passed|Failed|\*\*\*" "$OUT/ctest.log" | head
 fi
 P=./build-gpu/apps/perf/xsd_llm_perf

@@ -14,7 +14,7 @@ set -uo pipefail
 source tools/gpu/env.sh
 W=/tmp/xsd_rowinv; rm -rf $W; mkdir -p $W
 bash tools/gpu/build.sh $W || exit 1
-./build-gpu/tests/models_tests "[cuda]" > $W/models_cuda.log 2>&1; echo "models [cuda] exit $?"; tail -2 $W/models_cuda.log
+./build-gpu/tests/models_tests "[cuda]" > $W/models_cuda.log 2>&1; xsd_summary "models [cuda]" $? $W/models_cuda.log
 grep -B3 -A12 "FAILED" $W/models_cuda.log | head -60
 P=./build-gpu/apps/perf/xsd_llm_perf
 BENCH_ENV="XSD_ROW_INVARIANT=1 XSD_SKINNY_GEMM=1"

@@ -106,6 +106,19 @@ class LlamaStepRunner {
   int64_t replays_ = 0;
 };
 
+// How a sequence's decode and verify steps ran, as values (never a pointer to
+// a runner that plain forwards do not have): through a step runner (static
+// shapes; CUDA graphs once captured) or as plain forwards (all zero).
+struct LlamaStepCounts {
+  bool static_steps = false;  // a step runner serves the steps
+  int graphs_captured = 0;
+  int64_t replays = 0;
+};
+inline LlamaStepCounts CountSteps(const LlamaStepRunner* runner) {
+  if (runner == nullptr) return {};
+  return {true, runner->graphs_captured(), runner->replays()};
+}
+
 }  // namespace xsd
 
 namespace xsd {

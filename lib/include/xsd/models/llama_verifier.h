@@ -80,7 +80,9 @@ class LlamaVerifier final : public Verifier {
 
   const LlamaModel& model() const { return *model_; }
   const KvCache& cache() const { return *seq_.cache; }
-  const LlamaStepRunner* step_runner() const { return seq_.runner.get(); }
+  // Zero counts where the steps are plain forwards (LlamaStepMode::kEager, or
+  // kAuto off CUDA).
+  LlamaStepCounts step_counts() const { return CountSteps(seq_.runner.get()); }
 
  private:
   LlamaVerifier(std::shared_ptr<const LlamaModel> model, LlamaSequence seq, std::unique_ptr<LlamaPromptEncoder> encoder);
