@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install_deps.sh
+bash tools/check_layers.sh
 bash scripts/build.sh
 (cd build && ctest --output-on-failure -j "${XSD_JOBS:-$(nproc)}")
 cmake --install build --prefix "$PWD/build/install" > /dev/null

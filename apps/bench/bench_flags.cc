@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/ascii.h"
+#include "xsd/models/kernel_options.h"
 
 // The seed document's flags, with its defaults.
 ABSL_FLAG(std::string, dataset_dir, "", "DSEC dataset (EventGPT_Instruction_Subset.json, event_image/, mp4/); "
@@ -41,8 +42,11 @@ ABSL_FLAG(bool, random_adapters, false, "drop adapter checkpoints: randomly init
 ABSL_FLAG(bool, resume, false, "continue the run whose JSON lines are in --output_dir");
 ABSL_FLAG(std::string, shard, "", "i/N: run every N-th request starting at i (0-based); default: Slurm array "
           "variables when present, else 1 shard");
-ABSL_FLAG(bool, row_invariant, false, "row-invariant numerics (xsd/models/numerics.h): verify rows equal decode "
-          "steps bit for bit, so greedy SD output equals the target's own even at bf16 near-ties; slower verify");
+ABSL_FLAG(std::string, numerics, "", "fast or row_invariant for every config (default: each config's `numerics`); "
+          "row_invariant: verify rows equal decode steps bit for bit, so greedy SD output equals the target's own "
+          "even at bf16 near-ties (xsd/models/kernel_options.h)");
+ABSL_FLAG(std::string, kernel_options, "", "kernel seams for every config, e.g. gemv=0,attention_path=math "
+          "(xsd/models/kernel_options.h; default: each config's `kernels`); recorded in the run header");
 ABSL_FLAG(bool, charts, true, "draw the PNG charts");
 ABSL_FLAG(bool, quiet, false, "no progress output");
 
@@ -90,7 +94,16 @@ absl::StatusOr<BenchOptions> BenchOptionsFromFlags() {
   o.drafter_device = absl::GetFlag(FLAGS_drafter_device);
   o.dtype = absl::GetFlag(FLAGS_dtype);
   o.random_adapters = absl::GetFlag(FLAGS_random_adapters);
-  o.row_invariant = absl::GetFlag(FLAGS_row_invariant);
+  o.numerics = absl::GetFlag(FLAGS_numerics);
+  if (!o.numerics.empty()) {
+    if (absl::StatusOr<Numerics> n = ParseNumerics(o.numerics); !n.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("--numerics: ", n.status().message()));
+    }
+  }
+  o.kernel_options = absl::GetFlag(FLAGS_kernel_options);
+  if (absl::StatusOr<KernelOptions> k = ParseKernelOptions(o.kernel_options); !k.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("--kernel_options: ", k.status().message()));
+  }
   o.output_dir = absl::GetFlag(FLAGS_output_dir);
   o.resume = absl::GetFlag(FLAGS_resume);
   const std::string shard = absl::GetFlag(FLAGS_shard);

@@ -40,7 +40,8 @@ struct BenchOptions {
   std::string drafter_device;             // "" = the config's; the prefill-hiding (cross-modal) drafter
   std::string dtype;                      // "" = the config's; "float32", "bfloat16", "float16"
   bool random_adapters = false;           // adapters without checkpoints: random init (timing only)
-  bool row_invariant = false;             // row-invariant numerics for the whole run (xsd/models/numerics.h)
+  std::string numerics;        // "fast" / "row_invariant" for every config; empty: each config's
+  std::string kernel_options;  // kernel seams for every config (ParseKernelOptions); empty: each config's
   // ---- where and how
   std::string output_dir = "out/bench";
   bool resume = false;

@@ -11,6 +11,7 @@
 #include "embedded_files.h"
 #include "xsd/base/logging.h"
 #include "xsd/base/status.h"
+#include "xsd/config/kernel_config.h"
 #include "xsd/config/pipeline.h"
 
 namespace xsd::bench {
@@ -184,6 +185,12 @@ void ApplyOverrides(const BenchOptions& o, BenchConfig& c) {
     p.set_dtype(o.dtype == "bfloat16" ? config::BFLOAT16 : o.dtype == "float16" ? config::FLOAT16 : config::FLOAT32);
   }
   if (o.gamma.has_value() && p.scheduler().name() != "autoregressive") p.mutable_scheduler()->set_gamma(*o.gamma);
+  if (!o.numerics.empty() || !o.kernel_options.empty()) {  // both checked when the flags were parsed
+    KernelOptions kernels = KernelOptionsFromConfig(p);
+    if (!o.numerics.empty()) kernels.numerics = *ParseNumerics(o.numerics);
+    kernels = *ParseKernelOptions(o.kernel_options, kernels);
+    SetKernelConfig(kernels, &p);
+  }
   const std::string old_target_device = p.target().device();
   if (!o.target_device.empty()) p.mutable_target()->set_device(o.target_device);
   if (p.target().has_video_llava() && p.target().video_llava().checkpoint().has_path()) {

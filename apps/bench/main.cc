@@ -34,7 +34,6 @@
 #include "runner.h"
 #include "synthetic_source.h"
 #include "system_info.h"
-#include "xsd/models/numerics.h"
 
 namespace xsd::bench {
 namespace {
@@ -137,10 +136,6 @@ int RunMerge(const BenchOptions& options, const std::vector<std::string>& inputs
 }
 
 int RunBench(BenchOptions options) {
-  // Process-wide, before any pipeline captures its graphs; the header records
-  // the effective setting (XSD_ROW_INVARIANT=1 also turns it on).
-  if (options.row_invariant) xsd::SetRowInvariantNumerics(true);
-  options.row_invariant = xsd::RowInvariantNumerics();
   auto configs = ResolveConfigs(options);
   if (!configs.ok()) return Fail(kExitRejected, configs.status());
   // Real models need media: without a dataset they get synthetic scenes.

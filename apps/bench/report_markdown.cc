@@ -25,6 +25,27 @@ std::string Rule(size_t n) {
   return Row(dashes);
 }
 
+// The configs' numerics and kernel seams (run header: configs[].kernel_options,
+// KernelOptionsString): one row when every config has the same.
+std::string NumericsRows(const nlohmann::json& header) {
+  std::vector<std::string> per_config, distinct;
+  for (const nlohmann::json& c : header.value("configs", nlohmann::json::array())) {
+    const std::string options = c.value("kernel_options", "numerics=fast");
+    per_config.push_back(absl::StrCat(c.value("name", ""), ": ", options));
+    if (std::find(distinct.begin(), distinct.end(), options) == distinct.end()) distinct.push_back(options);
+  }
+  if (distinct.empty()) distinct.push_back("numerics=fast");
+  const auto describe = [](const std::string& options) {
+    return options.rfind("numerics=row_invariant", 0) == 0
+               ? "row-invariant (verify rows = decode steps bit for bit; xsd/models/kernel_options.h)"
+               : "fast (fastest kernel per row count)";
+  };
+  if (distinct.size() == 1) {
+    return Row({"numerics", describe(distinct[0])}) + Row({"kernel options", distinct[0]});
+  }
+  return Row({"numerics and kernel options per config", absl::StrJoin(per_config, "; ")});
+}
+
 void RunSection(const ReportInput& in, const RunSummary& summary, std::string& md) {
   const nlohmann::json& s = in.header.value("settings", nlohmann::json::object());
   md += "## Run\n\n| Setting | Value |\n|---|---|\n";
@@ -38,9 +59,7 @@ void RunSection(const ReportInput& in, const RunSummary& summary, std::string& m
   md += Row({"max_new_tokens", std::to_string(s.value("max_new_tokens", 0))});
   md += Row({"warm-up scenes per config (excluded)", std::to_string(in.header.value("warmup", 0))});
   md += Row({"gamma override", s["gamma"].is_null() ? "none (each config's)" : s["gamma"].dump()});
-  md += Row({"numerics", s.value("row_invariant", false)
-                             ? "row-invariant (verify rows = decode steps bit for bit; xsd/models/numerics.h)"
-                             : "default (fastest kernel per row count)"});
+  md += NumericsRows(in.header);
   std::vector<std::string> seeds;
   for (const nlohmann::json& c : in.header.value("configs", nlohmann::json::array())) {
     seeds.push_back(absl::StrCat(c.value("name", ""), "=", c.value("seed", uint64_t{0}), " (", c.value("dtype", ""), ")"));

@@ -3,6 +3,7 @@
 #include <google/protobuf/text_format.h>
 
 #include "absl/strings/str_cat.h"
+#include "xsd/config/kernel_config.h"
 #include "xsd/pipeline.pb.h"
 
 namespace xsd::bench {
@@ -22,7 +23,8 @@ nlohmann::json MakeRunHeader(const BenchOptions& o, const std::vector<BenchConfi
       {"adapter_dir", o.adapter_dir},
       {"checkpoint_dir", o.checkpoint_dir},
       {"random_adapters", o.random_adapters},
-      {"row_invariant", o.row_invariant},
+      {"numerics", o.numerics},
+      {"kernel_options", o.kernel_options},
   };
   nlohmann::json list = nlohmann::json::array();
   for (const BenchConfig& c : configs) {
@@ -34,6 +36,7 @@ nlohmann::json MakeRunHeader(const BenchOptions& o, const std::vector<BenchConfi
                     {"speculative", c.config.has_drafter()},
                     {"mock", UsesOnlyMockModels(c.config)},
                     {"dtype", config::DType_Name(c.config.dtype())},
+                    {"kernel_options", KernelOptionsString(KernelOptionsFromConfig(c.config))},
                     {"seed", c.config.seed()},
                     {"pbtxt", pbtxt}});
   }

@@ -74,12 +74,10 @@ void SetDeviceProbe(DeviceProbe probe) {
   Probe() = std::move(probe);
 }
 
-namespace {
-
-std::vector<std::string> EnvironmentSwitches() {
+std::vector<std::string> EnvironmentSwitches(const char* const* env) {
   static const char* const kPrefixes[] = {"XSD_", "CUBLAS_", "CUDNN_", "NCCL_", "TORCH_", "PYTORCH_"};
   std::vector<std::string> out;
-  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+  for (const char* const* e = env; e != nullptr && *e != nullptr; ++e) {
     const absl::string_view entry(*e);
     for (const char* prefix : kPrefixes) {
       if (absl::StartsWith(entry, prefix)) {
@@ -92,11 +90,9 @@ std::vector<std::string> EnvironmentSwitches() {
   return out;
 }
 
-}  // namespace
-
 SystemInfo CollectSystemInfo() {
   SystemInfo info;
-  info.env_switches = EnvironmentSwitches();
+  info.env_switches = EnvironmentSwitches(environ);
   char host[256] = {0};
   if (::gethostname(host, sizeof(host) - 1) == 0) info.hostname = host;
   info.cpu_model = ProcField("/proc/cpuinfo", "model name");

@@ -44,13 +44,17 @@ struct SystemInfo {
   std::vector<DeviceInfo> devices;  // from the probe, or libxsd's QueryCudaDevices
   std::string cuda_driver;          // empty on CPU-only builds
   std::string compiler;
-  // NAME=value of the environment switches that change kernels or numerics
-  // (XSD_*, CUBLAS_*, CUDNN_*, NCCL_*, TORCH_*, PYTORCH_*), sorted: a
-  // report says which A/B variant it measured.
+  // NAME=value of the environment variables that libtorch, cuBLAS, cuDNN and
+  // NCCL read, and XSD_LOG_LEVEL (XSD_*, CUBLAS_*, CUDNN_*, NCCL_*, TORCH_*,
+  // PYTORCH_*), sorted. libxsd itself reads none but the log level: its
+  // kernel choices are the configs' KernelOptions.
   std::vector<std::string> env_switches;
 };
 
 SystemInfo CollectSystemInfo();
+// The entries of `env` (a null-terminated NAME=value array, as `environ`)
+// that SystemInfo::env_switches records, sorted.
+std::vector<std::string> EnvironmentSwitches(const char* const* env);
 
 // Records what is allocated on each device now; call with a pipeline loaded
 // (the runner: after each config's warm-up). The pipelines are gone by the

@@ -1,6 +1,7 @@
 // xsd_llm_components: the profile of one decoder step, component by
-// component, on the code paths the model runs (xsd::Linear for the GEMMs:
-// the small-row GEMV kernel where built, at::linear with XSD_GEMV=0;
+// component, on the code paths the model runs with --numerics and
+// --kernel_options (xsd::Linear for the GEMMs: the small-row GEMV kernel
+// where built, at::linear with gemv=0;
 // AttendCached, RmsNorm with the fused kernel where built, RoPE, the cache
 // writes, SiLU·gate through LlamaMlp's formula). Each component runs `reps`
 // times inside one CUDA graph (no launch gaps), so its time is device time;
@@ -10,7 +11,8 @@
 // between kernels. On CPU it runs the same loop with the host clock (tests).
 //
 //   xsd_llm_components --preset=7b --vocab=32064 --device=cuda:0 --dtype=bf16 \
-//                      --rows=1,2,5,17 --span=2304 --json=out.json
+//                      --rows=1,2,5,17 --span=2304 --json=out.json [--numerics=row_invariant]
+//                      [--kernel_options=gemv=0]
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -30,7 +32,6 @@
 #include "xsd/models/linear.h"
 #include "xsd/models/llama_loading.h"
 #include "xsd/models/llama_rms_norm.h"
-#include "xsd/models/norm_gemv.h"
 #include "xsd/models/rope.h"
 
 namespace {
@@ -43,24 +44,23 @@ struct Component {
   bool in_sum = true;  // false for alternatives of a component already counted
 };
 
-// AttendCached through one implementation (XSD_ATTENTION_PATH, read while
-// the graph is captured).
-void ForcedAttention(const char* path, const at::Tensor& q, const at::Tensor& keys, const at::Tensor& values,
-                     const xsd::AttentionMask& mask) {
-  setenv("XSD_ATTENTION_PATH", path, 1);
-  (void)xsd::AttendCached(q, keys, values, mask);
-  unsetenv("XSD_ATTENTION_PATH");
+// AttendCached through one implementation.
+void ForcedAttention(xsd::AttentionPath path, const at::Tensor& q, const at::Tensor& keys, const at::Tensor& values,
+                     const xsd::AttentionMask& mask, xsd::KernelOptions options) {
+  options.attention_path = path;
+  (void)xsd::AttendCached(q, keys, values, mask, at::Tensor(), options);
 }
 
 std::map<std::string, std::string> ParseArgs(int argc, char** argv) {
   std::map<std::string, std::string> a = {{"preset", "tiny"}, {"vocab", "0"},   {"device", "cpu"}, {"dtype", "fp32"},
-                                          {"rows", "1,2,5,17"}, {"span", "256"}, {"reps", "20"},   {"json", ""}};
+                                          {"rows", "1,2,5,17"}, {"span", "256"}, {"reps", "20"},   {"json", ""},
+                                          {"numerics", "fast"}, {"kernel_options", ""}};
   for (int i = 1; i < argc; ++i) {
     const std::string s = argv[i];
     const auto eq = s.find('=');
     if (s.rfind("--", 0) != 0 || eq == std::string::npos || !a.count(s.substr(2, eq - 2))) {
       std::fprintf(stderr, "xsd_llm_components: bad argument '%s' (flags: --preset --vocab --device --dtype --rows "
-                           "--span --reps --json)\n", s.c_str());
+                           "--span --reps --json --numerics --kernel_options)\n", s.c_str());
       std::exit(2);
     }
     a[s.substr(2, eq - 2)] = s.substr(eq + 1);
@@ -140,10 +140,14 @@ int main(int argc, char** argv) {
   const at::Tensor head = at::randn({c.vocab_size, h}, opt) * 0.02;
   const xsd::RmsNorm norm(at::ones({h}, opt), c.rms_norm_eps);
   const at::Tensor keys = at::randn({c.num_kv_heads, span, hd}, opt), values = at::randn({c.num_kv_heads, span, hd}, opt);
+  xsd::KernelOptions kernels;
+  kernels.numerics = OrDie(xsd::ParseNumerics(args.at("numerics")), "--numerics");
+  kernels = OrDie(xsd::ParseKernelOptions(args.at("kernel_options"), kernels), "--kernel_options");
   const double floor_tbps = 3.8;  // bf16 weight streaming measured on the H200 (docs/PERFORMANCE.md)
 
-  std::printf("xsd_llm_components preset=%s vocab=%d device=%s dtype=%s span=%d reps=%d\n", args.at("preset").c_str(),
-              c.vocab_size, device.str().c_str(), dtype_name.c_str(), span, reps);
+  std::printf("xsd_llm_components preset=%s vocab=%d device=%s dtype=%s span=%d reps=%d kernels: %s\n",
+              args.at("preset").c_str(), c.vocab_size, device.str().c_str(), dtype_name.c_str(), span, reps,
+              xsd::KernelOptionsString(kernels).c_str());
   std::ofstream js;
   if (!args.at("json").empty()) js.open(args.at("json"));
   if (js) js << "{\"preset\":\"" << args.at("preset") << "\",\"device\":\"" << device.str() << "\",\"span\":" << span
@@ -165,27 +169,21 @@ int main(int argc, char** argv) {
     const at::Tensor rows_index = at::arange(span - m, span, at::TensorOptions().dtype(at::kLong).device(device));
     const at::Tensor kv_new = at::randn({c.num_kv_heads, m, hd}, opt);
     const std::vector<Component> components = {
-        {"qkv projection", static_cast<int>(L), elem * (qw + 2 * kvw) * h, [&] { (void)xsd::Linear(x, qkv); }},
-        {"o projection", static_cast<int>(L), elem * h * qw, [&] { (void)xsd::Linear(x, o); }},
-        {"gate/up projection", static_cast<int>(L), elem * 2 * inter * h, [&] { (void)xsd::Linear(x, gate_up); }},
-        {"down projection", static_cast<int>(L), elem * h * inter, [&] { (void)xsd::Linear(x_inter, down); }},
-        {"lm head", 1, elem * c.vocab_size * h, [&] { (void)xsd::Linear(x, head); }},
+        {"qkv projection", static_cast<int>(L), elem * (qw + 2 * kvw) * h, [&] { (void)xsd::Linear(x, qkv, {}, kernels); }},
+        {"o projection", static_cast<int>(L), elem * h * qw, [&] { (void)xsd::Linear(x, o, {}, kernels); }},
+        {"gate/up projection", static_cast<int>(L), elem * 2 * inter * h, [&] { (void)xsd::Linear(x, gate_up, {}, kernels); }},
+        {"down projection", static_cast<int>(L), elem * h * inter, [&] { (void)xsd::Linear(x_inter, down, {}, kernels); }},
+        {"lm head", 1, elem * c.vocab_size * h, [&] { (void)xsd::Linear(x, head, {}, kernels); }},
         {"attention (span)", static_cast<int>(L), elem * 2.0 * c.num_kv_heads * span * hd,
-         [&] { (void)xsd::AttendCached(q, keys, values, mask); }},
+         [&] { (void)xsd::AttendCached(q, keys, values, mask, at::Tensor(), kernels); }},
         {"- attention: sdpa", static_cast<int>(L), elem * 2.0 * c.num_kv_heads * span * hd,
-         [&] { ForcedAttention("sdpa", q, keys, values, mask); }, false},
+         [&] { ForcedAttention(xsd::AttentionPath::kSdpa, q, keys, values, mask, kernels); }, false},
         {"- attention: kernel (1 row: decode kernel)", static_cast<int>(L), elem * 2.0 * c.num_kv_heads * span * hd,
-         [&] { ForcedAttention("kernel", q, keys, values, mask); }, false},
+         [&] { ForcedAttention(xsd::AttentionPath::kKernel, q, keys, values, mask, kernels); }, false},
         {"- attention: matmul + softmax", static_cast<int>(L), elem * 2.0 * c.num_kv_heads * span * hd,
-         [&] { ForcedAttention("math", q, keys, values, mask); }, false},
+         [&] { ForcedAttention(xsd::AttentionPath::kMath, q, keys, values, mask, kernels); }, false},
         {"rms norm (+residual)", static_cast<int>(2 * L + 1), elem * 3.0 * m * h,
          [&] { (void)norm.ForwardResidual(x, res); }},
-        // Decode's form (one row; other row counts time nothing): the norm
-        // inside the projection's kernel.
-        {"- norm + qkv projection, one kernel", static_cast<int>(L), elem * (qw + 2 * kvw) * h,
-         [&] { (void)xsd::NormThenGemv(norm, x, res, qkv); }, false},
-        {"- norm + gate/up + silu, one kernel", static_cast<int>(L), elem * 2 * inter * h,
-         [&] { (void)xsd::NormThenGemv(norm, x, res, gate_up, inter); }, false},
         {"rope q+k", static_cast<int>(L), elem * 2.0 * qk.numel(), [&] { (void)xsd::RotaryEmbedding::Apply(qk, cos, sin); }},
         {"cache write k+v", static_cast<int>(2 * L), elem * 2.0 * kv_new.numel(),
          [&] { cache_layer.index_copy_(1, rows_index, kv_new); }},

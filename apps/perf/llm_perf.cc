@@ -7,6 +7,7 @@
 //
 //   xsd_llm_perf --preset=7b --vocab=32064 --device=cuda:0 --dtype=bf16 \
 //                --prompt=2076 --decode=64 --gammas=1,2,4,8,16,32 --json=out.json
+//                [--numerics=row_invariant] [--kernel_options=gemv=0,attention_path=math]
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
@@ -23,7 +24,7 @@
 #include "xsd/device/device_info.h"
 #include "xsd/models/llama_loading.h"
 #include "xsd/models/llama_verifier.h"
-#include "xsd/models/numerics.h"
+#include "xsd/models/kernel_options.h"
 
 namespace {
 
@@ -31,7 +32,8 @@ std::map<std::string, std::string> ParseArgs(int argc, char** argv) {
   std::map<std::string, std::string> args = {{"preset", "tiny"}, {"vocab", "0"},        {"device", "cpu"},
                                              {"dtype", "fp32"},  {"prompt", "64"},     {"decode", "16"},
                                              {"gammas", "1,2,4,8"}, {"repeats", "10"}, {"json", ""},
-                                             {"step_mode", "auto"}, {"fresh_lengths", "0"}};
+                                             {"step_mode", "auto"}, {"fresh_lengths", "0"},
+                                             {"numerics", "fast"}, {"kernel_options", ""}};
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a.rfind("--", 0) != 0 || a.find('=') == std::string::npos) {
@@ -102,7 +104,12 @@ int main(int argc, char** argv) {
                                                                              : c10::ScalarType::Float;
   const xsd::TimePoint load_begin = xsd::Now();
   auto weights = OrDie(xsd::RandomLlamaWeights(config, 1, wopts), "random weights");
-  std::shared_ptr<const xsd::LlamaModel> model = OrDie(xsd::LlamaModel::Load(config, weights.get()), "load");
+  xsd::LlamaModelOptions model_options;
+  model_options.kernel_options.numerics = OrDie(xsd::ParseNumerics(args.at("numerics")), "--numerics");
+  model_options.kernel_options =
+      OrDie(xsd::ParseKernelOptions(args.at("kernel_options"), model_options.kernel_options), "--kernel_options");
+  std::shared_ptr<const xsd::LlamaModel> model =
+      OrDie(xsd::LlamaModel::Load(config, weights.get(), model_options), "load");
   weights.reset();
   const double load_ms = xsd::MillisBetween(load_begin, xsd::Now());
   int max_gamma = 0;
@@ -198,10 +205,11 @@ int main(int argc, char** argv) {
     if (d.device == args.at("device")) card = d.name + ", driver " + xsd::CudaDriverVersion();
   }
   std::printf("card: %s\n", card.c_str());
-  std::printf("xsd_llm_perf preset=%s vocab=%d device=%s dtype=%s prompt=%d step_mode=%s numerics=%s (load %.0f ms; "
+  const std::string kernel_options = xsd::KernelOptionsString(model->kernel_options());
+  std::printf("xsd_llm_perf preset=%s vocab=%d device=%s dtype=%s prompt=%d step_mode=%s kernels: %s (load %.0f ms; "
               "graphs captured %d, replays %lld)\n",
               args.at("preset").c_str(), config.vocab_size, args.at("device").c_str(), dtype.c_str(), prompt,
-              mode.c_str(), xsd::RowInvariantNumerics() ? "row-invariant" : "default", load_ms,
+              mode.c_str(), kernel_options.c_str(), load_ms,
               steps.graphs_captured, static_cast<long long>(steps.replays));
   std::printf("| measure | ms | x decode step |\n|---|---|---|\n");
   std::printf("| prefill %d tokens | %.2f | |\n", prompt, Median(prefill_ms));
@@ -213,7 +221,7 @@ int main(int argc, char** argv) {
   }
   if (!args.at("json").empty()) {
     std::ofstream js(args.at("json"));
-    js << "{\"card\":\"" << card << "\",\"preset\":\"" << args.at("preset") << "\",\"vocab\":" << config.vocab_size << ",\"device\":\""
+    js << "{\"card\":\"" << card << "\",\"kernel_options\":\"" << kernel_options << "\",\"preset\":\"" << args.at("preset") << "\",\"vocab\":" << config.vocab_size << ",\"device\":\""
        << args.at("device") << "\",\"dtype\":\"" << dtype << "\",\"step_mode\":\"" << mode << "\",\"prompt\":" << prompt
        << ",\"prefill_ms\":"
        << Median(prefill_ms) << ",\"decode_ms\":" << step << ",\"verify_ms\":{";

@@ -70,16 +70,22 @@ TEST_CASE("Markdown: the run's numerics and environment switches", "[bench][repo
   ReportInput in = Input();
   RunSummary summary;
   summary.baseline = "vl_baseline";
-  CHECK(ReportMarkdown(in, summary, {}).find("| numerics | default (fastest kernel per row count) |") !=
+  CHECK(ReportMarkdown(in, summary, {}).find("| numerics | fast (fastest kernel per row count) |") !=
         std::string::npos);
   CHECK(ReportMarkdown(in, summary, {}).find("| environment switches | none |") != std::string::npos);
   in.system.env_switches = {"XSD_ATTENTION_PATH=sdpa", "XSD_ROW_INVARIANT=1"};
   CHECK(ReportMarkdown(in, summary, {}).find("| environment switches | XSD_ATTENTION_PATH=sdpa XSD_ROW_INVARIANT=1 |") !=
         std::string::npos);
-  in.header["settings"]["row_invariant"] = true;
+  in.header["configs"] = nlohmann::json::array({{{"name", "vl_baseline"}}, {{"name", "L4+VL"}}});
+  for (nlohmann::json& c : in.header["configs"]) c["kernel_options"] = "numerics=row_invariant gemv=1";
   CHECK(ReportMarkdown(in, summary, {})
-            .find("| numerics | row-invariant (verify rows = decode steps bit for bit; xsd/models/numerics.h) |") !=
+            .find("| numerics | row-invariant (verify rows = decode steps bit for bit; xsd/models/kernel_options.h) |") !=
         std::string::npos);
+  CHECK(ReportMarkdown(in, summary, {}).find("| kernel options | numerics=row_invariant gemv=1 |") != std::string::npos);
+  in.header["configs"][0]["kernel_options"] = "numerics=fast gemv=0";  // configs that differ: listed one by one
+  const std::string md = ReportMarkdown(in, summary, {});
+  CHECK(md.find("| numerics and kernel options per config | ") != std::string::npos);
+  CHECK(md.find(": numerics=fast gemv=0; ") != std::string::npos);
 }
 
 }  // namespace

@@ -37,10 +37,10 @@ TEST_CASE("A pipeline from pbtxt generates the target's greedy output", "[config
   r.prompt_tokens = {1, 2, 3};
   auto result = (*pipeline)->Generate(r);
   REQUIRE(result.ok());
-  config::ScriptedLmOptions t;
-  t.set_vocab_size(40);
-  t.set_seed(12);
-  t.set_logit_levels(3);
+  ScriptedLmOptions t;
+  t.vocab_size = 40;
+  t.seed = 12;
+  t.logit_levels = 3;
   auto lm = ScriptedLm::Create(t);
   REQUIRE(lm.ok());
   CHECK(result->tokens == testing::ReferenceGreedy(**lm, r.prompt_tokens, 24));

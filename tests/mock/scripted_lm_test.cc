@@ -8,11 +8,11 @@
 namespace xsd {
 namespace {
 
-config::ScriptedLmOptions Options(int vocab, uint64_t seed) {
-  config::ScriptedLmOptions o;
-  o.set_vocab_size(vocab);
-  o.set_seed(seed);
-  o.set_max_seq_len(64);
+ScriptedLmOptions Options(int vocab, uint64_t seed) {
+  ScriptedLmOptions o;
+  o.vocab_size = vocab;
+  o.seed = seed;
+  o.max_seq_len = 64;
   return o;
 }
 
@@ -45,7 +45,7 @@ TEST_CASE("ScriptedLm reads its context back from the KV cache", "[mock]") {
 
 TEST_CASE("logit_levels plants argmax ties", "[mock][ties]") {
   auto o = Options(64, 5);
-  o.set_logit_levels(2);
+  o.logit_levels = 2;
   auto lm = ScriptedLm::Create(o);
   REQUIRE(lm.ok());
   int ties = 0;

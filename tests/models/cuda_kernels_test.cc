@@ -2,11 +2,10 @@
 // replace and float64 references: RMSNorm, the one-row GEMV, rotary
 // embedding fused with the cache write, split-K cached attention and its
 // one-row decode kernel. Each
-// kernel has an environment switch (XSD_GEMV, XSD_ROPE_KERNEL,
-// XSD_ATTENTION_PATH) that these cases flip to run the ATen path in the
-// same process. Pass with a WARN where no CUDA device exists (CI).
+// kernel has a seam in KernelOptions (gemv, rope_kernel, attention_path, ...:
+// xsd/models/kernel_options.h) that these cases turn off to run the ATen
+// path in the same process. Pass with a WARN where no CUDA device exists (CI).
 #include <cmath>
-#include <cstdlib>
 #include <limits>
 #include <memory>
 #include <string>
@@ -22,9 +21,8 @@
 #include "xsd/models/llama_attention.h"
 #include "xsd/models/llama_mlp.h"
 #include "xsd/models/llama_rms_norm.h"
-#include "xsd/models/norm_gemv.h"
 #include "xsd/models/weights_map.h"
-#include "xsd/models/numerics.h"
+#include "xsd/models/kernel_options.h"
 #include "xsd_catch.h"
 
 namespace xsd {
@@ -37,26 +35,17 @@ bool HaveKernels() {
   return false;
 }
 
-// Sets an environment switch for the scope.
-class EnvSwitch {
- public:
-  EnvSwitch(const char* name, const char* value) : name_(name) { setenv(name, value, 1); }
-  ~EnvSwitch() { unsetenv(name_.c_str()); }
-  EnvSwitch(const EnvSwitch&) = delete;
-  EnvSwitch& operator=(const EnvSwitch&) = delete;
+KernelOptions PathOptions(AttentionPath path) {
+  KernelOptions o;
+  o.attention_path = path;
+  return o;
+}
 
- private:
-  std::string name_;
-};
-
-// Row-invariant numerics for the scope (the public switch).
-class RowInvariantScope {
- public:
-  RowInvariantScope() { SetRowInvariantNumerics(true); }
-  ~RowInvariantScope() { SetRowInvariantNumerics(false); }
-  RowInvariantScope(const RowInvariantScope&) = delete;
-  RowInvariantScope& operator=(const RowInvariantScope&) = delete;
-};
+KernelOptions RowInvariant(AttentionPath path = AttentionPath::kAuto) {
+  KernelOptions o = PathOptions(path);
+  o.numerics = Numerics::kRowInvariant;
+  return o;
+}
 
 TEST_CASE("CUDA fused kernels: RMSNorm with the residual add equals the ATen formula", "[models][llama][cuda][kernels]") {
   if (!HaveKernels()) return;
@@ -99,7 +88,7 @@ TEST_CASE("CUDA fused kernels: Linear (the GEMV at one row) equals at::linear (b
     for (const int64_t m : {1, 2, 5, 8, 9}) {  // 1: the GEMV kernel; more rows: at::linear
       INFO("k " << k << ", rows " << m);
       const at::Tensor x = at::randn({m, k}, options);
-      auto got = Linear(x, w);
+      auto got = Linear(x, w, at::Tensor(), KernelOptions());
       INFO(got.status().ToString());
       REQUIRE(got.ok());
       REQUIRE(got->sizes() == at::IntArrayRef({m, 1000}));
@@ -116,34 +105,32 @@ TEST_CASE("CUDA fused kernels: Linear (the GEMV at one row) equals at::linear (b
   const at::Tensor shifted_x = base.narrow(0, 1, 4096).view({1, 4096});
   REQUIRE(shifted_x.is_contiguous());
   const at::Tensor w = at::randn({64, 4096}, options) * 0.02;
-  auto shifted = Linear(shifted_x, w);
+  auto shifted = Linear(shifted_x, w, at::Tensor(), KernelOptions());
   INFO(shifted.status().ToString());
   REQUIRE(shifted.ok());
   CHECK(at::equal(*shifted, at::linear(shifted_x, w)));
 }
 
 
-// The tensor-core skinny GEMM (row-invariant numerics with
-// XSD_SKINNY_GEMM=1): each row's result is the same for every row count,
-// one included, and near float32.
+// The tensor-core skinny GEMM (row-invariant numerics): each row's result is
+// the same for every row count, one included, and near float32.
 TEST_CASE("CUDA fused kernels: skinny GEMM rows are the same bits at any row count (bf16)",
           "[models][llama][cuda][kernels]") {
   if (!HaveKernels()) return;
-  RowInvariantScope invariant;
-  EnvSwitch skinny("XSD_SKINNY_GEMM", "1");
+  const KernelOptions invariant = RowInvariant();
   at::manual_seed(29);
   const auto options = at::TensorOptions().dtype(at::kBFloat16).device(at::kCUDA);
   for (const int64_t k : {4096, 11008, 64}) {
     const at::Tensor w = at::randn({1000, k}, options) * 0.02;
     const at::Tensor x = at::randn({64, k}, options);
-    auto all = Linear(x, w);
+    auto all = Linear(x, w, at::Tensor(), invariant);
     INFO("k " << k << ": " << all.status().ToString());
     REQUIRE(all.ok());
     const at::Tensor want = at::linear(x.to(at::kFloat), w.to(at::kFloat));
     CHECK(((all->to(at::kFloat) - want).abs() <= want.abs() * (1.0 / 128) + 1e-3).all().item<bool>());
     for (const int64_t m : {1, 2, 5, 16, 17, 33}) {
       INFO("rows " << m);
-      auto some = Linear(x.narrow(0, 0, m), w);
+      auto some = Linear(x.narrow(0, 0, m), w, at::Tensor(), invariant);
       REQUIRE(some.ok());
       CHECK(at::equal(*some, all->narrow(0, 0, m)));
     }
@@ -157,14 +144,17 @@ struct DecodeTrace {
   at::Tensor keys, values;
 };
 
-std::unique_ptr<LlamaModel> TinyCudaModel(at::ScalarType dtype, const LlamaConfig& config = testing::TinyConfig()) {
+std::unique_ptr<LlamaModel> TinyCudaModel(at::ScalarType dtype, const LlamaConfig& config = testing::TinyConfig(),
+                                          const KernelOptions& kernels = KernelOptions()) {
   const auto m = testing::MakeTinyModel(config, 71);
   WeightSourceOptions options;
   options.device = c10::Device(c10::DeviceType::CUDA, 0);
   options.dtype = dtype;
   MapWeightSource weights(options, "<cuda copy>");
   for (const auto& [name, tensor] : m.weights->tensors()) weights.Set(name, tensor);
-  auto model = LlamaModel::Load(m.config, &weights, LlamaModelOptions());
+  LlamaModelOptions model_options;
+  model_options.kernel_options = kernels;
+  auto model = LlamaModel::Load(m.config, &weights, model_options);
   INFO(model.status().ToString());
   REQUIRE(model.ok());
   return std::move(*model);
@@ -200,18 +190,15 @@ void CheckSameBits(const DecodeTrace& got, const DecodeTrace& want) {
 }
 
 // The tiny model of `config` in float32 and bf16, prefill and decode with
-// the kernel that `kernel_switch` turns off against the ATen formula it
-// replaces: the same bits (logits and caches).
-void CheckKernelMatchesAten(const LlamaConfig& config, const char* kernel_switch) {
+// the kernel that the `seam` of `kernels` runs against the ATen formula it
+// replaces (the seam off): the same bits (logits and caches).
+void CheckKernelMatchesAten(const LlamaConfig& config, const KernelOptions& kernels, bool KernelOptions::*seam) {
+  KernelOptions off = kernels;
+  off.*seam = false;
   for (const auto dtype : {at::kFloat, at::kBFloat16}) {
     INFO("dtype " << c10::toString(dtype));
-    const std::unique_ptr<LlamaModel> model = TinyCudaModel(dtype, config);
-    DecodeTrace aten, fused;
-    {
-      EnvSwitch off(kernel_switch, "0");
-      aten = RunPrefillAndDecode(*model);
-    }
-    fused = RunPrefillAndDecode(*model);
+    const DecodeTrace aten = RunPrefillAndDecode(*TinyCudaModel(dtype, config, off));
+    const DecodeTrace fused = RunPrefillAndDecode(*TinyCudaModel(dtype, config, kernels));
     CheckSameBits(fused, aten);
   }
 }
@@ -223,14 +210,13 @@ void CheckKernelMatchesAten(const LlamaConfig& config, const char* kernel_switch
 // head dim 8: the one-pair-per-thread form.
 TEST_CASE("CUDA fused kernels: rotary embedding + cache write equals the ATen path bitwise", "[models][llama][cuda][kernels]") {
   if (!HaveKernels()) return;
-  EnvSwitch attention_math("XSD_ATTENTION_PATH", "math");
   for (const int head_dim : {16, 8}) {
     INFO("head dim " << head_dim);
     LlamaConfig config = testing::TinyConfig();
     config.head_dim = head_dim;
     config.num_heads = 64 / head_dim;
     config.num_kv_heads = config.num_heads / 2;
-    CheckKernelMatchesAten(config, "XSD_ROPE_KERNEL");
+    CheckKernelMatchesAten(config, PathOptions(AttentionPath::kMath), &KernelOptions::rope_kernel);
   }
 }
 
@@ -239,12 +225,13 @@ TEST_CASE("CUDA fused kernels: rotary embedding + cache write equals the ATen pa
 // 8 channels per thread; 164: one per thread (not a multiple of 8).
 TEST_CASE("CUDA fused kernels: SiLU * up equals the ATen formula bitwise", "[models][llama][cuda][kernels]") {
   if (!HaveKernels()) return;
-  EnvSwitch no_gemv_silu("XSD_SILU_GEMV", "0");  // the decode row through the same kernel
+  KernelOptions kernels;
+  kernels.silu_gemv = false;  // the decode row through the same kernel
   for (const int64_t inter : {160, 164}) {
     INFO("intermediate " << inter);
     LlamaConfig config = testing::TinyConfig();
     config.intermediate_size = inter;
-    CheckKernelMatchesAten(config, "XSD_SILU_KERNEL");
+    CheckKernelMatchesAten(config, kernels, &KernelOptions::silu_kernel);
   }
 }
 
@@ -265,15 +252,12 @@ TEST_CASE("CUDA fused kernels: qkv GEMV with rotary + cache write equals GEMV + 
       config.head_dim = 128;
       config.hidden_size = 256;
     }
-    const std::unique_ptr<LlamaModel> model = TinyCudaModel(at::kBFloat16, config);
-    DecodeTrace split, fused;
+    KernelOptions off;
+    off.qkv_rope = false;
     int64_t before = LlamaAttention::FusedQkvRopeRows();
-    {
-      EnvSwitch off("XSD_QKV_ROPE", "0");
-      split = RunPrefillAndDecode(*model);
-    }
+    const DecodeTrace split = RunPrefillAndDecode(*TinyCudaModel(at::kBFloat16, config, off));
     CHECK(LlamaAttention::FusedQkvRopeRows() == before);
-    fused = RunPrefillAndDecode(*model);
+    const DecodeTrace fused = RunPrefillAndDecode(*TinyCudaModel(at::kBFloat16, config));
     CHECK(LlamaAttention::FusedQkvRopeRows() == before + config.num_layers);  // the decode row of each layer
     CheckSameBits(fused, split);
   }
@@ -284,106 +268,18 @@ TEST_CASE("CUDA fused kernels: qkv GEMV with rotary + cache write equals GEMV + 
 // bits (a bug in the pairing of gate and up rows changes every logit).
 TEST_CASE("CUDA fused kernels: gate/up GEMV with SiLU equals GEMV + SiLU bitwise (bf16)", "[models][llama][cuda][kernels]") {
   if (!HaveKernels()) return;
-  const std::unique_ptr<LlamaModel> model = TinyCudaModel(at::kBFloat16);
-  DecodeTrace split, fused;
-  {
-    EnvSwitch off("XSD_SILU_GEMV", "0");
-    split = RunPrefillAndDecode(*model);
-  }
-  fused = RunPrefillAndDecode(*model);
+  KernelOptions off;
+  off.silu_gemv = false;
+  const DecodeTrace split = RunPrefillAndDecode(*TinyCudaModel(at::kBFloat16, testing::TinyConfig(), off));
+  const DecodeTrace fused = RunPrefillAndDecode(*TinyCudaModel(at::kBFloat16));
   CheckSameBits(fused, split);
   // And both near the ATen formulas (no fused kernels at all), in float32.
-  DecodeTrace plain;
-  {
-    EnvSwitch gemv("XSD_GEMV", "0"), rope("XSD_ROPE_KERNEL", "0"), path("XSD_ATTENTION_PATH", "math");
-    plain = RunPrefillAndDecode(*model);
-  }
+  KernelOptions aten = PathOptions(AttentionPath::kMath);
+  aten.gemv = false;
+  aten.rope_kernel = false;
+  const DecodeTrace plain = RunPrefillAndDecode(*TinyCudaModel(at::kBFloat16, testing::TinyConfig(), aten));
   const at::Tensor got = fused.logits.back().to(at::kFloat), want = plain.logits.back().to(at::kFloat);
   CHECK(((got - want).abs() <= want.abs() * (1.0 / 32) + 0.05).all().item<bool>());
-}
-
-// The norm inside the decode GEMVs (xsd/models/norm_gemv.h) against the norm
-// kernel followed by the GEMV: every block of the fused kernel re-enacts the
-// norm kernel's per-thread sums and reduction tree, so the normalised row,
-// the residual sum and the projection are the same bits. Widths of 1 to 4
-// norm chunks of 2 048 (64: most threads idle; 5 120: a partial chunk),
-// outputs that leave the last block partly idle, with and without the
-// residual add, both projections (plain, and gate/up + SiLU through LlamaMlp).
-TEST_CASE("CUDA fused kernels: the norm inside the decode GEMVs equals norm + GEMV bitwise (bf16)",
-          "[models][llama][cuda][kernels]") {
-  if (!HaveKernels()) return;
-  CHECK_FALSE(NormGemvInDecode());  // opt-in
-  EnvSwitch in_decode("XSD_NORM_GEMV", "1");
-  REQUIRE(NormGemvInDecode());
-  const auto options = at::TensorOptions().dtype(at::kBFloat16).device(at::kCUDA);
-  for (const int64_t k : {4096, 64, 5120, 8192}) {
-    at::manual_seed(static_cast<uint64_t>(k));
-    const RmsNorm norm((at::randn({k}, options) * 0.1 + 1).contiguous(), 1e-5);
-    const at::Tensor x = at::randn({1, k}, options) * 3, r = at::randn({1, k}, options);
-    for (const bool with_residual : {true, false}) {
-      const at::Tensor residual = with_residual ? r : at::Tensor();
-      auto split = norm.ForwardResidual(x, residual);
-      REQUIRE(split.ok());
-      for (const int64_t n : {12288, 1001}) {  // 4 outputs per warp; 1 per warp, a partial block
-        const at::Tensor w = at::randn({n, k}, options) * 0.02;
-        auto want = Linear(split->second, w);  // the norm kernel, then the GEMV
-        REQUIRE(want.ok());
-        // Each way of reading the weights early (XSD_GEMV_PREFETCH) keeps
-        // every lane's chunk order.
-        for (const char* prefetch : {"none", "regs", "chunks"}) {
-          INFO("k " << k << ", n " << n << ", residual " << with_residual << ", prefetch " << prefetch);
-          EnvSwitch mode("XSD_GEMV_PREFETCH", prefetch);
-          auto fused = NormThenGemv(norm, x, residual, w);
-          INFO(fused.status().ToString());
-          REQUIRE(fused.ok());
-          REQUIRE(fused->y.defined());
-          CHECK(at::equal(fused->y, *want));
-          CHECK(at::equal(fused->sum, split->first));
-          CHECK(at::equal(*Linear(split->second, w), *want));
-        }
-      }
-      for (const int64_t inter : {11008, 37}) {
-        INFO("k " << k << ", inter " << inter << ", residual " << with_residual);
-        const at::Tensor gate = at::randn({inter, k}, options) * 0.02, up = at::randn({inter, k}, options) * 0.02;
-        const at::Tensor down = at::randn({k, inter}, options) * 0.02;
-        WeightSourceOptions on_gpu;
-        on_gpu.dtype = at::kBFloat16;
-        on_gpu.device = c10::Device(c10::DeviceType::CUDA, 0);
-        MapWeightSource weights(on_gpu, "<mlp>");
-        weights.Set("gate_proj.weight", gate);
-        weights.Set("up_proj.weight", up);
-        weights.Set("down_proj.weight", down);
-        LlamaConfig config;
-        config.hidden_size = static_cast<int>(k);
-        config.intermediate_size = static_cast<int>(inter);
-        auto mlp = LlamaMlp::Load(ScopedWeights(&weights, ""), config);
-        INFO(mlp.status().ToString());
-        REQUIRE(mlp.ok());
-        const at::Tensor gate_up = at::cat({gate, up}).contiguous();
-        auto want = mlp->Forward(split->second);  // the norm kernel, then the SiLU GEMV and down
-        REQUIRE(want.ok());
-        for (const char* prefetch : {"none", "regs"}) {
-          INFO("prefetch " << prefetch);
-          EnvSwitch mode("XSD_GEMV_PREFETCH", prefetch);
-          auto act = NormThenGemv(norm, x, residual, gate_up, inter);
-          REQUIRE(act.ok());
-          REQUIRE(act->y.defined());
-          auto got = mlp->ForwardNormed(norm, x, residual);
-          INFO(got.status().ToString());
-          REQUIRE(got.ok());
-          CHECK(at::equal(got->second, *want));
-          CHECK(at::equal(got->first, split->first));
-          CHECK(at::equal(*Linear(act->y, down), *want));
-          CHECK(at::equal(*mlp->Forward(split->second), *want));
-        }
-      }
-    }
-  }
-  // Two rows do not fit: the callers norm first.
-  const RmsNorm norm(at::ones({4096}, options), 1e-5);
-  auto skipped = NormThenGemv(norm, at::randn({2, 4096}, options), at::Tensor(), at::randn({64, 4096}, options));
-  REQUIRE(skipped.ok());
-  CHECK_FALSE(skipped->y.defined());
 }
 
 // float64 attention of q [T, H, D] over keys/values [KV, S, D] with an
@@ -420,27 +316,33 @@ bool WithinTolerance(const at::Tensor& got, const at::Tensor& want, double rel, 
   return ((got.cpu().to(at::kDouble) - want).abs() <= want.abs() * rel + abs_tol).all().item<bool>();
 }
 
-// Several rows: the split-K kernel (XSD_ATTENTION_MMA=0, and float32 always)
-// and the tensor-core kernel (XSD_ATTENTION_MMA=verify: bf16 and fp16 at
-// head dim 128, attention_mma.cu).
+// Several rows through the kernel path: the split-K kernel (fast numerics),
+// the tensor-core kernel (row-invariant numerics, bf16 and fp16 at head dim
+// 128: attention_mma.cu) or the decode kernel at several rows (row-invariant
+// numerics elsewhere, float32 here).
 struct SeveralRowsCase {
   at::ScalarType dtype;
   int64_t dim;
-  const char* tensor_cores;  // XSD_ATTENTION_MMA
+  Numerics numerics;
 };
 
 TEST_CASE("CUDA fused kernels: cached attention of several rows matches float64; rows and span do not change a row",
           "[models][llama][cuda][kernels]") {
   if (!HaveKernels()) return;
   const double inf = std::numeric_limits<double>::infinity();
-  const SeveralRowsCase cases[] = {{at::kFloat, 64, "0"},           {at::kBFloat16, 64, "0"},
-                                   {at::kBFloat16, 128, "0"},       {at::kBFloat16, 128, "verify"},
-                                   {at::kHalf, 128, "verify"},      {at::kFloat, 128, "verify"}};
+  const SeveralRowsCase cases[] = {
+      {at::kFloat, 64, Numerics::kFast},           {at::kBFloat16, 64, Numerics::kFast},
+      {at::kBFloat16, 128, Numerics::kFast},       {at::kBFloat16, 128, Numerics::kRowInvariant},
+      {at::kHalf, 128, Numerics::kRowInvariant},   {at::kFloat, 128, Numerics::kRowInvariant}};
   for (const SeveralRowsCase& c : cases) {
     const at::ScalarType dtype = c.dtype;
     const int64_t dim = c.dim;
-    EnvSwitch tensor_cores("XSD_ATTENTION_MMA", c.tensor_cores);
-    INFO("dtype " << c10::toString(dtype) << ", head dim " << dim << ", XSD_ATTENTION_MMA=" << c.tensor_cores);
+    INFO("dtype " << c10::toString(dtype) << ", head dim " << dim << ", numerics " << NumericsName(c.numerics));
+    const auto options_for = [&](AttentionPath path) {
+      KernelOptions o = PathOptions(path);
+      o.numerics = c.numerics;
+      return o;
+    };
     at::manual_seed(11);
     const auto options = at::TensorOptions().dtype(dtype).device(at::kCUDA);
     const int64_t rows = 5, heads = 4, kv_heads = 2, group = 2, span = 300, wide = 450;
@@ -460,17 +362,16 @@ TEST_CASE("CUDA fused kernels: cached attention of several rows matches float64;
     // The kernel: float32 accumulation, one rounding to the dtype at the end.
     // SDPA and matmul + softmax round the scores and probabilities to the
     // dtype on the way (bf16: a few ulps of the output).
-    for (const char* path : {"sdpa", "math", "kernel"}) {
-      INFO("path " << path);
-      EnvSwitch forced("XSD_ATTENTION_PATH", path);
-      auto got = AttendCached(q, keys, values, mask);
+    for (const AttentionPath path : {AttentionPath::kSdpa, AttentionPath::kMath, AttentionPath::kKernel}) {
+      INFO("path " << AttentionPathName(path));
+      auto got = AttendCached(q, keys, values, mask, at::Tensor(), options_for(path));
       INFO(got.status().ToString());
       REQUIRE(got.ok());
-      const double rel = dtype == at::kFloat ? 1e-5 : (std::string(path) == "kernel" ? 1.0 / 256 : 1.0 / 16);
+      const double rel = dtype == at::kFloat ? 1e-5 : (path == AttentionPath::kKernel ? 1.0 / 256 : 1.0 / 16);
       CHECK(WithinTolerance(*got, want, rel, dtype == at::kFloat ? 1e-5 : 2e-2));
     }
-    EnvSwitch forced("XSD_ATTENTION_PATH", "kernel");
-    auto got = AttendCached(q, keys, values, mask);
+    const KernelOptions kernel = options_for(AttentionPath::kKernel);
+    auto got = AttendCached(q, keys, values, mask, at::Tensor(), kernel);
     REQUIRE(got.ok());
     const double rel = dtype == at::kFloat ? 1e-5 : 1.0 / 256;
 
@@ -480,7 +381,7 @@ TEST_CASE("CUDA fused kernels: cached attention of several rows matches float64;
       AttentionMask one = mask;
       one.rows = 1;
       one.bias = at::stack({mask.bias[t], mask.bias[rows + t]});
-      auto alone = AttendCached(q.narrow(0, t, 1), keys, values, one);
+      auto alone = AttendCached(q.narrow(0, t, 1), keys, values, one, at::Tensor(), kernel);
       REQUIRE(alone.ok());
       CHECK(at::equal(*alone, got->narrow(0, t, 1)));
     }
@@ -489,10 +390,10 @@ TEST_CASE("CUDA fused kernels: cached attention of several rows matches float64;
     // its last blocks combine (three vector groups per KV head here), the
     // same bits as the combine kernel, the counters left zero.
     {
-      RowInvariantScope exact;
-      auto split = AttendCached(q, keys, values, mask);
+      const KernelOptions exact = RowInvariant();
+      auto split = AttendCached(q, keys, values, mask, at::Tensor(), exact);
       const at::Tensor counters = at::zeros({kv_heads * KvCache::kKernelCountersPerKvHead}, options.dtype(at::kInt));
-      auto fused = AttendCached(q, keys, values, mask, counters);
+      auto fused = AttendCached(q, keys, values, mask, counters, exact);
       REQUIRE(split.ok());
       REQUIRE(fused.ok());
       CHECK(at::equal(*fused, *split));
@@ -502,7 +403,8 @@ TEST_CASE("CUDA fused kernels: cached attention of several rows matches float64;
     // chunk adds exact zeros).
     AttentionMask widened = mask;
     widened.bias = at::cat({mask.bias, at::full({group * rows, wide - span}, -inf, options)}, 1);
-    auto wider = AttendCached(q, key_cache.narrow(1, 0, wide), value_cache.narrow(1, 0, wide), widened);
+    auto wider = AttendCached(q, key_cache.narrow(1, 0, wide), value_cache.narrow(1, 0, wide), widened, at::Tensor(),
+                              kernel);
     REQUIRE(wider.ok());
     CHECK(at::equal(*wider, *got));
 
@@ -511,7 +413,7 @@ TEST_CASE("CUDA fused kernels: cached attention of several rows matches float64;
     decode.past = static_cast<int>(span - 1);
     decode.rows = 1;
     decode.group = static_cast<int>(group);
-    auto step = AttendCached(q.narrow(0, 0, 1), keys, values, decode);
+    auto step = AttendCached(q.narrow(0, 0, 1), keys, values, decode, at::Tensor(), kernel);
     REQUIRE(step.ok());
     const at::Tensor step_want = ReferenceAttention(q.narrow(0, 0, 1), keys, values, at::Tensor());
     CHECK(WithinTolerance(*step, step_want, rel, 1e-5));
@@ -544,15 +446,15 @@ TEST_CASE("CUDA fused kernels: one-row decode attention matches float64, is repr
       mask.bias.narrow(1, visible, span - visible).fill_(-inf);
       const at::Tensor keys = key_cache.narrow(1, 0, span), values = value_cache.narrow(1, 0, span);
       const at::Tensor want = ReferenceAttention(q, keys, values, mask.bias);
-      EnvSwitch forced("XSD_ATTENTION_PATH", "kernel");
-      auto got = AttendCached(q, keys, values, mask);
+      const KernelOptions kernel = PathOptions(AttentionPath::kKernel);
+      auto got = AttendCached(q, keys, values, mask, at::Tensor(), kernel);
       INFO(got.status().ToString());
       REQUIRE(got.ok());
       const double rel = dtype == at::kFloat ? 1e-5 : 1.0 / 256;
       CHECK(WithinTolerance(*got, want, rel, dtype == at::kFloat ? 1e-5 : 2e-2));
       // The same bits on every call.
       for (int i = 0; i < 3; ++i) {
-        auto again = AttendCached(q, keys, values, mask);
+        auto again = AttendCached(q, keys, values, mask, at::Tensor(), kernel);
         REQUIRE(again.ok());
         CHECK(at::equal(*again, *got));
       }
@@ -561,7 +463,7 @@ TEST_CASE("CUDA fused kernels: one-row decode attention matches float64, is repr
       // next call.
       const at::Tensor counters = at::zeros({heads * KvCache::kKernelCountersPerKvHead}, options.dtype(at::kInt));
       for (int i = 0; i < 3; ++i) {
-        auto fused = AttendCached(q, keys, values, mask, counters);
+        auto fused = AttendCached(q, keys, values, mask, counters, kernel);
         REQUIRE(fused.ok());
         CHECK(at::equal(*fused, *got));
         CHECK(at::count_nonzero(counters).item<int64_t>() == 0);
@@ -572,32 +474,33 @@ TEST_CASE("CUDA fused kernels: one-row decode attention matches float64, is repr
       eager.past = mask.past;
       eager.rows = 1;
       eager.group = 1;
-      auto exact = AttendCached(q, key_cache.narrow(1, 0, visible), value_cache.narrow(1, 0, visible), eager);
+      auto exact = AttendCached(q, key_cache.narrow(1, 0, visible), value_cache.narrow(1, 0, visible), eager,
+                                at::Tensor(), kernel);
       REQUIRE(exact.ok());
       CHECK(at::equal(*exact, *got));
       AttentionMask widened = mask;
       widened.bias = at::cat({mask.bias, at::full({1, wide - span}, -inf, options)}, 1);
-      auto wider = AttendCached(q, key_cache.narrow(1, 0, wide), value_cache.narrow(1, 0, wide), widened);
+      auto wider = AttendCached(q, key_cache.narrow(1, 0, wide), value_cache.narrow(1, 0, wide), widened,
+                                at::Tensor(), kernel);
       REQUIRE(wider.ok());
       CHECK(at::equal(*wider, *got));
       // The default path at one row is this kernel.
-      unsetenv("XSD_ATTENTION_PATH");
-      auto chosen = AttendCached(q, keys, values, mask);
+      auto chosen = AttendCached(q, keys, values, mask, at::Tensor(), KernelOptions());
       REQUIRE(chosen.ok());
       CHECK(at::equal(*chosen, *got));
     }
   }
 }
 
-// Row-invariant numerics (xsd/models/numerics.h): a call of several rows runs
+// Row-invariant numerics (xsd/models/kernel_options.h): a call of several rows runs
 // the kernel its single rows run (the tensor-core kernel for bf16 at head dim
 // 128, else the decode kernel with four query vectors per block), and each
 // row must give the bits of that row alone, whatever its neighbours.
 TEST_CASE("CUDA fused kernels: row-invariant attention gives each row the bits of the row alone",
           "[models][llama][cuda][kernels]") {
   if (!HaveKernels()) return;
-  RowInvariantScope invariant;
-    for (const auto dtype : {at::kFloat, at::kBFloat16}) {
+  const KernelOptions invariant = RowInvariant();
+  for (const auto dtype : {at::kFloat, at::kBFloat16}) {
     for (const auto& [group, dim] : {std::make_pair(1, 128), std::make_pair(2, 128), std::make_pair(2, 16)}) {
       INFO("dtype " << c10::toString(dtype) << ", group " << group << ", head dim " << dim);
       at::manual_seed(23);
@@ -610,7 +513,7 @@ TEST_CASE("CUDA fused kernels: row-invariant attention gives each row the bits o
       const AttentionMask mask = StackedBiasMask(
           at::cat({at::ones({rows, span - rows}, at::kBool), at::ones({rows, rows}, at::kBool).tril()}, 1), group,
           options);
-      auto got = AttendCached(q, keys, values, mask);
+      auto got = AttendCached(q, keys, values, mask, at::Tensor(), invariant);
       INFO(got.status().ToString());
       REQUIRE(got.ok());
       const at::Tensor want = ReferenceAttention(q, keys, values, mask.bias);
@@ -625,7 +528,7 @@ TEST_CASE("CUDA fused kernels: row-invariant attention gives each row the bits o
         std::vector<at::Tensor> bias;
         for (int64_t g = 0; g < group; ++g) bias.push_back(mask.bias[g * rows + t]);
         one.bias = at::stack(bias);
-        auto alone = AttendCached(q.narrow(0, t, 1), keys, values, one);
+        auto alone = AttendCached(q.narrow(0, t, 1), keys, values, one, at::Tensor(), invariant);
         REQUIRE(alone.ok());
         CHECK(at::equal(*alone, got->narrow(0, t, 1)));
       }
@@ -639,11 +542,9 @@ TEST_CASE("CUDA fused kernels: row-invariant attention gives each row the bits o
 TEST_CASE("CUDA fused kernels: row-invariant verify rows equal decode steps bitwise (bf16)",
           "[models][llama][cuda][kernels]") {
   if (!HaveKernels()) return;
-  RowInvariantScope invariant;
-  const bool use_skinny = GENERATE(false, true);  // GEMV slices, or the skinny GEMM
-  INFO("XSD_SKINNY_GEMM=" << use_skinny);
-  EnvSwitch skinny("XSD_SKINNY_GEMM", use_skinny ? "1" : "0");
-  const std::unique_ptr<LlamaModel> model = TinyCudaModel(at::kBFloat16);
+  // The tiny model's down projection (k = 160, not a multiple of 64) runs the
+  // GEMV slices, every other Linear the skinny GEMM: both kernel families.
+  const std::unique_ptr<LlamaModel> model = TinyCudaModel(at::kBFloat16, testing::TinyConfig(), RowInvariant());
   const std::vector<int32_t> tokens = {4, 8, 15, 16, 23, 42, 7, 1, 9, 30, 31};
   auto forward = [&](KvCache* cache, int start, int count) {
     LlamaInput input;

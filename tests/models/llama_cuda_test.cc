@@ -1,7 +1,6 @@
 // The same numerics on a CUDA device (the GPU machine's pip torch 2.x:
 // at::scaled_dot_product_attention kernels). Passes with a WARN where no CUDA
 // device exists (CI).
-#include <cstdlib>
 #include <string>
 
 #include <ATen/ATen.h>
@@ -16,7 +15,7 @@
 #include "xsd/models/llama_drafter.h"
 #include "xsd/models/llama_step_runner.h"
 #include "xsd/models/llama_verifier.h"
-#include "xsd/models/numerics.h"
+#include "xsd/models/kernel_options.h"
 #include "xsd/schedulers/schedulers.h"
 #include "xsd_catch.h"
 
@@ -26,7 +25,7 @@ namespace {
 bool HaveCuda() { return testing::HaveCuda("the CUDA cases of the LLaMA decoder are"); }
 
 std::shared_ptr<const LlamaModel> OnDevice(const MapWeightSource& cpu_weights, const LlamaConfig& config,
-                                           c10::ScalarType dtype) {
+                                           c10::ScalarType dtype, const KernelOptions& kernels = KernelOptions()) {
   WeightSourceOptions options;
   options.device = c10::Device(c10::DeviceType::CUDA, 0);
   options.dtype = dtype;
@@ -34,6 +33,7 @@ std::shared_ptr<const LlamaModel> OnDevice(const MapWeightSource& cpu_weights, c
   for (const auto& [name, tensor] : cpu_weights.tensors()) weights.Set(name, tensor);
   LlamaModelOptions model_options;
   model_options.max_positions = 128;
+  model_options.kernel_options = kernels;
   auto model = LlamaModel::Load(config, &weights, model_options);
   INFO(model.status().ToString());
   REQUIRE(model.ok());
@@ -54,12 +54,13 @@ TEST_CASE("CUDA: prefill and tree verify match the float64 reference (fp32, bf16
   // The prefill's attention over 64 rows (the default bucketing: the padded
   // rows' keys and values are cache rows past the prompt, here filled with
   // 100 so that a leak would swamp the softmax) and over the 8 rows
-  // themselves (XSD_PREFILL_BUCKET=0).
-  for (const char* bucket : {"default", "0"}) {
-    if (std::string(bucket) == "0") setenv("XSD_PREFILL_BUCKET", "0", 1);
+  // themselves (KernelOptions::prefill_bucket off).
+  for (const bool bucket : {true, false}) {
+    KernelOptions kernels;
+    kernels.prefill_bucket = bucket;
     for (const auto& [dtype, tol] : {std::make_pair(at::kFloat, 1e-4), std::make_pair(at::kBFloat16, 0.5)}) {
-      INFO("XSD_PREFILL_BUCKET " << bucket << ", dtype " << c10::toString(dtype));
-      const auto model = OnDevice(*m.weights, m.config, dtype);
+      INFO("prefill_bucket " << bucket << ", dtype " << c10::toString(dtype));
+      const auto model = OnDevice(*m.weights, m.config, dtype, kernels);
       auto cache = KvCache::Create(model->CacheSpec(128));
       REQUIRE(cache.ok());
       (*cache)->all_keys().fill_(100);
@@ -73,7 +74,6 @@ TEST_CASE("CUDA: prefill and tree verify match the float64 reference (fp32, bf16
       CHECK(out->logits.device().is_cuda());
       CHECK(testing::MaxAbsDiff(out->logits.cpu(), ref.logits) < tol);
     }
-    unsetenv("XSD_PREFILL_BUCKET");
   }
 }
 
@@ -133,25 +133,18 @@ TEST_CASE("CUDA fp32: greedy SD (plain and graphed steps) equals greedy AR", "[m
 // The golden property in bf16: row-invariant numerics give every verify row
 // the bits of the decode step, so greedy SD equals greedy AR token for token
 // even at near-ties, with a drafter that is another model (rejections) and
-// with either kernel family for the Linear layers: the skinny GEMM (the
-// default in that mode) or GEMV slices (XSD_SKINNY_GEMM=0).
+// with both kernel families of that mode for the Linear layers: the skinny
+// GEMM, and GEMV slices for the shapes it does not take (the tiny model's
+// down projection, k = 160).
 TEST_CASE("CUDA bf16, row-invariant numerics: greedy SD (plain and graphed steps) equals greedy AR",
           "[models][llama][cuda][lossless][graphs]") {
   if (!HaveCuda()) return;
-  const char* skinny = GENERATE("default", "0");
-  INFO("XSD_SKINNY_GEMM " << skinny);
-  if (std::string(skinny) == "0") setenv("XSD_SKINNY_GEMM", "0", 1);
-  struct Restore {
-    ~Restore() {
-      SetRowInvariantNumerics(false);
-      unsetenv("XSD_SKINNY_GEMM");
-    }
-  } restore;
-  SetRowInvariantNumerics(true);  // before the pipelines: graphs keep the kernels they capture
+  KernelOptions exact;
+  exact.numerics = Numerics::kRowInvariant;
   const auto m = testing::MakeTinyModel(testing::TinyConfig(), 62);
   const auto other = testing::MakeTinyModel(testing::TinyConfig(), 64);
-  const auto model = OnDevice(*m.weights, m.config, at::kBFloat16);
-  const auto draft_model = OnDevice(*other.weights, other.config, at::kBFloat16);
+  const auto model = OnDevice(*m.weights, m.config, at::kBFloat16, exact);
+  const auto draft_model = OnDevice(*other.weights, other.config, at::kBFloat16, exact);
   const auto [ar, ar_replays] = GreedyGenerate(model, nullptr, LlamaStepMode::kEager);
   for (const LlamaStepMode mode : {LlamaStepMode::kEager, LlamaStepMode::kGraphs}) {
     for (const bool self_draft : {true, false}) {  // all drafts right, or most wrong

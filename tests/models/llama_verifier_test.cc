@@ -306,26 +306,6 @@ TEST_CASE("LlamaVerifier reports misuse with a Status", "[models][llama][verifie
   CHECK(v->Verify(7, Draft::Chain({1, 2}), OutputRequest()).status().code() == absl::StatusCode::kOutOfRange);
 }
 
-// Issue 20: the CUDA SD == AR case read the graph replays of an eager
-// verifier through its step runner, which plain forwards do not have (a null
-// pointer: SIGSEGV on the H100). Step counts are values in every step mode.
-TEST_CASE("LlamaVerifier reports its step counts in every step mode, plain forwards included",
-          "[models][llama][verifier]") {
-  auto m = MakeTinyModel(testing::TinyConfig(), 58);
-  for (const LlamaStepMode mode : {LlamaStepMode::kEager, LlamaStepMode::kAuto, LlamaStepMode::kStatic}) {
-    INFO("step mode " << LlamaStepModeName(mode));
-    auto v = MakeVerifier(m.model, 32, mode);
-    REQUIRE(v->Prefill(PromptRequest({1, 2, 3}), OutputRequest()).ok());
-    REQUIRE(v->Verify(4, Draft::Chain({5, 6}), OutputRequest()).ok());
-    REQUIRE(v->Commit({0, 1, 2}).ok());
-    const LlamaStepCounts counts = v->step_counts();
-    // On the CPU, kAuto means plain forwards; a static step runner captures no graphs there.
-    CHECK(counts.static_steps == (mode == LlamaStepMode::kStatic));
-    CHECK(counts.graphs_captured == 0);
-    CHECK(counts.replays == 0);
-  }
-}
-
 }  // namespace
 }  // namespace xsd
 
@@ -357,26 +337,6 @@ TEST_CASE("Stochastic SD runs with the LLaMA verifier and a sampling LLaMA draft
   // Draft and target distributions are the same model's: most drafts pass.
   CHECK(result->stats.accepted * 2 > result->stats.drafted);
   for (TokenId t : result->tokens) CHECK((t >= 0 && t < m.config.vocab_size));
-}
-
-// Issue 20: the CUDA SD == AR case read the graph replays of an eager
-// verifier through its step runner, which plain forwards do not have (a null
-// pointer: SIGSEGV on the H100). Step counts are values in every step mode.
-TEST_CASE("LlamaVerifier reports its step counts in every step mode, plain forwards included",
-          "[models][llama][verifier]") {
-  auto m = MakeTinyModel(testing::TinyConfig(), 58);
-  for (const LlamaStepMode mode : {LlamaStepMode::kEager, LlamaStepMode::kAuto, LlamaStepMode::kStatic}) {
-    INFO("step mode " << LlamaStepModeName(mode));
-    auto v = MakeVerifier(m.model, 32, mode);
-    REQUIRE(v->Prefill(PromptRequest({1, 2, 3}), OutputRequest()).ok());
-    REQUIRE(v->Verify(4, Draft::Chain({5, 6}), OutputRequest()).ok());
-    REQUIRE(v->Commit({0, 1, 2}).ok());
-    const LlamaStepCounts counts = v->step_counts();
-    // On the CPU, kAuto means plain forwards; a static step runner captures no graphs there.
-    CHECK(counts.static_steps == (mode == LlamaStepMode::kStatic));
-    CHECK(counts.graphs_captured == 0);
-    CHECK(counts.replays == 0);
-  }
 }
 
 }  // namespace
@@ -455,26 +415,6 @@ TEST_CASE("A prompt encoder's embeddings prefill the verifier and drafter; SD st
   CHECK(s->drafter_prefill.prompt_tokens == 12);
 }
 
-// Issue 20: the CUDA SD == AR case read the graph replays of an eager
-// verifier through its step runner, which plain forwards do not have (a null
-// pointer: SIGSEGV on the H100). Step counts are values in every step mode.
-TEST_CASE("LlamaVerifier reports its step counts in every step mode, plain forwards included",
-          "[models][llama][verifier]") {
-  auto m = MakeTinyModel(testing::TinyConfig(), 58);
-  for (const LlamaStepMode mode : {LlamaStepMode::kEager, LlamaStepMode::kAuto, LlamaStepMode::kStatic}) {
-    INFO("step mode " << LlamaStepModeName(mode));
-    auto v = MakeVerifier(m.model, 32, mode);
-    REQUIRE(v->Prefill(PromptRequest({1, 2, 3}), OutputRequest()).ok());
-    REQUIRE(v->Verify(4, Draft::Chain({5, 6}), OutputRequest()).ok());
-    REQUIRE(v->Commit({0, 1, 2}).ok());
-    const LlamaStepCounts counts = v->step_counts();
-    // On the CPU, kAuto means plain forwards; a static step runner captures no graphs there.
-    CHECK(counts.static_steps == (mode == LlamaStepMode::kStatic));
-    CHECK(counts.graphs_captured == 0);
-    CHECK(counts.replays == 0);
-  }
-}
-
 }  // namespace
 }  // namespace xsd
 
@@ -541,7 +481,7 @@ TEST_CASE("LlamaVerifier reports its step counts in every step mode, plain forwa
     auto v = MakeVerifier(m.model, 32, mode);
     REQUIRE(v->Prefill(PromptRequest({1, 2, 3}), OutputRequest()).ok());
     REQUIRE(v->Verify(4, Draft::Chain({5, 6}), OutputRequest()).ok());
-    REQUIRE(v->Commit({0, 1, 2}).ok());
+    REQUIRE(v->Commit({0, 1}).ok());
     const LlamaStepCounts counts = v->step_counts();
     // On the CPU, kAuto means plain forwards; a static step runner captures no graphs there.
     CHECK(counts.static_steps == (mode == LlamaStepMode::kStatic));

@@ -4,7 +4,7 @@ xsd_test(models_tests SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/llama_verifier_test.cc ${CMAKE_CURRENT_LIST_DIR}/llama_pipeline_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/llama_checkpoint_test.cc ${CMAKE_CURRENT_LIST_DIR}/llama_cuda_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/llama_step_runner_test.cc ${CMAKE_CURRENT_LIST_DIR}/cuda_kernels_test.cc
-  ${CMAKE_CURRENT_LIST_DIR}/numerics_test.cc)
+  ${CMAKE_CURRENT_LIST_DIR}/kernel_options_test.cc)
 # Parity with transformers: fixtures from tools/fixtures/make_llama_fixtures.py
 # (tools/fixtures/README.md); while they are absent the cases WARN and pass.
 xsd_test(models_parity_tests SOURCES ${CMAKE_CURRENT_LIST_DIR}/llama_parity_test.cc LABELS parity transformers)

@@ -77,9 +77,9 @@ class CheckingVerifier final : public Verifier {
 };
 
 struct Case {
-  config::ScriptedLmOptions target;
+  ScriptedLmOptions target;
   std::string drafter_kind;  // "scripted" or "noisy_oracle"
-  config::ScriptedLmOptions drafter;
+  ScriptedLmOptions drafter;
   double agreement = 0.5;
   std::string scheduler;
   SchedulerOptions options;
@@ -90,20 +90,20 @@ Case RandomCase(Rng& rng) {
   static const int kVocab[] = {2, 3, 5, 16, 64};
   Case c;
   const int vocab = kVocab[rng.Below(5)];
-  c.target.set_vocab_size(vocab);
-  c.target.set_seed(rng.NextU64());
-  c.target.set_logit_levels(static_cast<int>(rng.Below(4)) == 0 ? 2 : (rng.Below(3) == 0 ? 3 : 0));  // ties
-  c.target.set_eos_token(rng.Below(2) == 0 ? -1 : static_cast<int>(rng.Below(vocab)));
+  c.target.vocab_size = vocab;
+  c.target.seed = rng.NextU64();
+  c.target.logit_levels = static_cast<int>(rng.Below(4)) == 0 ? 2 : (rng.Below(3) == 0 ? 3 : 0);  // ties
+  c.target.eos_token = rng.Below(2) == 0 ? -1 : static_cast<int>(rng.Below(vocab));
   const int prompt_len = 1 + static_cast<int>(rng.Below(10));
-  c.target.set_max_seq_len(rng.Below(5) == 0 ? prompt_len + 1 + static_cast<int>(rng.Below(12)) : 512);
+  c.target.max_seq_len = rng.Below(5) == 0 ? prompt_len + 1 + static_cast<int>(rng.Below(12)) : 512;
   for (int i = 0; i < prompt_len; ++i) c.prompt.push_back(static_cast<TokenId>(rng.Below(vocab)));
 
   c.drafter_kind = rng.Below(4) == 0 ? "noisy_oracle" : "scripted";
   c.drafter = c.target;
-  c.drafter.set_max_seq_len(rng.Below(6) == 0 ? prompt_len + 4 : 512);
+  c.drafter.max_seq_len = rng.Below(6) == 0 ? prompt_len + 4 : 512;
   static const float kNoise[] = {0.0f, 0.2f, 0.5f, 1.0f};
-  c.drafter.set_noise(kNoise[rng.Below(4)]);
-  if (rng.Below(5) == 0) c.drafter.set_seed(rng.NextU64());  // an unrelated drafter
+  c.drafter.noise = kNoise[rng.Below(4)];
+  if (rng.Below(5) == 0) c.drafter.seed = rng.NextU64();  // an unrelated drafter
   c.agreement = rng.Below(4) * 0.33;
 
   static const char* kSchedulers[] = {"autoregressive", "speculative", "speculative", "prefill_hiding"};
@@ -141,8 +141,8 @@ TEST_CASE("Greedy SD equals greedy AR over 10000 random cases, caches included",
       REQUIRE(d.ok());
       drafter = std::move(d).value();
     } else {
-      config::NoisyOracleOptions o;
-      o.set_agreement(c.agreement);
+      NoisyOracleOptions o;
+      o.agreement = c.agreement;
       auto d = NoisyOracleDrafter::Create(o, MakeScriptedOracle(&target.lm()), target.info());
       REQUIRE(d.ok());
       drafter = std::move(d).value();
@@ -161,7 +161,7 @@ TEST_CASE("Greedy SD equals greedy AR over 10000 random cases, caches included",
     request.prompt_tokens = c.prompt;
     auto result = (*sched)->Generate(request);
     INFO("case " << i << " scheduler " << c.scheduler << " drafter " << c.drafter_kind << " gamma "
-                 << c.options.gamma << " tree " << c.options.tree.has_value() << " vocab " << c.target.vocab_size());
+                 << c.options.gamma << " tree " << c.options.tree.has_value() << " vocab " << c.target.vocab_size);
     INFO("status " << result.status().ToString());
     REQUIRE(result.ok());
     REQUIRE(result->tokens == reference);
@@ -195,8 +195,8 @@ TEST_CASE("Greedy SD equals greedy AR over 10000 random cases, caches included",
 // that always proposes the target's own tokens (a noisy oracle at agreement 1).
 GenerationResult GenerateWithPerfectDrafter(CheckingVerifier& target, const std::vector<TokenId>& prompt, int gamma,
                                             int max_new_tokens) {
-  config::NoisyOracleOptions o;
-  o.set_agreement(1.0);
+  NoisyOracleOptions o;
+  o.agreement = 1.0;
   auto drafter = NoisyOracleDrafter::Create(o, MakeScriptedOracle(&target.lm()), target.info());
   REQUIRE(drafter.ok());
   auto greedy = MakeGreedyAcceptance();
@@ -214,9 +214,9 @@ GenerationResult GenerateWithPerfectDrafter(CheckingVerifier& target, const std:
 }
 
 TEST_CASE("A draft accepted past max_new_tokens is cut, and the cache matches AR", "[lossless]") {
-  config::ScriptedLmOptions t;
-  t.set_vocab_size(16);
-  t.set_seed(3);
+  ScriptedLmOptions t;
+  t.vocab_size = 16;
+  t.seed = 3;
   auto inner = MockVerifier::Create(t);
   REQUIRE(inner.ok());
   const std::vector<TokenId> prompt = {1, 2, 3};
@@ -233,19 +233,19 @@ TEST_CASE("A draft accepted past max_new_tokens is cut, and the cache matches AR
 }
 
 TEST_CASE("EOS inside an accepted draft ends the request there", "[lossless]") {
-  config::ScriptedLmOptions t;
-  t.set_vocab_size(16);
-  t.set_seed(77);
+  ScriptedLmOptions t;
+  t.vocab_size = 16;
+  t.seed = 77;
   const std::vector<TokenId> prompt = {4, 4};
   auto probe = ScriptedLm::Create(t);
   REQUIRE(probe.ok());
   // Make the target's third greedy token its EOS.
   const std::vector<TokenId> free_run = testing::ReferenceGreedy(**probe, prompt, 3);
-  t.set_eos_token(free_run[2]);
+  t.eos_token = free_run[2];
   auto inner = MockVerifier::Create(t);
   REQUIRE(inner.ok());
   const std::vector<TokenId> reference = testing::ReferenceGreedy((*inner)->lm(), prompt, 20);
-  REQUIRE(reference.back() == t.eos_token());
+  REQUIRE(reference.back() == t.eos_token);
   CheckingVerifier target(std::move(inner).value(), prompt, reference);
   const GenerationResult res = GenerateWithPerfectDrafter(target, prompt, /*gamma=*/6, /*max_new_tokens=*/20);
   CHECK(res.tokens == reference);

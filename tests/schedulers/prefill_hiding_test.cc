@@ -22,18 +22,18 @@ struct Rig {
 
 Rig MakeRig(double agreement) {
   Rig rig;
-  config::ScriptedLmOptions t;
-  t.set_vocab_size(32);
-  t.set_seed(9);
-  t.set_prefill_ms(kTargetPrefillMs);
-  t.set_step_ms(2);
+  ScriptedLmOptions t;
+  t.vocab_size = 32;
+  t.seed = 9;
+  t.prefill_ms = kTargetPrefillMs;
+  t.step_ms = 2;
   auto target = MockVerifier::Create(t);
   REQUIRE(target.ok());
   rig.target = std::move(target).value();
-  config::NoisyOracleOptions o;
-  o.set_agreement(agreement);
-  o.set_prefill_ms(kDrafterPrefillMs);
-  o.set_step_ms(kDrafterStepMs);
+  NoisyOracleOptions o;
+  o.agreement = agreement;
+  o.prefill_ms = kDrafterPrefillMs;
+  o.step_ms = kDrafterStepMs;
   auto drafter = NoisyOracleDrafter::Create(o, MakeScriptedOracle(&rig.target->lm()), rig.target->info());
   REQUIRE(drafter.ok());
   rig.drafter = std::move(drafter).value();
@@ -126,9 +126,9 @@ TEST_CASE("First-draft rule: drop or gate", "[prefill_hiding]") {
 
 TEST_CASE("Two-phase: hidden drafts, then a decode-phase drafter", "[prefill_hiding]") {
   Rig rig = MakeRig(1.0);
-  config::ScriptedLmOptions dopt;
-  dopt.set_vocab_size(32);
-  dopt.set_seed(9);  // the target's own model: a perfect decode drafter
+  ScriptedLmOptions dopt;
+  dopt.vocab_size = 32;
+  dopt.seed = 9;  // the target's own model: a perfect decode drafter
   auto decode = ScriptedDrafter::Create(dopt);
   REQUIRE(decode.ok());
   SchedulerOptions so;
@@ -227,16 +227,16 @@ namespace {
 // the same drafter is needed for decode-phase drafting.
 TEST_CASE("A lane still prefilling when the target is ready does not hold the target", "[prefill_hiding][timing]") {
   Rig rig;
-  config::ScriptedLmOptions t;
-  t.set_vocab_size(32);
-  t.set_seed(9);
-  t.set_prefill_ms(40);
-  t.set_step_ms(2);
+  ScriptedLmOptions t;
+  t.vocab_size = 32;
+  t.seed = 9;
+  t.prefill_ms = 40;
+  t.step_ms = 2;
   rig.target = std::move(MockVerifier::Create(t)).value();
-  config::NoisyOracleOptions o;
-  o.set_agreement(1.0);
-  o.set_prefill_ms(250);
-  o.set_step_ms(5);
+  NoisyOracleOptions o;
+  o.agreement = 1.0;
+  o.prefill_ms = 250;
+  o.step_ms = 5;
   rig.drafter = std::move(NoisyOracleDrafter::Create(o, MakeScriptedOracle(&rig.target->lm()), rig.target->info())).value();
   Request request;
   request.prompt_tokens = {1, 2, 3, 4};

@@ -25,17 +25,17 @@ struct Setup {
   const char* scheduler;
 };
 
-config::ScriptedLmOptions TargetOptions(int vocab) {
-  config::ScriptedLmOptions o;
-  o.set_vocab_size(vocab);
-  o.set_seed(101);
-  o.set_sharpness(1.5f);
+ScriptedLmOptions TargetOptions(int vocab) {
+  ScriptedLmOptions o;
+  o.vocab_size = vocab;
+  o.seed = 101;
+  o.sharpness = 1.5f;
   return o;
 }
 
-config::ScriptedLmOptions DrafterOptions(int vocab) {
-  config::ScriptedLmOptions o = TargetOptions(vocab);
-  o.set_seed(202);  // a different model: q differs from p
+ScriptedLmOptions DrafterOptions(int vocab) {
+  ScriptedLmOptions o = TargetOptions(vocab);
+  o.seed = 202;  // a different model: q differs from p
   return o;
 }
 

@@ -14,9 +14,9 @@ namespace xsd::testing {
 
 // A MockVerifier over a scripted LM of `vocab` tokens drawn from `seed`.
 inline std::unique_ptr<MockVerifier> ScriptedTarget(int vocab, uint64_t seed) {
-  config::ScriptedLmOptions options;
-  options.set_vocab_size(vocab);
-  options.set_seed(seed);
+  ScriptedLmOptions options;
+  options.vocab_size = vocab;
+  options.seed = seed;
   auto target = MockVerifier::Create(options);
   INFO(target.status().ToString());
   REQUIRE(target.ok());
@@ -27,8 +27,8 @@ inline std::unique_ptr<MockVerifier> ScriptedTarget(int vocab, uint64_t seed) {
 // `agreement` per position (MakeScriptedOracle over its LM); `options` sets
 // the rest (seed, costs).
 inline std::unique_ptr<NoisyOracleDrafter> OracleDrafter(const MockVerifier& target, double agreement,
-                                                         config::NoisyOracleOptions options = {}) {
-  options.set_agreement(agreement);
+                                                         NoisyOracleOptions options = {}) {
+  options.agreement = agreement;
   auto drafter = NoisyOracleDrafter::Create(options, MakeScriptedOracle(&target.lm()), target.info());
   INFO(drafter.status().ToString());
   REQUIRE(drafter.ok());

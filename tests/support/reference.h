@@ -18,7 +18,7 @@ inline std::vector<TokenId> ReferenceGreedy(const ScriptedLm& lm, const std::vec
                                             int max_new_tokens) {
   std::vector<TokenId> out;
   uint64_t h = lm.HashOf(prompt);
-  const int capacity = lm.options().max_seq_len();
+  const int capacity = lm.options().max_seq_len;
   while (static_cast<int>(out.size()) < max_new_tokens) {
     const TokenId t = Argmax(lm.Logits(h));
     out.push_back(t);

@@ -155,16 +155,16 @@ TEST_CASE("CUDA: the CLIP vision tower's graphed forward equals its eager forwar
   at::manual_seed(12);
   CudaMapWeights source(testing::RandomClipWeights(config, ""), at::kBFloat16);
   auto tower = ClipVisionTower::Load(config, ScopedWeights(&source, ""));
+  auto eager_tower = ClipVisionTower::Load(config, ScopedWeights(&source, ""), /*cuda_graphs=*/false);
   INFO(tower.status().ToString());
   REQUIRE(tower.ok());
+  REQUIRE(eager_tower.ok());
   for (const ClipFeatureSelect select : {ClipFeatureSelect{-1, false}, ClipFeatureSelect{-2, true}}) {
     for (int call = 0; call < 4; ++call) {
       INFO("layer " << select.layer << ", call " << call);
       const at::Tensor pixels =
           at::randn({3, config.num_channels, config.image_size, config.image_size}, at::TensorOptions(at::kCUDA));
-      setenv("XSD_VISION_GRAPHS", "0", 1);
-      auto eager = (*tower)->Forward(pixels, select);
-      unsetenv("XSD_VISION_GRAPHS");
+      auto eager = (*eager_tower)->Forward(pixels, select);
       auto got = (*tower)->Forward(pixels, select);
       REQUIRE(eager.ok());
       INFO(got.status().ToString());
@@ -173,6 +173,7 @@ TEST_CASE("CUDA: the CLIP vision tower's graphed forward equals its eager forwar
     }
   }
   if (CudaGraphsSupported()) CHECK((*tower)->CapturedGraphs() == 2);
+  CHECK((*eager_tower)->CapturedGraphs() == 0);
 }
 
 }  // namespace

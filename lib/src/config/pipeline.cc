@@ -148,7 +148,16 @@ absl::StatusOr<std::unique_ptr<Pipeline>> Pipeline::Create(const config::Pipelin
   XSD_ASSIGN_OR_RETURN(BuiltVerifier target, registry.CreateVerifier(config.target(), context));
   p->target_ = std::move(target.verifier);
   context.target = p->target_.get();
-  context.target_oracle = std::move(target.make_oracle);
+  if (target.make_oracle) {
+    context.target_oracle = std::move(target.make_oracle);
+  } else {
+    Pipeline* pipeline = p.get();  // outlives its drafters' oracles' creation
+    context.target_oracle = [pipeline]() -> std::unique_ptr<Oracle> {
+      auto replay = std::make_unique<ReplayOracle>();
+      pipeline->replay_oracles_.push_back(replay.get());
+      return replay;
+    };
+  }
   if (config.has_drafter()) {
     context.field = "drafter";
     XSD_ASSIGN_OR_RETURN(p->drafter_, registry.CreateDrafter(config.drafter(), context));
@@ -160,7 +169,6 @@ absl::StatusOr<std::unique_ptr<Pipeline>> Pipeline::Create(const config::Pipelin
     XSD_ASSIGN_OR_RETURN(p->decode_drafter_, registry.CreateDrafter(config.decode_drafter(), context));
     XSD_RETURN_IF_ERROR(CheckVocabulary(*p->decode_drafter_, *p->target_, "decode_drafter"));
   }
-  p->replay_oracles_ = context.replay_oracles;
   XSD_ASSIGN_OR_RETURN(p->policy_, registry.CreateAcceptance(config.acceptance()));
   SchedulerParts parts;
   parts.target = p->target_.get();

@@ -16,7 +16,7 @@ MockVerifier::MockVerifier(std::unique_ptr<ScriptedLm> lm) : lm_(std::move(lm)) 
   info_.max_seq_len = lm_->cache().capacity();
 }
 
-absl::StatusOr<std::unique_ptr<MockVerifier>> MockVerifier::Create(const config::ScriptedLmOptions& options) {
+absl::StatusOr<std::unique_ptr<MockVerifier>> MockVerifier::Create(const ScriptedLmOptions& options) {
   XSD_ASSIGN_OR_RETURN(auto lm, ScriptedLm::Create(options));
   return std::unique_ptr<MockVerifier>(new MockVerifier(std::move(lm)));
 }
@@ -41,7 +41,7 @@ TargetOutput MockVerifier::MakeOutput(const std::vector<uint64_t>& hashes, const
 absl::StatusOr<TargetOutput> MockVerifier::Prefill(const Request& request, const OutputRequest& out) {
   const TimePoint start = Now();
   const auto& o = lm_->options();
-  std::vector<TokenId> prompt = MockPromptTokens(request, o.vocab_size(), o.default_prompt_tokens());
+  std::vector<TokenId> prompt = MockPromptTokens(request, o.vocab_size, o.default_prompt_tokens);
   if (prompt.empty()) return absl::InvalidArgumentError("scripted target: empty prompt");
   lm_->cache().Clear();
   pending_rows_ = 0;
@@ -49,7 +49,7 @@ absl::StatusOr<TargetOutput> MockVerifier::Prefill(const Request& request, const
   for (size_t i = 0; i < prompt.size(); ++i) parents[i] = static_cast<int32_t>(i) - 1;
   XSD_ASSIGN_OR_RETURN(std::vector<uint64_t> hashes, lm_->WriteRows(prompt, parents));
   XSD_RETURN_IF_ERROR(lm_->cache().Advance(static_cast<int>(prompt.size())));
-  SimulateCost(o.prefill_ms() + o.prefill_ms_per_token() * static_cast<double>(prompt.size()));
+  SimulateCost(o.prefill_ms + o.prefill_ms_per_token * static_cast<double>(prompt.size()));
   ++forwards_;
   breakdown_ = PrefillBreakdown();
   breakdown_.prompt_tokens = static_cast<int>(prompt.size());
@@ -76,7 +76,7 @@ absl::StatusOr<TargetOutput> MockVerifier::Verify(TokenId pending, const Draft& 
   last_parents_ = draft.parents;
   pending_rows_ = static_cast<int>(tokens.size());
   const auto& o = lm_->options();
-  SimulateCost(o.step_ms() + o.step_ms_per_extra_token() * draft.size());
+  SimulateCost(o.step_ms + o.step_ms_per_extra_token * draft.size());
   ++forwards_;
   return MakeOutput(hashes, out);
 }

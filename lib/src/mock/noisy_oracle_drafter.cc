@@ -12,7 +12,7 @@ class ScriptedOracle final : public Oracle {
   explicit ScriptedOracle(const ScriptedLm* target) : target_(target) {}
   absl::Status Begin(const Request& request) override {
     const auto& o = target_->options();
-    prompt_hash_ = target_->HashOf(MockPromptTokens(request, o.vocab_size(), o.default_prompt_tokens()));
+    prompt_hash_ = target_->HashOf(MockPromptTokens(request, o.vocab_size, o.default_prompt_tokens));
     return absl::OkStatus();
   }
   TokenId Next(absl::Span<const TokenId> output) override {
@@ -50,7 +50,7 @@ TokenId ReplayOracle::Next(absl::Span<const TokenId> output) {
   return (*current_)[output.size()];
 }
 
-NoisyOracleDrafter::NoisyOracleDrafter(const config::NoisyOracleOptions& options, std::unique_ptr<Oracle> oracle,
+NoisyOracleDrafter::NoisyOracleDrafter(const NoisyOracleOptions& options, std::unique_ptr<Oracle> oracle,
                                        const ModelInfo& target_info)
     : options_(options), oracle_(std::move(oracle)) {
   info_ = target_info;
@@ -59,10 +59,10 @@ NoisyOracleDrafter::NoisyOracleDrafter(const config::NoisyOracleOptions& options
 }
 
 absl::StatusOr<std::unique_ptr<NoisyOracleDrafter>> NoisyOracleDrafter::Create(
-    const config::NoisyOracleOptions& options, std::unique_ptr<Oracle> oracle, const ModelInfo& target_info) {
-  if (options.agreement() < 0 || options.agreement() > 1) {
+    const NoisyOracleOptions& options, std::unique_ptr<Oracle> oracle, const ModelInfo& target_info) {
+  if (options.agreement < 0 || options.agreement > 1) {
     return absl::InvalidArgumentError(absl::StrCat("noisy_oracle.agreement: must be in [0, 1], got ",
-                                                   options.agreement()));
+                                                   options.agreement));
   }
   if (oracle == nullptr) return absl::InvalidArgumentError("noisy_oracle: no oracle");
   if (target_info.vocab_size < 2) return absl::InvalidArgumentError("noisy_oracle: target vocabulary too small");
@@ -78,11 +78,11 @@ DrafterCapabilities NoisyOracleDrafter::capabilities() const {
 absl::Status NoisyOracleDrafter::Begin(const DraftContext& context) {
   if (context.request == nullptr) return absl::InvalidArgumentError("noisy_oracle: no request");
   const TimePoint start = Now();
-  rng_.Seed(MixHash(context.seed, options_.seed()));
+  rng_.Seed(MixHash(context.seed, options_.seed));
   output_.clear();
   speculation_.clear();
   XSD_RETURN_IF_ERROR(oracle_->Begin(*context.request));
-  SimulateCost(options_.prefill_ms());
+  SimulateCost(options_.prefill_ms);
   breakdown_ = PrefillBreakdown();
   breakdown_.llm_ms = MillisBetween(start, Now());
   return absl::OkStatus();
@@ -90,7 +90,7 @@ absl::Status NoisyOracleDrafter::Begin(const DraftContext& context) {
 
 TokenId NoisyOracleDrafter::Guess(absl::Span<const TokenId> sequence) {
   const TokenId truth = oracle_->Next(sequence);
-  const bool agree = rng_.Uniform() < options_.agreement();
+  const bool agree = rng_.Uniform() < options_.agreement;
   if (agree && truth != kNoToken) return truth;
   // Any token but the truth, uniformly.
   const int vocab = info_.vocab_size;
@@ -109,7 +109,7 @@ absl::StatusOr<Draft> NoisyOracleDrafter::Propose(const DraftSpec& spec) {
     sequence.push_back(t);
     speculation_.push_back(t);
     draft.Add(t, draft.size() - 1);
-    SimulateCost(options_.step_ms());
+    SimulateCost(options_.step_ms);
   }
   return draft;
 }

@@ -19,7 +19,7 @@ ScriptedDrafter::ScriptedDrafter(std::unique_ptr<ScriptedLm> lm) : lm_(std::move
   info_.max_seq_len = lm_->cache().capacity();
 }
 
-absl::StatusOr<std::unique_ptr<ScriptedDrafter>> ScriptedDrafter::Create(const config::ScriptedLmOptions& options) {
+absl::StatusOr<std::unique_ptr<ScriptedDrafter>> ScriptedDrafter::Create(const ScriptedLmOptions& options) {
   XSD_ASSIGN_OR_RETURN(auto lm, ScriptedLm::Create(options));
   return std::unique_ptr<ScriptedDrafter>(new ScriptedDrafter(std::move(lm)));
 }
@@ -37,9 +37,9 @@ absl::Status ScriptedDrafter::Begin(const DraftContext& context) {
   if (context.request == nullptr) return absl::InvalidArgumentError("scripted drafter: no request");
   const TimePoint start = Now();
   sampling_ = context.sampling;
-  rng_.Seed(MixHash(context.seed, lm_->options().seed()));
+  rng_.Seed(MixHash(context.seed, lm_->options().seed));
   const auto& o = lm_->options();
-  sequence_ = MockPromptTokens(*context.request, o.vocab_size(), o.default_prompt_tokens());
+  sequence_ = MockPromptTokens(*context.request, o.vocab_size, o.default_prompt_tokens);
   committed_size_ = static_cast<int>(sequence_.size());
   speculation_nodes_ = 0;
   speculation_is_tree_ = false;
@@ -51,7 +51,7 @@ absl::Status ScriptedDrafter::Begin(const DraftContext& context) {
   for (int i = 0; i < n; ++i) parents[i] = i - 1;
   XSD_RETURN_IF_ERROR(lm_->WriteRows(sequence_, parents).status());
   XSD_RETURN_IF_ERROR(lm_->cache().Advance(n));
-  SimulateCost(o.prefill_ms() + o.prefill_ms_per_token() * n);
+  SimulateCost(o.prefill_ms + o.prefill_ms_per_token * n);
   breakdown_ = PrefillBreakdown();
   breakdown_.prompt_tokens = n;
   breakdown_.llm_ms = MillisBetween(start, Now());
@@ -69,7 +69,7 @@ absl::StatusOr<uint64_t> ScriptedDrafter::CatchUp() {
     XSD_RETURN_IF_ERROR(lm_->WriteRows(absl::MakeConstSpan(sequence_).subspan(cached), parents).status());
     XSD_RETURN_IF_ERROR(cache.Advance(n));
     const auto& o = lm_->options();
-    SimulateCost(o.step_ms() + o.step_ms_per_extra_token() * (n - 1));
+    SimulateCost(o.step_ms + o.step_ms_per_extra_token * (n - 1));
   }
   return lm_->CommittedHash();
 }
@@ -142,7 +142,7 @@ absl::StatusOr<Draft> ScriptedDrafter::GreedyTree(const TreeSpec& tree, uint64_t
         children[f].push_back({order[c], std::log(std::max(static_cast<double>(probs[order[c]]), 1e-300))});
       }
     }
-    SimulateCost(o.step_ms() + o.step_ms_per_extra_token() * (static_cast<double>(frontier.size()) - 1));
+    SimulateCost(o.step_ms + o.step_ms_per_extra_token * (static_cast<double>(frontier.size()) - 1));
     return children;
   };
   return BuildDynamicTree(tree, expand);
@@ -170,7 +170,7 @@ absl::StatusOr<Draft> ScriptedDrafter::SampledTree(const TreeSpec& tree, uint64_
         if (c == 0) next.push_back(draft.size() - 1);
       }
     }
-    SimulateCost(o.step_ms() + o.step_ms_per_extra_token() * (static_cast<double>(frontier.size()) - 1));
+    SimulateCost(o.step_ms + o.step_ms_per_extra_token * (static_cast<double>(frontier.size()) - 1));
     if (static_cast<int>(next.size()) > tree.top_k) next.resize(tree.top_k);
     frontier = next;
   }

@@ -27,29 +27,29 @@ float UnitLogit(uint64_t seed, uint64_t context_hash, TokenId v) {
 
 }  // namespace
 
-ScriptedLm::ScriptedLm(const config::ScriptedLmOptions& options) : options_(options) {}
+ScriptedLm::ScriptedLm(const ScriptedLmOptions& options) : options_(options) {}
 ScriptedLm::~ScriptedLm() = default;
 
-absl::StatusOr<std::unique_ptr<ScriptedLm>> ScriptedLm::Create(const config::ScriptedLmOptions& options) {
-  if (options.vocab_size() < 2) {
-    return absl::InvalidArgumentError(absl::StrCat("scripted.vocab_size: must be >= 2, got ", options.vocab_size()));
+absl::StatusOr<std::unique_ptr<ScriptedLm>> ScriptedLm::Create(const ScriptedLmOptions& options) {
+  if (options.vocab_size < 2) {
+    return absl::InvalidArgumentError(absl::StrCat("scripted.vocab_size: must be >= 2, got ", options.vocab_size));
   }
-  if (options.max_seq_len() < 2) {
-    return absl::InvalidArgumentError(absl::StrCat("scripted.max_seq_len: must be >= 2, got ", options.max_seq_len()));
+  if (options.max_seq_len < 2) {
+    return absl::InvalidArgumentError(absl::StrCat("scripted.max_seq_len: must be >= 2, got ", options.max_seq_len));
   }
-  if (options.eos_token() < -1 || options.eos_token() >= options.vocab_size()) {
-    return absl::InvalidArgumentError(absl::StrCat("scripted.eos_token: must be -1 or in [0, ", options.vocab_size(),
-                                                   "), got ", options.eos_token()));
+  if (options.eos_token < -1 || options.eos_token >= options.vocab_size) {
+    return absl::InvalidArgumentError(absl::StrCat("scripted.eos_token: must be -1 or in [0, ", options.vocab_size,
+                                                   "), got ", options.eos_token));
   }
-  if (options.noise() < 0 || options.noise() > 1) {
-    return absl::InvalidArgumentError(absl::StrCat("scripted.noise: must be in [0, 1], got ", options.noise()));
+  if (options.noise < 0 || options.noise > 1) {
+    return absl::InvalidArgumentError(absl::StrCat("scripted.noise: must be in [0, 1], got ", options.noise));
   }
   std::unique_ptr<ScriptedLm> lm(new ScriptedLm(options));
   KvCacheSpec spec;
   spec.num_layers = 1;
   spec.num_kv_heads = 1;
   spec.head_dim = 1;
-  spec.max_len = options.max_seq_len();
+  spec.max_len = options.max_seq_len;
   spec.dtype = c10::ScalarType::Long;
   auto cache = KvCache::Create(spec);
   if (!cache.ok()) return cache.status();
@@ -70,19 +70,19 @@ uint64_t ScriptedLm::HashOf(absl::Span<const TokenId> tokens) const {
 }
 
 void ScriptedLm::Logits(uint64_t context_hash, float* out) const {
-  const int vocab = options_.vocab_size();
-  const float noise = options_.noise();
-  const int levels = options_.logit_levels();
+  const int vocab = options_.vocab_size;
+  const float noise = options_.noise;
+  const int levels = options_.logit_levels;
   for (int v = 0; v < vocab; ++v) {
-    float u = UnitLogit(options_.seed(), context_hash, v);
-    if (noise > 0) u = (1 - noise) * u + noise * UnitLogit(options_.noise_seed(), context_hash, v);
+    float u = UnitLogit(options_.seed, context_hash, v);
+    if (noise > 0) u = (1 - noise) * u + noise * UnitLogit(options_.noise_seed, context_hash, v);
     if (levels > 0) u = std::floor((u + 1.0f) * 0.5f * levels) / levels;  // few distinct values: planted ties
-    out[v] = options_.sharpness() * u;
+    out[v] = options_.sharpness * u;
   }
 }
 
 std::vector<float> ScriptedLm::Logits(uint64_t context_hash) const {
-  std::vector<float> out(options_.vocab_size());
+  std::vector<float> out(options_.vocab_size);
   Logits(context_hash, out.data());
   return out;
 }
@@ -113,7 +113,7 @@ absl::StatusOr<std::vector<uint64_t>> ScriptedLm::WriteRows(absl::Span<const Tok
   int64_t* values = ValueData(*cache_);
   std::vector<uint64_t> hashes(n);
   for (int i = 0; i < n; ++i) {
-    if (tokens[i] < 0 || tokens[i] >= options_.vocab_size()) {
+    if (tokens[i] < 0 || tokens[i] >= options_.vocab_size) {
       return absl::InvalidArgumentError(absl::StrCat("scripted LM: row ", i, " token ", tokens[i],
                                                      " outside the vocabulary"));
     }

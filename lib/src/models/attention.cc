@@ -1,7 +1,6 @@
 #include "xsd/models/attention.h"
 
 #include <cmath>
-#include <cstdlib>
 #include <cstring>
 #include <limits>
 
@@ -55,7 +54,8 @@ namespace {
 // kernel at one query vector per KV head or under row-invariant numerics,
 // split-K otherwise): an undefined result when the call is not their shape.
 absl::StatusOr<at::Tensor> AttendWithKernel(const at::Tensor& q, const at::Tensor& keys, const at::Tensor& values,
-                                            const AttentionMask& mask, const at::Tensor& counters) {
+                                            const AttentionMask& mask, const at::Tensor& counters,
+                                            bool row_invariant) {
   kernels::Dtype dtype;
   if (!q.is_cuda() || q.dim() != 3 || keys.dim() != 3 || !FusedKernelDtype(q, &dtype)) return at::Tensor();
   const int64_t rows = q.size(0), heads = q.size(1), head_dim = q.size(2);
@@ -94,7 +94,7 @@ absl::StatusOr<at::Tensor> AttendWithKernel(const at::Tensor& q, const at::Tenso
   a.span = static_cast<int>(span);
   a.head_dim = static_cast<int>(head_dim);
   a.scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(head_dim)));
-  a.row_invariant = RowInvariantNumerics();
+  a.row_invariant = row_invariant;
   at::Tensor out = at::empty({rows, heads * head_dim}, q.options());
   at::Tensor workspace = at::empty(
       {kernels::CachedAttentionWorkspaceFloats(a.rows, a.group, a.kv_heads, a.span, a.head_dim)},
@@ -117,8 +117,6 @@ absl::StatusOr<at::Tensor> AttendWithKernel(const at::Tensor& q, const at::Tenso
 
 namespace {
 
-enum class AttentionPath { kKernel, kSdpa, kMath };
-
 // A causal prefill on CUDA runs SDPA over its rows rounded up to a multiple
 // of kPrefillBucket: torch's default backend there (cuDNN's) builds a plan
 // for every new length, 70-74 ms on the H200 against 0.11 ms for the call
@@ -128,15 +126,15 @@ enum class AttentionPath { kKernel, kSdpa, kMath };
 // prompt (whatever they hold) and their outputs are dropped.
 // Measured in run 11: the first call at a new length inside a known bucket
 // costs what a repeat does (45-52 ms against 85-114 ms without buckets); a
-// steady prefill costs ~1 ms more. XSD_PREFILL_BUCKET=0 turns it off (A/B).
+// steady prefill costs ~1 ms more. KernelOptions::prefill_bucket off turns
+// it off (the prefill tests run both).
 // Only plain causal calls (one query head per KV head, no bias: what
 // AttentionMask::Build makes causal) are padded; any other call keeps its rows.
 constexpr int64_t kPrefillBucket = 64;
 
 [[maybe_unused]] int64_t PrefillBucketRows(const at::Tensor& q, const AttentionMask& mask, int64_t rows,
-                                           int64_t group) {
-  if (!q.is_cuda() || !mask.causal || group != 1 || mask.bias.defined() ||
-      !FusedKernelEnabled("XSD_PREFILL_BUCKET")) {
+                                           int64_t group, const KernelOptions& options) {
+  if (!q.is_cuda() || !mask.causal || group != 1 || mask.bias.defined() || !options.prefill_bucket) {
     return rows;
   }
   return (rows + kPrefillBucket - 1) / kPrefillBucket * kPrefillBucket;
@@ -154,53 +152,32 @@ constexpr int64_t kPrefillBucket = 64;
   return t.as_strided({t.size(0), rows, t.size(2)}, {t.stride(0), t.stride(1), 1}, t.storage_offset());
 }
 
-// Which implementation serves a call. XSD_ATTENTION_PATH=kernel|sdpa|math
-// forces one (benchmarks, A/B runs; a kernel that does not fit the call falls
-// back to math + softmax). Otherwise, on CUDA, by query rows (G*T) as
-// measured on the H200 at a span of 2 304 (docs/PERFORMANCE.md runs 4, 6):
+// Which implementation serves a call: options.attention_path when it names
+// one (benchmarks, diagnostics, kernel-vs-ATen tests; a kernel that does not
+// fit the call falls back to math + softmax). Otherwise, on CUDA, by query
+// rows (G*T) as measured on the H200 at a span of 2 304 (docs/PERFORMANCE.md):
 // - one row (decode): the kernel (cached_attention.cu's decode kernel), else
 //   math. Not SDPA: there it takes cuDNN's attention, whose output for the
 //   same inputs differs from call to call (identical runs of the target
 //   parted in 8-10 of 18 requests; with it off, 18 of 18 matched).
 // - causal prefill: SDPA (flash; reproducible in the same runs).
 // - two rows and more: matmul + softmax (23-31 us at 2-17 rows, where SDPA's
-//   kernels with a bias take 52-54 us and the split-K kernel 26-134 us); the
-//   tensor-core kernel (17-31 us) when XSD_ATTENTION_MMA=verify|all asks for
-//   it (kernels/llama_kernels.h says why it is not the default).
-// - row-invariant mode (RowInvariantNumerics()): the kernel at every row
-//   count (tensor cores for bf16/fp16 at head dim 128, else the decode
-//   kernel), so verify rows equal decode steps.
-// XSD_SDPA_DISABLE=flash,efficient,cudnn (any of them) turns SDPA backends off
-// for the process, for tools/gpu/determinism_bisect.sh.
-AttentionPath ChooseAttentionPath(const at::Tensor& q, int64_t query_rows, const AttentionMask& mask) {
-#if TORCH_VERSION_MAJOR >= 2
-  static const bool sdpa_backends_set = [] {
-    if (const char* off = std::getenv("XSD_SDPA_DISABLE")) {
-      if (std::strstr(off, "flash") != nullptr) at::globalContext().setSDPUseFlash(false);
-      if (std::strstr(off, "efficient") != nullptr) at::globalContext().setSDPUseMemEfficient(false);
-      if (std::strstr(off, "cudnn") != nullptr) at::globalContext().setSDPUseCuDNN(false);
-    }
-    return true;
-  }();
-  (void)sdpa_backends_set;
-#endif
-  if (const char* forced = std::getenv("XSD_ATTENTION_PATH")) {
-    if (std::strcmp(forced, "kernel") == 0) return AttentionPath::kKernel;
-    if (std::strcmp(forced, "sdpa") == 0) return AttentionPath::kSdpa;
-    if (std::strcmp(forced, "math") == 0) return AttentionPath::kMath;
-  }
+//   kernels with a bias take 52-54 us and the split-K kernel 26-134 us).
+// - row-invariant numerics: the kernel at every row count (tensor cores for
+//   bf16/fp16 at head dim 128, else the decode kernel), so verify rows equal
+//   decode steps.
+AttentionPath ChooseAttentionPath(const at::Tensor& q, int64_t query_rows, const AttentionMask& mask,
+                                  const KernelOptions& options) {
+  if (options.attention_path != AttentionPath::kAuto) return options.attention_path;
 #if TORCH_VERSION_MAJOR < 2
+  (void)q;
+  (void)query_rows;
+  (void)mask;
   return AttentionPath::kMath;
 #else
   if (!q.is_cuda() || mask.causal) return AttentionPath::kSdpa;
 #ifdef XSD_WITH_CUDA_KERNELS
-  if (RowInvariantNumerics()) return AttentionPath::kKernel;
-  kernels::Dtype dtype;
-  if (FusedKernelDtype(q, &dtype) && q.dim() == 3 &&
-      kernels::CachedAttentionOnTensorCores(dtype, static_cast<int>(q.size(2)), static_cast<int>(query_rows),
-                                            /*row_invariant=*/false)) {
-    return AttentionPath::kKernel;  // XSD_ATTENTION_MMA=verify|all
-  }
+  if (options.row_invariant()) return AttentionPath::kKernel;
 #endif
   return query_rows == 1 ? AttentionPath::kKernel : AttentionPath::kMath;
 #endif
@@ -209,15 +186,16 @@ AttentionPath ChooseAttentionPath(const at::Tensor& q, int64_t query_rows, const
 }  // namespace
 
 absl::StatusOr<at::Tensor> AttendCached(const at::Tensor& q, const at::Tensor& keys, const at::Tensor& values,
-                                        const AttentionMask& mask, const at::Tensor& counters) {
+                                        const AttentionMask& mask, const at::Tensor& counters,
+                                        const KernelOptions& options) {
   return TorchCall("attention", [&]() -> absl::StatusOr<at::Tensor> {
     const int64_t rows = q.size(0), heads = q.size(1), head_dim = q.size(2);
     const int64_t kv_heads = keys.size(0);
     const int64_t group = heads / kv_heads;
-    AttentionPath path = ChooseAttentionPath(q, group * rows, mask);
+    AttentionPath path = ChooseAttentionPath(q, group * rows, mask, options);
 #ifdef XSD_WITH_CUDA_KERNELS
     if (path == AttentionPath::kKernel) {
-      absl::StatusOr<at::Tensor> fused = AttendWithKernel(q, keys, values, mask, counters);
+      absl::StatusOr<at::Tensor> fused = AttendWithKernel(q, keys, values, mask, counters, options.row_invariant());
       if (!fused.ok() || fused->defined()) return fused;
     }
 #endif
@@ -235,7 +213,7 @@ absl::StatusOr<at::Tensor> AttendCached(const at::Tensor& q, const at::Tensor& k
       const c10::optional<at::Tensor> bias =
           mask.bias.defined() ? c10::optional<at::Tensor>(mask.bias.view({1, 1, group * rows, -1})) : c10::nullopt;
       at::Tensor q4 = stacked.unsqueeze(0), k4 = keys.unsqueeze(0), v4 = values.unsqueeze(0);
-      const int64_t bucket = PrefillBucketRows(q, mask, rows, group);
+      const int64_t bucket = PrefillBucketRows(q, mask, rows, group, options);
       if (bucket > rows) {
         const at::Tensor wide_keys = WidenedRows(keys, bucket), wide_values = WidenedRows(values, bucket);
         if (wide_keys.defined() && wide_values.defined()) {

@@ -1,26 +1,12 @@
 // The models' side of the fused CUDA kernels (lib/src/kernels): which tensor
-// dtypes they take, and the environment switches that turn one off for A/B
-// runs. The layers that use them: RmsNorm, LlamaMlp, Linear
-// (xsd/models/linear.h), LlamaAttention (rotary + cache write), AttendCached.
+// dtypes they take and how row-invariant numerics apply them. The layers that
+// use them: RmsNorm, LlamaMlp, Linear (xsd/models/linear.h), LlamaAttention
+// (rotary + cache write), AttendCached. Which kernels run is the model's
+// KernelOptions (xsd/models/kernel_options.h), passed down with each call.
 #pragma once
 
+#include "xsd/models/kernel_options.h"
 #include "xsd/models/linear.h"
-#include "xsd/models/numerics.h"
-
-namespace xsd {
-
-// True when the environment variable `env_switch` is "1": the opt-in
-// switches (XSD_ROW_INVARIANT, XSD_NORM_GEMV). Read at each call, as
-// FusedKernelEnabled.
-bool EnvSwitchOn(const char* env_switch);
-
-// False when the environment variable `env_switch` is "0" (XSD_GEMV,
-// XSD_ROPE_KERNEL, XSD_PREFILL_BUCKET, XSD_SKINNY_GEMM): the ATen path, or
-// the plain call, runs instead. Read at each call: the benchmarks flip it
-// between runs of one process.
-bool FusedKernelEnabled(const char* env_switch);
-
-}  // namespace xsd
 
 #ifdef XSD_WITH_CUDA_KERNELS
 #include <ATen/core/Tensor.h>
@@ -32,23 +18,16 @@ namespace xsd {
 // The kernels' dtype for `t` (float32, bfloat16, float16); false otherwise.
 bool FusedKernelDtype(const at::Tensor& t, kernels::Dtype* dtype);
 
-// Row-invariant numerics (RowInvariantNumerics(), xsd/models/numerics.h) as
-// the kernels apply it: every Linear of up to kRowInvariantMaxRows rows runs
-// the skinny GEMM (SkinnyGemmEnabled) or else the GEMV kernel (in slices of
-// kernels::kGemvMaxRows rows), and attention
-// over the cache the tensor-core kernel (bf16/fp16, head dim 128) or the
-// decode kernel, whose rows are each computed alone.
-inline constexpr int kRowInvariantMaxRows = 64;
-
-// Row-invariant numerics run the tensor-core skinny GEMM
-// (kernels/skinny_gemm.cu) for Linear layers of up to 64 rows, one row
-// included, instead of GEMV slices, unless XSD_SKINNY_GEMM=0: verify at 5
-// rows costs ~1.05 decode steps instead of ~2, for a decode step of ~5.0
-// instead of ~4.2 ms; planted 21 / 49 / 72 / 100 % -> 1.24 / 1.66 / 1.91 /
-// 2.17x against 0.74 / 1.02 / 1.25 / 1.44x with the GEMV slices
-// (docs/PERFORMANCE.md run 11). The one-row gate/up + SiLU fusion steps
-// aside then (its sums are the GEMV's).
-bool SkinnyGemmEnabled();
+// Row-invariant numerics (Numerics::kRowInvariant) as the kernels apply it:
+// every Linear of up to kRowInvariantMaxRows rows runs the tensor-core
+// skinny GEMM (kernels/skinny_gemm.cu), one row included, and attention over
+// the cache the tensor-core kernel (bf16/fp16, head dim 128) or the decode
+// kernel, whose rows are each computed alone. The one-row fusions whose sums
+// are the GEMV's (gate/up + SiLU, qkv + rotary) step aside then. GEMV slices
+// of 8 rows in place of the skinny GEMM lost (planted 21 / 49 / 72 / 100 %:
+// 0.74 / 1.02 / 1.25 / 1.44x against 1.24 / 1.66 / 1.91 / 2.17x;
+// docs/PERFORMANCE.md) and were removed.
+inline constexpr int kRowInvariantMaxRows = kernels::kSkinnyGemmMaxRows;
 
 }  // namespace xsd
 #endif

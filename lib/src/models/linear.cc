@@ -12,7 +12,8 @@
 
 namespace xsd {
 
-absl::StatusOr<at::Tensor> Linear(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b) {
+absl::StatusOr<at::Tensor> Linear(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b,
+                                  const KernelOptions& options) {
   return TorchCall("linear", [&]() -> absl::StatusOr<at::Tensor> {
 #ifdef XSD_WITH_CUDA_KERNELS
     const int64_t k = x.size(-1), n = w.size(0);
@@ -22,22 +23,22 @@ absl::StatusOr<at::Tensor> Linear(const at::Tensor& x, const at::Tensor& w, cons
                          w.dim() == 2 && w.size(1) == k && x.device() == w.device();
     std::vector<int64_t> shape = x.sizes().vec();
     shape.back() = n;
-    // Row-invariant numerics (unless XSD_SKINNY_GEMM=0): the tensor-core
-    // kernel for up to 64 rows, one row included.
-    if (bf16_ok && m >= 1 && m <= kernels::kSkinnyGemmMaxRows && n % 8 == 0 && k % 64 == 0 && SkinnyGemmEnabled()) {
+    // Row-invariant numerics: the tensor-core kernel for up to 64 rows, one
+    // row included.
+    if (bf16_ok && m >= 1 && m <= kRowInvariantMaxRows && n % 8 == 0 && k % 64 == 0 && options.row_invariant()) {
       at::Tensor y = at::empty(shape, x.options());
       const char* error = kernels::LaunchSkinnyGemmBf16(x.data_ptr(), w.data_ptr(), y.data_ptr(), m, n, k,
                                                         CurrentCudaStream(x.device()));
       if (error == nullptr) return y;
       if (!kernels::IsAlignmentError(error)) return absl::InternalError(absl::StrCat("skinny gemm: ", error));
     }
-    // The GEMV: one row only, unless row-invariant. Measured on the H200
+    // The GEMV: one row, or under row-invariant numerics the shapes the
+    // skinny GEMM does not take, in slices of kGemvMaxRows rows (each row's
+    // sum is the same whatever the slice). Measured on the H200
     // (docs/PERFORMANCE.md run 4), it beats cuBLAS at m = 1 (o projection 6.8
-    // vs 10.9 us) and loses from m = 2 on. Row-invariant numerics take it up
-    // to kRowInvariantMaxRows rows, in slices of kGemvMaxRows (each row's sum
-    // is the same whatever the slice).
-    const int64_t max_rows = RowInvariantNumerics() ? kRowInvariantMaxRows : 1;
-    if (bf16_ok && m >= 1 && m <= max_rows && k % 8 == 0 && FusedKernelEnabled("XSD_GEMV")) {
+    // vs 10.9 us) and loses from m = 2 on.
+    const int64_t max_rows = options.row_invariant() ? kRowInvariantMaxRows : 1;
+    if (bf16_ok && m >= 1 && m <= max_rows && k % 8 == 0 && options.gemv) {
       at::Tensor y = at::empty(shape, x.options());
       const char* error = nullptr;
       for (int64_t r = 0; r < m && error == nullptr; r += kernels::kGemvMaxRows) {
@@ -50,6 +51,8 @@ absl::StatusOr<at::Tensor> Linear(const at::Tensor& x, const at::Tensor& w, cons
       if (!kernels::IsAlignmentError(error)) return absl::InternalError(absl::StrCat("gemv: ", error));
       // A misaligned view: the general path below.
     }
+#else
+    (void)options;
 #endif
     return at::linear(x, w, b);
   });

@@ -10,7 +10,6 @@
 #include "xsd/device/cuda_graph.h"
 #include "xsd/models/rope.h"
 #include "fused_kernels.h"
-#include "xsd/models/norm_gemv.h"
 
 namespace xsd {
 
@@ -52,6 +51,7 @@ absl::StatusOr<at::Tensor> LlamaAttention::RopeAndCacheWrite(const at::Tensor& q
   kernels::Dtype dtype;
   const bool project = x.defined();
   const at::Tensor& ref = project ? x : qkv;  // dtype and device of the call
+  const KernelOptions& options = ctx.kernel_options;
   const at::Tensor& key_layer = cache->keys(layer);
   const at::Tensor& value_layer = cache->values(layer);
   const auto same = [&](const at::Tensor& t) {
@@ -72,16 +72,16 @@ absl::StatusOr<at::Tensor> LlamaAttention::RopeAndCacheWrite(const at::Tensor& q
                                  ctx.write_rows.is_contiguous() && ctx.write_rows.numel() == ctx.rows
                            : ctx.past + ctx.rows <= cache->capacity();
   // The projection in the same kernel: one bf16 row, the GEMV's conditions
-  // (Linear would run the GEMV for it), XSD_QKV_ROPE not 0.
+  // (Linear would run the GEMV for it), the qkv_rope option on.
   const bool project_ok = !project || (x.scalar_type() == at::kBFloat16 && x.is_contiguous() && ctx.rows == 1 &&
                                        x.numel() == qkv_.size(1) && qkv_.scalar_type() == at::kBFloat16 &&
                                        qkv_.is_contiguous() && qkv_.device() == x.device() &&
-                                       !qkv_bias_.defined() && head_dim_ % 4 == 0 && !SkinnyGemmEnabled() &&
-                                       FusedKernelEnabled("XSD_GEMV") && FusedKernelEnabled("XSD_QKV_ROPE"));
+                                       !qkv_bias_.defined() && head_dim_ % 4 == 0 && !options.row_invariant() &&
+                                       options.gemv && options.qkv_rope);
   const bool qkv_ok = project || (qkv.dim() == 2 && qkv.stride(1) == 1);
   if (!ref.is_cuda() || !FusedKernelDtype(ref, &dtype) || !qkv_ok || !project_ok || !table_ok(ctx.cos) ||
       !table_ok(ctx.sin) || !cache_ok(key_layer) || !cache_ok(value_layer) || !rows_ok ||
-      !FusedKernelEnabled("XSD_ROPE_KERNEL")) {
+      !options.rope_kernel) {
     return at::Tensor();
   }
   return TorchCall(project ? "qkv projection + rotary + cache write" : "rotary + cache write",
@@ -130,7 +130,7 @@ absl::StatusOr<at::Tensor> LlamaAttention::Forward(const at::Tensor& x, const Ll
   XSD_ASSIGN_OR_RETURN(at::Tensor fused_q, RopeAndCacheWrite(at::Tensor(), x, ctx, cache, layer));
   if (fused_q.defined()) return AttendRotated(fused_q, ctx, cache, layer);
 #endif
-  XSD_ASSIGN_OR_RETURN(const at::Tensor qkv, Linear(x, qkv_, qkv_bias_));  // [T, (H + 2 KV) * D]
+  XSD_ASSIGN_OR_RETURN(const at::Tensor qkv, Linear(x, qkv_, qkv_bias_, ctx.kernel_options));  // [T, (H + 2 KV) * D]
   return Attend(qkv, ctx, cache, layer);
 }
 
@@ -139,25 +139,8 @@ absl::StatusOr<at::Tensor> LlamaAttention::AttendRotated(const at::Tensor& q, co
   const int span = ctx.write_rows.defined() ? ctx.span : ctx.past + ctx.rows;
   XSD_ASSIGN_OR_RETURN(at::Tensor attended,
                        AttendCached(q, cache->KeySlot(layer, 0, span), cache->ValueSlot(layer, 0, span), ctx.mask,
-                                    cache->kernel_counters(layer)));
-  return Linear(attended, o_, o_bias_);
-}
-
-absl::StatusOr<std::pair<at::Tensor, at::Tensor>> LlamaAttention::ForwardNormed(const RmsNorm& norm,
-                                                                                const at::Tensor& x,
-                                                                                const at::Tensor& residual,
-                                                                                const LlamaForwardContext& ctx,
-                                                                                KvCache* cache, int layer) const {
-  if (!qkv_bias_.defined() && NormGemvInDecode()) {
-    XSD_ASSIGN_OR_RETURN(const NormedProjection fused, NormThenGemv(norm, x, residual, qkv_));
-    if (fused.y.defined()) {
-      XSD_ASSIGN_OR_RETURN(at::Tensor attended, Attend(fused.y, ctx, cache, layer));
-      return std::make_pair(fused.sum, attended);
-    }
-  }
-  XSD_ASSIGN_OR_RETURN(const auto normed, norm.ForwardResidual(x, residual));
-  XSD_ASSIGN_OR_RETURN(at::Tensor attended, Forward(normed.second, ctx, cache, layer));
-  return std::make_pair(normed.first, attended);
+                                    cache->kernel_counters(layer), ctx.kernel_options));
+  return Linear(attended, o_, o_bias_, ctx.kernel_options);
 }
 
 absl::StatusOr<at::Tensor> LlamaAttention::Attend(const at::Tensor& qkv, const LlamaForwardContext& ctx,
@@ -195,8 +178,9 @@ absl::StatusOr<at::Tensor> LlamaAttention::Attend(const at::Tensor& qkv, const L
     values = cache->ValueSlot(layer, 0, ctx.past + ctx.rows);
     return absl::OkStatus();
   }));
-  XSD_ASSIGN_OR_RETURN(at::Tensor attended, AttendCached(q, keys, values, ctx.mask, cache->kernel_counters(layer)));
-  return Linear(attended, o_, o_bias_);
+  XSD_ASSIGN_OR_RETURN(at::Tensor attended, AttendCached(q, keys, values, ctx.mask, cache->kernel_counters(layer),
+                                                        ctx.kernel_options));
+  return Linear(attended, o_, o_bias_, ctx.kernel_options);
 }
 
 }  // namespace xsd

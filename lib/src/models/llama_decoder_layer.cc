@@ -36,8 +36,9 @@ absl::StatusOr<LlamaResidual> LlamaDecoderLayer::ForwardResidual(const LlamaResi
   // x = in.base + in.delta; each norm's residual add happens inside it.
   at::Tensor x = in.base, attended;
   if (has_input_norm_) {
-    XSD_ASSIGN_OR_RETURN(std::tie(x, attended),
-                         attention_.ForwardNormed(input_norm_, in.base, in.delta, ctx, cache, layer));
+    at::Tensor normed;
+    XSD_ASSIGN_OR_RETURN(std::tie(x, normed), input_norm_.ForwardResidual(in.base, in.delta));
+    XSD_ASSIGN_OR_RETURN(attended, attention_.Forward(normed, ctx, cache, layer));
   } else {
     if (in.delta.defined()) {
       XSD_RETURN_IF_ERROR(TorchCall("decoder layer residual", [&]() -> absl::Status {
@@ -48,7 +49,9 @@ absl::StatusOr<LlamaResidual> LlamaDecoderLayer::ForwardResidual(const LlamaResi
     XSD_ASSIGN_OR_RETURN(attended, attention_.Forward(x, ctx, cache, layer));
   }
   LlamaResidual out;
-  XSD_ASSIGN_OR_RETURN(std::tie(out.base, out.delta), mlp_.ForwardNormed(post_attention_norm_, x, attended));
+  at::Tensor normed;
+  XSD_ASSIGN_OR_RETURN(std::tie(out.base, normed), post_attention_norm_.ForwardResidual(x, attended));
+  XSD_ASSIGN_OR_RETURN(out.delta, mlp_.Forward(normed, ctx.kernel_options));
   return out;
 }
 

@@ -10,7 +10,6 @@
 #include "xsd/device/cuda_graph.h"
 
 #include "fused_kernels.h"
-#include "xsd/models/norm_gemv.h"
 
 namespace xsd {
 
@@ -39,15 +38,16 @@ absl::StatusOr<LlamaMlp> LlamaMlp::Load(const ScopedWeights& weights, const Llam
 namespace {
 
 // One bfloat16 row (decode): gate/up GEMV and SiLU·up in one kernel, the
-// same bits as Linear + SiluMul (XSD_SILU_GEMV=0 turns it off). Undefined
+// same bits as Linear + SiluMul (off with the gemv or silu_gemv option, and
+// under row-invariant numerics, whose Linear is the skinny GEMM). Undefined
 // when the call does not fit.
 absl::StatusOr<at::Tensor> FusedSiluGate(const at::Tensor& x, const at::Tensor& gate_up, const at::Tensor& bias,
-                                         int64_t inter) {
+                                         int64_t inter, const KernelOptions& options) {
   const int64_t k = x.size(-1);
   if (bias.defined() || !x.is_cuda() || x.numel() != k || k % 8 != 0 || x.scalar_type() != at::kBFloat16 ||
       gate_up.scalar_type() != at::kBFloat16 || !x.is_contiguous() || !gate_up.is_contiguous() ||
-      x.device() != gate_up.device() || !FusedKernelEnabled("XSD_GEMV") || !FusedKernelEnabled("XSD_SILU_GEMV") ||
-      SkinnyGemmEnabled()) {
+      x.device() != gate_up.device() || !options.gemv || !options.silu_gemv ||
+      options.row_invariant()) {
     return at::Tensor();
   }
   std::vector<int64_t> shape = x.sizes().vec();
@@ -63,20 +63,20 @@ absl::StatusOr<at::Tensor> FusedSiluGate(const at::Tensor& x, const at::Tensor& 
 }  // namespace
 #endif
 
-absl::StatusOr<at::Tensor> LlamaMlp::Forward(const at::Tensor& x) const {
+absl::StatusOr<at::Tensor> LlamaMlp::Forward(const at::Tensor& x, const KernelOptions& options) const {
 #ifdef XSD_WITH_CUDA_KERNELS
   XSD_ASSIGN_OR_RETURN(const at::Tensor fused, TorchCall("mlp", [&]() -> absl::StatusOr<at::Tensor> {
-    return FusedSiluGate(x, gate_up_, gate_up_bias_, intermediate_);
+    return FusedSiluGate(x, gate_up_, gate_up_bias_, intermediate_, options);
   }));
-  if (fused.defined()) return Linear(fused, down_, down_bias_);
+  if (fused.defined()) return Linear(fused, down_, down_bias_, options);
 #endif
-  XSD_ASSIGN_OR_RETURN(const at::Tensor gate_up, Linear(x, gate_up_, gate_up_bias_));  // [T, 2I]
+  XSD_ASSIGN_OR_RETURN(const at::Tensor gate_up, Linear(x, gate_up_, gate_up_bias_, options));  // [T, 2I]
   XSD_ASSIGN_OR_RETURN(const at::Tensor act, TorchCall("mlp", [&]() -> absl::StatusOr<at::Tensor> {
     at::Tensor act;
 #ifdef XSD_WITH_CUDA_KERNELS
     kernels::Dtype dtype;
     if (gate_up.is_cuda() && gate_up.is_contiguous() && FusedKernelDtype(gate_up, &dtype) &&
-        FusedKernelEnabled("XSD_SILU_KERNEL")) {
+        options.silu_kernel) {
       std::vector<int64_t> shape = gate_up.sizes().vec();
       shape.back() = intermediate_;
       act = at::empty(shape, gate_up.options());
@@ -91,21 +91,7 @@ absl::StatusOr<at::Tensor> LlamaMlp::Forward(const at::Tensor& x) const {
     }
     return act;
   }));
-  return Linear(act, down_, down_bias_);
-}
-
-absl::StatusOr<std::pair<at::Tensor, at::Tensor>> LlamaMlp::ForwardNormed(const RmsNorm& norm, const at::Tensor& x,
-                                                                          const at::Tensor& residual) const {
-  if (!gate_up_bias_.defined() && NormGemvInDecode()) {
-    XSD_ASSIGN_OR_RETURN(const NormedProjection fused, NormThenGemv(norm, x, residual, gate_up_, intermediate_));
-    if (fused.y.defined()) {
-      XSD_ASSIGN_OR_RETURN(at::Tensor out, Linear(fused.y, down_, down_bias_));
-      return std::make_pair(fused.sum, out);
-    }
-  }
-  XSD_ASSIGN_OR_RETURN(const auto normed, norm.ForwardResidual(x, residual));
-  XSD_ASSIGN_OR_RETURN(at::Tensor out, Forward(normed.second));
-  return std::make_pair(normed.first, out);
+  return Linear(act, down_, down_bias_, options);
 }
 
 }  // namespace xsd

@@ -39,6 +39,7 @@ absl::StatusOr<std::unique_ptr<LlamaModel>> LlamaModel::Load(const LlamaConfig& 
   model->config_ = config;
   model->device_ = weights->device();
   model->dtype_ = weights->dtype();
+  model->kernel_options_ = options.kernel_options;
   const int64_t vocab = config.vocab_size, hidden = config.hidden_size;
   const ScopedWeights decoder(weights, options.names.decoder_prefix);
   XSD_ASSIGN_OR_RETURN(model->embed_, decoder.Take("embed_tokens.weight", {vocab, hidden}));
@@ -92,7 +93,7 @@ absl::StatusOr<at::Tensor> LlamaModel::Embed(const at::Tensor& tokens) const {
 }
 
 absl::StatusOr<at::Tensor> LlamaModel::LmHead(const at::Tensor& hidden) const {
-  auto logits = Linear(hidden, lm_head_);
+  auto logits = Linear(hidden, lm_head_, at::Tensor(), kernel_options_);
   if (!logits.ok()) return Annotate(logits.status(), "llama: lm head");
   return logits;
 }
@@ -134,6 +135,7 @@ absl::StatusOr<LlamaOutput> LlamaModel::Forward(const LlamaInput& input, KvCache
   LlamaForwardContext ctx;
   ctx.past = past;
   ctx.rows = static_cast<int>(rows);
+  ctx.kernel_options = kernel_options_;
   XSD_ASSIGN_OR_RETURN(std::tie(ctx.cos, ctx.sin), rope_.Gather(input.positions.reshape({rows})));
   if (static_mode) {
     ctx.write_rows = input.write_rows;

@@ -11,10 +11,10 @@ xsd_module(models TORCH
     ${CMAKE_CURRENT_LIST_DIR}/llama_attention.cc ${CMAKE_CURRENT_LIST_DIR}/llama_decoder_layer.cc
     ${CMAKE_CURRENT_LIST_DIR}/llama_model.cc ${CMAKE_CURRENT_LIST_DIR}/llama_presets.cc
     ${CMAKE_CURRENT_LIST_DIR}/llama_loading.cc ${CMAKE_CURRENT_LIST_DIR}/llama_verifier.cc
-    ${CMAKE_CURRENT_LIST_DIR}/llama_drafter.cc ${CMAKE_CURRENT_LIST_DIR}/llama_components.cc
+    ${CMAKE_CURRENT_LIST_DIR}/llama_drafter.cc
     ${CMAKE_CURRENT_LIST_DIR}/llama_prompt.cc ${CMAKE_CURRENT_LIST_DIR}/llama_step_runner.cc ${CMAKE_CURRENT_LIST_DIR}/linear.cc
-    ${CMAKE_CURRENT_LIST_DIR}/fused_kernels.cc ${CMAKE_CURRENT_LIST_DIR}/norm_gemv.cc
-  DEPS xsd_proto nlohmann_json::nlohmann_json)
+    ${CMAKE_CURRENT_LIST_DIR}/fused_kernels.cc ${CMAKE_CURRENT_LIST_DIR}/kernel_options.cc
+  DEPS nlohmann_json::nlohmann_json)
 if(TARGET xsd_kernels)
   target_compile_definitions(xsd_models PRIVATE XSD_WITH_CUDA_KERNELS=1)
 endif()

@@ -4,5 +4,5 @@ xsd_module(tokenizer NOTORCH
           ${CMAKE_CURRENT_LIST_DIR}/bpe_segmenter.cc ${CMAKE_CURRENT_LIST_DIR}/added_tokens.cc
           ${CMAKE_CURRENT_LIST_DIR}/spm_tokenizer.cc ${CMAKE_CURRENT_LIST_DIR}/streaming_detokenizer.cc
           ${CMAKE_CURRENT_LIST_DIR}/prompts.cc
-  DEPS xsd_proto nlohmann_json::nlohmann_json
+  DEPS xsd_spm_proto nlohmann_json::nlohmann_json
   PRIVATE_DEPS absl::flat_hash_map)

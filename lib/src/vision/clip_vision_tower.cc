@@ -2,8 +2,6 @@
 
 #include <ATen/ATen.h>
 
-#include <cstdlib>
-#include <cstring>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -44,7 +42,8 @@ ClipVisionTower::ClipVisionTower(const ClipVisionConfig& config) : config_(confi
 ClipVisionTower::~ClipVisionTower() = default;
 
 absl::StatusOr<std::unique_ptr<ClipVisionTower>> ClipVisionTower::Load(const ClipVisionConfig& config,
-                                                                        const ScopedWeights& weights) {
+                                                                        const ScopedWeights& weights,
+                                                                        bool cuda_graphs) {
   XSD_RETURN_IF_ERROR(config.Validate(absl::StrCat("CLIP vision tower '", weights.prefix(), "'")));
   // Published checkpoints nest everything under "vision_model."; transformers 5 saves drop it.
   const ScopedWeights root =
@@ -52,6 +51,7 @@ absl::StatusOr<std::unique_ptr<ClipVisionTower>> ClipVisionTower::Load(const Cli
   const int64_t h = config.hidden_size;
   const int64_t p = config.patch_size;
   std::unique_ptr<ClipVisionTower> tower(new ClipVisionTower(config));
+  tower->cuda_graphs_ = cuda_graphs;
 
   const ScopedWeights emb = root.Sub("embeddings.");
   XSD_ASSIGN_OR_RETURN(tower->patch_weight_, emb.Take("patch_embedding.weight", {h, config.num_channels, p, p}));
@@ -157,8 +157,7 @@ size_t ClipVisionTower::CapturedGraphs() const {
 }
 
 absl::StatusOr<at::Tensor> ClipVisionTower::ForwardGraphed(const at::Tensor& x, int run_layers, bool drop_cls) const {
-  const char* env = std::getenv("XSD_VISION_GRAPHS");
-  if (!x.is_cuda() || !CudaGraphsSupported() || (env != nullptr && std::strcmp(env, "0") == 0)) return at::Tensor();
+  if (!cuda_graphs_ || !x.is_cuda() || !CudaGraphsSupported()) return at::Tensor();
   std::lock_guard<std::mutex> lock(graphs_mu_);
   const auto key = std::make_tuple(x.size(0), run_layers, drop_cls);
   auto it = graphs_.find(key);

@@ -32,16 +32,20 @@ std::string FindEventGptTowerScope(const WeightSource& weights) {
 
 absl::StatusOr<std::unique_ptr<EventGptModel>> EventGptModel::FromWeights(const EventGptConfig& config,
                                                                           WeightSource* weights, WeightSource* tower,
-                                                                          bool feature_adaptor_twice) {
+                                                                          bool feature_adaptor_twice,
+                                                                          const MultimodalModelOptions& options) {
   std::unique_ptr<EventGptModel> model(new EventGptModel());
   model->config_ = config;
-  XSD_ASSIGN_OR_RETURN(std::unique_ptr<LlamaModel> llm, LlamaModel::Load(config.text, weights));
+  LlamaModelOptions llm_options;
+  llm_options.kernel_options = options.kernel_options;
+  XSD_ASSIGN_OR_RETURN(std::unique_ptr<LlamaModel> llm, LlamaModel::Load(config.text, weights, llm_options));
   model->llm_ = std::move(llm);
   EventGptVisionSpec spec;
   spec.vision = config.vision;
   spec.text_hidden_size = config.text.hidden_size;
   spec.feature_adaptor = config.feature_adaptor.value_or(weights->Has("model.feature_adaptor.weight"));
   spec.feature_adaptor_twice = feature_adaptor_twice;
+  spec.cuda_graphs = options.vision_cuda_graphs;
   const std::string scope = tower == weights ? FindEventGptTowerScope(*weights) : "";
   if (tower == weights && scope.empty()) {
     return absl::NotFoundError(
@@ -68,7 +72,8 @@ absl::StatusOr<std::unique_ptr<EventGptModel>> EventGptModel::Load(const EventGp
   if (FindEventGptTowerScope(*weights).empty() && !config.vision_tower_dir.empty()) {
     XSD_ASSIGN_OR_RETURN(tower, CheckpointWeightSource::Open(config.vision_tower_dir, source_options));
   }
-  return FromWeights(config, weights.get(), tower ? tower.get() : weights.get(), options.feature_adaptor_twice);
+  return FromWeights(config, weights.get(), tower ? tower.get() : weights.get(), options.feature_adaptor_twice,
+                     options.model);
 }
 
 absl::StatusOr<at::Tensor> EventGptModel::SpliceVisual(const std::vector<TokenId>& before,

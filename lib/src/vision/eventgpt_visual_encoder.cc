@@ -24,7 +24,7 @@ absl::StatusOr<std::unique_ptr<EventGptVisualEncoder>> EventGptVisualEncoder::Lo
   }
   std::unique_ptr<EventGptVisualEncoder> encoder(new EventGptVisualEncoder());
   encoder->spec_ = spec;
-  XSD_ASSIGN_OR_RETURN(encoder->tower_, ClipVisionTower::Load(spec.vision, tower));
+  XSD_ASSIGN_OR_RETURN(encoder->tower_, ClipVisionTower::Load(spec.vision, tower, spec.cuda_graphs));
   MlpProjectorSpec projector;
   projector.in_features = spec.vision.hidden_size;
   projector.out_features = spec.text_hidden_size;

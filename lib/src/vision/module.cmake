@@ -15,10 +15,9 @@ if(TARGET xsd_io AND TARGET xsd_models AND TARGET xsd_tokenizer)
     ${CMAKE_CURRENT_LIST_DIR}/eventgpt_config.cc ${CMAKE_CURRENT_LIST_DIR}/multimodal_inputs.cc
     ${CMAKE_CURRENT_LIST_DIR}/video_llava_model.cc ${CMAKE_CURRENT_LIST_DIR}/video_llava_verifier.cc
     ${CMAKE_CURRENT_LIST_DIR}/eventgpt_model.cc ${CMAKE_CURRENT_LIST_DIR}/eventgpt_drafter.cc
-    ${CMAKE_CURRENT_LIST_DIR}/checkpoint_plan.cc ${CMAKE_CURRENT_LIST_DIR}/random_checkpoint.cc
-    ${CMAKE_CURRENT_LIST_DIR}/vision_components.cc)
+    ${CMAKE_CURRENT_LIST_DIR}/checkpoint_plan.cc ${CMAKE_CURRENT_LIST_DIR}/random_checkpoint.cc)
 endif()
-xsd_module(vision TORCH SOURCES ${_vision_sources} DEPS xsd_proto nlohmann_json::nlohmann_json)
+xsd_module(vision TORCH SOURCES ${_vision_sources} DEPS nlohmann_json::nlohmann_json)
 if(TARGET xsd_media)
   target_compile_definitions(xsd_vision PRIVATE XSD_VISION_WITH_MEDIA=1)
   target_link_libraries(xsd_vision PRIVATE ${OpenCV_LIBS})  # headers only: cv::Mat

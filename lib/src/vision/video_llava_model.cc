@@ -14,16 +14,20 @@
 namespace xsd {
 
 absl::StatusOr<std::unique_ptr<VideoLlavaModel>> VideoLlavaModel::FromWeights(const VideoLlavaConfig& config,
-                                                                              WeightSource* weights) {
+                                                                              WeightSource* weights,
+                                                                              const MultimodalModelOptions& options) {
   std::unique_ptr<VideoLlavaModel> model(new VideoLlavaModel());
   model->config_ = config;
-  XSD_ASSIGN_OR_RETURN(std::unique_ptr<LlamaModel> llm, LlamaModel::Load(config.text, weights));
+  LlamaModelOptions llm_options;
+  llm_options.kernel_options = options.kernel_options;
+  XSD_ASSIGN_OR_RETURN(std::unique_ptr<LlamaModel> llm, LlamaModel::Load(config.text, weights, llm_options));
   model->llm_ = std::move(llm);
   VideoLlavaVisionSpec spec;
   spec.vision = config.vision;
   spec.feature_layer = config.vision_feature_layer;
   spec.text_hidden_size = config.text.hidden_size;
   spec.projector_act = config.projector_hidden_act;
+  spec.cuda_graphs = options.vision_cuda_graphs;
   XSD_ASSIGN_OR_RETURN(model->visual_, VideoLlavaVisualEncoder::Load(spec, ScopedWeights(weights, "")));
   UnexpectedWeightsPolicy policy;
   policy.ignore_prefixes = {"image_tower."};  // the image path is not used for video
@@ -39,7 +43,7 @@ absl::StatusOr<std::unique_ptr<VideoLlavaModel>> VideoLlavaModel::Load(const Vid
   source_options.aliases = LlamaLayoutAliases();
   XSD_ASSIGN_OR_RETURN(std::unique_ptr<CheckpointWeightSource> weights,
                        CheckpointWeightSource::Open(options.checkpoint, source_options));
-  return FromWeights(config, weights.get());
+  return FromWeights(config, weights.get(), options.model);
 }
 
 absl::StatusOr<at::Tensor> VideoLlavaModel::SpliceVisual(const std::vector<TokenId>& prompt,

@@ -19,7 +19,7 @@ absl::StatusOr<std::unique_ptr<VideoLlavaVisualEncoder>> VideoLlavaVisualEncoder
   }
   std::unique_ptr<VideoLlavaVisualEncoder> encoder(new VideoLlavaVisualEncoder());
   encoder->spec_ = spec;
-  XSD_ASSIGN_OR_RETURN(encoder->tower_, ClipVisionTower::Load(spec.vision, root.Sub("video_tower.")));
+  XSD_ASSIGN_OR_RETURN(encoder->tower_, ClipVisionTower::Load(spec.vision, root.Sub("video_tower."), spec.cuda_graphs));
   MlpProjectorSpec projector;
   projector.in_features = spec.vision.hidden_size;
   projector.out_features = spec.text_hidden_size;

@@ -19,6 +19,8 @@
 
 namespace xsd {
 
+class ReplayOracle;
+
 class Pipeline {
  public:
   static absl::StatusOr<std::unique_ptr<Pipeline>> Create(const config::PipelineConfig& config,

@@ -25,7 +25,6 @@
 namespace xsd {
 
 class Oracle;
-class ReplayOracle;
 
 // A verifier may offer an oracle of itself (what it would emit greedily),
 // used by the noisy-oracle drafter to plant acceptance.
@@ -34,15 +33,17 @@ struct BuiltVerifier {
   std::function<std::unique_ptr<Oracle>()> make_oracle;  // empty when none
 };
 
-// What a drafter factory can see of the pipeline being built.
+// What a factory can see of the pipeline being built.
 struct BuildContext {
   const config::PipelineConfig* pipeline = nullptr;  // not owned
   Verifier* target = nullptr;                        // not owned
   Drafter* drafter = nullptr;                        // not owned: the prefill-phase drafter, once built
+  // What the target would emit greedily, for drafters with planted
+  // acceptance: the target's own oracle (BuiltVerifier::make_oracle), else
+  // one the pipeline fills with the target's recorded outputs
+  // (Pipeline::SetReplay). Empty outside a pipeline.
   std::function<std::unique_ptr<Oracle>()> target_oracle;
   std::string field;                                 // config path of the component, for errors
-  // Added to by factories that create a replay oracle (filled later by the caller).
-  std::vector<ReplayOracle*> replay_oracles;         // not owned
 };
 
 struct SchedulerParts {

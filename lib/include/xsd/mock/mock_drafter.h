@@ -20,9 +20,17 @@
 
 namespace xsd {
 
+// Planted acceptance (the pipeline config's NoisyOracleOptions).
+struct NoisyOracleOptions {
+  double agreement = 0.5;  // probability of proposing the oracle's token
+  uint64_t seed = 7;
+  double step_ms = 0;      // simulated cost per drafted token
+  double prefill_ms = 0;   // simulated cost of Begin
+};
+
 class ScriptedDrafter final : public Drafter {
  public:
-  static absl::StatusOr<std::unique_ptr<ScriptedDrafter>> Create(const config::ScriptedLmOptions& options);
+  static absl::StatusOr<std::unique_ptr<ScriptedDrafter>> Create(const ScriptedLmOptions& options);
 
   const ModelInfo& info() const override { return info_; }
   DrafterCapabilities capabilities() const override;
@@ -80,7 +88,7 @@ class ReplayOracle final : public Oracle {
 
 class NoisyOracleDrafter final : public Drafter {
  public:
-  static absl::StatusOr<std::unique_ptr<NoisyOracleDrafter>> Create(const config::NoisyOracleOptions& options,
+  static absl::StatusOr<std::unique_ptr<NoisyOracleDrafter>> Create(const NoisyOracleOptions& options,
                                                                     std::unique_ptr<Oracle> oracle,
                                                                     const ModelInfo& target_info);
 
@@ -94,11 +102,11 @@ class NoisyOracleDrafter final : public Drafter {
   Oracle* oracle() { return oracle_.get(); }
 
  private:
-  NoisyOracleDrafter(const config::NoisyOracleOptions& options, std::unique_ptr<Oracle> oracle,
+  NoisyOracleDrafter(const NoisyOracleOptions& options, std::unique_ptr<Oracle> oracle,
                      const ModelInfo& target_info);
   TokenId Guess(absl::Span<const TokenId> sequence);
 
-  config::NoisyOracleOptions options_;
+  NoisyOracleOptions options_;
   std::unique_ptr<Oracle> oracle_;
   ModelInfo info_;
   PrefillBreakdown breakdown_;

@@ -12,7 +12,7 @@ namespace xsd {
 
 class MockVerifier final : public Verifier {
  public:
-  static absl::StatusOr<std::unique_ptr<MockVerifier>> Create(const config::ScriptedLmOptions& options);
+  static absl::StatusOr<std::unique_ptr<MockVerifier>> Create(const ScriptedLmOptions& options);
 
   const ModelInfo& info() const override { return info_; }
   absl::StatusOr<TargetOutput> Prefill(const Request& request, const OutputRequest& out) override;

@@ -20,20 +20,41 @@
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "xsd/core/types.h"
-#include "xsd/pipeline.pb.h"
 
 namespace xsd {
 
 class KvCache;
 
+// What a ScriptedLm is; the pipeline config's ScriptedLmOptions
+// (proto/xsd/pipeline.proto) documents each field and becomes this in the
+// config layer.
+struct ScriptedLmOptions {
+  int vocab_size = 64;
+  uint64_t seed = 1;
+  float sharpness = 3.0f;  // logit scale: larger = peakier distributions
+  int logit_levels = 0;    // quantise logits to this many levels (0 = off); small values plant argmax ties
+  int eos_token = -1;      // -1: no EOS
+  int max_seq_len = 4096;
+  // Simulated costs (sleep), to exercise the schedulers' timing and overlap.
+  double prefill_ms = 0;
+  double prefill_ms_per_token = 0;
+  double step_ms = 0;                  // one forward of 1 token
+  double step_ms_per_extra_token = 0;  // verify of k tokens: step + (k-1) * this
+  int default_prompt_tokens = 16;      // prompt length when a request carries no token ids
+  // logits = (1 - noise) * own + noise * other(noise_seed): a drafter with the
+  // target's seed and noise in (0, 1) agrees with it often, not always.
+  float noise = 0;
+  uint64_t noise_seed = 99;
+};
+
 class ScriptedLm {
  public:
-  static absl::StatusOr<std::unique_ptr<ScriptedLm>> Create(const config::ScriptedLmOptions& options);
+  static absl::StatusOr<std::unique_ptr<ScriptedLm>> Create(const ScriptedLmOptions& options);
   ~ScriptedLm();
 
-  const config::ScriptedLmOptions& options() const { return options_; }
-  int vocab_size() const { return options_.vocab_size(); }
-  TokenId eos_token() const { return options_.eos_token(); }
+  const ScriptedLmOptions& options() const { return options_; }
+  int vocab_size() const { return options_.vocab_size; }
+  TokenId eos_token() const { return options_.eos_token; }
 
   // ---- the pure distribution function
   uint64_t EmptyContextHash() const;
@@ -58,8 +79,8 @@ class ScriptedLm {
   const KvCache& cache() const { return *cache_; }
 
  private:
-  explicit ScriptedLm(const config::ScriptedLmOptions& options);
-  config::ScriptedLmOptions options_;
+  explicit ScriptedLm(const ScriptedLmOptions& options);
+  ScriptedLmOptions options_;
   std::unique_ptr<KvCache> cache_;
 };
 

@@ -20,6 +20,7 @@
 #include <ATen/core/Tensor.h>
 
 #include "absl/status/statusor.h"
+#include "xsd/models/kernel_options.h"
 
 namespace xsd {
 
@@ -41,9 +42,12 @@ struct AttentionMask {
 // q: [T, heads, head_dim] (already rotated). keys, values: [kv_heads, L+T,
 // head_dim] views of the cache that already hold the new rows. Returns the
 // attention output [T, heads * head_dim], scaled by 1/sqrt(head_dim).
-// `counters`: the cache's KvCache::kernel_counters for this layer (optional:
-// with them the decode kernel combines its chunks without a second kernel).
+// `counters`: the cache's KvCache::kernel_counters for this layer (may be
+// undefined: with them the decode kernel combines its chunks without a
+// second kernel). Which implementation runs: options.attention_path, by
+// default by row count and options.numerics (attention.cc says how).
 absl::StatusOr<at::Tensor> AttendCached(const at::Tensor& q, const at::Tensor& keys, const at::Tensor& values,
-                                        const AttentionMask& mask, const at::Tensor& counters = at::Tensor());
+                                        const AttentionMask& mask, const at::Tensor& counters,
+                                        const KernelOptions& options);
 
 }  // namespace xsd

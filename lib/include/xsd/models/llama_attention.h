@@ -15,6 +15,7 @@
 #include "absl/status/statusor.h"
 #include "xsd/kv/kv_cache.h"
 #include "xsd/models/attention.h"
+#include "xsd/models/kernel_options.h"
 #include "xsd/models/llama_config.h"
 #include "xsd/models/llama_rms_norm.h"
 #include "xsd/models/weight_source.h"
@@ -31,6 +32,7 @@ struct LlamaForwardContext {
   // (int64 [T], device) and attend over [0, span) with mask.bias.
   at::Tensor write_rows;
   int span = 0;
+  KernelOptions kernel_options;  // the model's (LlamaModelOptions::kernel_options)
 };
 
 class LlamaAttention {
@@ -43,18 +45,10 @@ class LlamaAttention {
   // (not owned) at rows [ctx.past, ctx.past + ctx.rows).
   absl::StatusOr<at::Tensor> Forward(const at::Tensor& x, const LlamaForwardContext& ctx, KvCache* cache,
                                      int layer) const;
-  // The layer's first half with its input norm: h = x + residual (x when
-  // residual is undefined), returns (h, Forward(norm(h))). With
-  // NormGemvInDecode(), a bf16 decode row on CUDA runs the norm inside the
-  // qkv projection's kernel (the same bits; xsd/models/norm_gemv.h).
-  absl::StatusOr<std::pair<at::Tensor, at::Tensor>> ForwardNormed(const RmsNorm& norm, const at::Tensor& x,
-                                                                  const at::Tensor& residual,
-                                                                  const LlamaForwardContext& ctx, KvCache* cache,
-                                                                  int layer) const;
-
  // Diagnostics: rows (process-wide) whose qkv projection, rotation and
   // cache write ran as one kernel (CUDA kernel builds, one bf16 row, unless
-  // XSD_QKV_ROPE=0; the same bits as the projection, then the rotation).
+  // KernelOptions::qkv_rope is off; the same bits as the projection, then
+  // the rotation).
   static int64_t FusedQkvRopeRows();
 
  private:

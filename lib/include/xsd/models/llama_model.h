@@ -40,6 +40,7 @@
 
 #include "absl/status/statusor.h"
 #include "xsd/kv/kv_cache.h"
+#include "xsd/models/kernel_options.h"
 #include "xsd/models/llama_config.h"
 #include "xsd/models/llama_decoder_layer.h"
 #include "xsd/models/llama_rms_norm.h"
@@ -61,6 +62,8 @@ struct LlamaModelOptions {
   // Rotary table rows: the largest position + 1 any forward may use.
   // 0: config.max_position_embeddings.
   int max_positions = 0;
+  // Numerics and kernel seams of every forward (xsd/models/kernel_options.h).
+  KernelOptions kernel_options;
 };
 
 enum class LogitsRows { kNone, kLast, kAll };
@@ -99,6 +102,7 @@ class LlamaModel {
   c10::Device device() const { return device_; }
   c10::ScalarType dtype() const { return dtype_; }
   int max_positions() const { return rope_.max_positions(); }
+  const KernelOptions& kernel_options() const { return kernel_options_; }
   // A cache spec matching this model, `max_len` positions long.
   KvCacheSpec CacheSpec(int max_len) const;
 
@@ -122,6 +126,7 @@ class LlamaModel {
   LlamaConfig config_;
   c10::Device device_ = c10::Device(c10::DeviceType::CPU);
   c10::ScalarType dtype_ = c10::ScalarType::Float;
+  KernelOptions kernel_options_;
   at::Tensor embed_;
   std::vector<LlamaDecoderLayer> layers_;
   RmsNorm final_norm_;

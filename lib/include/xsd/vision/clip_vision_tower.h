@@ -21,8 +21,9 @@
 // CUDA the forward of a given (images, selection) is captured into a CUDA
 // graph after its first (eager) call and replayed from then on (eager, the ~300 ATen
 // launches of a 24-layer tower cost more host time than the GPU needs:
-// docs/PERFORMANCE.md run 9); the result is the same bits. XSD_VISION_GRAPHS=0
-// keeps it eager. Up to kMaxGraphs shapes are kept; others run eagerly.
+// docs/PERFORMANCE.md run 9); the result is the same bits. Load's
+// `cuda_graphs` false (the pipeline config's vision_cuda_graphs) keeps it
+// eager. Up to kMaxGraphs shapes are kept; others run eagerly.
 //
 // Ownership and threading: owns its (immutable) weights and its graphs.
 // Forward is const and may be called from several threads, on one device
@@ -55,7 +56,8 @@ struct ClipFeatureSelect {
 class ClipVisionTower {
  public:
   static absl::StatusOr<std::unique_ptr<ClipVisionTower>> Load(const ClipVisionConfig& config,
-                                                                const ScopedWeights& weights);
+                                                                const ScopedWeights& weights,
+                                                                bool cuda_graphs = true);
   ~ClipVisionTower();
 
   const ClipVisionConfig& config() const { return config_; }
@@ -84,6 +86,7 @@ class ClipVisionTower {
   absl::StatusOr<at::Tensor> ForwardGraphed(const at::Tensor& x, int run_layers, bool drop_cls) const;
 
   ClipVisionConfig config_;
+  bool cuda_graphs_ = true;
   at::Tensor patch_weight_;       // [h, C, p, p]
   at::Tensor class_embedding_;    // [h]
   at::Tensor position_embedding_; // [positions, h]

@@ -30,6 +30,7 @@
 #include "xsd/core/types.h"
 #include "xsd/models/llama_model.h"
 #include "xsd/vision/eventgpt_config.h"
+#include "xsd/vision/multimodal_model_options.h"
 #include "xsd/vision/eventgpt_visual_encoder.h"
 
 namespace xsd {
@@ -39,6 +40,7 @@ struct EventGptLoadOptions {
   c10::ScalarType dtype = c10::ScalarType::Float;
   c10::Device device = c10::Device(c10::DeviceType::CPU);
   bool feature_adaptor_twice = false;  // research pipeline (EventGptOptions.feature_adaptor_twice)
+  MultimodalModelOptions model;
 };
 
 class EventGptModel {
@@ -48,7 +50,8 @@ class EventGptModel {
   // tower inside the checkpoint) or a separate CLIP checkpoint; neither is
   // owned. Unexpected tensors are checked in both.
   static absl::StatusOr<std::unique_ptr<EventGptModel>> FromWeights(const EventGptConfig& config, WeightSource* weights,
-                                                                    WeightSource* tower, bool feature_adaptor_twice);
+                                                                    WeightSource* tower, bool feature_adaptor_twice,
+                                                                    const MultimodalModelOptions& options = {});
 
   const EventGptConfig& config() const { return config_; }
   const LlamaModel& llm() const { return *llm_; }

@@ -35,6 +35,7 @@ struct EventGptVisionSpec {
   int text_hidden_size = 4096;
   bool feature_adaptor = true;         // upstream configs with event_feature_adaptor
   bool feature_adaptor_twice = false;  // research pipeline
+  bool cuda_graphs = true;             // the tower's CUDA graphs (ClipVisionTower::Load)
 };
 
 class EventGptVisualEncoder {

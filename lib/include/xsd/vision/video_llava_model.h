@@ -25,6 +25,7 @@
 #include "absl/status/statusor.h"
 #include "xsd/core/types.h"
 #include "xsd/models/llama_model.h"
+#include "xsd/vision/multimodal_model_options.h"
 #include "xsd/vision/video_llava_config.h"
 #include "xsd/vision/video_llava_visual_encoder.h"
 
@@ -34,6 +35,7 @@ struct VideoLlavaLoadOptions {
   std::string checkpoint;  // directory: config.json + safetensors
   c10::ScalarType dtype = c10::ScalarType::Float;
   c10::Device device = c10::Device(c10::DeviceType::CPU);
+  MultimodalModelOptions model;
 };
 
 class VideoLlavaModel {
@@ -42,7 +44,8 @@ class VideoLlavaModel {
   // From an open weight source (not owned; its aliases must include
   // LlamaLayoutAliases() for the hub and transformers-5 names).
   static absl::StatusOr<std::unique_ptr<VideoLlavaModel>> FromWeights(const VideoLlavaConfig& config,
-                                                                      WeightSource* weights);
+                                                                      WeightSource* weights,
+                                                                      const MultimodalModelOptions& options = {});
 
   const VideoLlavaConfig& config() const { return config_; }
   const LlamaModel& llm() const { return *llm_; }

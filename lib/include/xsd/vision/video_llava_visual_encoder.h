@@ -26,6 +26,7 @@ struct VideoLlavaVisionSpec {
   int feature_layer = -2;           // vision_feature_layer
   int text_hidden_size = 4096;      // text_config.hidden_size
   std::string projector_act = "gelu";  // projector_hidden_act
+  bool cuda_graphs = true;             // the tower's CUDA graphs (ClipVisionTower::Load)
 };
 
 class VideoLlavaVisualEncoder {

@@ -1,29 +1,29 @@
-#include "xsd/drafters/drafter_components.h"
+// The "eagle" drafter of the registry: an EAGLE-1 head (chains and EAGLE-2
+// trees) from a checkpoint, or random weights in a LLaMA preset's shapes.
+#include <cmath>
 
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
 
 #include "absl/strings/str_cat.h"
+#include "components/checks.h"
+#include "components/components.h"
 #include "xsd/base/status.h"
 #include "xsd/base/torch_status.h"
 #include "xsd/drafters/eagle_drafter.h"
 #include "xsd/models/llama_loading.h"
 #include "xsd/models/weights_checkpoint.h"
 
-namespace xsd {
+namespace xsd::components {
 namespace {
 
 absl::StatusOr<std::unique_ptr<Drafter>> CreateEagle(const config::DrafterConfig& c, BuildContext& ctx) {
-  if (c.options_case() != config::DrafterConfig::OPTIONS_NOT_SET && c.options_case() != config::DrafterConfig::kEagle) {
-    return absl::InvalidArgumentError(absl::StrCat(ctx.field, ": 'eagle' takes eagle options"));
-  }
+  XSD_RETURN_IF_ERROR(ExpectOptions(c, config::DrafterConfig::kEagle, ctx.field, "eagle"));
   const config::EagleOptions& o = c.eagle();
-  if (ctx.target == nullptr || ctx.target->lm_head() == nullptr) {
-    return absl::FailedPreconditionError(absl::StrCat(ctx.field, ": the target exposes no LM head for EAGLE"));
-  }
+  XSD_ASSIGN_OR_RETURN(const at::Tensor* lm_head, TargetLmHead(ctx, "EAGLE head"));
   WeightSourceOptions wopts;
-  wopts.device = ctx.target->lm_head()->device();
-  wopts.dtype = ctx.target->lm_head()->scalar_type();
+  wopts.device = lm_head->device();
+  wopts.dtype = lm_head->scalar_type();
   std::unique_ptr<EagleHead> head;
   if (!o.checkpoint().path().empty()) {
     const std::string dir = o.checkpoint().path();
@@ -59,8 +59,6 @@ absl::StatusOr<std::unique_ptr<Drafter>> CreateEagle(const config::DrafterConfig
 
 }  // namespace
 
-void RegisterDrafterComponents(Registry& r) {
-  if (!r.RegisterDrafter("eagle", CreateEagle).ok()) std::abort();  // duplicate built-in name
-}
+void RegisterEagleComponents(Registry& r) { CheckRegistered(r.RegisterDrafter("eagle", CreateEagle)); }
 
-}  // namespace xsd
+}  // namespace xsd::components
