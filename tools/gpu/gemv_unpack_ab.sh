@@ -7,9 +7,9 @@
 #   1. SASS instruction counts of a few GEMV instantiations, both ways
 #      (cuobjdump): whether ptxas already shared the conversions;
 #   2. a second build (build-gpu-shift) with the define, its CUDA cases;
-#   3. xsd_llm_perf at 7B, both builds alternately: the default step, and
-#      exact mode on GEMV slices (XSD_ROW_INVARIANT=1 XSD_SKINNY_GEMM=0),
-#      where verify runs the M-row GEMVs.
+#   3. xsd_llm_perf at 7B, both builds alternately: the default step (the
+#      one-row GEMVs; the M-row GEMVs serve only row-invariant calls of shapes
+#      the skinny GEMM does not take).
 # Usage (device tool, carry .gpu-deps): bash tools/gpu/gemv_unpack_ab.sh
 set -uo pipefail
 source tools/gpu/env.sh
@@ -54,10 +54,9 @@ ARGS="--preset=7b --vocab=32064 --device=cuda:0 --dtype=bf16 --prompt=2076 --dec
 ARGS="$ARGS --step_mode=graphs"
 for round in 1 2; do
   for build in build-gpu build-gpu-shift; do
-    for mode in default exact_gemv; do
-      env_vars="XSD_NOTHING=1"; [[ $mode == exact_gemv ]] && env_vars="XSD_ROW_INVARIANT=1 XSD_SKINNY_GEMM=0"
+    for mode in default; do
       # shellcheck disable=SC2086
-      env $env_vars ./$build/apps/perf/xsd_llm_perf $ARGS > "$OUT/perf_${build}_${mode}_$round.md" 2>&1
+      ./$build/apps/perf/xsd_llm_perf $ARGS > "$OUT/perf_${build}_${mode}_$round.md" 2>&1
       echo "== round $round, $build, $mode"
       grep -E "decode step|verify" "$OUT/perf_${build}_${mode}_$round.md"
     done

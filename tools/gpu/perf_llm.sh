@@ -29,26 +29,20 @@ $P --preset=7b --vocab=32000 --device=cuda:0 --dtype=bf16 --prompt=640 --decode=
 grep -E "^rows|projection|attention|rms|one kernel|sum" "$OUT/components_vl.md"
 # A/B, whole step (same repeats as the main run: with 5, the matmul + softmax
 # verify read 8.6 ms in runs 7-8): exact mode's step and verify costs
-# (XSD_ROW_INVARIANT=1: the skinny GEMM at every row count since run 11;
-# its decode step was ~5.0 ms in the bench); the 1-feature GEMVs
-# without the 8-step group after the 16-step ones (XSD_GEMV_DEEP=flat, run
-# 11); the prefill's attention over its own rows instead of rows rounded up
-# to 64 (XSD_PREFILL_BUCKET=0: the "first call at this length" rows of
-# --fresh_lengths show cuDNN's per-length plans). (Earlier A/Bs:
-# XSD_GEMV_DEEP=0, XSD_DECODE_STAGED=1 (run 11, removed), XSD_QKV_ROPE=0,XSD_GEMV_FEATURES_WIDE=2|1,
-# XSD_ATTENTION_MMA=all|verify, XSD_NORM_GEMV=1,
-# XSD_ROW_INVARIANT=1, XSD_ATTENTION_PATH=kernel|sdpa, XSD_ROPE_KERNEL=0,
-# XSD_SILU_GEMV=0, XSD_GEMV_FEATURES, XSD_SILU_GEMV_CHANNELS,
-# XSD_ATTENTION_MMA_VECTORS, XSD_PDL=0, XSD_GEMV_PREFETCH=chunks|lines|regs,
-# XSD_SKINNY_GEMM=1; PERFORMANCE.md.)
-AB="XSD_ROW_INVARIANT=1 XSD_GEMV_DEEP=flat XSD_PREFILL_BUCKET=0"
-[[ " $* " == *" --no-ab "* ]] && AB=""
-for v in $AB; do
+# (--numerics=row_invariant: the skinny GEMM at every row count); the
+# prefill's attention over its own rows instead of rows rounded up to 64
+# (--kernel_options=prefill_bucket=0: the "first call at this length" rows of
+# --fresh_lengths show cuDNN's per-length plans). Earlier A/Bs and their
+# fates: docs/PERFORMANCE.md, "Tried and rejected".
+AB=("--numerics=row_invariant" "--kernel_options=prefill_bucket=0")
+[[ " $* " == *" --no-ab "* ]] && AB=()
+for v in "${AB[@]}"; do
   # The device call is cut at 600 s and then nothing is tarred: skip what would not fit.
   (( SECONDS > ${XSD_PERF_BUDGET_S:-500} )) && { echo "== $v skipped (time: ${SECONDS}s)"; continue; }
-  env ${v//,/ } $P --preset=7b --vocab=32064 --device=cuda:0 --dtype=bf16 --prompt=2076 --decode=64 --gammas=1,2,4,8,16 \
-    --repeats=10 --step_mode=graphs --fresh_lengths=12 --json="$OUT/xsd_vl_graphs_$v.json" > "$OUT/xsd_vl_graphs_$v.md"
-  echo "== $v"; grep -E "prefill|decode|verify" "$OUT/xsd_vl_graphs_$v.md"
+  name=$(echo "$v" | tr -c 'a-z0-9_\n' '_')
+  $P --preset=7b --vocab=32064 --device=cuda:0 --dtype=bf16 --prompt=2076 --decode=64 --gammas=1,2,4,8,16 \
+    --repeats=10 --step_mode=graphs --fresh_lengths=12 "$v" --json="$OUT/xsd_vl_graphs_$name.json" > "$OUT/xsd_vl_graphs_$name.md"
+  echo "== $v"; grep -E "prefill|decode|verify" "$OUT/xsd_vl_graphs_$name.md"
 done
 echo "elapsed ${SECONDS}s"
 [[ " $* " == *" --no-hf "* ]] || python3 tools/gpu/hf_llm_perf.py --vocab 32064 --prompt 2076 --json "$OUT/hf_vl.json" 2>&1 | tail -12 | tee "$OUT/hf_vl.md"

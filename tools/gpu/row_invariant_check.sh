@@ -1,14 +1,12 @@
 #!/usr/bin/env bash
-# GPU machine, one call: does row-invariant mode (XSD_ROW_INVARIANT=1) make
-# greedy speculative output equal the target's own greedy output in bf16,
-# and what does it cost? Builds, runs the CUDA test cases, times the
-# Video-LLaVA-7B-shaped decode/verify steps without the mode, with it (GEMV
-# slices) and with it on the tensor-core skinny GEMM (XSD_SKINNY_GEMM=1),
-# then the planted bench (vl_baseline, 0 %, decode drafting at 75 / 100 %)
-# in row-invariant mode with the skinny GEMM: "Same output as baseline"
-# should read 18/18.
-# --bench-only: build, CUDA cases and the planted bench (row-invariant mode,
-# the default kernels), nothing timed per step.
+# GPU machine, one call: does row-invariant numerics (--numerics=row_invariant)
+# make greedy speculative output equal the target's own greedy output in
+# bf16, and what does it cost? Builds, runs the CUDA test cases, times the
+# Video-LLaVA-7B-shaped decode/verify steps in fast and in row-invariant
+# numerics, profiles the row-invariant Linear layers (the skinny GEMM), then
+# runs the planted bench (vl_baseline, 0 %, decode drafting at 75 / 100 %)
+# in row-invariant numerics: "Same output as baseline" should read 18/18.
+# --bench-only: build, CUDA cases and the planted bench, nothing timed per step.
 # Usage (device tool, carry .gpu-deps): bash tools/gpu/row_invariant_check.sh [--bench-only]
 set -uo pipefail
 source tools/gpu/env.sh
@@ -17,23 +15,21 @@ bash tools/gpu/build.sh $W || exit 1
 ./build-gpu/tests/models_tests "[cuda]" > $W/models_cuda.log 2>&1; xsd_summary "models [cuda]" $? $W/models_cuda.log
 grep -B3 -A12 "FAILED" $W/models_cuda.log | head -60
 P=./build-gpu/apps/perf/xsd_llm_perf
-BENCH_ENV="XSD_ROW_INVARIANT=1 XSD_SKINNY_GEMM=1"
-if [[ " $* " == *" --bench-only "* ]]; then BENCH_ENV="XSD_ROW_INVARIANT=1"; else
-for v in XSD_ROW_INVARIANT=0 XSD_ROW_INVARIANT=1 "XSD_ROW_INVARIANT=1 XSD_SKINNY_GEMM=1"; do
-  env $v $P --preset=7b --vocab=32064 --device=cuda:0 --dtype=bf16 --prompt=2076 --decode=64 --gammas=1,2,4,8,16,32 \
-    --repeats=8 --step_mode=graphs --json="$W/perf_${v// /_}.json" > "$W/perf_${v// /_}.md"
-  echo "== $v"; grep -E "prefill|decode|verify" "$W/perf_${v// /_}.md"
-done
-# Per-GEMM bandwidth of the skinny GEMM at 1 / 5 / 17 rows (every xsd::Linear
-# row of the profile runs it under these switches).
-XSD_ROW_INVARIANT=1 XSD_SKINNY_GEMM=1 ./build-gpu/apps/perf/xsd_llm_components --preset=7b --vocab=32064 \
-  --device=cuda:0 --dtype=bf16 --rows=1,5,17 --span=2304 --reps=20 > $W/components_skinny.md
-grep -E "^rows|projection|lm head" $W/components_skinny.md
+if [[ " $* " != *" --bench-only "* ]]; then
+  for n in fast row_invariant; do
+    $P --preset=7b --vocab=32064 --device=cuda:0 --dtype=bf16 --prompt=2076 --decode=64 --gammas=1,2,4,8,16,32 \
+      --repeats=8 --step_mode=graphs --numerics=$n --json="$W/perf_$n.json" > "$W/perf_$n.md"
+    echo "== $n"; grep -E "prefill|decode|verify" "$W/perf_$n.md"
+  done
+  # Per-GEMM bandwidth of the skinny GEMM at 1 / 5 / 17 rows.
+  ./build-gpu/apps/perf/xsd_llm_components --preset=7b --vocab=32064 --numerics=row_invariant \
+    --device=cuda:0 --dtype=bf16 --rows=1,5,17 --span=2304 --reps=20 > $W/components_skinny.md
+  grep -E "^rows|projection|lm head" $W/components_skinny.md
 fi
 source tools/gpu/checkpoints.sh
 ensure_checkpoint video_llava_7b Video-LLaVA-7B-hf $W/ck.log
 Q=configs/planted
-env $BENCH_ENV timeout 200 ./build-gpu/apps/bench/xsd_bench --checkpoint_dir=$CK --max_new_tokens=30 \
+timeout 200 ./build-gpu/apps/bench/xsd_bench --checkpoint_dir=$CK --max_new_tokens=30 --numerics=row_invariant \
   --builtin_scenes=6 --max_samples=6 --n_questions=3 --warmup=1 --output_dir=$W/planted \
   --config=configs/vl_baseline.pbtxt,$Q/planted_a000.pbtxt,$Q/planted_decode_a075.pbtxt,$Q/planted_decode_a100.pbtxt \
   > $W/bench.log 2>&1
