@@ -115,7 +115,7 @@ TEST_CASE("Parity: Video-LLaVA (both layouts) against transformers' VideoLlavaFo
     const at::Tensor prefill_logits = ref["prefill_logits"];
     CHECK((*verifier)->cache_length() == prefill_logits.size(0));
     CHECK(MaxDiff(LogitsOf(*prefill, 0), prefill_logits[-1]) < kTolerance);
-    CHECK(MaxDiff(*(*verifier)->committed_hidden(), ref["prefill_hidden"]) < kTolerance);
+    CHECK(MaxDiff(*(*verifier)->features()->committed_hidden(), ref["prefill_hidden"]) < kTolerance);
 
     // Greedy decoding: one Verify of the pending token per step.
     const at::Tensor step_logits = ref["step_logits"];

@@ -131,8 +131,9 @@ TEST_CASE("Video-LLaVA verifier: prefill and verify equal the LLM run by hand", 
   CHECK((*verifier)->cache_length() == n);
   CHECK((*verifier)->prefill_breakdown().prompt_tokens == n);
   CHECK((*verifier)->prefill_breakdown().vision_ms > 0);
-  REQUIRE((*verifier)->committed_hidden() != nullptr);
-  CHECK((*verifier)->committed_hidden()->size(0) == n);
+  REQUIRE((*verifier)->features() != nullptr);
+  REQUIRE((*verifier)->features()->committed_hidden() != nullptr);
+  CHECK((*verifier)->features()->committed_hidden()->size(0) == n);
 
   // By hand: the LLM over the spliced embeddings, then the chain one token at a time.
   const LlamaModel& llm = model->llm();
@@ -166,7 +167,7 @@ TEST_CASE("Video-LLaVA verifier: prefill and verify equal the LLM run by hand", 
   }
   REQUIRE((*verifier)->Commit({0, 1}).ok());
   CHECK((*verifier)->cache_length() == n + 3);
-  CHECK((*verifier)->lm_head() == &llm.lm_head_weight());
+  CHECK((*verifier)->features()->lm_head() == &llm.lm_head_weight());
 }
 
 }  // namespace

@@ -20,7 +20,7 @@ struct EagleDrafter::State {
 };
 
 EagleDrafter::EagleDrafter(std::unique_ptr<EagleHead> head, const Verifier* target, KvCachePool::Lease cache)
-    : head_(std::move(head)), target_(target), cache_(std::move(cache)), state_(new State()) {
+    : head_(std::move(head)), target_(target->features()), cache_(std::move(cache)), state_(new State()) {
   info_ = target->info();
   info_.name = "eagle";
   info_.max_seq_len = cache_->capacity();
@@ -31,13 +31,14 @@ EagleDrafter::~EagleDrafter() = default;
 absl::StatusOr<std::unique_ptr<EagleDrafter>> EagleDrafter::Create(std::unique_ptr<EagleHead> head,
                                                                    const Verifier* target, int max_seq_len) {
   if (head == nullptr || target == nullptr) return absl::InvalidArgumentError("eagle: missing head or target");
-  if (target->lm_head() == nullptr || target->embedding_table() == nullptr) {
+  const TargetFeatures* features = target->features();
+  if (features == nullptr || features->lm_head() == nullptr || features->embedding_table() == nullptr) {
     return absl::FailedPreconditionError(absl::StrCat("eagle: target '", target->info().name,
                                                       "' exposes no LM head / embedding table"));
   }
-  if (target->lm_head()->size(1) != head->config().hidden_size) {
+  if (features->lm_head()->size(1) != head->config().hidden_size) {
     return absl::InvalidArgumentError(absl::StrCat("eagle: head width ", head->config().hidden_size,
-                                                   " differs from the target's ", target->lm_head()->size(1)));
+                                                   " differs from the target's ", features->lm_head()->size(1)));
   }
   const KvCacheSpec spec = head->CacheSpec(max_seq_len);
   XSD_ASSIGN_OR_RETURN(KvCachePool::Lease cache, KvCachePool::ForDevice(spec.device).Acquire(spec));

@@ -19,7 +19,7 @@ struct HiddenHeadDrafter::Window {
 
 HiddenHeadDrafter::HiddenHeadDrafter(std::unique_ptr<Adapter> head, const Verifier* target,
                                      const HiddenHeadOptions& options, HiddenHeadStream stream)
-    : head_(std::move(head)), target_(target), options_(options), stream_(std::move(stream)), window_(new Window()) {
+    : head_(std::move(head)), target_(target->features()), options_(options), stream_(std::move(stream)), window_(new Window()) {
   info_ = target->info();
   info_.name = "hidden_head:" + head_->name();
 }
@@ -47,12 +47,14 @@ absl::StatusOr<std::unique_ptr<HiddenHeadDrafter>> HiddenHeadDrafter::Create(std
                                                    "that has them (EventGPT), or use a two-phase pipeline"));
   }
   if (!fused) stream = HiddenHeadStream();
-  if (target->lm_head() == nullptr) {
+  const TargetFeatures* features = target->features();
+  if (features == nullptr || features->lm_head() == nullptr) {
     return absl::FailedPreconditionError(absl::StrCat("hidden_head: target '", target->info().name,
                                                       "' exposes no LM head"));
   }
   if (options.max_positions < 2) return absl::InvalidArgumentError("hidden_head: max_positions must be >= 2");
-  return std::unique_ptr<HiddenHeadDrafter>(new HiddenHeadDrafter(std::move(head), target, options, std::move(stream)));
+  return std::unique_ptr<HiddenHeadDrafter>(
+      new HiddenHeadDrafter(std::move(head), target, options, std::move(stream)));
 }
 
 DrafterCapabilities HiddenHeadDrafter::capabilities() const {

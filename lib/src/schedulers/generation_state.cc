@@ -201,8 +201,10 @@ absl::Status NotifyDrafter(Drafter& drafter, const Verifier& target, absl::Span<
   RoundOutcome outcome;
   outcome.committed = committed;
   outcome.accepted_nodes = accepted_nodes;
-  outcome.target.hidden = target.committed_hidden();
-  outcome.target.input_embeds = target.committed_input_embeds();
+  if (const TargetFeatures* features = target.features()) {
+    outcome.target.hidden = features->committed_hidden();
+    outcome.target.input_embeds = features->committed_input_embeds();
+  }
   return Annotate(drafter.Observe(outcome), "drafter observe");
 }
 

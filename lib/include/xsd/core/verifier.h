@@ -36,6 +36,22 @@ struct PrefillBreakdown {
   int prompt_tokens = 0; // positions written to the cache (visual tokens included)
 };
 
+// A target's tensors that drafters reuse, all on the target's device.
+class TargetFeatures {
+ public:
+  virtual ~TargetFeatures() = default;
+  // The output head and the input embedding table [vocab, hidden]: adapters
+  // map into the target's space and draft through its LM head; EAGLE embeds
+  // tokens with its table. Immutable; valid for the verifier's lifetime.
+  virtual const at::Tensor* lm_head() const = 0;
+  virtual const at::Tensor* embedding_table() const = 0;
+  // Post-final-norm hidden states and input embeddings of the rows the last
+  // Prefill or Commit committed ([rows, hidden]); nullptr before any. Valid
+  // until the verifier's next call.
+  virtual const at::Tensor* committed_hidden() const = 0;
+  virtual const at::Tensor* committed_input_embeds() const = 0;
+};
+
 class Verifier {
  public:
   virtual ~Verifier() = default;
@@ -51,22 +67,11 @@ class Verifier {
   virtual int cache_length() const = 0;
   virtual const PrefillBreakdown& prefill_breakdown() const = 0;
 
-  // Post-final-norm hidden states and input embeddings of the rows the last
-  // Prefill or Commit committed ([rows, hidden], on the model's device), for
-  // drafters that draft from the target's features (EAGLE, L5, B1, L5F).
-  // nullptr when the model exposes none. Valid until the next call.
-  virtual const at::Tensor* committed_hidden() const { return nullptr; }
-  virtual const at::Tensor* committed_input_embeds() const { return nullptr; }
-
-  // The target's output head [vocab, hidden] and input embedding table
-  // [vocab, hidden], on its device, for drafters that reuse them (adapters
-  // map into the target's space and draft through its LM head; EAGLE embeds
-  // tokens with its table). nullptr when not exposed. Owned by the verifier,
-  // immutable, valid for its lifetime.
-  virtual const at::Tensor* lm_head() const { return nullptr; }
   // The tokenizer the model's prompts are built with; nullptr when none.
   virtual const Tokenizer* tokenizer() const { return nullptr; }
-  virtual const at::Tensor* embedding_table() const { return nullptr; }
+  // What the target shares with drafters that draft from its features
+  // (adapters, EAGLE, L5 / B1 / L5F); nullptr when it shares none.
+  virtual const TargetFeatures* features() const { return nullptr; }
 };
 
 }  // namespace xsd

@@ -42,7 +42,7 @@ class EagleDrafter final : public Drafter {
   struct State;
 
   std::unique_ptr<EagleHead> head_;
-  const Verifier* target_;  // not owned
+  const TargetFeatures* target_;  // not owned: the target's (Verifier::features())
   KvCachePool::Lease cache_;
   ModelInfo info_;
   PrefillBreakdown breakdown_;

@@ -56,7 +56,7 @@ class HiddenHeadDrafter final : public Drafter {
   struct Window;
 
   std::unique_ptr<Adapter> head_;
-  const Verifier* target_;  // not owned
+  const TargetFeatures* target_;  // not owned: the target's (Verifier::features())
   HiddenHeadOptions options_;
   HiddenHeadStream stream_;
   ModelInfo info_;

@@ -11,9 +11,9 @@
 // the host only when OutputRequest::logits asks. Commit keeps the pending row
 // and the accepted path with KvCache::KeepRows.
 //
-// committed_hidden() / committed_input_embeds(): the post-final-norm hidden
-// states and input embeddings of the rows the last Prefill or Commit
-// committed, on the model's device.
+// Its TargetFeatures (features()): the model's LM head and embedding table,
+// and the post-final-norm hidden states and input embeddings of the rows the
+// last Prefill or Commit committed, on the model's device.
 //
 // Ownership: shares the model (immutable; may also serve a drafter), owns
 // its KV cache (a lease from the device's KvCachePool) and its prompt
@@ -55,7 +55,7 @@ struct LlamaSequence {
 absl::StatusOr<LlamaSequence> PrepareLlamaSequence(const LlamaModel* model, const LlamaSequenceOptions& options,
                                                    const LlamaPromptEncoder* encoder, const std::string& who);
 
-class LlamaVerifier final : public Verifier {
+class LlamaVerifier final : public Verifier, public TargetFeatures {
  public:
   // `tokenizer` may be null: requests must then carry prompt_tokens.
   static absl::StatusOr<std::unique_ptr<LlamaVerifier>> Create(std::shared_ptr<const LlamaModel> model,
@@ -72,11 +72,14 @@ class LlamaVerifier final : public Verifier {
   absl::Status Commit(absl::Span<const int32_t> kept_nodes) override;
   int cache_length() const override { return seq_.cache->length(); }
   const PrefillBreakdown& prefill_breakdown() const override { return breakdown_; }
+  const Tokenizer* tokenizer() const override;
+  const TargetFeatures* features() const override { return this; }
+
+  // TargetFeatures
+  const at::Tensor* lm_head() const override { return &model_->lm_head_weight(); }
+  const at::Tensor* embedding_table() const override { return &model_->embed_weight(); }
   const at::Tensor* committed_hidden() const override;
   const at::Tensor* committed_input_embeds() const override;
-  const at::Tensor* lm_head() const override { return &model_->lm_head_weight(); }
-  const Tokenizer* tokenizer() const override;
-  const at::Tensor* embedding_table() const override { return &model_->embed_weight(); }
 
   const LlamaModel& model() const { return *model_; }
   const KvCache& cache() const { return *seq_.cache; }

@@ -60,10 +60,7 @@ class VideoLlavaVerifier final : public Verifier {
   absl::Status Commit(absl::Span<const int32_t> kept_nodes) override { return core_->Commit(kept_nodes); }
   int cache_length() const override { return core_->cache_length(); }
   const PrefillBreakdown& prefill_breakdown() const override { return core_->prefill_breakdown(); }
-  const at::Tensor* committed_hidden() const override { return core_->committed_hidden(); }
-  const at::Tensor* committed_input_embeds() const override { return core_->committed_input_embeds(); }
-  const at::Tensor* lm_head() const override { return core_->lm_head(); }
-  const at::Tensor* embedding_table() const override { return core_->embedding_table(); }
+  const TargetFeatures* features() const override { return core_->features(); }
   const Tokenizer* tokenizer() const override { return core_->tokenizer(); }
 
   // Prefill from inputs already built (tests, tools): prompt ids with one

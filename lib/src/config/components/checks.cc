@@ -53,12 +53,13 @@ absl::StatusOr<std::shared_ptr<const Tokenizer>> LoadTokenizer(const std::string
 }
 
 absl::StatusOr<const at::Tensor*> TargetLmHead(const BuildContext& ctx, const std::string& what) {
-  if (ctx.target == nullptr || ctx.target->lm_head() == nullptr) {
+  const TargetFeatures* features = ctx.target != nullptr ? ctx.target->features() : nullptr;
+  if (features == nullptr || features->lm_head() == nullptr) {
     return absl::FailedPreconditionError(absl::StrCat(ctx.field, ": the target '",
                                                       ctx.target != nullptr ? ctx.target->info().name : "?",
                                                       "' exposes no LM head for the ", what));
   }
-  return ctx.target->lm_head();
+  return features->lm_head();
 }
 
 }  // namespace xsd::components
