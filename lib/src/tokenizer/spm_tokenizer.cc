@@ -17,10 +17,28 @@ absl::StatusOr<std::unique_ptr<Tokenizer>> Tokenizer::Load(const std::string& di
 }
 
 absl::StatusOr<std::unique_ptr<Tokenizer>> Tokenizer::Load(const std::string& dir, const TokenizerOptions& options) {
-  auto tok = tokenizer_internal::SpmTokenizer::Create(dir, options);
-  if (!tok.ok()) return tok.status();
-  return std::unique_ptr<Tokenizer>(std::move(*tok));
+  auto spm = tokenizer_internal::SpmTokenizer::Create(dir, options);
+  if (!spm.ok()) return spm.status();
+  return std::unique_ptr<Tokenizer>(new Tokenizer(std::move(*spm)));
 }
+
+Tokenizer::Tokenizer(std::unique_ptr<const tokenizer_internal::SpmTokenizer> spm) : spm_(std::move(spm)) {}
+Tokenizer::~Tokenizer() = default;
+
+absl::StatusOr<std::vector<TokenId>> Tokenizer::Encode(const std::string& text, bool add_bos) const {
+  return spm_->Encode(text, add_bos);
+}
+absl::StatusOr<std::string> Tokenizer::Decode(const std::vector<TokenId>& ids, bool skip_special) const {
+  return spm_->Decode(ids, skip_special);
+}
+int Tokenizer::vocab_size() const { return spm_->vocab_size(); }
+TokenId Tokenizer::bos_id() const { return spm_->bos_id(); }
+TokenId Tokenizer::eos_id() const { return spm_->eos_id(); }
+TokenId Tokenizer::unk_id() const { return spm_->unk_id(); }
+TokenId Tokenizer::TokenToId(const std::string& token) const { return spm_->TokenToId(token); }
+absl::StatusOr<std::string> Tokenizer::IdToToken(TokenId id) const { return spm_->IdToToken(id); }
+bool Tokenizer::IsSpecial(TokenId id) const { return spm_->IsSpecial(id); }
+int Tokenizer::TokenByte(TokenId id) const { return spm_->TokenByte(id); }
 
 namespace tokenizer_internal {
 namespace {

@@ -1,6 +1,6 @@
-// SpmTokenizer: the Tokenizer of LLaMA-family checkpoints, composed of the
-// SentencePiece model (SpmModel), its normalizer and BPE segmenter, and the
-// checkpoint's added tokens. Created by Tokenizer::Load; immutable and
+// SpmTokenizer: what a Tokenizer holds for LLaMA-family checkpoints, composed
+// of the SentencePiece model (SpmModel), its normalizer and BPE segmenter, and
+// the checkpoint's added tokens. Created by Tokenizer::Load; immutable and
 // thread-safe afterwards. See xsd/tokenizer/tokenizer.h for the rules.
 #pragma once
 
@@ -19,21 +19,21 @@
 
 namespace xsd::tokenizer_internal {
 
-class SpmTokenizer final : public Tokenizer {
+class SpmTokenizer {
  public:
   static absl::StatusOr<std::unique_ptr<SpmTokenizer>> Create(const std::string& dir,
                                                               const TokenizerOptions& options);
 
-  absl::StatusOr<std::vector<TokenId>> Encode(const std::string& text, bool add_bos) const override;
-  absl::StatusOr<std::string> Decode(const std::vector<TokenId>& ids, bool skip_special) const override;
-  int vocab_size() const override { return vocab_size_; }
-  TokenId bos_id() const override { return bos_; }
-  TokenId eos_id() const override { return eos_; }
-  TokenId unk_id() const override { return unk_; }
-  TokenId TokenToId(const std::string& token) const override;
-  absl::StatusOr<std::string> IdToToken(TokenId id) const override;
-  bool IsSpecial(TokenId id) const override;
-  int TokenByte(TokenId id) const override;
+  absl::StatusOr<std::vector<TokenId>> Encode(const std::string& text, bool add_bos) const;
+  absl::StatusOr<std::string> Decode(const std::vector<TokenId>& ids, bool skip_special) const;
+  int vocab_size() const { return vocab_size_; }
+  TokenId bos_id() const { return bos_; }
+  TokenId eos_id() const { return eos_; }
+  TokenId unk_id() const { return unk_; }
+  TokenId TokenToId(const std::string& token) const;
+  absl::StatusOr<std::string> IdToToken(TokenId id) const;
+  bool IsSpecial(TokenId id) const;
+  int TokenByte(TokenId id) const;
 
  private:
   SpmTokenizer() = default;

@@ -68,6 +68,12 @@ struct TokenizerOptions {
   std::vector<std::string> extra_special_tokens;
 };
 
+namespace tokenizer_internal {
+class SpmTokenizer;  // src/tokenizer/spm_tokenizer.h
+}  // namespace tokenizer_internal
+
+// The one tokenizer of libxsd: SentencePiece BPE with the checkpoint's added
+// tokens. Immutable after Load; thread-safe.
 class Tokenizer {
  public:
   // `dir` holds tokenizer.model and optionally tokenizer_config.json,
@@ -78,31 +84,37 @@ class Tokenizer {
   // Unimplemented for non-BPE (unigram) models.
   static absl::StatusOr<std::unique_ptr<Tokenizer>> Load(const std::string& dir);
   static absl::StatusOr<std::unique_ptr<Tokenizer>> Load(const std::string& dir, const TokenizerOptions& options);
-  virtual ~Tokenizer() = default;
+  ~Tokenizer();
+  Tokenizer(const Tokenizer&) = delete;
+  Tokenizer& operator=(const Tokenizer&) = delete;
 
   // Special tokens found in the text are emitted as their ids (never split);
   // the rest is encoded with SentencePiece BPE (see the top of this file).
   // add_bos prepends <s> (FailedPrecondition if the model has none). Any
   // byte string is accepted; malformed UTF-8 is encoded as U+FFFD.
-  virtual absl::StatusOr<std::vector<TokenId>> Encode(const std::string& text, bool add_bos) const = 0;
+  absl::StatusOr<std::vector<TokenId>> Encode(const std::string& text, bool add_bos) const;
   // Byte-fallback pieces are reassembled into UTF-8; the leading space that
   // SentencePiece's dummy prefix adds is removed (as sentencepiece does).
   // OutOfRange for an id outside [0, vocab_size()) or in a gap of the added ids.
-  virtual absl::StatusOr<std::string> Decode(const std::vector<TokenId>& ids, bool skip_special = false) const = 0;
+  absl::StatusOr<std::string> Decode(const std::vector<TokenId>& ids, bool skip_special = false) const;
 
-  virtual int vocab_size() const = 0;          // pieces + added tokens (largest id + 1)
-  virtual TokenId bos_id() const = 0;          // kNoToken if none
-  virtual TokenId eos_id() const = 0;
-  virtual TokenId unk_id() const = 0;
+  int vocab_size() const;          // pieces + added tokens (largest id + 1)
+  TokenId bos_id() const;          // kNoToken if none
+  TokenId eos_id() const;
+  TokenId unk_id() const;
   // Id of a piece or added token by its exact string; kNoToken if absent.
-  virtual TokenId TokenToId(const std::string& token) const = 0;
-  virtual absl::StatusOr<std::string> IdToToken(TokenId id) const = 0;
+  TokenId TokenToId(const std::string& token) const;
+  absl::StatusOr<std::string> IdToToken(TokenId id) const;
   // True for tokens Decode(skip_special = true) drops: the special added
   // tokens and the model's control and unknown pieces. False for others and
   // for ids out of range.
-  virtual bool IsSpecial(TokenId id) const = 0;
+  bool IsSpecial(TokenId id) const;
   // 0..255 for a byte-fallback piece <0xXX>, -1 for any other id.
-  virtual int TokenByte(TokenId id) const = 0;
+  int TokenByte(TokenId id) const;
+
+ private:
+  explicit Tokenizer(std::unique_ptr<const tokenizer_internal::SpmTokenizer> spm);
+  std::unique_ptr<const tokenizer_internal::SpmTokenizer> spm_;  // the SentencePiece model and added tokens
 };
 
 // Streaming detokenization: feed ids one at a time, get the text that became
