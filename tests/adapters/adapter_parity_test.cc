@@ -9,7 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "xsd/adapters/hidden_adapters.h"
-#include "xsd/io/json_file.h"
+#include "io/json_file.h"
 #include "xsd/io/safetensors.h"
 #include "xsd_catch.h"
 

@@ -1,4 +1,4 @@
-#include "xsd/core/tree_builder.h"
+#include "core/tree_builder.h"
 
 #include <map>
 

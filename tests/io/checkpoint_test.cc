@@ -5,7 +5,7 @@
 #include <ATen/ATen.h>
 
 #include "io_test_util.h"
-#include "xsd/io/json_file.h"
+#include "io/json_file.h"
 #include "xsd/io/safetensors.h"
 #include "xsd_catch.h"
 

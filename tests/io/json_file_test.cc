@@ -1,6 +1,6 @@
 // ReadJsonFile and JsonObject: every getter, optional fields, nested objects,
 // wrong types, missing and malformed files; messages name file and field.
-#include "xsd/io/json_file.h"
+#include "io/json_file.h"
 
 #include "io_test_util.h"
 #include "xsd_catch.h"

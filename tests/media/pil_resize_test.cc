@@ -1,4 +1,4 @@
-#include "xsd/media/pil_resize.h"
+#include "media/pil_resize.h"
 
 #include <cstdint>
 #include <string>

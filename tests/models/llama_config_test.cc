@@ -7,7 +7,7 @@
 
 #include <unistd.h>
 
-#include "xsd/io/json_file.h"
+#include "io/json_file.h"
 #include "xsd_catch.h"
 
 namespace xsd {

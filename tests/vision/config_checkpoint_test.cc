@@ -7,7 +7,7 @@
 #include <ATen/ATen.h>
 
 #include "model_test_util.h"
-#include "xsd/io/json_file.h"
+#include "io/json_file.h"
 #include "xsd/io/safetensors.h"
 #include "xsd/vision/eventgpt_config.h"
 #include "xsd/vision/video_llava_config.h"

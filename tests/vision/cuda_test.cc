@@ -10,7 +10,7 @@
 #include "xsd/base/status.h"
 #include "xsd/device/cuda_graph.h"
 #include "xsd/vision/clip_vision_tower.h"
-#include "xsd/config/device.h"
+#include "config/device.h"
 #include "xsd/vision/eventgpt_drafter.h"
 #include "xsd/vision/video_llava_verifier.h"
 

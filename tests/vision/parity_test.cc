@@ -8,7 +8,7 @@
 #include <ATen/ATen.h>
 
 #include "model_test_util.h"
-#include "xsd/io/json_file.h"
+#include "io/json_file.h"
 #include "xsd/io/safetensors.h"
 #include "xsd/models/weights_checkpoint.h"
 #include "xsd/vision/eventgpt_drafter.h"

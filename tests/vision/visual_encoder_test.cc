@@ -3,9 +3,9 @@
 #include <ATen/ATen.h>
 
 #include "clip_reference.h"
-#include "xsd/vision/eventgpt_pooling.h"
+#include "vision/eventgpt_pooling.h"
 #include "xsd/vision/eventgpt_visual_encoder.h"
-#include "xsd/vision/multimodal_merge.h"
+#include "vision/multimodal_merge.h"
 #include "xsd/vision/projector.h"
 #include "xsd/vision/video_llava_visual_encoder.h"
 #include "xsd_catch.h"

@@ -1,4 +1,4 @@
-#include "xsd/adapters/adapter_dims.h"
+#include "adapters/adapter_dims.h"
 
 #include <nlohmann/json.hpp>
 

@@ -9,7 +9,7 @@
 #include "adapter_layers.h"
 #include "xsd/adapters/hidden_adapters.h"
 #include "xsd/base/status.h"
-#include "xsd/base/torch_status.h"
+#include "base/torch_status.h"
 
 namespace xsd {
 namespace {

@@ -1,4 +1,4 @@
-#include "xsd/config/device.h"
+#include "config/device.h"
 
 #include <torch/cuda.h>
 

@@ -9,7 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "xsd/base/status.h"
-#include "xsd/config/device.h"
+#include "config/device.h"
 #include "xsd/core/sampling.h"
 #include "xsd/mock/mock_drafter.h"
 #include "xsd/tokenizer/tokenizer.h"

@@ -5,9 +5,9 @@
 #include "absl/strings/str_cat.h"
 #include "xsd/base/rng.h"
 #include "xsd/base/status.h"
-#include "xsd/base/torch_status.h"
+#include "base/torch_status.h"
 #include "xsd/core/sampling.h"
-#include "xsd/core/tree_builder.h"
+#include "core/tree_builder.h"
 #include "xsd/models/llama_model.h"
 
 namespace xsd {

@@ -4,7 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "xsd/base/status.h"
-#include "xsd/base/torch_status.h"
+#include "base/torch_status.h"
 
 namespace xsd {
 

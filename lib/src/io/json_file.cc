@@ -1,4 +1,4 @@
-#include "xsd/io/json_file.h"
+#include "io/json_file.h"
 
 #include <fstream>
 #include <sstream>

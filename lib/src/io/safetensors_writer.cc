@@ -9,7 +9,7 @@
 #include "atomic_file.h"
 #include "safetensors_format.h"
 #include "xsd/base/status.h"
-#include "xsd/base/torch_status.h"
+#include "base/torch_status.h"
 #include "xsd/io/safetensors.h"
 
 namespace xsd {

@@ -3,7 +3,7 @@
 #include <ATen/ATen.h>
 
 #include "absl/strings/str_cat.h"
-#include "xsd/base/torch_status.h"
+#include "base/torch_status.h"
 
 namespace xsd {
 

@@ -9,9 +9,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "xsd/base/status.h"
-#include "xsd/base/torch_status.h"
+#include "base/torch_status.h"
 #include "xsd/media/image.h"
-#include "xsd/media/pil_resize.h"
+#include "media/pil_resize.h"
 
 namespace xsd {
 namespace {

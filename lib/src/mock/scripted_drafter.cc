@@ -6,7 +6,7 @@
 #include "xsd/base/clock.h"
 #include "xsd/base/status.h"
 #include "xsd/kv/kv_cache.h"
-#include "xsd/core/tree_builder.h"
+#include "core/tree_builder.h"
 #include "xsd/mock/mock_drafter.h"
 
 namespace xsd {

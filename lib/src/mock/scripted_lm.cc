@@ -8,7 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "xsd/base/rng.h"
-#include "xsd/base/torch_status.h"
+#include "base/torch_status.h"
 #include "xsd/kv/kv_cache.h"
 
 namespace xsd {

@@ -8,7 +8,7 @@
 #include <torch/version.h>
 
 #include "absl/strings/str_cat.h"
-#include "xsd/base/torch_status.h"
+#include "base/torch_status.h"
 #include "xsd/device/cuda_graph.h"
 #include "xsd/models/weights_store.h"
 #include "fused_kernels.h"

@@ -7,7 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "fused_kernels.h"
-#include "xsd/base/torch_status.h"
+#include "base/torch_status.h"
 #include "xsd/device/cuda_graph.h"
 
 namespace xsd {

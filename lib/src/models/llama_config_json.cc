@@ -6,7 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "xsd/base/status.h"
-#include "xsd/io/json_file.h"
+#include "io/json_file.h"
 
 namespace xsd {
 namespace {

@@ -6,7 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "xsd/base/status.h"
-#include "xsd/base/torch_status.h"
+#include "base/torch_status.h"
 #include "xsd/device/cuda_graph.h"
 
 #include "fused_kernels.h"

@@ -4,7 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "xsd/base/status.h"
-#include "xsd/io/json_file.h"
+#include "io/json_file.h"
 #include "xsd/vision/clip_vision_config.h"
 
 namespace xsd {

@@ -8,7 +8,7 @@
 #include "nn_ops.h"
 #include "xsd/base/logging.h"
 #include "xsd/base/status.h"
-#include "xsd/base/torch_status.h"
+#include "base/torch_status.h"
 #include "xsd/device/cuda_graph.h"
 
 namespace xsd {

@@ -3,7 +3,7 @@
 #include <ATen/ATen.h>
 
 #include "xsd/base/status.h"
-#include "xsd/base/torch_status.h"
+#include "base/torch_status.h"
 #include "xsd/core/adapter.h"
 
 namespace xsd {

@@ -8,7 +8,7 @@
 #include "nn_ops.h"
 #include "xsd/base/clock.h"
 #include "xsd/base/status.h"
-#include "xsd/base/torch_status.h"
+#include "base/torch_status.h"
 #include "xsd/tokenizer/tokenizer.h"
 #include "xsd/vision/multimodal_inputs.h"
 

@@ -4,10 +4,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "xsd/base/status.h"
-#include "xsd/base/torch_status.h"
+#include "base/torch_status.h"
 #include "xsd/models/weights_checkpoint.h"
 #include "xsd/models/weights_loading.h"
-#include "xsd/vision/multimodal_merge.h"
+#include "vision/multimodal_merge.h"
 
 namespace xsd {
 namespace {

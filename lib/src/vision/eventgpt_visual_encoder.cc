@@ -4,8 +4,8 @@
 
 #include "nn_ops.h"
 #include "xsd/base/status.h"
-#include "xsd/base/torch_status.h"
-#include "xsd/vision/eventgpt_pooling.h"
+#include "base/torch_status.h"
+#include "vision/eventgpt_pooling.h"
 
 namespace xsd {
 

@@ -11,7 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "xsd/base/status.h"
-#include "xsd/base/torch_status.h"
+#include "base/torch_status.h"
 #include "xsd/tokenizer/tokenizer.h"
 
 #ifdef XSD_VISION_WITH_MEDIA

@@ -1,9 +1,9 @@
-#include "xsd/vision/multimodal_merge.h"
+#include "vision/multimodal_merge.h"
 
 #include <ATen/ATen.h>
 
 #include "absl/strings/str_cat.h"
-#include "xsd/base/torch_status.h"
+#include "base/torch_status.h"
 
 namespace xsd {
 

@@ -11,7 +11,7 @@
 #include "checkpoint_plan.h"
 #include "xsd/base/logging.h"
 #include "xsd/base/status.h"
-#include "xsd/base/torch_status.h"
+#include "base/torch_status.h"
 #include "xsd/io/safetensors.h"
 #include "xsd/tokenizer/tokenizer.h"
 

@@ -9,7 +9,7 @@
 #include "xsd/models/llama_loading.h"
 #include "xsd/models/weights_checkpoint.h"
 #include "xsd/models/weights_loading.h"
-#include "xsd/vision/multimodal_merge.h"
+#include "vision/multimodal_merge.h"
 
 namespace xsd {
 

@@ -6,7 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "components/checks.h"
 #include "components/components.h"
-#include "xsd/adapters/adapter_dims.h"
+#include "adapters/adapter_dims.h"
 #include "xsd/adapters/hidden_adapters.h"
 #include "xsd/base/logging.h"
 #include "xsd/base/status.h"

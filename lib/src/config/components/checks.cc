@@ -5,7 +5,7 @@
 #include <ATen/core/Tensor.h>
 
 #include "xsd/base/status.h"
-#include "xsd/base/torch_status.h"
+#include "base/torch_status.h"
 #include "xsd/config/kernel_config.h"
 
 namespace xsd::components {

@@ -9,7 +9,7 @@
 #include "components/checks.h"
 #include "components/components.h"
 #include "xsd/base/status.h"
-#include "xsd/base/torch_status.h"
+#include "base/torch_status.h"
 #include "xsd/drafters/eagle_drafter.h"
 #include "xsd/models/llama_loading.h"
 #include "xsd/models/weights_checkpoint.h"
