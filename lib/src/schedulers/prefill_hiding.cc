@@ -35,28 +35,78 @@ class PrefillHidingScheduler final : public Scheduler {
     if (background_ != nullptr && background_->thread.joinable()) background_->thread.join();
   }
 
+  // One request in four phases: the target's prefill with the drafter lane
+  // beside it, the lane's chain as its drafter finally proposes it, the
+  // hidden drafts verified in one round, then the decode rounds.
   absl::StatusOr<GenerationResult> Generate(const Request& request) override {
     XSD_RETURN_IF_ERROR(FinishBackgroundLane());
     GenerationResult result;
     internal::GenerationState state(request, options_, target_->info(), &result);
     const DraftContext context{&request, policy_->sampling(), state.drafter_seed()};
+    XSD_ASSIGN_OR_RETURN(Draft speculation, PrefillBesideLane(state, request, context));
+    XSD_RETURN_IF_ERROR(ReviseSpeculation(state, &speculation));
+    XSD_ASSIGN_OR_RETURN(const std::vector<TokenId> committed, VerifyHiddenDrafts(state, speculation, context));
+    if (!state.done() && decode_drafting() && !separate_decoder()) {
+      // The hiding drafter continues: its speculation is right as far as it
+      // matches the committed tokens.
+      std::vector<int32_t> kept;
+      while (static_cast<int>(kept.size()) < speculation.size() && kept.size() < committed.size() &&
+             speculation.tokens[kept.size()] == committed[kept.size()]) {
+        kept.push_back(static_cast<int32_t>(kept.size()));
+      }
+      XSD_RETURN_IF_ERROR(internal::NotifyDrafter(*hiding_, *target_, committed, kept));
+    }
+    Drafter* decoder = separate_decoder() ? decode_ : hiding_;
+    XSD_RETURN_IF_ERROR(
+        internal::DecodeRounds(state, *target_, *policy_, decode_drafting() ? decoder : nullptr, options_));
+    state.Close();
+    return result;
+  }
+
+ private:
+  // One request's drafter lane, owned here so a late lane can outlive it.
+  struct LaneRun {
+    Request request;        // the lane's own copy: Begin reads it
+    DraftContext context;   // points at `request`
+    HiddenLane lane;
+    std::atomic<bool> target_done{false};
+    std::atomic<bool> prefilling{true};
+    std::thread thread;
+  };
+
+  // How the lane runs beside this request's prefill: skipped (recent
+  // requests showed it cannot finish its prefill first, and nothing drafts
+  // after the prefill), on its own thread, or after the target for as long
+  // as the target's prefill took (the research pipeline's sequential
+  // simulation).
+  enum class LaneMode { kSkipped, kConcurrent, kSequential };
+
+  bool decode_drafting() const { return options_.gamma > 0 || options_.tree.has_value(); }
+  bool separate_decoder() const { return decode_ != nullptr && decode_ != hiding_; }
+
+  LaneMode ChooseLaneMode() {
+    const bool skip = options_.concurrent && options_.skip_slow_lane && !decode_drafting() &&
+                      lane_prefill_ms_ > 1.2 * target_prefill_ms_ && target_prefill_ms_ > 0 &&
+                      requests_ % kReprobeEvery != 0;
+    ++requests_;
+    if (skip) return LaneMode::kSkipped;
+    return options_.concurrent ? LaneMode::kConcurrent : LaneMode::kSequential;
+  }
+
+  // Phase 1: the target's prefill (its first token into the result) with the
+  // lane beside it; returns the lane's chain, whose node 0 predicts that
+  // first token (empty when the lane was skipped or late). A lane still in
+  // its own prefill when the target's is done has no hidden drafts to
+  // offer; when nothing drafts in the decode phase the request goes on
+  // without it and it finishes in the background (joined by the next
+  // Generate or the destructor).
+  absl::StatusOr<Draft> PrefillBesideLane(internal::GenerationState& state, const Request& request,
+                                          const DraftContext& context) {
     const int cap = std::min(options_.max_free_tokens, state.max_new_tokens());
     // The lane's state lives on the heap: a late lane may outlive this call.
     auto run = std::make_unique<LaneRun>();
     run->request = request;
     run->context = DraftContext{&run->request, context.sampling, context.seed};
-    HiddenLane& lane = run->lane;
-    TimePoint target_begin = Now(), target_end{};
-
-    const bool decode_drafting = options_.gamma > 0 || options_.tree.has_value();
-    const bool separate = decode_ != nullptr && decode_ != hiding_;
-    // A lane still in its own prefill when the target's is done has no
-    // hidden drafts to offer; when nothing drafts in the decode phase (a
-    // separate decode drafter may read the hiding drafter's feature stream,
-    // L5F) the target decodes at once and the request returns without
-    // waiting for the lane, which finishes in the background (joined by the
-    // next Generate or the destructor).
-    const bool lane_needed_later = decode_drafting;
     LaneRun* const current = run.get();
     struct JoinOnExit {  // every early return joins a lane that did not go to the background
       std::unique_ptr<LaneRun>* run;
@@ -64,104 +114,103 @@ class PrefillHidingScheduler final : public Scheduler {
         if (*run != nullptr && (*run)->thread.joinable()) (*run)->thread.join();
       }
     } join_on_exit{&run};
-    bool lane_late = false;
-    const bool skip_lane = options_.concurrent && options_.skip_slow_lane && !lane_needed_later &&
-                           lane_prefill_ms_ > 1.2 * target_prefill_ms_ && target_prefill_ms_ > 0 &&
-                           requests_ % kReprobeEvery != 0;
-    ++requests_;
+    TimePoint target_begin{}, target_end{};
+    const auto prefill_target = [&] {
+      target_begin = Now();
+      auto out = internal::PrefillTarget(state, *target_, *policy_, request);
+      target_end = Now();
+      return out;
+    };
+    const LaneMode mode = ChooseLaneMode();
     absl::StatusOr<TargetOutput> prefill;
-    if (skip_lane) {
-      target_begin = Now();
-      prefill = internal::PrefillTarget(state, *target_, *policy_, request);
-      target_end = Now();
-    } else if (options_.concurrent) {
-      run->thread = std::thread([this, current, cap] {
-        RunLane(current, cap, [current] { return !current->target_done.load(std::memory_order_acquire); });
-      });
-      target_begin = Now();
-      prefill = internal::PrefillTarget(state, *target_, *policy_, request);
-      target_end = Now();
-      run->target_done.store(true, std::memory_order_release);
-      lane_late = !lane_needed_later && run->prefilling.load(std::memory_order_acquire);
-      if (!lane_late) run->thread.join();
-    } else {
-      // Sequential simulation (the research pipeline's method): the target
-      // first, then the drafter for as long as the target's prefill took.
-      target_begin = Now();
-      prefill = internal::PrefillTarget(state, *target_, *policy_, request);
-      target_end = Now();
-      const double budget_ms = MillisBetween(target_begin, target_end);
-      RunLane(current, cap, [current, budget_ms] { return MillisBetween(current->lane.begin, Now()) < budget_ms; });
+    bool lane_late = false;
+    switch (mode) {
+      case LaneMode::kSkipped:
+        prefill = prefill_target();
+        break;
+      case LaneMode::kConcurrent:
+        run->thread = std::thread([this, current, cap] {
+          RunLane(current, cap, [current] { return !current->target_done.load(std::memory_order_acquire); });
+        });
+        prefill = prefill_target();
+        run->target_done.store(true, std::memory_order_release);
+        lane_late = !decode_drafting() && run->prefilling.load(std::memory_order_acquire);
+        if (!lane_late) run->thread.join();
+        break;
+      case LaneMode::kSequential: {
+        prefill = prefill_target();
+        const double budget_ms = MillisBetween(target_begin, target_end);
+        RunLane(current, cap, [current, budget_ms] { return MillisBetween(current->lane.begin, Now()) < budget_ms; });
+        break;
+      }
     }
     const TimePoint joined = lane_late ? target_end : Now();
     XSD_RETURN_IF_ERROR(prefill.status());
-    if (skip_lane) {
+    if (mode == LaneMode::kSkipped) {
       state.AddEvent("drafter", "skipped", target_begin, target_begin);
-    } else if (lane_late) {
+      return Draft();
+    }
+    if (lane_late) {
       state.AddEvent("drafter", "late", target_end, target_end);
       target_prefill_ms_ = MillisBetween(target_begin, target_end);
       background_ = std::move(run);  // finishes its prefill after this request returns
-    } else {
-      XSD_RETURN_IF_ERROR_CTX(lane.status, "hiding drafter");
-      RecordLane(state, lane, target_begin, target_end, joined);
+      return Draft();
     }
+    XSD_RETURN_IF_ERROR_CTX(run->lane.status, "hiding drafter");
+    RecordLane(state, run->lane, target_begin, target_end, joined);
+    return std::move(run->lane.speculation);
+  }
 
-    if (hiding_->capabilities().revises_speculation && lane.speculation.size() > 0) {
-      const TimePoint begin = Now();
-      auto final_chain = hiding_->Speculation();
-      if (!final_chain.ok()) return Annotate(final_chain.status(), "hiding drafter speculation");
-      if (final_chain->size() != lane.speculation.size() || !final_chain->IsChain()) {
-        return absl::InternalError("hiding drafter: Speculation() changed the chain's length or shape");
-      }
-      lane.speculation = std::move(final_chain).value();
-      result.times.draft_ms += MillisBetween(begin, Now());
-      state.AddEvent("drafter", "adapter", begin, Now(), lane.speculation.size());
+  // Phase 2: drafters that map their states through an adapter give the
+  // chain they propose now that the lane is over (same length and shape).
+  absl::Status ReviseSpeculation(internal::GenerationState& state, Draft* speculation) {
+    if (!hiding_->capabilities().revises_speculation || speculation->size() == 0) return absl::OkStatus();
+    const TimePoint begin = Now();
+    auto final_chain = hiding_->Speculation();
+    if (!final_chain.ok()) return Annotate(final_chain.status(), "hiding drafter speculation");
+    if (final_chain->size() != speculation->size() || !final_chain->IsChain()) {
+      return absl::InternalError("hiding drafter: Speculation() changed the chain's length or shape");
     }
+    *speculation = std::move(final_chain).value();
+    state.result().times.draft_ms += MillisBetween(begin, Now());
+    state.AddEvent("drafter", "adapter", begin, Now(), speculation->size());
+    return absl::OkStatus();
+  }
+
+  // Phase 3: the chain past its first node (the target's own prefill made
+  // the first token), verified in one round unless the first node missed
+  // and the options gate on it; a separate decode drafter begins and learns
+  // what was committed. Returns every token committed so far.
+  absl::StatusOr<std::vector<TokenId>> VerifyHiddenDrafts(internal::GenerationState& state, const Draft& speculation,
+                                                          const DraftContext& context) {
+    GenerationResult& result = state.result();
     const TokenId first = result.tokens.front();
-    const Draft& spec = lane.speculation;
-    const bool first_matches = spec.size() >= 1 && spec.tokens[0] == first;
+    const bool first_matches = speculation.size() >= 1 && speculation.tokens[0] == first;
     Draft hidden;
-    if (spec.size() >= 2 && (first_matches || !options_.gate_on_first_draft)) {
-      for (int i = 1; i < spec.size(); ++i) hidden.Add(spec.tokens[i], hidden.size() - 1, spec.has_probs() ? spec.Probs(i) : absl::Span<const float>());
+    if (speculation.size() >= 2 && (first_matches || !options_.gate_on_first_draft)) {
+      for (int i = 1; i < speculation.size(); ++i) {
+        hidden.Add(speculation.tokens[i], hidden.size() - 1,
+                   speculation.has_probs() ? speculation.Probs(i) : absl::Span<const float>());
+      }
     }
     result.stats.hidden_drafts_verified = hidden.size();
-
-    Drafter* decoder = separate ? decode_ : hiding_;
-    if (separate && decode_drafting && !state.done()) {
+    const bool tell_decoder = separate_decoder() && decode_drafting();
+    if (tell_decoder && !state.done()) {
       XSD_RETURN_IF_ERROR(internal::BeginDrafter(state, *decode_, context));
       XSD_RETURN_IF_ERROR(internal::NotifyDrafter(*decode_, *target_, result.tokens, {}));
     }
-
-    // The hidden drafts: one verification after the prefill.
-    std::vector<TokenId> so_far = result.tokens;  // [first]
-    if (!state.done() && !hidden.empty()) {
-      const int64_t accepted_before = result.stats.accepted;
-      XSD_ASSIGN_OR_RETURN(internal::RoundResult round, internal::RunRound(state, *target_, *policy_, hidden));
-      result.stats.hidden_drafts_accepted = result.stats.accepted - accepted_before;
-      so_far.insert(so_far.end(), round.committed.begin(), round.committed.end());
-      if (!state.done() && decode_drafting && separate) {
-        XSD_RETURN_IF_ERROR(internal::NotifyDrafter(*decode_, *target_, round.committed, {}));
-      }
+    std::vector<TokenId> committed = result.tokens;  // [first]
+    if (state.done() || hidden.empty()) return committed;
+    const int64_t accepted_before = result.stats.accepted;
+    XSD_ASSIGN_OR_RETURN(internal::RoundResult round, internal::RunRound(state, *target_, *policy_, hidden));
+    result.stats.hidden_drafts_accepted = result.stats.accepted - accepted_before;
+    committed.insert(committed.end(), round.committed.begin(), round.committed.end());
+    if (tell_decoder && !state.done()) {
+      XSD_RETURN_IF_ERROR(internal::NotifyDrafter(*decode_, *target_, round.committed, {}));
     }
-    if (!state.done() && decode_drafting && !separate) {
-      // The hiding drafter continues: its speculation is right as far as it
-      // matches the committed tokens.
-      std::vector<int32_t> kept;
-      while (static_cast<int>(kept.size()) < spec.size() && kept.size() < so_far.size() &&
-             spec.tokens[kept.size()] == so_far[kept.size()]) {
-        kept.push_back(static_cast<int32_t>(kept.size()));
-      }
-      XSD_RETURN_IF_ERROR(internal::NotifyDrafter(*hiding_, *target_, so_far, kept));
-    }
-
-    // Decode phase.
-    XSD_RETURN_IF_ERROR(
-        internal::DecodeRounds(state, *target_, *policy_, decode_drafting ? decoder : nullptr, options_));
-    state.Close();
-    return result;
+    return committed;
   }
 
- private:
   void RecordLane(internal::GenerationState& state, const HiddenLane& lane, TimePoint target_begin,
                   TimePoint target_end, TimePoint joined) {
     lane_prefill_ms_ = MillisBetween(lane.begin, lane.prefill_end);
@@ -192,16 +241,6 @@ class PrefillHidingScheduler final : public Scheduler {
   const AcceptancePolicy* policy_;  // not owned
   SchedulerOptions options_;
   std::string name_ = "prefill_hiding";
-  // One request's drafter lane, owned here so a late lane can outlive it.
-  struct LaneRun {
-    Request request;        // the lane's own copy: Begin reads it
-    DraftContext context;   // points at `request`
-    HiddenLane lane;
-    std::atomic<bool> target_done{false};
-    std::atomic<bool> prefilling{true};
-    std::thread thread;
-  };
-
   // The drafter's prefill, then one-token drafts while keep_going().
   void RunLane(LaneRun* run, int cap, const std::function<bool()>& keep_going) {
     HiddenLane& lane = run->lane;
