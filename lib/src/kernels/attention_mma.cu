@@ -3,12 +3,13 @@
 // dim 128: decode (one vector) and verify (γ + 1 rows) run the same code, and
 // each vector gets the same bits whatever the others (row-invariant).
 //
-// Block (chunk, KV head, vector group): the 64 keys [64 chunk, 64 chunk + 64)
-// of one KV head for the R = group * rows query vectors of that head (or a
-// group of them: VectorsPerBlock), as n tiles of 8 vectors. The chunk's keys, values
-// and the block's queries are copied into shared memory at the start
-// (cp.async, all in flight at once), so registers stay free for more blocks
-// per SM; a second vector group reads the chunk again from L2.
+// Block (chunk, KV head): the 64 keys [64 chunk, 64 chunk + 64) of one KV
+// head for all R = group * rows query vectors of that head, as n tiles of 8
+// vectors (all in one block: a 17-row verify took 31.2 us per 7B layer
+// against 40.2 with 16 vectors per block, the chunk read again from L2 for
+// each; docs/PERFORMANCE.md run 8). The chunk's keys, values and the block's
+// queries are copied into shared memory at the start (cp.async, all in
+// flight at once), so registers stay free for more blocks per SM.
 // - Scores S[key][vector] = K · Q^T: warp w takes keys 16 w .. 16 w + 15 (the
 //   mma's 16 rows), all 128 features as 8 k-steps. The k slots are a fixed
 //   permutation of the features, the same for K and Q (thread t of a group
@@ -83,9 +84,8 @@ __global__ void __launch_bounds__(kWarps * 32) MmaChunkKernel(CachedAttentionArg
   device::WaitForPriorGrids();  // inputs and outputs belong to earlier kernels
   device::AllowDependentGrids();
   const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
+  // The block's 8 kTiles vector slots: the R vectors, the last one repeated.
   const int chunk = blockIdx.x, kv = blockIdx.y, R = a.rows * a.group;
-  // This block's vectors: [v0, v0 + 8 kTiles) of the R, the last ones repeated.
-  const int v0 = blockIdx.z * 8 * kTiles, local = min(R - v0, 8 * kTiles);
   const int key0 = chunk * kKeys;
   const T* bias = static_cast<const T*>(a.bias);
   // Dynamic shared memory: the chunk's keys (later the p tile), its values,
@@ -104,7 +104,7 @@ __global__ void __launch_bounds__(kWarps * 32) MmaChunkKernel(CachedAttentionArg
     // Query vector r = head * rows + row (vectors past R repeat the last).
     constexpr int kPerRow = kD * static_cast<int>(sizeof(T)) / 16;
     for (int idx = threadIdx.x; idx < 8 * kTiles * kPerRow; idx += kWarps * 32) {
-      const int r0 = idx / kPerRow, c = idx - r0 * kPerRow, r = v0 + (r0 < local ? r0 : local - 1);
+      const int r0 = idx / kPerRow, c = idx - r0 * kPerRow, r = r0 < R ? r0 : R - 1;
       const int head = r / a.rows, row = r - head * a.rows;
       const T* from = static_cast<const T*>(a.q) + row * a.q_stride_t +
                       static_cast<int64_t>(kv * a.group + head) * a.q_stride_h + c * 8;
@@ -121,8 +121,8 @@ __global__ void __launch_bounds__(kWarps * 32) MmaChunkKernel(CachedAttentionArg
 #pragma unroll
     for (int e = 0; e < 4; ++e) {
       const int v = 8 * n + 2 * t + (e & 1), key = e < 2 ? key_a : key_b;
-      bias_r[n][e] = bias != nullptr && v < local && key < a.span
-                         ? ToFloat<T>(bias[static_cast<int64_t>(v0 + v) * a.bias_stride + key])
+      bias_r[n][e] = bias != nullptr && v < R && key < a.span
+                         ? ToFloat<T>(bias[static_cast<int64_t>(v) * a.bias_stride + key])
                          : 0.0f;
     }
   }
@@ -153,7 +153,7 @@ __global__ void __launch_bounds__(kWarps * 32) MmaChunkKernel(CachedAttentionArg
     for (int e = 0; e < 4; ++e) {
       const int v = 8 * n + 2 * t + (e & 1), key = e < 2 ? key_a : key_b;
       float x = -INFINITY;
-      if (v < local && key < a.span) {
+      if (v < R && key < a.span) {
         x = __fmul_rn(c4[e], a.scale);
         if (bias != nullptr) x = __fadd_rn(x, bias_r[n][e]);
       }
@@ -242,13 +242,13 @@ __global__ void __launch_bounds__(kWarps * 32) MmaChunkKernel(CachedAttentionArg
   }
 
   // The chunk's partials: [KV][chunks][R][D] outputs, then [..][2] (max, sum).
-  const int64_t first = (static_cast<int64_t>(kv) * chunks + chunk) * R + v0;
+  const int64_t first = (static_cast<int64_t>(kv) * chunks + chunk) * R;
 #pragma unroll
   for (int n = 0; n < kTiles; ++n) {
 #pragma unroll
     for (int h = 0; h < 2; ++h) {
       const int v = 8 * n + 2 * t + h;
-      if (v >= local) continue;
+      if (v >= R) continue;
       float* o = a.workspace + (first + v) * kD + feature0;
 #pragma unroll
       for (int i = 0; i < 2; ++i) {
@@ -271,24 +271,14 @@ const char* LaunchTiles(const CachedAttentionArgs& a, int chunks, cudaStream_t s
         cudaFuncSetAttribute(MmaChunkKernel<T, kTiles>, cudaFuncAttributeMaxDynamicSharedMemorySize, kBytes);
     if (set != cudaSuccess) return cudaGetErrorString(set);
   }
-  const int groups = (a.rows * a.group + 8 * kTiles - 1) / (8 * kTiles);
-  return device::Launch(device::Overlap::kWithPrior, MmaChunkKernel<T, kTiles>, dim3(chunks, a.kv_heads, groups),
-                        kWarps * 32, kBytes, stream, a, chunks);
+  return device::Launch(device::Overlap::kWithPrior, MmaChunkKernel<T, kTiles>, dim3(chunks, a.kv_heads), kWarps * 32,
+                        kBytes, stream, a, chunks);
 }
 
-// Query vectors per block: all of a KV head's (up to 64) by default; 16 with
-// XSD_ATTENTION_MMA_VECTORS=16 (a 17-row verify then runs two blocks per
-// chunk, the second reading the chunk from L2: 40 vs 31 us per 7B layer,
-// docs/PERFORMANCE.md run 8; kept for A/B runs).
-int VectorsPerBlock() {
-  static const int vectors = device::EnvIs("XSD_ATTENTION_MMA_VECTORS", "16") ? 16 : 64;
-  return vectors;
-}
-
+// One block per (chunk, KV head) for all R <= 64 vectors: ceil(R / 8) tiles.
 template <typename T>
 const char* Launch(const CachedAttentionArgs& a, int chunks, cudaStream_t stream) {
-  const int R = a.rows * a.group, per_block = VectorsPerBlock();
-  switch ((R < per_block ? R + 7 : per_block) / 8) {
+  switch ((a.rows * a.group + 7) / 8) {
     case 1: return LaunchTiles<T, 1>(a, chunks, stream);
     case 2: return LaunchTiles<T, 2>(a, chunks, stream);
     case 3: return LaunchTiles<T, 3>(a, chunks, stream);
@@ -304,14 +294,9 @@ const char* Launch(const CachedAttentionArgs& a, int chunks, cudaStream_t stream
 }  // namespace
 
 bool CachedAttentionOnTensorCores(Dtype dtype, int head_dim, int query_rows, bool row_invariant) {
-  if (dtype == Dtype::kFloat32 || head_dim != kD || query_rows < 1 || query_rows > kCachedAttentionMaxQueryRows) {
-    return false;
-  }
-  // Read per call: tests and A/B runs switch it.
-  if (device::EnvIs("XSD_ATTENTION_MMA", "0")) return false;
-  if (device::EnvIs("XSD_ATTENTION_MMA", "all")) return true;
-  if (device::EnvIs("XSD_ATTENTION_MMA", "verify")) return row_invariant || query_rows > 1;
-  return row_invariant;
+  // Row-invariant calls only (llama_kernels.h says why).
+  return row_invariant && dtype != Dtype::kFloat32 && head_dim == kD && query_rows >= 1 &&
+         query_rows <= kCachedAttentionMaxQueryRows;
 }
 
 const char* LaunchMmaAttentionChunks(const CachedAttentionArgs& a, int chunks, cudaStream_t stream) {

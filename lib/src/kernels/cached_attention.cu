@@ -486,12 +486,11 @@ const char* LaunchDecode(const CachedAttentionArgs& a, cudaStream_t stream) {
   const int R = a.rows * a.group;
   const int groups = R == 1 ? 1 : (R + 3) / 4;  // blocks per (chunk, KV head): LaunchDecodeRows' grid.x
   // The combine in the chunk kernel's last block where the caller gave
-  // enough counters (KvCache::kernel_counters), else its own kernel
-  // (XSD_ATTENTION_COMBINE=kernel forces that for A/B runs).
+  // enough counters (KvCache::kernel_counters; 7B decode step 4.21 vs 4.27
+  // ms with the combine kernel, docs/PERFORMANCE.md run 10), else its own
+  // kernel.
   CachedAttentionArgs args = a;
-  if (args.counter_count < groups * args.kv_heads || device::EnvIs("XSD_ATTENTION_COMBINE", "kernel")) {
-    args.counters = nullptr;
-  }
+  if (args.counter_count < groups * args.kv_heads) args.counters = nullptr;
   const char* error =
       R == 1 ? LaunchDecodeRows<T, 1>(args, chunks, stream) : LaunchDecodeRows<T, 4>(args, chunks, stream);
   if (error != nullptr) return error;

@@ -1,8 +1,8 @@
-// What the GEMV kernels share (gemv.cu: plain, SiLU-gate and norm-prologue
-// forms; gemv_rope.cu: the qkv projection with the rotary epilogue): the
-// block shape, the per-chunk dot product whose fixed FMA order makes every
-// form give an output the same bits, the warp sum, and how weights are read
-// before the PDL wait. Only the GEMV .cu files include this.
+// What the GEMV kernels share (gemv.cu: plain and SiLU-gate forms;
+// gemv_rope.cu: the qkv projection with the rotary epilogue): the block
+// shape, the per-chunk dot product whose fixed FMA order makes every form
+// give an output the same bits, and the warp sum. Only the GEMV .cu files
+// include this.
 #pragma once
 
 #include <cstdint>
@@ -46,54 +46,6 @@ __device__ __forceinline__ float Dot8(float acc, const uint4& wv, const uint4& x
 __device__ __forceinline__ float WarpSum(float v) {
   for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
   return v;
-}
-
-// What the GEMV kernels read of their (constant) weights before
-// WaitForPriorGrids, while the kernel before finishes (XSD_GEMV_PREFETCH, A/B
-// runs): kNone nothing (the default: 7B decode step 4.25-4.35 vs 4.35-4.42 ms
-// with kChunks, docs/PERFORMANCE.md run 9); kChunks prefetches to L2 every
-// 16-byte chunk a lane reads in its first four steps (8 lanes share each
-// 128-byte line; the default of runs 7-8); kLines one prefetch per line of
-// those steps (lanes 0-15); kRegisters loads the first steps of one-row
-// launches into registers (EarlySteps; a template argument of the kernels,
-// so the other modes keep their register count).
-enum PrefetchMode : int { kPrefetchNone = 0, kPrefetchChunks = 1, kPrefetchLines = 2, kPrefetchRegisters = 3 };
-
-// Steps loaded early under kRegisters for kRowsPerWarp weight rows per warp:
-// 16 or fewer uint4 registers.
-constexpr int EarlySteps(int rows_per_warp) { return rows_per_warp >= 4 ? 1 : 2; }
-
-// Read at each launch, so that tests can switch it (CUDA graphs keep what
-// they captured).
-inline int GemvPrefetchMode() {
-  return device::EnvIs("XSD_GEMV_PREFETCH", "chunks")  ? kPrefetchChunks
-         : device::EnvIs("XSD_GEMV_PREFETCH", "lines") ? kPrefetchLines
-         : device::EnvIs("XSD_GEMV_PREFETCH", "regs")  ? kPrefetchRegisters
-                                                       : kPrefetchNone;
-}
-
-// kRegisters: the weight chunks of each row's first kSteps steps (zero past
-// the row's end, never used).
-template <int kSteps, int kRows>
-__device__ __forceinline__ void LoadEarlySteps(const uint4* const (&rows)[kRows], int lane, int chunks,
-                                               uint4 (&early)[kSteps][kRows]) {
-#pragma unroll
-  for (int s = 0; s < kSteps; ++s) {
-    const int c = lane + 32 * s;
-#pragma unroll
-    for (int r = 0; r < kRows; ++r) early[s][r] = c < chunks ? __ldg(rows[r] + c) : make_uint4(0, 0, 0, 0);
-  }
-}
-
-// The first four 32-chunk steps of a weight row (the GEMV loops stride by 32
-// chunks of 16 bytes), into L2 as `mode` says.
-__device__ __forceinline__ void PrefetchFirstSteps(const uint4* row, int lane, int chunks, int mode) {
-  if (mode == kPrefetchChunks) {
-    for (int c = lane; c < chunks && c < lane + 4 * 32; c += 32) device::PrefetchL2(row + c);
-  } else if (mode == kPrefetchLines && lane < 16) {
-    const int c = (lane >> 2) * 32 + (lane & 3) * 8;  // step lane / 4, line lane % 4 of its 512 bytes
-    if (c < chunks) device::PrefetchL2(row + c);
-  }
 }
 
 }  // namespace xsd::kernels::gemv

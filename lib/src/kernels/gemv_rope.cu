@@ -26,7 +26,7 @@ using namespace gemv;  // NOLINT: the shared GEMV pieces
 // rotation + cache-write kernel, one kernel and the [1, (H + 2 KV) D]
 // intermediate fewer.
 __global__ void GemvRopeCacheKernel(const __nv_bfloat16* __restrict__ x, const __nv_bfloat16* __restrict__ w, int k,
-                                    int prefetch, RopeCacheArgs a) {
+                                    RopeCacheArgs a) {
   const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
   const int D = a.head_dim, half = D / 2, quarter = D / 4;
   const int slot = blockIdx.x * kGemvWarps + warp;
@@ -39,8 +39,6 @@ __global__ void GemvRopeCacheKernel(const __nv_bfloat16* __restrict__ x, const _
     wrow[f] = reinterpret_cast<const uint4*>(w + static_cast<int64_t>(head * D + dims[f]) * k);
   }
   const int chunks = k / 8;
-#pragma unroll
-  for (int f = 0; f < 4; ++f) PrefetchFirstSteps(wrow[f], lane, chunks, prefetch);
   device::WaitForPriorGrids();
   device::AllowDependentGrids();
   float acc[4] = {0.0f, 0.0f, 0.0f, 0.0f};
@@ -97,7 +95,7 @@ const char* LaunchGemvRopeCacheBf16(const void* x, const void* w, int64_t k, con
   const auto blocks = static_cast<unsigned>((warps + kGemvWarps - 1) / kGemvWarps);
   const char* error = device::Launch(device::Overlap::kWithPrior, GemvRopeCacheKernel, blocks, kGemvThreads, 0,
                                      static_cast<cudaStream_t>(stream), static_cast<const __nv_bfloat16*>(x),
-                                     static_cast<const __nv_bfloat16*>(w), static_cast<int>(k), GemvPrefetchMode(), a);
+                                     static_cast<const __nv_bfloat16*>(w), static_cast<int>(k), a);
   return error != nullptr ? error : device::LastError();
 }
 

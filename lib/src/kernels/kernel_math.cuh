@@ -8,8 +8,6 @@
 #include <cuda_runtime.h>
 
 #include <cstdint>
-#include <cstdlib>
-#include <cstring>
 #include <utility>
 
 #include "llama_kernels.h"
@@ -129,18 +127,10 @@ __device__ __forceinline__ void AllowDependentGrids() {
   asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
 #endif
 }
-__device__ __forceinline__ void PrefetchL2(const void* p) { asm volatile("prefetch.global.L2 [%0];" ::"l"(p)); }
-
-// Whether the environment variable `name` is set to exactly `value`: the
-// kernels' A/B switches (XSD_PDL, XSD_GEMV_*, XSD_SILU_GEMV_CHANNELS,
-// XSD_ATTENTION_MMA*).
-inline bool EnvIs(const char* name, const char* value) {
-  const char* v = std::getenv(name);
-  return v != nullptr && std::strcmp(v, value) == 0;
-}
 
 // Whether Launch() may ask for programmatic dependent launch: on devices of
-// compute capability 9.0 and up, unless XSD_PDL=0 (A/B runs).
+// compute capability 9.0 and up (7B decode 4.53 -> 4.45 ms with it,
+// docs/PERFORMANCE.md runs 7-8).
 bool DependentLaunchEnabled();
 
 // kWithPrior: the kernel may start while the one before finishes (the step

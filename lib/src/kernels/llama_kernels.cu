@@ -33,7 +33,7 @@ __global__ void RmsNormKernel(const T* __restrict__ x, const T* __restrict__ res
     }
     squares = fmaf(h, h, squares);
   }
-  const float scale = device::RmsScale(device::PlayedBlockSum<1>({squares}), dim, eps);
+  const float scale = device::RmsScale(device::BlockSum(squares), dim, eps);
   for (int i = threadIdx.x; i < dim; i += blockDim.x) {
     // Each thread re-reads the elements it wrote itself: no barrier needed.
     const float h = ToFloat<T>(residual != nullptr ? sum_out[base + i] : x[base + i]);
@@ -66,7 +66,7 @@ __global__ void RmsNormVecKernel(const T* __restrict__ x, const T* __restrict__ 
     }
     device::AddSquares8(squares, h[c]);
   }
-  const float scale = device::RmsScale(device::PlayedBlockSum<1>({squares}), dim, eps);
+  const float scale = device::RmsScale(device::BlockSum(squares), dim, eps);
 #pragma unroll
   for (int c = 0; c < kChunks; ++c) {
     const int i = (c * kNormThreads + static_cast<int>(threadIdx.x)) * 8;
@@ -176,7 +176,6 @@ const char* SiluMul(const void* gate_up, void* out, int64_t rows, int64_t inter,
 namespace device {
 bool DependentLaunchEnabled() {
   static const bool enabled = [] {
-    if (EnvIs("XSD_PDL", "0")) return false;
     int device = 0, major = 0;
     return cudaGetDevice(&device) == cudaSuccess &&
            cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device) == cudaSuccess && major >= 9;

@@ -42,29 +42,9 @@ const char* LaunchGemvBf16(const void* x, const void* w, void* y, int64_t m, int
 // multiple of 8, k a multiple of 64, x and w 16-byte aligned: each row's
 // result is the same whatever m (skinny_gemm.cu); weight-streaming speed to
 // ~5 rows, ~30 % slower at 17 (docs/PERFORMANCE.md run 7). Row-invariant
-// numerics run it unless XSD_SKINNY_GEMM=0.
+// numerics run it for every Linear it takes (xsd/models/kernel_options.h).
 inline constexpr int kSkinnyGemmMaxRows = 64;
 const char* LaunchSkinnyGemmBf16(const void* x, const void* w, void* y, int64_t m, int64_t n, int64_t k, void* stream);
-
-// The RMSNorm of one row inside the kernel of the projection that consumes
-// it (decode: the input norm and the qkv projection, the post-attention norm
-// and gate/up): x [k] (+ residual [k], the sum rounded and written to sum_out)
-// normalised with weight [k] and eps exactly as LaunchRmsNorm computes it —
-// the same bits —, then multiplied as LaunchGemvBf16 (m = 1) or
-// LaunchGemvSiluGateBf16 multiply. bfloat16; k a multiple of 8, at most
-// kNormGemvMaxWidth; x, w, weight, residual, sum_out 16-byte aligned. Every
-// block normalises the row itself (gemv.cu): one kernel instead of two.
-inline constexpr int kNormGemvMaxWidth = 8192;
-struct RmsNormInput {
-  const void* weight = nullptr;
-  float eps = 1e-6f;
-  const void* residual = nullptr;  // null: no residual add (sum_out unused)
-  void* sum_out = nullptr;
-};
-const char* LaunchRmsNormGemvBf16(const void* x, const RmsNormInput& norm, const void* w, void* y, int64_t n,
-                                  int64_t k, void* stream);
-const char* LaunchRmsNormGemvSiluGateBf16(const void* x, const RmsNormInput& norm, const void* w, void* y,
-                                          int64_t inter, int64_t k, void* stream);
 
 // One row of the LLaMA MLP's first half: x [1, k] and the fused gate_up
 // weight [2 * inter, k] (gate rows, then up rows) -> y [1, inter] =
@@ -111,14 +91,12 @@ struct CachedAttentionArgs {
 };
 int64_t CachedAttentionWorkspaceFloats(int rows, int group, int kv_heads, int span, int head_dim);
 // Whether a call runs the tensor-core kernel (attention_mma.cu: bf16 or
-// fp16, head_dim 128, 1-64 query vectors per KV head): under row-invariant
-// numerics, where decode and verify must share it. In default mode decode
-// keeps the decode kernel (15 vs 17-19 us per 7B layer) and verify matmul +
-// softmax: with the tensor-core kernel in verify only, planted acceptance
-// fell (decode_a100 44 -> 24 %, 1.74x -> 1.55x; docs/PERFORMANCE.md run 8)
-// although verify itself got 0.1-0.3 ms faster. XSD_ATTENTION_MMA (read per
-// call) overrides: "verify" (several rows in default mode too), "all" (one
-// row as well), "0" (never; row-invariant mode then takes the decode kernel).
+// fp16, head_dim 128, 1-64 query vectors per KV head): only under
+// row-invariant numerics, where decode and verify must share it. In default
+// mode (false) decode keeps the decode kernel (15 vs 17-19 us per 7B layer)
+// and verify matmul + softmax: with the tensor-core kernel in verify only,
+// planted acceptance fell (decode_a100 44 -> 24 %, 1.74x -> 1.55x;
+// docs/PERFORMANCE.md run 8) although verify itself got 0.1-0.3 ms faster.
 bool CachedAttentionOnTensorCores(Dtype dtype, int head_dim, int query_rows, bool row_invariant);
 const char* LaunchCachedAttention(const CachedAttentionArgs& args, void* stream);
 

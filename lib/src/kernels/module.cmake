@@ -1,5 +1,5 @@
 # Fused CUDA kernels of the LLaMA decoder (RMSNorm with the residual add,
-# SiLU·gate, small-row GEMV with the norm and SiLU fusions, tensor-core skinny GEMM, rotary embedding +
+# SiLU·gate, small-row GEMV with the SiLU fusion, tensor-core skinny GEMM, rotary embedding +
 # cache write, cached attention): CUDA builds where nvcc is found, unless XSD_WITH_CUDA_KERNELS is
 # OFF. Elsewhere the models module keeps the ATen formulas.
 include(CheckLanguage)

@@ -1,5 +1,5 @@
-// The RMSNorm arithmetic shared by the norm kernel (llama_kernels.cu) and the
-// norm-fused GEMVs (gemv.cu), written once so that both give the same bits:
+// The RMSNorm arithmetic of the norm kernels (llama_kernels.cu: the plain and
+// the vectorised form), written once so that both give the same bits:
 // per-thread sums of squares in element order (fused multiply-adds), the
 // block's sum over kNormThreads threads in one fixed tree, and the scale.
 // Only .cu files include this.
@@ -23,27 +23,18 @@ __device__ __forceinline__ float RmsScale(float total_squares, int dim, float ep
   return 1.0f / sqrtf(total_squares / static_cast<float>(dim) + eps);
 }
 
-// The sum over a block of kNormThreads threads — a butterfly within each
-// warp, then one over the warps' sums — played by a block of
-// kNormThreads / kPlay threads: thread t holds v[p] of the played thread
-// t + p * blockDim.x. The same additions in the same order for every kPlay
-// (the norm kernel plays with kPlay = 1), so the same total. Every thread
+// The sum over a block of kNormThreads threads: a butterfly within each
+// warp, then one over the warps' sums, always in that order. Every thread
 // gets it.
-template <int kPlay>
-__device__ __forceinline__ float PlayedBlockSum(const float (&v)[kPlay]) {
-  static_assert(kNormThreads % kPlay == 0, "kPlay must divide kNormThreads");
+__device__ __forceinline__ float BlockSum(float v) {
   __shared__ float partial[32];
   __shared__ float total;
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, warps = static_cast<int>(blockDim.x >> 5);
-#pragma unroll
-  for (int p = 0; p < kPlay; ++p) {
-    float s = v[p];
-    for (int o = 16; o > 0; o >>= 1) s += __shfl_xor_sync(0xffffffffu, s, o);
-    if (lane == 0) partial[warp + p * warps] = s;
-  }
+  for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+  if (lane == 0) partial[warp] = v;
   __syncthreads();
   if (warp == 0) {
-    float s = lane < warps * kPlay ? partial[lane] : 0.0f;
+    float s = lane < warps ? partial[lane] : 0.0f;
     for (int o = 16; o > 0; o >>= 1) s += __shfl_xor_sync(0xffffffffu, s, o);
     if (lane == 0) total = s;
   }
