@@ -292,7 +292,7 @@ TEST_CASE("EventGPT drafter: drafts come from the draft head, its own LLM contin
     const at::Tensor logits = model->llm().LmHead(ref.hidden.slice(0, prompt - 1 + i, prompt + i)).value();
     CHECK(drafts->tokens[i] == static_cast<TokenId>(logits.argmin(-1).item<int64_t>()));
   }
-  CHECK(std::vector<TokenId>(negated->own_tokens().begin(), negated->own_tokens().end()) == ref.tokens);
+  CHECK(negated->own_tokens() == ref.tokens);
 }
 
 }  // namespace

@@ -8,22 +8,19 @@
 // token (identity adapter). Its own LLM always continues with its own greedy
 // tokens, so its hidden states are those of its free generation.
 //
-// Sequence bookkeeping: own_ = the committed output tokens followed by the
-// drafter's own continuation; proposal i since the last Observe sits at output
-// position committed + i. The KV cache holds the prompt and a prefix of own_;
-// Propose feeds what is missing (one forward), then one forward per further
-// token; the last own token is fed by the next Propose, so prefill hiding's
-// one-token Propose calls cost one forward each. Observe keeps the cache rows
-// up to the longest prefix the drafter's tokens share with the committed ones
-// (KvCache::Truncate, O(1)). Post-norm hidden states of every cached position
-// stay in a preallocated device buffer (HiddenRows), for adapters and feature
-// extraction.
+// It composes the LLaMA drafter (llama_drafter.h), as VideoLlavaVerifier
+// composes LlamaVerifier: EventGPT's prompt encoder (event images, vision
+// tower, splice at <event>) feeds it; the draft head, the hidden rows of
+// every cached position (HiddenRows, the FeatureStream of L5F), the
+// rollback to the prefix shared with the committed tokens and its own CUDA
+// stream (on one GPU its prefill overlaps the target's) are the LLaMA
+// drafter's, written once. Proposal i since the last Observe sits at output
+// position committed + i; the last own token is fed by the next Propose, so
+// prefill hiding's one-token Propose calls cost one forward each.
 //
-// Ownership: shares the model (immutable), owns its cache (a pool lease) and
-// its draft head, shares the tokenizer. Threading: see drafter.h. On CUDA
-// its device work goes to its own stream (LaneStream), so on one GPU its
-// prefill overlaps the target's (one-GPU prefill hiding); hidden rows handed
-// out (HiddenRows, GeneratedStates) are complete before they are returned.
+// Ownership: shares the model (immutable) and the tokenizer; owns the LLaMA
+// drafter, which owns the cache (a pool lease), the encoder and the head.
+// Threading: see drafter.h.
 #pragma once
 
 #include <memory>
@@ -33,8 +30,7 @@
 #include <ATen/core/Tensor.h>
 
 #include "xsd/core/drafter.h"
-#include "xsd/device/cuda_graph.h"
-#include "xsd/kv/kv_cache_pool.h"
+#include "xsd/models/llama_drafter.h"
 #include "xsd/models/llama_step_runner.h"
 #include "xsd/vision/draft_head.h"
 #include "xsd/vision/eventgpt_model.h"
@@ -50,7 +46,9 @@ struct EventGptDrafterOptions {
   LlamaStepMode step_mode = LlamaStepMode::kAuto;
 };
 
-class EventGptDrafter final : public Drafter, public FeatureStream {
+class EventGptPromptEncoder;
+
+class EventGptDrafter final : public Drafter {
  public:
   // `head` may be null (identity adapter). `tokenizer` may be null: Begin then
   // fails, BeginWithInputs works.
@@ -58,56 +56,34 @@ class EventGptDrafter final : public Drafter, public FeatureStream {
                                                                  const EventGptDrafterOptions& options,
                                                                  std::shared_ptr<const Tokenizer> tokenizer,
                                                                  std::unique_ptr<DraftHead> head = nullptr);
+  ~EventGptDrafter() override;
 
-  const ModelInfo& info() const override { return info_; }
-  DrafterCapabilities capabilities() const override;
+  const ModelInfo& info() const override { return llm_->info(); }
+  DrafterCapabilities capabilities() const override { return llm_->capabilities(); }
   absl::Status Begin(const DraftContext& context) override;
-  absl::StatusOr<Draft> Propose(const DraftSpec& spec) override;
-  absl::Status Observe(const RoundOutcome& outcome) override;
-  absl::StatusOr<Draft> Speculation() override;
-  FeatureStream* feature_stream() override { return this; }
-  const Tokenizer* tokenizer() const override { return tokenizer_.get(); }
-  // FeatureStream: decodes its own continuation as far as `count` needs.
-  absl::StatusOr<at::Tensor> GeneratedStates(int count) override;
-  const PrefillBreakdown& prefill_breakdown() const override { return breakdown_; }
+  absl::StatusOr<Draft> Propose(const DraftSpec& spec) override { return llm_->Propose(spec); }
+  absl::Status Observe(const RoundOutcome& outcome) override { return llm_->Observe(outcome); }
+  absl::StatusOr<Draft> Speculation() override { return llm_->Speculation(); }
+  FeatureStream* feature_stream() override { return llm_->feature_stream(); }
+  const Tokenizer* tokenizer() const override { return llm_->tokenizer(); }
+  const PrefillBreakdown& prefill_breakdown() const override { return llm_->prefill_breakdown(); }
 
   // Begin from inputs already built (tests, tools): prompt chunks around
   // <event> and event pixels [T, 3, S, S].
   absl::Status BeginWithInputs(const std::vector<TokenId>& before, const std::vector<TokenId>& after,
                                const at::Tensor& pixels);
   // Post-norm hidden states of cached positions [start, start + count) (device view).
-  absl::StatusOr<at::Tensor> HiddenRows(int start, int count) const;
+  absl::StatusOr<at::Tensor> HiddenRows(int start, int count) const { return llm_->HiddenRows(start, count); }
   // The drafter's own output sequence: committed tokens, then its continuation.
-  const std::vector<TokenId>& own_tokens() const { return own_; }
-  int prompt_length() const { return prompt_len_; }
-  const KvCache& cache() const { return *cache_; }
+  std::vector<TokenId> own_tokens() const { return llm_->own_tokens(); }
+  int prompt_length() const { return llm_->prompt_rows(); }
+  const KvCache& cache() const { return llm_->cache(); }
 
  private:
-  EventGptDrafter(std::shared_ptr<const EventGptModel> model, KvCachePool::Lease cache,
-                  std::shared_ptr<const Tokenizer> tokenizer, std::unique_ptr<DraftHead> head, ModelInfo info);
-  // Runs the LLM over rows at the cache's end, records their hidden states,
-  // moves the cursor, and keeps the last row's state and own greedy token.
-  absl::Status Feed(const at::Tensor& tokens, const at::Tensor& embeds, int rows);
-  // Feeds own_ tokens the cache lacks; afterwards the cache holds prompt + own_.
-  absl::Status CatchUp();
+  EventGptDrafter(std::unique_ptr<LlamaDrafter> llm, EventGptPromptEncoder* encoder);
 
-  std::shared_ptr<const EventGptModel> model_;
-  KvCachePool::Lease cache_;
-  std::unique_ptr<LlamaStepRunner> runner_;  // borrows cache_: declared after it
-  std::unique_ptr<LaneStream> lane_;          // its own CUDA stream (see Threading)
-  std::shared_ptr<const Tokenizer> tokenizer_;  // may be null
-  std::unique_ptr<DraftHead> head_;             // null: identity
-  ModelInfo info_;
-  PrefillBreakdown breakdown_;
-  at::Tensor hidden_rows_;  // [max_seq_len, hidden]: row p = post-norm state at position p
-  int prompt_len_ = 0;
-  std::vector<TokenId> own_;       // committed output, then the drafter's continuation
-  int committed_ = 0;              // own_[0, committed_) is committed
-  std::vector<TokenId> proposed_;  // proposals since the last Observe
-  // After the last Feed, when the cache holds prompt + own_: the last row's
-  // hidden state [1, hidden] and its own greedy token (int64 [1]), on the device.
-  bool caught_up_ = false;
-  at::Tensor next_hidden_, next_token_;
+  std::unique_ptr<LlamaDrafter> llm_;  // decoding, drafting, rollback, hidden rows
+  EventGptPromptEncoder* encoder_;     // owned by llm_
 };
 
 }  // namespace xsd
