@@ -11,6 +11,7 @@
 #include "embedded_files.h"
 #include "xsd/base/rng.h"
 #include "xsd/base/status.h"
+#include "xsd/vision/multimodal_inputs.h"
 
 namespace xsd::bench {
 namespace {
@@ -147,8 +148,8 @@ absl::StatusOr<std::vector<BenchSample>> LoadBenchSamples(const DatasetOptions& 
       s.position = static_cast<int>(samples.size());
       s.request.id = absl::StrCat(scene.id, "/", q);
       s.request.question = questions[q];
-      s.request.video_path = scene.video_path;
-      s.request.event_image_paths = scene.event_image_paths;
+      if (!scene.video_path.empty()) s.request.media[kVideoMedia] = {scene.video_path};
+      if (!scene.event_image_paths.empty()) s.request.media[kEventImagesMedia] = scene.event_image_paths;
       s.request.seed = HashString(o.seed, s.request.id);
       samples.push_back(std::move(s));
     }

@@ -1,5 +1,6 @@
 #include "dataset.h"
 #include "xsd_catch.h"
+#include "xsd/vision/multimodal_inputs.h"
 
 namespace xsd::bench {
 namespace {
@@ -72,7 +73,7 @@ TEST_CASE("Requests: scene-major, ids <scene>/<q>, seeds stable and distinct", "
   CHECK((*samples)[1].request.question == "q1");
   CHECK((*samples)[2].request.id == "42/0");
   CHECK((*samples)[3].position == 3);
-  CHECK((*samples)[2].request.video_path == kDsec + "/mp4/zurich_42.mp4");
+  CHECK((*samples)[2].request.media.at(kVideoMedia) == std::vector<std::string>{kDsec + "/mp4/zurich_42.mp4"});
   CHECK((*samples)[0].request.seed != (*samples)[1].request.seed);
   auto again = LoadBenchSamples(o, questions);
   REQUIRE(again.ok());
@@ -96,7 +97,7 @@ TEST_CASE("Built-in scenes need no files", "[bench][dataset]") {
   REQUIRE(samples.ok());
   REQUIRE(samples->size() == 6);
   CHECK((*samples)[5].request.id == "builtin_002/1");
-  CHECK((*samples)[5].request.video_path.empty());
+  CHECK((*samples)[5].request.media.count(kVideoMedia) == 0);
   o.max_samples = 1;
   auto capped = LoadBenchSamples(o, {"a", "b"});
   REQUIRE(capped.ok());

@@ -11,6 +11,7 @@
 #include "xsd/config/pipeline.h"
 #include "xsd/media/synthetic_scene.h"
 #include "xsd/mock/mock_drafter.h"
+#include "xsd/vision/multimodal_inputs.h"
 
 namespace xsd {
 namespace {
@@ -95,8 +96,8 @@ Request SyntheticRequest() {
   Request request;
   request.id = SyntheticSceneId(0);
   request.question = SyntheticQuestions()[0];
-  request.video_path = absl::StrCat(dir, "/mp4/", SyntheticSceneId(0), ".mp4");
-  request.event_image_paths = {absl::StrCat(dir, "/event_image_1f/", SyntheticSceneId(0), ".png")};
+  request.media[kVideoMedia] = {absl::StrCat(dir, "/mp4/", SyntheticSceneId(0), ".mp4")};
+  request.media[kEventImagesMedia] = {absl::StrCat(dir, "/event_image_1f/", SyntheticSceneId(0), ".png")};
   return request;
 }
 

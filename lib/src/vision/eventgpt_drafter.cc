@@ -40,8 +40,9 @@ class EventGptPromptEncoder final : public LlamaPromptEncoder {
       }
       const TimePoint start = Now();
       XSD_ASSIGN_OR_RETURN(SplitPromptIds ids, EventGptPromptIds(*tokenizer_, request.question));
-      absl::StatusOr<at::Tensor> pixels =
-          LoadEventPixels(request.event_image_paths, model_->config().vision.image_size);
+      absl::StatusOr<std::vector<std::string>> paths = RequestMedia(request, kEventImagesMedia);
+      if (!paths.ok()) return Annotate(paths.status(), who);
+      absl::StatusOr<at::Tensor> pixels = LoadEventPixels(*paths, model_->config().vision.image_size);
       if (!pixels.ok()) return Annotate(pixels.status(), who);
       in = Inputs{std::move(ids.before), std::move(ids.after), std::move(pixels).value()};
       out.media_ms = MillisBetween(start, Now());

@@ -36,6 +36,14 @@ absl::StatusOr<std::vector<TokenId>> VideoLlavaPromptIds(const Tokenizer& tokeni
   return ids;
 }
 
+absl::StatusOr<std::vector<std::string>> RequestMedia(const Request& request, const std::string& name) {
+  const auto it = request.media.find(name);
+  if (it == request.media.end() || it->second.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat("request '", request.id, "': no media input '", name, "'"));
+  }
+  return it->second;
+}
+
 absl::StatusOr<SplitPromptIds> EventGptPromptIds(const Tokenizer& tokenizer, const std::string& question) {
   const std::string prompt = EventGptPrompt(question);
   const std::string marker = "<event>";

@@ -42,7 +42,13 @@ class VideoLlavaPromptEncoder final : public LlamaPromptEncoder {
       }
       const TimePoint start = Now();
       XSD_ASSIGN_OR_RETURN(prompt, VideoLlavaPromptIds(*tokenizer_, request.question, model_->config().video_token));
-      absl::StatusOr<at::Tensor> pixels = LoadVideoPixels(request.video_path, options_.num_frames,
+      absl::StatusOr<std::vector<std::string>> paths = RequestMedia(request, kVideoMedia);
+      if (!paths.ok()) return Annotate(paths.status(), who);
+      if (paths->size() != 1) {
+        return absl::InvalidArgumentError(absl::StrCat(who, ": media input '", kVideoMedia, "' takes one video, got ",
+                                                       paths->size(), " paths"));
+      }
+      absl::StatusOr<at::Tensor> pixels = LoadVideoPixels(paths->front(), options_.num_frames,
                                                           options_.frame_sampling, model_->config().vision.image_size);
       if (!pixels.ok()) return Annotate(pixels.status(), who);
       frames = std::move(pixels).value();

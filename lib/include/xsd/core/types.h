@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -32,8 +33,10 @@ struct ModelInfo {
 struct Request {
   std::string id;                        // free-form, for reports
   std::string question;                  // user text, templated per model
-  std::string video_path;                // target media (Video-LLaVA: an MP4)
-  std::vector<std::string> event_image_paths;  // drafter media (EventGPT: event images)
+  // Named media inputs, each a list of file paths; each model reads the
+  // one it takes (Video-LLaVA "video": one MP4; EventGPT "event_images":
+  // xsd/vision/multimodal_inputs.h names them) and ignores the others.
+  std::map<std::string, std::vector<std::string>> media;
   // Text-only or mock models: the prompt as token ids, used verbatim when set.
   std::vector<TokenId> prompt_tokens;
   int max_new_tokens = 0;                // 0: the pipeline's default

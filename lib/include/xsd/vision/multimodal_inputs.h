@@ -20,6 +20,14 @@ namespace xsd {
 
 class Tokenizer;
 
+// The Request::media names of the two models' inputs.
+inline constexpr char kVideoMedia[] = "video";                // Video-LLaVA: one video file
+inline constexpr char kEventImagesMedia[] = "event_images";  // EventGPT: one or more event images
+
+// The paths of request.media[name] (InvalidArgument naming the input when it
+// is absent or empty).
+absl::StatusOr<std::vector<std::string>> RequestMedia(const Request& request, const std::string& name);
+
 // "USER: <video>\n{question} ASSISTANT:" with BOS; exactly one `video_token`
 // (the tokenizer must map "<video>" to it, or the error says what it maps to).
 absl::StatusOr<std::vector<TokenId>> VideoLlavaPromptIds(const Tokenizer& tokenizer, const std::string& question,

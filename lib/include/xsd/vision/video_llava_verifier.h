@@ -1,6 +1,6 @@
 // VideoLlavaVerifier: the Video-LLaVA target (Verifier "video_llava").
 //
-// Prefill(request): decode num_frames frames of request.video_path (media
+// Prefill(request): decode num_frames frames of request.media["video"] (media
 // module; CLIP preprocessing at the tower's size), encode them (video tower +
 // projector, batched over frames), tokenize VideoLlavaPrompt(question) with
 // the checkpoint's tokenizer, replace the single <video> token by the
