@@ -11,19 +11,29 @@
 namespace xsd::components {
 namespace {
 
-absl::StatusOr<BuiltVerifier> CreateVideoLlava(const config::VerifierConfig& c, BuildContext& ctx) {
-  XSD_RETURN_IF_ERROR(ExpectOptions(c, config::VerifierConfig::kVideoLlava, ctx.field, "video_llava"));
-  const std::string where = ctx.field + ".video_llava";
-  const config::VideoLlavaOptions& o = c.video_llava();
-  XSD_ASSIGN_OR_RETURN(std::string path, CheckpointPath(o.checkpoint(), where));
-  VideoLlavaLoadOptions load;
-  load.checkpoint = path;
+// What both multimodal models are loaded with, from their component config
+// (`where`: "target.video_llava"): the checkpoint, the pipeline's dtype, the
+// device, the numerics and kernel seams, the vision tower's CUDA graphs.
+template <typename Load, typename ComponentConfig, typename ModelConfig>
+absl::StatusOr<Load> MultimodalLoadOptions(const ComponentConfig& c, const ModelConfig& o, const BuildContext& ctx,
+                                           const std::string& where) {
+  Load load;
+  XSD_ASSIGN_OR_RETURN(load.checkpoint, CheckpointPath(o.checkpoint(), where));
   XSD_ASSIGN_OR_RETURN(load.dtype, ComponentDtype(config::DTYPE_UNSPECIFIED, ctx, ctx.field));
   XSD_ASSIGN_OR_RETURN(load.device, ParseDevice(c.device(), ctx.field + ".device"));
   load.model.kernel_options = PipelineKernelOptions(ctx);
   load.model.vision_cuda_graphs = o.vision_cuda_graphs();
+  return load;
+}
+
+absl::StatusOr<BuiltVerifier> CreateVideoLlava(const config::VerifierConfig& c, BuildContext& ctx) {
+  XSD_RETURN_IF_ERROR(ExpectOptions(c, config::VerifierConfig::kVideoLlava, ctx.field, "video_llava"));
+  const std::string where = ctx.field + ".video_llava";
+  const config::VideoLlavaOptions& o = c.video_llava();
+  XSD_ASSIGN_OR_RETURN(const auto load, (MultimodalLoadOptions<VideoLlavaLoadOptions>(c, o, ctx, where)));
   XSD_ASSIGN_OR_RETURN(std::unique_ptr<VideoLlavaModel> model, VideoLlavaModel::Load(load));
-  XSD_ASSIGN_OR_RETURN(std::shared_ptr<const Tokenizer> tokenizer, LoadTokenizer(path, where, /*required=*/true));
+  XSD_ASSIGN_OR_RETURN(std::shared_ptr<const Tokenizer> tokenizer,
+                       LoadTokenizer(load.checkpoint, where, /*required=*/true));
   VideoLlavaVerifierOptions options;
   options.max_seq_len = o.max_seq_len();
   options.num_frames = o.num_frames();
@@ -43,16 +53,11 @@ absl::StatusOr<std::unique_ptr<Drafter>> CreateEventGpt(const Registry& registry
   XSD_RETURN_IF_ERROR(ExpectOptions(c, config::DrafterConfig::kEventgpt, ctx.field, "eventgpt"));
   const std::string where = ctx.field + ".eventgpt";
   const config::EventGptOptions& o = c.eventgpt();
-  XSD_ASSIGN_OR_RETURN(std::string path, CheckpointPath(o.checkpoint(), where));
-  EventGptLoadOptions load;
-  load.checkpoint = path;
-  XSD_ASSIGN_OR_RETURN(load.dtype, ComponentDtype(config::DTYPE_UNSPECIFIED, ctx, ctx.field));
-  XSD_ASSIGN_OR_RETURN(load.device, ParseDevice(c.device(), ctx.field + ".device"));
+  XSD_ASSIGN_OR_RETURN(auto load, (MultimodalLoadOptions<EventGptLoadOptions>(c, o, ctx, where)));
   load.feature_adaptor_twice = o.feature_adaptor_twice();
-  load.model.kernel_options = PipelineKernelOptions(ctx);
-  load.model.vision_cuda_graphs = o.vision_cuda_graphs();
   XSD_ASSIGN_OR_RETURN(std::unique_ptr<EventGptModel> model, EventGptModel::Load(load));
-  XSD_ASSIGN_OR_RETURN(std::shared_ptr<const Tokenizer> tokenizer, LoadTokenizer(path, where, /*required=*/true));
+  XSD_ASSIGN_OR_RETURN(std::shared_ptr<const Tokenizer> tokenizer,
+                       LoadTokenizer(load.checkpoint, where, /*required=*/true));
   std::unique_ptr<DraftHead> head;
   if (c.has_adapter() && !c.adapter().name().empty() && c.adapter().name() != "identity") {
     BuildContext sub = ctx;
