@@ -139,6 +139,43 @@ TEST_CASE("Malformed: tensors overlap", "[io][malformed]") {
   ExpectRefused(SafetensorsBytes(same, "abcd"), "b", "overlap");
 }
 
+TEST_CASE("Malformed: a hole between two tensors names its byte range", "[io][malformed]") {
+  // 'a' holds [0,4), 'b' [6,10): bytes [4,6) of the data section belong to no tensor.
+  const std::string header =
+      R"({"a":{"dtype":"U8","shape":[4],"data_offsets":[0,4]},"b":{"dtype":"U8","shape":[4],"data_offsets":[6,10]}})";
+  const std::string bytes = SafetensorsBytes(header, "abcdXXefgh");
+  const std::string file_range = "file bytes [" + std::to_string(8 + header.size() + 4) + "," +
+                                 std::to_string(8 + header.size() + 6) + ")";
+  ExpectRefused(bytes, "a", "hole: bytes [4,6)");
+  ExpectRefused(bytes, "b", file_range);
+}
+
+TEST_CASE("Malformed: a hole before the first tensor", "[io][malformed]") {
+  ExpectRefused(OneTensor(R"({"dtype":"U8","shape":[2],"data_offsets":[2,4]})", "XXab"), "w", "hole: bytes [0,2)");
+}
+
+TEST_CASE("Malformed: bytes after the last tensor are a hole", "[io][malformed]") {
+  // A polyglot: a valid tensor followed by unrelated content.
+  ExpectRefused(OneTensor(R"({"dtype":"U8","shape":[2],"data_offsets":[0,2]})", "ab<html></html>"), "w",
+                "hole: bytes [2,15)");
+  // Data without any tensor (only an empty one) is a hole too.
+  ExpectRefused(OneTensor(R"({"dtype":"F32","shape":[0],"data_offsets":[0,0]})", "abcd"), "",
+                "hole: bytes [0,4)");
+  ExpectRefused(SafetensorsBytes("{}", "abcd"), "", "hole: bytes [0,4)");
+}
+
+TEST_CASE("Tensors tiling the data section in any header order are accepted", "[io][malformed]") {
+  TempDir dir;
+  REQUIRE(dir.ok());
+  const std::string header =
+      R"({"z":{"dtype":"U8","shape":[2],"data_offsets":[0,2]},"a":{"dtype":"U8","shape":[3],"data_offsets":[2,5]},)"
+      R"("e":{"dtype":"F32","shape":[0],"data_offsets":[5,5]}})";
+  std::string path;
+  const absl::Status s = OpenBytes(dir, SafetensorsBytes(header, "abcde"), &path);
+  INFO(s.ToString());
+  CHECK(s.ok());
+}
+
 TEST_CASE("Empty tensors sharing an offset with data are not overlaps", "[io][malformed]") {
   TempDir dir;
   REQUIRE(dir.ok());

@@ -120,8 +120,12 @@ absl::StatusOr<TensorInfo> ParseEntry(const std::string& path, const std::string
   return info;
 }
 
-// Rejects two tensors sharing a byte (empty tensors share none).
-absl::Status CheckNoOverlap(const std::string& path, const std::map<std::string, TensorInfo>& tensors) {
+// The tensors' bytes must tile the data section [0, data_size): no byte is
+// shared by two tensors (an overlap) and none belongs to no tensor (a hole,
+// where a polyglot file could hide other content). Empty tensors hold no
+// bytes and take part in neither.
+absl::Status CheckDataTiling(const std::string& path, const std::map<std::string, TensorInfo>& tensors,
+                             uint64_t data_offset, uint64_t data_size) {
   std::vector<const TensorInfo*> ranges;
   for (const auto& [name, info] : tensors) {
     if (info.end > info.begin) ranges.push_back(&info);
@@ -129,13 +133,31 @@ absl::Status CheckNoOverlap(const std::string& path, const std::map<std::string,
   std::sort(ranges.begin(), ranges.end(), [](const TensorInfo* a, const TensorInfo* b) {
     return std::tie(a->begin, a->end, a->name) < std::tie(b->begin, b->end, b->name);
   });
-  for (size_t i = 1; i < ranges.size(); ++i) {
-    const TensorInfo& a = *ranges[i - 1];
-    const TensorInfo& b = *ranges[i];
-    if (b.begin < a.end) {
-      return Invalid(path, absl::StrCat("tensors '", a.name, "' [", a.begin, ",", a.end, ") and '", b.name, "' [",
-                                        b.begin, ",", b.end, ") overlap"));
+  // A hole [begin, end) of the data section, with its place in the file.
+  auto hole = [&](uint64_t begin, uint64_t end, const std::string& where) {
+    return Invalid(path, absl::StrCat("data section has a hole: bytes [", begin, ",", end, ") (file bytes [",
+                                      data_offset + begin, ",", data_offset + end, ")) ", where,
+                                      " belong to no tensor"));
+  };
+  uint64_t covered = 0;  // [0, covered) is tiled so far
+  const TensorInfo* previous = nullptr;
+  for (const TensorInfo* t : ranges) {
+    if (t->begin < covered) {
+      return Invalid(path, absl::StrCat("tensors '", previous->name, "' [", previous->begin, ",", previous->end,
+                                        ") and '", t->name, "' [", t->begin, ",", t->end, ") overlap"));
     }
+    if (t->begin > covered) {
+      return hole(covered, t->begin,
+                  previous == nullptr ? absl::StrCat("before tensor '", t->name, "'")
+                                      : absl::StrCat("between tensors '", previous->name, "' and '", t->name, "'"));
+    }
+    covered = t->end;
+    previous = t;
+  }
+  if (covered < data_size) {
+    return hole(covered, data_size,
+                previous == nullptr ? std::string("in a file without tensor data")
+                                    : absl::StrCat("after tensor '", previous->name, "'"));
   }
   return absl::OkStatus();
 }
@@ -212,7 +234,7 @@ absl::StatusOr<ParsedHeader> ParseHeader(const std::string& path, const uint8_t*
     XSD_ASSIGN_OR_RETURN(TensorInfo info, ParseEntry(path, key, value, data_size));
     out.tensors.emplace(key, std::move(info));
   }
-  XSD_RETURN_IF_ERROR(CheckNoOverlap(path, out.tensors));
+  XSD_RETURN_IF_ERROR(CheckDataTiling(path, out.tensors, out.data_offset, data_size));
   return out;
 }
 

@@ -8,9 +8,11 @@
 // Every malformed input is answered with InvalidArgument naming the file and,
 // where one is involved, the tensor; nothing is read out of bounds. Checked:
 // lengths, JSON syntax (no NUL bytes, no duplicate names), entry fields,
-// dtypes, shapes, offsets against the shape and the data section, overlaps,
-// __metadata__ (strings only). Tolerated, as harmless: gaps between tensors
-// and bytes after the last one (the reference writer leaves none).
+// dtypes, shapes, offsets against the shape and the data section,
+// __metadata__ (strings only), and that the tensors' bytes cover the data
+// section exactly: no overlaps, no holes between or after tensors (bytes of
+// no tensor, where a polyglot file could hide other content); the error
+// names the hole's byte range. Empty tensors hold no bytes.
 //
 // Ownership: a SafetensorsFile owns its mapping; tensors returned by Get are
 // CPU tensors that keep the mapping alive (shared ownership), so they stay
