@@ -4,7 +4,8 @@
 // one-row decode kernel. Each
 // kernel has a seam in KernelOptions (gemv, rope_kernel, attention_path, ...:
 // xsd/models/kernel_options.h) that these cases turn off to run the ATen
-// path in the same process. Pass with a WARN where no CUDA device exists (CI).
+// path in the same process. The executable skips every case where no CUDA
+// device or no fused kernels exist (tests/support/cuda_main.cc).
 #include <cmath>
 #include <limits>
 #include <memory>
@@ -13,7 +14,6 @@
 
 #include <ATen/ATen.h>
 
-#include "cuda_test_util.h"
 #include "llama_test_models.h"
 #include "xsd/kv/kv_cache.h"
 #include "xsd/models/attention.h"
@@ -28,13 +28,6 @@
 namespace xsd {
 namespace {
 
-bool HaveKernels() {
-  if (!testing::HaveCuda("the fused CUDA kernels are")) return false;
-  if (FusedDecoderKernels()) return true;
-  WARN("this CUDA build has no fused kernels (nvcc not found): the ATen formulas run instead");
-  return false;
-}
-
 KernelOptions PathOptions(AttentionPath path) {
   KernelOptions o;
   o.attention_path = path;
@@ -48,7 +41,6 @@ KernelOptions RowInvariant(AttentionPath path = AttentionPath::kAuto) {
 }
 
 TEST_CASE("CUDA fused kernels: RMSNorm with the residual add equals the ATen formula", "[models][llama][cuda][kernels]") {
-  if (!HaveKernels()) return;
   for (const auto dtype : {at::kFloat, at::kBFloat16}) {
     INFO("dtype " << c10::toString(dtype));
     const auto options = at::TensorOptions().dtype(dtype).device(at::kCUDA);
@@ -80,7 +72,6 @@ TEST_CASE("CUDA fused kernels: RMSNorm with the residual add equals the ATen for
 }
 
 TEST_CASE("CUDA fused kernels: Linear (the GEMV at one row) equals at::linear (bf16)", "[models][llama][cuda][kernels]") {
-  if (!HaveKernels()) return;
   at::manual_seed(4);
   const auto options = at::TensorOptions().dtype(at::kBFloat16).device(at::kCUDA);
   for (const int64_t k : {4096, 11008, 64}) {
@@ -116,7 +107,6 @@ TEST_CASE("CUDA fused kernels: Linear (the GEMV at one row) equals at::linear (b
 // the same for every row count, one included, and near float32.
 TEST_CASE("CUDA fused kernels: skinny GEMM rows are the same bits at any row count (bf16)",
           "[models][llama][cuda][kernels]") {
-  if (!HaveKernels()) return;
   const KernelOptions invariant = RowInvariant();
   at::manual_seed(29);
   const auto options = at::TensorOptions().dtype(at::kBFloat16).device(at::kCUDA);
@@ -209,7 +199,6 @@ void CheckKernelMatchesAten(const LlamaConfig& config, const KernelOptions& kern
 // Head dim 16: the 8-pairs-per-thread form (half a head a multiple of 8);
 // head dim 8: the one-pair-per-thread form.
 TEST_CASE("CUDA fused kernels: rotary embedding + cache write equals the ATen path bitwise", "[models][llama][cuda][kernels]") {
-  if (!HaveKernels()) return;
   for (const int head_dim : {16, 8}) {
     INFO("head dim " << head_dim);
     LlamaConfig config = testing::TinyConfig();
@@ -224,7 +213,6 @@ TEST_CASE("CUDA fused kernels: rotary embedding + cache write equals the ATen pa
 // formula: it rounds where ATen rounds, so the same bits. Intermediate 160:
 // 8 channels per thread; 164: one per thread (not a multiple of 8).
 TEST_CASE("CUDA fused kernels: SiLU * up equals the ATen formula bitwise", "[models][llama][cuda][kernels]") {
-  if (!HaveKernels()) return;
   KernelOptions kernels;
   kernels.silu_gemv = false;  // the decode row through the same kernel
   for (const int64_t inter : {160, 164}) {
@@ -242,7 +230,6 @@ TEST_CASE("CUDA fused kernels: SiLU * up equals the ATen formula bitwise", "[mod
 // bits. Head dims 16 (the tiny model) and 128 (7B's), grouped queries.
 TEST_CASE("CUDA fused kernels: qkv GEMV with rotary + cache write equals GEMV + rotary bitwise (bf16)",
           "[models][llama][cuda][kernels]") {
-  if (!HaveKernels()) return;
   for (const int head_dim : {16, 128}) {
     INFO("head dim " << head_dim);
     LlamaConfig config = testing::TinyConfig();
@@ -267,7 +254,6 @@ TEST_CASE("CUDA fused kernels: qkv GEMV with rotary + cache write equals GEMV + 
 // the GEMV followed by the SiLU kernel: the same rounding steps, so the same
 // bits (a bug in the pairing of gate and up rows changes every logit).
 TEST_CASE("CUDA fused kernels: gate/up GEMV with SiLU equals GEMV + SiLU bitwise (bf16)", "[models][llama][cuda][kernels]") {
-  if (!HaveKernels()) return;
   KernelOptions off;
   off.silu_gemv = false;
   const DecodeTrace split = RunPrefillAndDecode(*TinyCudaModel(at::kBFloat16, testing::TinyConfig(), off));
@@ -328,7 +314,6 @@ struct SeveralRowsCase {
 
 TEST_CASE("CUDA fused kernels: cached attention of several rows matches float64; rows and span do not change a row",
           "[models][llama][cuda][kernels]") {
-  if (!HaveKernels()) return;
   const double inf = std::numeric_limits<double>::infinity();
   const SeveralRowsCase cases[] = {
       {at::kFloat, 64, Numerics::kFast},           {at::kBFloat16, 64, Numerics::kFast},
@@ -427,7 +412,6 @@ TEST_CASE("CUDA fused kernels: cached attention of several rows matches float64;
 // zeros, so the same visible keys give the same bits.
 TEST_CASE("CUDA fused kernels: one-row decode attention matches float64, is reproducible and span-independent",
           "[models][llama][cuda][kernels]") {
-  if (!HaveKernels()) return;
   const double inf = std::numeric_limits<double>::infinity();
   for (const auto dtype : {at::kFloat, at::kBFloat16, at::kHalf}) {
     for (const int64_t dim : {64, 128}) {
@@ -498,7 +482,6 @@ TEST_CASE("CUDA fused kernels: one-row decode attention matches float64, is repr
 // row must give the bits of that row alone, whatever its neighbours.
 TEST_CASE("CUDA fused kernels: row-invariant attention gives each row the bits of the row alone",
           "[models][llama][cuda][kernels]") {
-  if (!HaveKernels()) return;
   const KernelOptions invariant = RowInvariant();
   for (const auto dtype : {at::kFloat, at::kBFloat16}) {
     for (const auto& [group, dim] : {std::make_pair(1, 128), std::make_pair(2, 128), std::make_pair(2, 16)}) {
@@ -541,7 +524,6 @@ TEST_CASE("CUDA fused kernels: row-invariant attention gives each row the bits o
 // would have produced it, bit for bit (bf16, grouped queries).
 TEST_CASE("CUDA fused kernels: row-invariant verify rows equal decode steps bitwise (bf16)",
           "[models][llama][cuda][kernels]") {
-  if (!HaveKernels()) return;
   // The tiny model's down projection (k = 160, not a multiple of 64) runs the
   // GEMV slices, every other Linear the skinny GEMM: both kernel families.
   const std::unique_ptr<LlamaModel> model = TinyCudaModel(at::kBFloat16, testing::TinyConfig(), RowInvariant());

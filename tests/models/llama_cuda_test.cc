@@ -1,15 +1,15 @@
 // The same numerics on a CUDA device (the GPU machine's pip torch 2.x:
-// at::scaled_dot_product_attention kernels). Passes with a WARN where no CUDA
-// device exists (CI).
+// at::scaled_dot_product_attention kernels). Every case needs the device: the
+// executable skips them all where none exists (tests/support/cuda_main.cc).
 #include <string>
 
 #include <ATen/ATen.h>
 #include <ATen/Context.h>
 
-#include "cuda_test_util.h"
 #include "llama_reference.h"
 #include "llama_test_models.h"
 #include "random_steps.h"
+#include "step_checks.h"
 #include "xsd/core/acceptance.h"
 #include "xsd/base/rng.h"
 #include "xsd/models/llama_drafter.h"
@@ -21,8 +21,6 @@
 
 namespace xsd {
 namespace {
-
-bool HaveCuda() { return testing::HaveCuda("the CUDA cases of the LLaMA decoder are"); }
 
 std::shared_ptr<const LlamaModel> OnDevice(const MapWeightSource& cpu_weights, const LlamaConfig& config,
                                            c10::ScalarType dtype, const KernelOptions& kernels = KernelOptions()) {
@@ -41,7 +39,6 @@ std::shared_ptr<const LlamaModel> OnDevice(const MapWeightSource& cpu_weights, c
 }
 
 TEST_CASE("CUDA: prefill and tree verify match the float64 reference (fp32, bf16)", "[models][llama][cuda]") {
-  if (!HaveCuda()) return;
   // libtorch keeps TF32 off for float32 matmuls unless asked (since 1.12), so fp32 is fp32 here.
   const auto m = testing::MakeTinyModel(testing::TinyConfig(), 61);
   const std::vector<int32_t> prompt = {4, 8, 15, 16, 23, 42, 7, 1};
@@ -117,7 +114,6 @@ std::pair<GenerationResult, int64_t> GreedyGenerate(const std::shared_ptr<const 
 // between batched and single-row kernels (the next case removes them with
 // row-invariant numerics); the 7B bench reports bf16 match rates and margins.
 TEST_CASE("CUDA fp32: greedy SD (plain and graphed steps) equals greedy AR", "[models][llama][cuda][lossless][graphs]") {
-  if (!HaveCuda()) return;
   const auto m = testing::MakeTinyModel(testing::TinyConfig(), 62);
   const auto model = OnDevice(*m.weights, m.config, at::kFloat);
   const auto [ar, ar_replays] = GreedyGenerate(model, nullptr, LlamaStepMode::kEager);
@@ -138,7 +134,6 @@ TEST_CASE("CUDA fp32: greedy SD (plain and graphed steps) equals greedy AR", "[m
 // down projection, k = 160).
 TEST_CASE("CUDA bf16, row-invariant numerics: greedy SD (plain and graphed steps) equals greedy AR",
           "[models][llama][cuda][lossless][graphs]") {
-  if (!HaveCuda()) return;
   KernelOptions exact;
   exact.numerics = Numerics::kRowInvariant;
   const auto m = testing::MakeTinyModel(testing::TinyConfig(), 62);
@@ -158,7 +153,6 @@ TEST_CASE("CUDA bf16, row-invariant numerics: greedy SD (plain and graphed steps
 }
 
 TEST_CASE("CUDA graphs: replayed steps equal plain forwards (fp32, chains and trees)", "[models][llama][cuda][graphs]") {
-  if (!HaveCuda()) return;
   const auto m = testing::MakeTinyModel(testing::TinyConfig(), 63);
   const auto model = OnDevice(*m.weights, m.config, at::kFloat);
   auto plain = KvCache::Create(model->CacheSpec(120));
@@ -205,6 +199,26 @@ TEST_CASE("CUDA graphs: replayed steps equal plain forwards (fp32, chains and tr
   CHECK(testing::MaxAbsDiff((*graphed)->all_keys().narrow(2, 0, n).cpu(), (*plain)->all_keys().narrow(2, 0, n).cpu()) < 1e-4);
   CHECK((*runner)->graphs_captured() >= 3);
   CHECK((*runner)->replays() >= 10);
+}
+
+// The same on CUDA with graphs, fp32 and bf16: replays over caches with
+// different histories must agree bit for bit (a lead for bf16 greedy
+// reproducibility, docs/PERFORMANCE.md).
+TEST_CASE("CUDA graphs: steps are bitwise independent of stale cache rows", "[models][llama][step_runner][cuda]") {
+  for (const auto dtype : {at::kFloat, at::kBFloat16}) {
+    INFO("dtype " << c10::toString(dtype));
+    WeightSourceOptions source;
+    source.device = c10::Device(c10::DeviceType::CUDA, 0);
+    source.dtype = dtype;
+    auto weights = RandomLlamaWeights(testing::TinyConfig(), 408, source);
+    REQUIRE(weights.ok());
+    LlamaModelOptions model_options;
+    model_options.max_positions = 128;
+    auto model = LlamaModel::Load(testing::TinyConfig(), weights->get(), model_options);
+    INFO(model.status().ToString());
+    REQUIRE(model.ok());
+    testing::CheckStaleRowsIgnored(**model, /*cuda_graphs=*/true);
+  }
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include "llama_reference.h"
 #include "llama_test_models.h"
 #include "random_steps.h"
+#include "step_checks.h"
 #include "xsd/base/rng.h"
 #include "xsd_catch.h"
 
@@ -19,22 +20,8 @@ namespace {
 using testing::MakeCache;
 using testing::MakeTinyModel;
 using testing::MaxAbsDiff;
-
-// A plain forward of host rows (the reference the static steps must equal).
-LlamaOutput PlainStep(const LlamaModel& model, KvCache* cache, const LlamaStepInput& step) {
-  auto out = RunLlamaStep(model, cache, nullptr, step, LogitsRows::kAll);
-  INFO(out.status().ToString());
-  REQUIRE(out.ok());
-  return std::move(out).value();
-}
-
-void Prefill(const LlamaModel& model, KvCache* cache, const std::vector<TokenId>& prompt) {
-  LlamaStepInput step;
-  step.tokens = prompt;
-  for (size_t i = 0; i < prompt.size(); ++i) step.positions.push_back(static_cast<int64_t>(i));
-  PlainStep(model, cache, step);
-  REQUIRE(cache->Advance(static_cast<int>(prompt.size())).ok());
-}
+using testing::PlainStep;
+using testing::Prefill;
 
 TEST_CASE("Static-shape steps equal plain forwards across row and span buckets, chains and trees",
           "[models][llama][step_runner]") {
@@ -156,76 +143,8 @@ TEST_CASE("The step runner reports bad steps with a Status", "[models][llama][st
   CHECK(*auto_mode == nullptr);  // kAuto on CPU: plain forwards
 }
 
-// Rows past the committed length are masked out of attention: whatever an
-// earlier request left there must not change a single bit of the outputs
-// (the static span covers them; a leak would make greedy outputs depend on
-// the cache's history).
-void CheckStaleRowsIgnored(const LlamaModel& model, bool cuda_graphs) {
-  const LlamaConfig& config = model.config();
-  auto clean = MakeCache(model, 64);
-  auto stale = MakeCache(model, 64);
-  {
-    c10::NoGradGuard no_grad;
-    stale->all_keys().copy_(at::randn(stale->all_keys().sizes()) * 3);
-    stale->all_values().copy_(at::randn(stale->all_values().sizes()) * 3);
-  }
-  LlamaStepRunnerOptions options;
-  options.cuda_graphs = cuda_graphs;
-  options.span_granule = 16;
-  auto a = LlamaStepRunner::Create(&model, clean.get(), options);
-  auto b = LlamaStepRunner::Create(&model, stale.get(), options);
-  REQUIRE(a.ok());
-  REQUIRE(b.ok());
-  const std::vector<TokenId> prompt = {3, 1, 4, 1, 5, 9, 2, 6};
-  Prefill(model, clean.get(), prompt);
-  Prefill(model, stale.get(), prompt);
-  Rng rng(11);
-  for (int s = 0; s < 12; ++s) {
-    const int rows = 1 + static_cast<int>(rng.Below(5));
-    LlamaStepInput step;
-    for (int i = 0; i < rows; ++i) {
-      step.tokens.push_back(static_cast<TokenId>(rng.Below(config.vocab_size)));
-      step.positions.push_back(clean->length() + i);
-    }
-    auto x = (*a)->Forward(step);
-    auto y = (*b)->Forward(step);
-    REQUIRE(x.ok());
-    REQUIRE(y.ok());
-    INFO("step " << s << ", " << rows << " rows after " << clean->length());
-    CHECK(at::equal(x->logits, y->logits));
-    CHECK(at::equal(x->hidden, y->hidden));
-    const int keep = 1 + static_cast<int>(rng.Below(rows));
-    REQUIRE(clean->Advance(keep).ok());
-    REQUIRE(stale->Advance(keep).ok());
-  }
-}
-
 TEST_CASE("Static steps are bitwise independent of stale cache rows", "[models][llama][step_runner]") {
-  CheckStaleRowsIgnored(*MakeTinyModel(testing::TinyConfig(), 407).model, /*cuda_graphs=*/false);
-}
-
-// The same on CUDA with graphs, fp32 and bf16: replays over caches with
-// different histories must agree bit for bit (a lead for bf16 greedy
-// reproducibility, docs/PERFORMANCE.md).
-TEST_CASE("CUDA graphs: steps are bitwise independent of stale cache rows", "[models][llama][step_runner][cuda]") {
-  if (!at::hasCUDA()) {
-    WARN("no CUDA device: the CUDA stale-row case is NOT checked here");
-    return;
-  }
-  for (const auto dtype : {at::kFloat, at::kBFloat16}) {
-    INFO("dtype " << c10::toString(dtype));
-    WeightSourceOptions source;
-    source.device = c10::Device(c10::DeviceType::CUDA, 0);
-    source.dtype = dtype;
-    auto weights = RandomLlamaWeights(testing::TinyConfig(), 408, source);
-    REQUIRE(weights.ok());
-    LlamaModelOptions model_options;
-    model_options.max_positions = 128;
-    auto model = LlamaModel::Load(testing::TinyConfig(), weights->get(), model_options);
-    INFO(model.status().ToString());
-    REQUIRE(model.ok());
-    CheckStaleRowsIgnored(**model, /*cuda_graphs=*/true);
-  }
+  testing::CheckStaleRowsIgnored(*MakeTinyModel(testing::TinyConfig(), 407).model, /*cuda_graphs=*/false);
 }
 
 }  // namespace

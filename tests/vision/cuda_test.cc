@@ -1,5 +1,5 @@
-// The multimodal models on a CUDA device (the GPU machine; skipped with a
-// warning elsewhere): float32 on the GPU agrees with float32 on the CPU, and
+// The multimodal models on a CUDA device (the GPU machine; the executable
+// skips every case where none exists: tests/support/cuda_main.cc): float32 on the GPU agrees with float32 on the CPU, and
 // bfloat16 runs end to end (the dtype of the benchmarks).
 #include <cmath>
 
@@ -10,7 +10,6 @@
 #include "xsd/base/status.h"
 #include "xsd/device/cuda_graph.h"
 #include "xsd/vision/clip_vision_tower.h"
-#include "config/device.h"
 #include "xsd/vision/eventgpt_drafter.h"
 #include "xsd/vision/video_llava_verifier.h"
 
@@ -20,12 +19,6 @@ namespace {
 // cuDNN may run float32 convolutions (the patch embedding) in TF32, whose
 // 10-bit mantissa bounds how closely GPU float32 can follow the CPU.
 constexpr double kTf32Tolerance = 2e-2;
-
-bool HaveCuda() {
-  if (CudaDeviceCount() > 0) return true;
-  WARN("no CUDA device: skipping the GPU checks of the multimodal models");
-  return false;
-}
 
 // The tiny CLIP weights on the GPU in `dtype`.
 class CudaMapWeights : public testing::MapWeights {
@@ -61,7 +54,6 @@ std::shared_ptr<const EventGptModel> EventGpt(const c10::Device& device, c10::Sc
 }
 
 TEST_CASE("CUDA: Video-LLaVA verifier prefill and verify agree with the CPU", "[vision][cuda]") {
-  if (!HaveCuda()) return;
   const c10::Device cuda("cuda:0");
   at::manual_seed(4);
   const at::Tensor frames = at::randn({8, 3, 224, 224});
@@ -105,7 +97,6 @@ TEST_CASE("CUDA: Video-LLaVA verifier prefill and verify agree with the CPU", "[
 }
 
 TEST_CASE("CUDA: EventGPT drafter proposes the CPU's greedy tokens", "[vision][cuda]") {
-  if (!HaveCuda()) return;
   at::manual_seed(5);
   const at::Tensor pixels = at::randn({1, 3, 336, 336});
   std::vector<std::vector<TokenId>> drafts;
@@ -150,7 +141,6 @@ TEST_CASE("CUDA: EventGPT drafter proposes the CPU's greedy tokens", "[vision][c
 // eager forward's bits (bf16; inputs that change between calls; two
 // selections, one dropping the class token).
 TEST_CASE("CUDA: the CLIP vision tower's graphed forward equals its eager forward", "[vision][cuda][clip]") {
-  if (!HaveCuda()) return;
   const ClipVisionConfig config = testing::TinyClipConfig();
   at::manual_seed(12);
   CudaMapWeights source(testing::RandomClipWeights(config, ""), at::kBFloat16);

@@ -4,7 +4,7 @@
 # case: three plain runs, a cuda-gdb backtrace of every thread when one
 # fails, and compute-sanitizer's memcheck. Logs land in $OUT.
 # Usage (device tool, carry .gpu-deps):
-#   bash tools/gpu/debug_case.sh models_tests "CASE NAME" ["CASE NAME" ...]
+#   bash tools/gpu/debug_case.sh models_cuda_tests "CASE NAME" ["CASE NAME" ...]
 set -uo pipefail
 source tools/gpu/env.sh
 bin=${1:?test binary}; shift

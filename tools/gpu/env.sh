@@ -17,3 +17,10 @@ xsd_card() { nvidia-smi --query-gpu=name,driver_version --format=csv,noheader 2>
 xsd_summary() {
   echo "[$(xsd_card)] $1 exit $2: $(grep -E 'test cases|assertions|tests passed|tests failed' "$3" | tail -2 | tr '\n' ' ')"
 }
+# BUILD_DIR LOG_DIR EXECUTABLE...: runs test executables of BUILD_DIR (the
+# CUDA cases: models_cuda_tests, models_cuda_kernel_tests, vision_cuda_tests),
+# each into LOG_DIR/<name>.log, one summary line each.
+xsd_run_tests() {
+  local build=$1 log=$2 t; shift 2
+  for t in "$@"; do "$build/tests/$t" > "$log/$t.log" 2>&1; xsd_summary "$t" $? "$log/$t.log"; done
+}

@@ -47,9 +47,9 @@ for variant in ("intrinsic", "shift"):
 PY
 bash tools/gpu/build.sh "$OUT/default" xsd_llm_perf || exit 1
 XSD_BUILD_DIR=build-gpu-shift XSD_CMAKE_EXTRA="-DCMAKE_CUDA_FLAGS=-DXSD_GEMV_SHIFT_UNPACK" \
-  bash tools/gpu/build.sh "$OUT/shift" xsd_llm_perf models_tests || exit 1
-./build-gpu-shift/tests/models_tests "[cuda]" > "$OUT/shift_models_cuda.log" 2>&1
-echo "shift build, models [cuda] exit $?"; tail -2 "$OUT/shift_models_cuda.log"
+  bash tools/gpu/build.sh "$OUT/shift" xsd_llm_perf models_cuda_tests models_cuda_kernel_tests || exit 1
+mkdir -p "$OUT/shift_tests"
+xsd_run_tests ./build-gpu-shift "$OUT/shift_tests" models_cuda_tests models_cuda_kernel_tests
 ARGS="--preset=7b --vocab=32064 --device=cuda:0 --dtype=bf16 --prompt=2076 --decode=64 --gammas=1,4,8,16 --repeats=10"
 ARGS="$ARGS --step_mode=graphs"
 for round in 1 2; do

@@ -33,8 +33,7 @@ rm -rf "$OUT"; mkdir -p "$OUT"
 nvidia-smi --query-gpu=index,name,memory.total,clocks.sm --format=csv > "$OUT/gpu.csv" 2>&1
 bash tools/gpu/build.sh "$OUT" || exit 1
 B=./build-gpu
-$B/tests/models_tests "[cuda]" > "$OUT/models_cuda.log" 2>&1; xsd_summary "models [cuda]" $? "$OUT/models_cuda.log"
-$B/tests/vision_tests "[cuda]" > "$OUT/vision_cuda.log" 2>&1; echo "vision [cuda] exit $?"; tail -2 "$OUT/vision_cuda.log"
+xsd_run_tests $B "$OUT" models_cuda_tests models_cuda_kernel_tests vision_cuda_tests
 source tools/gpu/checkpoints.sh
 T0=$(date +%s)
 if [[ " ${ARGS[*]} " == *" --one-gpu-only "* ]]; then

@@ -11,7 +11,7 @@ source tools/gpu/env.sh
 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm,clocks.mem --format=csv > "$OUT/gpu.csv" 2>&1
 bash tools/gpu/build.sh "$OUT" || exit 1
 echo "built at ${SECONDS}s"
-./build-gpu/tests/models_tests "[cuda]" > "$OUT/models_cuda.log" 2>&1; xsd_summary "models [cuda]" $? "$OUT/models_cuda.log"
+xsd_run_tests ./build-gpu "$OUT" models_cuda_tests models_cuda_kernel_tests
 if [[ " $* " == *" --ctest "* ]]; then
   (cd build-gpu && OMP_NUM_THREADS=2 ctest --output-on-failure -j 8 > "$OUT/ctest.log" 2>&1); xsd_summary ctest $? "$OUT/ctest.log"
   grep -E "tests passed|Failed|\*\*\*" "$OUT/ctest.log" | head

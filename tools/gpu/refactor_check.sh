@@ -20,8 +20,7 @@ echo "built at ${SECONDS}s"
 (cd build-gpu && OMP_NUM_THREADS=2 timeout 240 ctest --output-on-failure -j 8 > "$OUT/ctest.log" 2>&1)
 xsd_summary ctest $? "$OUT/ctest.log"
 grep -E "\*\*\*|Failed  |SEGFAULT" "$OUT/ctest.log" | head -20
-./build-gpu/tests/models_tests "[cuda]" > "$OUT/models_cuda.log" 2>&1; xsd_summary "models [cuda]" $? "$OUT/models_cuda.log"
-./build-gpu/tests/vision_tests "[cuda]" > "$OUT/vision_cuda.log" 2>&1; xsd_summary "vision [cuda]" $? "$OUT/vision_cuda.log"
+xsd_run_tests ./build-gpu "$OUT" models_cuda_tests models_cuda_kernel_tests vision_cuda_tests
 echo "tests done at ${SECONDS}s"
 if [ -n "${1:-}" ]; then wait $bits; cat "$OUT/kernel_bits.log"; fi
 P=./build-gpu/apps/perf/xsd_llm_perf

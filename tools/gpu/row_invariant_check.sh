@@ -12,8 +12,8 @@ set -uo pipefail
 source tools/gpu/env.sh
 W=/tmp/xsd_rowinv; rm -rf $W; mkdir -p $W
 bash tools/gpu/build.sh $W || exit 1
-./build-gpu/tests/models_tests "[cuda]" > $W/models_cuda.log 2>&1; xsd_summary "models [cuda]" $? $W/models_cuda.log
-grep -B3 -A12 "FAILED" $W/models_cuda.log | head -60
+xsd_run_tests ./build-gpu $W models_cuda_tests models_cuda_kernel_tests
+grep -B3 -A12 "FAILED" $W/models_cuda_tests.log $W/models_cuda_kernel_tests.log | head -60
 P=./build-gpu/apps/perf/xsd_llm_perf
 if [[ " $* " != *" --bench-only "* ]]; then
   for n in fast row_invariant; do
