@@ -50,9 +50,11 @@ int64_t TrainableParameters::count() const {
   return n;
 }
 
-std::unique_ptr<MapWeightSource> TrainableParameters::AsSource(c10::ScalarType dtype, const std::string& label) const {
+std::unique_ptr<MapWeightSource> TrainableParameters::AsSource(c10::ScalarType dtype, const std::string& label,
+                                                               std::vector<WeightAlias> aliases) const {
   WeightSourceOptions options;
   options.dtype = dtype;
+  options.aliases = std::move(aliases);
   options.device = tensors_.empty() ? c10::Device(c10::kCPU) : tensors_.begin()->second.device();
   auto source = std::make_unique<MapWeightSource>(options, label);
   for (const auto& [name, t] : tensors_) source->Set(name, t);

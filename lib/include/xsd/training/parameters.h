@@ -37,8 +37,10 @@ class TrainableParameters {
 
   const std::map<std::string, at::Tensor>& tensors() const { return tensors_; }
   int64_t count() const;  // scalar parameters in all
-  // A weight source over the leaves (no copy) converting to `dtype` on Take.
-  std::unique_ptr<MapWeightSource> AsSource(c10::ScalarType dtype, const std::string& label) const;
+  // A weight source over the leaves (no copy) converting to `dtype` on Take,
+  // with the loader's name aliases (e.g. LlamaLayoutAliases()).
+  std::unique_ptr<MapWeightSource> AsSource(c10::ScalarType dtype, const std::string& label,
+                                            std::vector<WeightAlias> aliases = {}) const;
   // Sets every gradient to undefined.
   void ZeroGrad();
   // Detached float32 CPU copies in name order, for checkpoints and outputs.
