@@ -251,8 +251,8 @@ absl::Status TimelineChart(const ReportInput& in, const RunSummary& s, const std
         head.end_ms = tail.start_ms = e.start_ms + vision;
         if (vision > 0) lane_box(head, 1.15, 1.75, Palette::Vision(), false);
         lane_box(tail, 1.15, 1.75, Palette::Prefill(), false);
-        const std::string label = absl::StrFormat(vision > 0 ? "Vision + prefill %.1f ms" : "Prefill %.1f ms",
-                                                  e.end_ms - e.start_ms);
+        const std::string label = absl::StrCat(vision > 0 ? "Vision + prefill " : "Prefill ",
+                                               absl::StrFormat("%.1f ms", e.end_ms - e.start_ms));
         if (c.X(e.end_ms) - c.X(e.start_ms) > c.TextSize(label, 0.8).width + 6) {
           const cv::Size size = c.TextSize(label, 0.8);
           const cv::Point at(c.X((e.start_ms + e.end_ms) / 2), c.Y(1.45) + 8);
@@ -285,8 +285,8 @@ absl::Status TimelineChart(const ReportInput& in, const RunSummary& s, const std
         head.end_ms = tail.start_ms = e.start_ms + vision;
         if (vision > 0) lane_box(head, 0.25, 0.85, Palette::Vision(), true);
         lane_box(tail, 0.25, 0.85, Palette::Prefill(), true);
-        const std::string label = absl::StrFormat(vision > 0 ? "Target vision + prefill %.1f ms" : "Target prefill %.1f ms",
-                                                  e.end_ms - e.start_ms);
+        const std::string label = absl::StrCat(vision > 0 ? "Target vision + prefill " : "Target prefill ",
+                                               absl::StrFormat("%.1f ms", e.end_ms - e.start_ms));
         const cv::Size size = c.TextSize(label, 0.9, 2);
         const cv::Point at(c.X((e.start_ms + e.end_ms) / 2), c.Y(0.55) + 8);
         cv::rectangle(c.image(), cv::Rect(at.x - size.width / 2 - 6, at.y - size.height - 6, size.width + 12, size.height + 14),

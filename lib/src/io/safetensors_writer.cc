@@ -31,7 +31,9 @@ absl::StatusOr<std::vector<PlannedTensor>> Plan(const std::string& path,
                                                 const std::vector<std::pair<std::string, at::Tensor>>& tensors) {
   std::vector<PlannedTensor> plan;
   std::set<std::string> seen;
-  for (const auto& [name, tensor] : tensors) {
+  for (const auto& entry : tensors) {
+    const std::string& name = entry.first;
+    const at::Tensor& tensor = entry.second;  // a plain reference: lambdas cannot capture bindings in C++17
     const std::string context = absl::StrCat(path, ": tensor '", name, "'");
     if (name == "__metadata__") return absl::InvalidArgumentError(absl::StrCat(context, ": the name is reserved"));
     if (!seen.insert(name).second) return absl::InvalidArgumentError(absl::StrCat(context, ": given twice"));

@@ -74,7 +74,9 @@ std::vector<std::pair<std::string, at::Tensor>> TrainableParameters::Snapshot() 
 }
 
 absl::Status TrainableParameters::Restore(const std::map<std::string, at::Tensor>& tensors) {
-  for (auto& [name, t] : tensors_) {
+  for (auto& entry : tensors_) {
+    const std::string& name = entry.first;
+    at::Tensor& t = entry.second;  // a plain reference: lambdas cannot capture bindings in C++17
     auto it = tensors.find(name);
     if (it == tensors.end()) return absl::NotFoundError(absl::StrCat("restoring parameters: '", name, "' is missing"));
     if (it->second.sizes() != t.sizes()) {
