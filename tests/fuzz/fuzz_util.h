@@ -1,0 +1,74 @@
+// Shared by the fuzz targets: a scratch directory per fuzzing process (the
+// parsers under test read files or directories) and a check that aborts, so
+// libFuzzer records the input, when a parser breaks its own contract.
+#pragma once
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "absl/status/status.h"
+
+namespace xsd::fuzz {
+
+// A fresh directory under the system temp directory, removed at exit.
+class ScratchDir {
+ public:
+  ScratchDir() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "xsd_fuzz_XXXXXX").string();
+    if (mkdtemp(pattern.data()) == nullptr) {
+      std::perror("xsd fuzz: mkdtemp");
+      std::abort();
+    }
+    path_ = pattern;
+  }
+  ~ScratchDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+
+  const std::string& path() const { return path_; }
+  std::string Path(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+// The process's scratch directory (created on first use).
+inline const ScratchDir& Scratch() {
+  static ScratchDir dir;
+  return dir;
+}
+
+// Writes `size` bytes to `path`, replacing the file.
+inline void WriteFile(const std::string& path, const uint8_t* data, size_t size) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
+  out.close();
+  if (!out) {
+    std::fprintf(stderr, "xsd fuzz: cannot write %s\n", path.c_str());
+    std::abort();
+  }
+}
+
+// A contract the code under test promises (e.g. "errors name the file"):
+// broken, it is a finding, so the process aborts and libFuzzer keeps the input.
+inline void Expect(bool ok, const char* what, const absl::Status& status = absl::OkStatus()) {
+  if (!ok) {
+    std::fprintf(stderr, "xsd fuzz: broken contract: %s (status: %s)\n", what, status.ToString().c_str());
+    std::abort();
+  }
+}
+
+// Every error of a parser names its input file.
+inline void ExpectNamesFile(const absl::Status& status, const std::string& path) {
+  if (!status.ok()) Expect(status.message().find(path) != absl::string_view::npos, "the error names the file", status);
+}
+
+}  // namespace xsd::fuzz

@@ -1,0 +1,57 @@
+// Fuzzes the safetensors reader: the header parser on an exactly sized heap
+// buffer (ASan sees any read past the input), then the file reader and every
+// tensor's data offsets through SafetensorsFile::Open and Get.
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+#include <ATen/core/Tensor.h>
+#include <c10/core/ScalarType.h>
+
+#include "fuzz_util.h"
+#include "io/safetensors_format.h"
+#include "xsd/io/safetensors.h"
+
+namespace {
+
+// Sums the tensor's bytes so that every byte of its range is read.
+uint64_t TouchBytes(const at::Tensor& t) {
+  const auto* p = static_cast<const uint8_t*>(t.data_ptr());
+  uint64_t sum = 0;
+  for (size_t i = 0; i < t.nbytes(); ++i) sum += p[i];
+  return sum;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  using xsd::fuzz::Expect;
+  const std::string name = "fuzz.safetensors";
+  std::vector<uint8_t> copy(data, data + size);
+  auto parsed = xsd::io_detail::ParseHeader(name, copy.data(), copy.size());
+  xsd::fuzz::ExpectNamesFile(parsed.status(), name);
+
+  const std::string path = xsd::fuzz::Scratch().Path(name);
+  xsd::fuzz::WriteFile(path, data, size);
+  auto file = xsd::SafetensorsFile::Open(path);
+  xsd::fuzz::ExpectNamesFile(file.status(), path);
+  Expect(file.ok() == parsed.ok(), "Open and ParseHeader agree", file.status());
+  if (!file.ok()) return 0;
+
+  const xsd::SafetensorsFile& f = **file;
+  const uint64_t data_size = size - f.data_offset();
+  uint64_t covered = 0;
+  for (const std::string& tensor : f.Names()) {
+    const xsd::TensorInfo* info = f.Find(tensor);
+    Expect(info != nullptr, "Find answers every name of Names()");
+    Expect(info->begin <= info->end && info->end <= data_size, "ranges lie inside the data section");
+    covered += info->nbytes();
+    auto t = f.Get(tensor);
+    Expect(t.ok(), "Get succeeds on a validated tensor", t.status());
+    Expect(t->nbytes() == info->nbytes(), "the tensor holds exactly its range");
+    Expect(t->scalar_type() == info->dtype, "the tensor has its stored dtype");
+    TouchBytes(*t);
+  }
+  Expect(covered == data_size, "tensors cover the data section exactly");
+  return 0;
+}
