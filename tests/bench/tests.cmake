@@ -17,9 +17,10 @@ if(TARGET xsd_bench_lib)
   target_link_libraries(bench_tests PRIVATE xsd_bench_lib)
   target_compile_definitions(bench_tests PRIVATE XSD_BENCH_BINARY="$<TARGET_FILE:xsd_bench>")
   add_dependencies(bench_tests xsd_bench)
-  # The real configs end to end: needs the vision models and the synthetic
-  # scene writer (media, OpenCV).
+  # The real configs end to end, and the driving world read as a dataset:
+  # need the vision models and the scene writers (media, OpenCV).
   if(TARGET xsd_vision AND TARGET xsd_media)
-    target_sources(bench_tests PRIVATE ${CMAKE_CURRENT_LIST_DIR}/real_models_test.cc)
+    target_sources(bench_tests PRIVATE ${CMAKE_CURRENT_LIST_DIR}/real_models_test.cc
+                   ${CMAKE_CURRENT_LIST_DIR}/world_dataset_test.cc)
   endif()
 endif()

@@ -5,13 +5,12 @@
 #include <opencv2/core.hpp>
 
 #include "absl/strings/str_cat.h"
+#include "media/event_polarity.h"
 
 namespace xsd {
-namespace {
 
-inline int Intensity(const uint8_t* rgb) { return (299 * rgb[0] + 587 * rgb[1] + 114 * rgb[2]) / 1000; }
-
-}  // namespace
+using media_internal::EventIntensity;
+using media_internal::EventPolarity;
 
 absl::StatusOr<cv::Mat> RenderEventImage(const cv::Mat& before, const cv::Mat& after,
                                          const EventImageOptions& options) {
@@ -26,19 +25,17 @@ absl::StatusOr<cv::Mat> RenderEventImage(const cv::Mat& before, const cv::Mat& a
                                                    options.ratio_percent, " and ", options.offset));
   }
   cv::Mat out(before.size(), CV_8UC3, cv::Scalar(255, 255, 255));
-  const int ratio = options.ratio_percent;
   for (int y = 0; y < before.rows; ++y) {
     const uint8_t* b = before.ptr<uint8_t>(y);
     const uint8_t* a = after.ptr<uint8_t>(y);
     uint8_t* o = out.ptr<uint8_t>(y);
     for (int x = 0; x < before.cols; ++x) {
-      const int ib = Intensity(b + 3 * x) + options.offset;
-      const int ia = Intensity(a + 3 * x) + options.offset;
-      if (ia * 100 > ib * ratio) {  // brighter: positive polarity, red
+      const int polarity = EventPolarity(EventIntensity(b + 3 * x), EventIntensity(a + 3 * x), options);
+      if (polarity > 0) {  // brighter: positive polarity, red
         o[3 * x + 0] = 255;
         o[3 * x + 1] = 0;
         o[3 * x + 2] = 0;
-      } else if (ib * 100 > ia * ratio) {  // darker: negative polarity, blue
+      } else if (polarity < 0) {  // darker: negative polarity, blue
         o[3 * x + 0] = 0;
         o[3 * x + 1] = 0;
         o[3 * x + 2] = 255;

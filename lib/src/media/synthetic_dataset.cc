@@ -1,21 +1,15 @@
 // Writes the synthetic DSEC-layout dataset (see synthetic_scene.h).
-#include <unistd.h>
-
-#include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <string>
 #include <system_error>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 #include <opencv2/core.hpp>
-#include <opencv2/imgcodecs.hpp>
-#include <opencv2/imgproc.hpp>
-#include <opencv2/videoio.hpp>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "media/atomic_files.h"
 #include "xsd/base/status.h"
 #include "xsd/media/event_image.h"
 #include "xsd/media/synthetic_scene.h"
@@ -24,66 +18,12 @@ namespace xsd {
 namespace {
 
 namespace fs = std::filesystem;
+using media_internal::WriteFileAtomic;
+using media_internal::WriteMp4Atomic;
+using media_internal::WritePngAtomic;
 
-// A name in the destination folder (so rename is atomic), hidden from globs.
-fs::path TempNameFor(const fs::path& path, const std::string& extension) {
-  return path.parent_path() / absl::StrCat(".", path.stem().string(), ".tmp", ::getpid(), extension);
-}
-
-absl::Status RenameInto(const fs::path& tmp, const fs::path& path) {
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) {
-    fs::remove(tmp, ec);
-    return absl::InternalError(absl::StrCat(path.string(), ": cannot rename the temporary file into place"));
-  }
-  return absl::OkStatus();
-}
-
-absl::Status WriteFileAtomic(const fs::path& path, const std::string& bytes) {
-  const fs::path tmp = TempNameFor(path, path.extension().string());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    out.flush();
-    if (!out) {
-      std::error_code ec;
-      fs::remove(tmp, ec);
-      return absl::InternalError(absl::StrCat(path.string(), ": write failed"));
-    }
-  }
-  return RenameInto(tmp, path);
-}
-
-absl::Status WritePngAtomic(const fs::path& path, const cv::Mat& rgb) {
-  cv::Mat bgr;
-  cv::cvtColor(rgb, bgr, cv::COLOR_RGB2BGR);
-  std::vector<uchar> png;
-  if (!cv::imencode(".png", bgr, png, {cv::IMWRITE_PNG_COMPRESSION, 6})) {
-    return absl::InternalError(absl::StrCat(path.string(), ": PNG encoding failed"));
-  }
-  return WriteFileAtomic(path, std::string(png.begin(), png.end()));
-}
-
-absl::Status WriteMp4Atomic(const fs::path& path, const SyntheticScene& scene, const SyntheticDatasetOptions& o) {
-  // The container is chosen from the extension, so the temporary keeps ".mp4".
-  const fs::path tmp = TempNameFor(path, ".mp4");
-  {
-    cv::VideoWriter writer;
-    if (!writer.open(tmp.string(), cv::CAP_FFMPEG, cv::VideoWriter::fourcc('m', 'p', '4', 'v'), o.fps,
-                     cv::Size(o.width, o.height))) {
-      std::error_code ec;
-      fs::remove(tmp, ec);
-      return absl::UnavailableError(
-          absl::StrCat(path.string(), ": OpenCV cannot encode MP4 (mp4v) here: no FFmpeg video writer"));
-    }
-    cv::Mat bgr;
-    for (int t = 0; t < o.frames; ++t) {
-      cv::cvtColor(scene.Render(t), bgr, cv::COLOR_RGB2BGR);
-      writer.write(bgr);
-    }
-  }  // released: the file is complete
-  return RenameInto(tmp, path);
+absl::Status WriteSceneMp4(const fs::path& path, const SyntheticScene& scene, const SyntheticDatasetOptions& o) {
+  return WriteMp4Atomic(path, o.frames, o.width, o.height, o.fps, [&](int t) { return scene.Render(t); });
 }
 
 absl::Status CheckOptions(const SyntheticDatasetOptions& o) {
@@ -127,7 +67,7 @@ absl::StatusOr<nlohmann::ordered_json> WriteScene(const fs::path& dir, int index
   const std::string one = absl::StrCat(id, ".png");
   XSD_ASSIGN_OR_RETURN(cv::Mat single, EventImageAt(scene, 0, 1, o.frames));
   XSD_RETURN_IF_ERROR(WritePngAtomic(dir / "event_image_1f" / one, single));
-  XSD_RETURN_IF_ERROR(WriteMp4Atomic(dir / "mp4" / absl::StrCat(id, ".mp4"), scene, o));
+  XSD_RETURN_IF_ERROR(WriteSceneMp4(dir / "mp4" / absl::StrCat(id, ".mp4"), scene, o));
 
   const std::vector<std::string>& questions = SyntheticQuestions();
   nlohmann::ordered_json sample;
