@@ -4,6 +4,7 @@
 // hand-set rules.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <vector>

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <string>
 #include <system_error>
+#include <vector>
 
 #include <ATen/ATen.h>
 #include <nlohmann/json.hpp>
@@ -114,6 +115,13 @@ absl::Status WriteSceneMedia(const fs::path& dir, const DrivingScene& scene, con
                         [&](int t) { return AsMat(video[t]); });
 }
 
+// A JSON list of already dumped entries, one per line (small, greppable).
+std::string LinePerEntry(const std::vector<std::string>& entries) {
+  std::string out = "[\n";
+  for (size_t i = 0; i < entries.size(); ++i) out += entries[i] + (i + 1 < entries.size() ? ",\n" : "\n");
+  return out + "]";
+}
+
 absl::Status WriteSplit(const fs::path& dir, const char* split, int first_index, int count,
                         const DrivingWorldOptions& o) {
   for (const char* sub : {"event_image", "event_image_1f", "mp4"}) {
@@ -125,35 +133,31 @@ absl::Status WriteSplit(const fs::path& dir, const char* split, int first_index,
   for (const std::string& q : DrivingQuestionTexts()) questions.push_back({{"question", q}});
   XSD_RETURN_IF_ERROR(WriteFileAtomic(dir / kQuestionsFileName, questions.dump(2) + "\n"));
 
-  json samples = json::array();
-  json scenes = json::array();
+  // Each scene's JSON is dumped at once: thousands of small JSON nodes kept
+  // between the render buffers fragment the heap (~1 MB per scene).
+  std::vector<std::string> samples, scenes;
   for (int i = 0; i < count; ++i) {
     const DrivingScene scene = MakeDrivingScene(o.seed, first_index + i);
     const std::string id = DrivingSceneId(scene.index);
     XSD_RETURN_IF_ERROR(WriteSceneMedia(dir, scene, id, o));
-    samples.push_back(Sample(scene, id));
-    scenes.push_back(GroundTruth(scene, id));
+    samples.push_back(Sample(scene, id).dump());
+    scenes.push_back(GroundTruth(scene, id).dump());
   }
-  json world = {{"version", 1},
-                {"split", split},
-                {"seed", o.seed},
-                {"first_index", first_index},
-                {"num_scenes", count},
-                {"video_size", o.video_size},
-                {"event_size", o.event_size},
-                {"frames", o.frames},
-                {"fps", o.fps},
-                {"questions", DrivingQuestionTexts()},
-                {"scenes", json::array()}};
-  // One scene per line: small, and readable with grep.
-  std::string text = world.dump();
-  text.resize(text.size() - 3);  // drop "[]}"
-  text += "[\n";
-  for (size_t i = 0; i < scenes.size(); ++i) text += scenes[i].dump() + (i + 1 < scenes.size() ? ",\n" : "\n");
-  text += "]}\n";
-  XSD_RETURN_IF_ERROR(WriteFileAtomic(dir / kDrivingWorldFile, text));
+  const json header = {{"version", 1},
+                       {"split", split},
+                       {"seed", o.seed},
+                       {"first_index", first_index},
+                       {"num_scenes", count},
+                       {"video_size", o.video_size},
+                       {"event_size", o.event_size},
+                       {"frames", o.frames},
+                       {"fps", o.fps},
+                       {"questions", DrivingQuestionTexts()}};
+  std::string world = header.dump();
+  world.pop_back();  // the closing brace: "scenes" follows
+  XSD_RETURN_IF_ERROR(WriteFileAtomic(dir / kDrivingWorldFile, world + ",\"scenes\":" + LinePerEntry(scenes) + "}\n"));
   // Last, so a reader that finds the index finds every file it names.
-  return WriteFileAtomic(dir / kInstructionFileName, samples.dump(2) + "\n");
+  return WriteFileAtomic(dir / kInstructionFileName, LinePerEntry(samples) + "\n");
 }
 
 }  // namespace

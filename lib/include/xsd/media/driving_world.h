@@ -6,7 +6,8 @@
 //
 // each holding
 //
-//   EventGPT_Instruction_Subset.json  [{"id": "drive_0000007", "video_data": "drive_0000007",
+//   EventGPT_Instruction_Subset.json  one sample per line:
+//                                     [{"id": "drive_0000007", "video_data": "drive_0000007",
 //                                       "event_image": ["drive_0000007.png"],
 //                                       "event_image_1f": ["drive_0000007.png"],
 //                                       "conversations": the questions and answers as turns}]
@@ -14,8 +15,9 @@
 //   event_image/<id>.png, event_image_1f/<id>.png   the event image (the same
 //                                     bytes in both), event_size square
 //   questions.json                    [{"question": ...}]: DrivingQuestionTexts()
-//   world.json                        ground truth, questions and answers with
-//                                     word classes, and the options used
+//   world.json                        the options used, then one scene per line:
+//                                     ground truth, questions and answers with
+//                                     word classes
 //
 // Every file but the MP4s is a function of the options alone: the same
 // options write the same bytes. The MP4 bytes come from OpenCV's FFmpeg
