@@ -176,6 +176,13 @@ absl::StatusOr<at::Tensor> LlamaAttention::Attend(const at::Tensor& qkv, const L
     cache->ValueSlot(layer, ctx.past, ctx.rows).copy_(v.transpose(0, 1));
     keys = cache->KeySlot(layer, 0, ctx.past + ctx.rows);
     values = cache->ValueSlot(layer, 0, ctx.past + ctx.rows);
+    if (at::GradMode::is_enabled() && (k.requires_grad() || v.requires_grad())) {
+      // Training (xsd/training): autograd keeps what attention reads, and the
+      // next layer's write into the same cache buffer would bump the
+      // version of these views; a copy of this layer's rows keeps them.
+      keys = keys.clone();
+      values = values.clone();
+    }
     return absl::OkStatus();
   }));
   XSD_ASSIGN_OR_RETURN(at::Tensor attended, AttendCached(q, keys, values, ctx.mask, cache->kernel_counters(layer),

@@ -9,7 +9,8 @@ namespace xsd {
 namespace vision_internal {
 namespace {
 
-const char* const kPresets[] = {"llama_tiny", "eventgpt_tiny", "video_llava_tiny", "video_llava_7b", "eventgpt_7b"};
+const char* const kPresets[] = {"llama_tiny",        "eventgpt_tiny",  "video_llava_tiny", "video_llava_7b",
+                                "eventgpt_7b",       "video_llava_world", "eventgpt_world"};
 
 ClipVisionConfig TinyVision(int image_size, int patch_size) {
   ClipVisionConfig v;
@@ -131,6 +132,22 @@ absl::StatusOr<CheckpointShape> PresetShape(const std::string& preset, const Tok
     s.heads = 4;
     s.kv_heads = s.kind == "llama" ? 2 : 4;  // the text-only preset also exercises grouped KV heads
     s.vision = s.kind == "eventgpt" ? TinyVision(336, 48) : TinyVision(224, 32);
+    s.vocab = tokenizer.vocab > 0 ? text_vocab : 32000;
+  } else if (preset == "video_llava_world" || preset == "eventgpt_world") {
+    // The driving world's pair (docs/training.md): one width, so the
+    // research adapters map one model's states into the other's; the target
+    // deeper and with 8 frames of 3 x 3 patches, so its prefill costs several
+    // of the drafter's; 48-pixel images. Sized to train on two CPU cores.
+    s.kind = preset.substr(0, preset.size() - 6);
+    s.hidden = 96;
+    s.intermediate = 256;
+    s.layers = s.kind == "video_llava" ? 3 : 2;
+    s.heads = 4;
+    s.kv_heads = 4;
+    s.max_positions = 512;
+    s.vision = TinyVision(48, 16);
+    s.vision.hidden_size = 48;
+    s.vision.intermediate_size = 96;
     s.vocab = tokenizer.vocab > 0 ? text_vocab : 32000;
   } else if (preset == "video_llava_7b" || preset == "eventgpt_7b") {
     s.kind = preset.substr(0, preset.size() - 3);

@@ -13,6 +13,7 @@
 #include "xsd/base/status.h"
 #include "base/torch_status.h"
 #include "xsd/io/safetensors.h"
+#include "xsd/models/weights_store.h"
 #include "xsd/tokenizer/tokenizer.h"
 
 namespace xsd {
@@ -46,9 +47,12 @@ const char* DtypeName(c10::ScalarType dtype) {
   }
 }
 
-at::Tensor Materialize(const PlannedTensor& t, uint64_t seed, double std, c10::ScalarType dtype) {
+at::Tensor Materialize(const PlannedTensor& t, uint64_t seed, double std, c10::ScalarType dtype,
+                       const std::map<std::string, at::Tensor>& values) {
   at::Tensor value;
-  if (t.init == Init::kOnes) {
+  if (auto given = values.find(t.name); given != values.end()) {
+    value = given->second.detach().to(at::kCPU, at::kFloat);
+  } else if (t.init == Init::kOnes) {
     value = at::ones(t.shape, at::kFloat);
   } else if (t.init == Init::kZeros) {
     value = at::zeros(t.shape, at::kFloat);
@@ -101,6 +105,37 @@ absl::StatusOr<int64_t> RandomCheckpointParameters(const std::string& preset) {
   return total;
 }
 
+namespace {
+
+absl::StatusOr<vision_internal::TokenizerFacts> ReadTokenizerFacts(const std::string& tokenizer_dir) {
+  vision_internal::TokenizerFacts facts;
+  if (tokenizer_dir.empty()) return facts;
+  XSD_ASSIGN_OR_RETURN(std::unique_ptr<Tokenizer> tokenizer, Tokenizer::Load(tokenizer_dir));
+  facts.vocab = tokenizer->vocab_size();
+  facts.image = tokenizer->TokenToId("<image>");
+  facts.video = tokenizer->TokenToId("<video>");
+  facts.pad = tokenizer->TokenToId("<pad>");
+  return facts;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<ParamSpec>> PresetParameters(const std::string& preset, const std::string& tokenizer_dir) {
+  XSD_ASSIGN_OR_RETURN(const vision_internal::TokenizerFacts facts, ReadTokenizerFacts(tokenizer_dir));
+  XSD_ASSIGN_OR_RETURN(const vision_internal::CheckpointShape shape, vision_internal::PresetShape(preset, facts));
+  std::vector<ParamSpec> out;
+  for (const PlannedTensor& t : vision_internal::PlanTensors(shape, /*hub=*/true)) {
+    ParamSpec p;
+    p.name = t.name;
+    p.shape = t.shape;
+    p.init = t.init == Init::kOnes ? ParamSpec::Init::kOnes
+             : t.init == Init::kZeros ? ParamSpec::Init::kZeros
+                                      : ParamSpec::Init::kNormal;
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
 absl::Status WriteRandomCheckpoint(const RandomCheckpointOptions& o) {
   if (o.out_dir.empty()) return absl::InvalidArgumentError("random checkpoint: no output directory");
   if (o.layout != "hub" && o.layout != "transformers5") {
@@ -110,14 +145,7 @@ absl::Status WriteRandomCheckpoint(const RandomCheckpointOptions& o) {
   if (!(o.init_std > 0) || o.max_shard_bytes <= 0) {
     return absl::InvalidArgumentError("random checkpoint: init_std and max_shard_bytes must be positive");
   }
-  vision_internal::TokenizerFacts facts;
-  if (!o.tokenizer_dir.empty()) {
-    XSD_ASSIGN_OR_RETURN(std::unique_ptr<Tokenizer> tokenizer, Tokenizer::Load(o.tokenizer_dir));
-    facts.vocab = tokenizer->vocab_size();
-    facts.image = tokenizer->TokenToId("<image>");
-    facts.video = tokenizer->TokenToId("<video>");
-    facts.pad = tokenizer->TokenToId("<pad>");
-  }
+  XSD_ASSIGN_OR_RETURN(const vision_internal::TokenizerFacts facts, ReadTokenizerFacts(o.tokenizer_dir));
   XSD_ASSIGN_OR_RETURN(vision_internal::CheckpointShape shape, vision_internal::PresetShape(o.preset, facts));
   const bool hub = o.layout == "hub";
   const c10::ScalarType dtype = o.dtype.value_or(shape.tiny ? c10::ScalarType::Float : c10::ScalarType::BFloat16);
@@ -155,7 +183,13 @@ absl::Status WriteRandomCheckpoint(const RandomCheckpointOptions& o) {
     std::vector<std::pair<std::string, at::Tensor>> tensors;  // this shard only
     XSD_RETURN_IF_ERROR(TorchCall(absl::StrCat("random checkpoint: drawing ", file), [&]() -> absl::Status {
       for (const PlannedTensor* t : shards[s]) {
-        tensors.emplace_back(t->name, Materialize(*t, o.seed, o.init_std, dtype));
+        const auto given = o.values.find(t->name);
+        if (given != o.values.end() && given->second.sizes() != at::IntArrayRef(t->shape)) {
+          return absl::InvalidArgumentError(absl::StrCat("checkpoint ", o.preset, ": tensor '", t->name, "' has shape ",
+                                                         c10::str(given->second.sizes()), ", the preset's is ",
+                                                         ShapeString(t->shape)));
+        }
+        tensors.emplace_back(t->name, Materialize(*t, o.seed, o.init_std, dtype, o.values));
         weight_map[t->name] = file;
       }
       return absl::OkStatus();

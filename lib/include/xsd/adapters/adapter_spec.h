@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "xsd/core/param_spec.h"
 
 namespace xsd {
 
@@ -34,11 +35,6 @@ struct AdapterDims {
   double layer_norm_eps = 1e-5;
 };
 
-struct ParamSpec {
-  std::string name;
-  std::vector<int64_t> shape;  // {} for a scalar
-  enum class Init { kNormal, kOnes, kZeros, kAlpha, kIdentity } init = Init::kNormal;
-};
 
 // Every parameter of `kind`, in a fixed order.
 std::vector<ParamSpec> AdapterParameters(AdapterKind kind, const AdapterDims& dims);

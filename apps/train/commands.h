@@ -1,0 +1,10 @@
+// xsd_train's subcommands; argv[first..) are the subcommand's flags.
+#pragma once
+
+#include "absl/status/status.h"
+
+namespace xsd::train {
+
+absl::Status WorldCommand(int argc, char** argv, int first);
+
+}  // namespace xsd::train

@@ -1,0 +1,79 @@
+// Training a Video-LLaVA- or EventGPT-shaped model (vision tower, projector,
+// LLaMA) to answer questions about images or video: the small trained
+// world's target and drafter (docs/training.md). The model is the runtime's
+// own (VideoLlavaModel / EventGptModel built each step from the trainable
+// leaves); its prompt is the one the runtime builds (VideoLlavaPromptIds,
+// EventGptPromptIds); the loss is the cross-entropy of the answer's tokens
+// and EOS, teacher-forced, after the prompt. One example is one image or
+// video with all its questions: the prompt's part before the first token
+// where the questions differ (the visual tokens included) is prefilled once
+// into the KV cache and each question continues from it, as the runtime's
+// cache would serve it. Validation: the loss and the token accuracy
+// (argmax = the answer's token) on held-out examples.
+//
+// The checkpoint starts as a preset's random checkpoint (RandomCheckpoint-
+// Options: config.json, tokenizer files, normal(0, 0.02) weights) written
+// to `init_dir`, and the trained one is written the same way with the
+// trained values, so it loads through the pipeline's loaders.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <ATen/core/Tensor.h>
+#include <nlohmann/json.hpp>
+
+#include "absl/status/statusor.h"
+#include "xsd/core/types.h"
+#include "xsd/training/train_loop.h"
+
+namespace xsd {
+
+class Tokenizer;
+
+struct MultimodalExample {
+  std::string id;
+  // CLIP-preprocessed pixels: Video-LLaVA frames [F, 3, S, S]; EventGPT
+  // event images [T, 3, S, S].
+  at::Tensor pixels;
+  struct Qa {
+    std::string question;
+    std::string answer;  // the words the model should say; EOS follows
+  };
+  std::vector<Qa> qa;  // at least one
+};
+
+struct MultimodalTrainingOptions {
+  std::string preset;         // "video_llava_world", "eventgpt_world" (xsd/vision/random_checkpoint.h)
+  std::string tokenizer_dir;  // the checkpoint's tokenizer (copied into it)
+  std::string init_dir;       // where the random starting checkpoint is written
+  uint64_t seed = 0;          // its weights
+  c10::ScalarType compute_dtype = c10::ScalarType::Float;
+};
+
+class MultimodalTrainingTask final : public TrainingTask {
+ public:
+  // `train` and `validation` examples are borrowed and must outlive the task.
+  static absl::StatusOr<std::unique_ptr<MultimodalTrainingTask>> Create(
+      const MultimodalTrainingOptions& options, const std::vector<MultimodalExample>* train,
+      const std::vector<MultimodalExample>* validation);
+  ~MultimodalTrainingTask() override;
+
+  int64_t num_examples() const override { return static_cast<int64_t>(train_->size()); }
+  TrainableParameters& parameters() override;
+  absl::StatusOr<at::Tensor> Loss(absl::Span<const int64_t> batch) override;
+  absl::StatusOr<std::map<std::string, double>> Validate() override;
+
+  nlohmann::json Settings() const;
+  // The trained checkpoint (config.json, weights in `dtype`, tokenizer).
+  absl::Status Write(const std::string& dir, c10::ScalarType dtype) const;
+
+ private:
+  struct Impl;
+  explicit MultimodalTrainingTask(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+  const std::vector<MultimodalExample>* train_;
+};
+
+}  // namespace xsd

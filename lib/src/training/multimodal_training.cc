@@ -1,0 +1,257 @@
+#include "xsd/training/multimodal_training.h"
+
+#include <map>
+
+#include <ATen/ATen.h>
+
+#include "absl/strings/str_cat.h"
+#include "base/torch_status.h"
+#include "xsd/base/status.h"
+#include "xsd/io/safetensors.h"
+#include "xsd/kv/kv_cache.h"
+#include "xsd/models/llama_loading.h"
+#include "xsd/tokenizer/tokenizer.h"
+#include "xsd/training/parameters.h"
+#include "xsd/vision/eventgpt_model.h"
+#include "xsd/vision/multimodal_inputs.h"
+#include "xsd/vision/random_checkpoint.h"
+#include "xsd/vision/video_llava_model.h"
+
+namespace xsd {
+
+struct MultimodalTrainingTask::Impl {
+  MultimodalTrainingOptions options;
+  bool video_llava = true;
+  std::unique_ptr<Tokenizer> tokenizer;
+  VideoLlavaConfig video_config;
+  EventGptConfig event_config;
+  TrainableParameters params;
+  const std::vector<MultimodalExample>* validation = nullptr;
+  TokenId eos = 2;
+
+  // The model as the runtime builds it, from the current leaves.
+  struct Built {
+    std::unique_ptr<MapWeightSource> source;
+    std::unique_ptr<VideoLlavaModel> video;
+    std::unique_ptr<EventGptModel> event;
+    const LlamaModel& llm() const { return video ? video->llm() : event->llm(); }
+  };
+  absl::StatusOr<Built> Build() const {
+    Built b;
+    b.source = params.AsSource(options.compute_dtype, "<trainable " + options.preset + ">", LlamaLayoutAliases());
+    MultimodalModelOptions model_options;
+    model_options.vision_cuda_graphs = false;
+    if (video_llava) {
+      XSD_ASSIGN_OR_RETURN(b.video, VideoLlavaModel::FromWeights(video_config, b.source.get(), model_options));
+    } else {
+      XSD_ASSIGN_OR_RETURN(b.event, EventGptModel::FromWeights(event_config, b.source.get(), b.source.get(),
+                                                               /*feature_adaptor_twice=*/false, model_options));
+    }
+    return b;
+  }
+
+  // An example's token ids, computed once: the shared prompt prefix (for
+  // EventGPT: the text before <event>, and the shared text after it), then
+  // per question the rest of its prompt and its answer (+ EOS).
+  struct Ids {
+    std::vector<TokenId> prefix, before, after;
+    struct Branch {
+      std::vector<TokenId> tail, answer;
+    };
+    std::vector<Branch> branches;
+  };
+  mutable std::map<const MultimodalExample*, Ids> ids;
+
+  absl::StatusOr<const Ids*> IdsOf(const MultimodalExample& e) const {
+    auto it = ids.find(&e);
+    if (it != ids.end()) return &it->second;
+    if (e.qa.empty()) return absl::InvalidArgumentError(absl::StrCat("example '", e.id, "': no questions"));
+    std::vector<std::vector<TokenId>> prompts;  // Video-LLaVA: whole prompts; EventGPT: the part after <event>
+    Ids x;
+    for (const MultimodalExample::Qa& qa : e.qa) {
+      if (video_llava) {
+        XSD_ASSIGN_OR_RETURN(std::vector<TokenId> p, VideoLlavaPromptIds(*tokenizer, qa.question, video_config.video_token));
+        prompts.push_back(std::move(p));
+      } else {
+        XSD_ASSIGN_OR_RETURN(SplitPromptIds split, EventGptPromptIds(*tokenizer, qa.question));
+        if (!x.before.empty() && split.before != x.before) {
+          return absl::InternalError(absl::StrCat("example '", e.id, "': the text before <event> differs between questions"));
+        }
+        x.before = std::move(split.before);
+        prompts.push_back(std::move(split.after));
+      }
+    }
+    size_t common = prompts[0].size();
+    for (const auto& p : prompts) {
+      size_t c = 0;
+      while (c < common && c < p.size() && p[c] == prompts[0][c]) ++c;
+      common = c;
+    }
+    for (size_t q = 0; q < prompts.size(); ++q) {
+      Ids::Branch b;
+      b.tail.assign(prompts[q].begin() + static_cast<int64_t>(common), prompts[q].end());
+      if (b.tail.empty()) {
+        return absl::InvalidArgumentError(absl::StrCat("example '", e.id, "': question ", q,
+                                                       " adds no token to the shared prompt"));
+      }
+      XSD_ASSIGN_OR_RETURN(b.answer, tokenizer->Encode(e.qa[q].answer, /*add_bos=*/false));
+      b.answer.push_back(eos);
+      x.branches.push_back(std::move(b));
+    }
+    std::vector<TokenId> shared(prompts[0].begin(), prompts[0].begin() + static_cast<int64_t>(common));
+    (video_llava ? x.prefix : x.after) = std::move(shared);
+    return &ids.emplace(&e, std::move(x)).first->second;
+  }
+
+  // Summed cross-entropy of an example's answers, and their argmax hits.
+  struct ExampleLoss {
+    at::Tensor loss;
+    int64_t tokens = 0;
+    int64_t hits = 0;
+  };
+  absl::StatusOr<ExampleLoss> Run(const Built& b, const MultimodalExample& e, bool count_hits) const {
+    XSD_ASSIGN_OR_RETURN(const Ids* x, IdsOf(e));
+    const LlamaModel& llm = b.llm();
+    at::Tensor prefix;
+    if (video_llava) {
+      XSD_ASSIGN_OR_RETURN(prefix, b.video->PromptEmbeddings(x->prefix, e.pixels));
+    } else {
+      XSD_ASSIGN_OR_RETURN(prefix, b.event->PromptEmbeddings(x->before, x->after, e.pixels));
+    }
+    const int p = static_cast<int>(prefix.size(0));
+    int longest = 0;
+    for (const Ids::Branch& br : x->branches) {
+      longest = std::max<int>(longest, static_cast<int>(br.tail.size() + br.answer.size()) - 1);
+    }
+    if (p + longest > llm.max_positions()) {
+      return absl::InvalidArgumentError(absl::StrCat("example '", e.id, "': ", p + longest,
+                                                     " positions exceed the model's ", llm.max_positions()));
+    }
+    XSD_ASSIGN_OR_RETURN(std::unique_ptr<KvCache> cache, KvCache::Create(llm.CacheSpec(p + longest)));
+    LlamaInput shared;
+    shared.embeds = prefix;
+    XSD_ASSIGN_OR_RETURN(shared.positions, PositionRange(0, p, llm.device()));
+    shared.logits = LogitsRows::kNone;
+    XSD_RETURN_IF_ERROR(llm.Forward(shared, cache.get()).status());
+    XSD_RETURN_IF_ERROR(cache->Advance(p));
+    ExampleLoss total;
+    for (const Ids::Branch& br : x->branches) {
+      XSD_RETURN_IF_ERROR(cache->Truncate(p));
+      std::vector<TokenId> fed = br.tail;
+      fed.insert(fed.end(), br.answer.begin(), br.answer.end() - 1);
+      const int rows = static_cast<int>(fed.size()), n = static_cast<int>(br.answer.size());
+      LlamaInput input;
+      XSD_ASSIGN_OR_RETURN(input.tokens, TokensTensor(fed, llm.device()));
+      XSD_ASSIGN_OR_RETURN(input.positions, PositionRange(p, rows, llm.device()));
+      input.logits = LogitsRows::kNone;  // only the answer's rows go through the LM head
+      XSD_ASSIGN_OR_RETURN(LlamaOutput out, llm.Forward(input, cache.get()));
+      XSD_ASSIGN_OR_RETURN(at::Tensor logits, llm.LmHead(out.hidden.narrow(0, rows - n, n)));
+      XSD_RETURN_IF_ERROR(TorchCall("answer loss", [&]() -> absl::Status {
+        const at::Tensor l = logits.to(at::kFloat);
+        const at::Tensor target = at::tensor(std::vector<int64_t>(br.answer.begin(), br.answer.end()),
+                                             at::TensorOptions().dtype(at::kLong)).to(l.device());
+        const at::Tensor ce = at::cross_entropy_loss(l, target, {}, at::Reduction::Sum);
+        total.loss = total.loss.defined() ? total.loss + ce : ce;
+        total.tokens += n;
+        if (count_hits) total.hits += (l.argmax(-1) == target).sum().item<int64_t>();
+        return absl::OkStatus();
+      }));
+    }
+    return total;
+  }
+};
+
+MultimodalTrainingTask::MultimodalTrainingTask(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+MultimodalTrainingTask::~MultimodalTrainingTask() = default;
+TrainableParameters& MultimodalTrainingTask::parameters() { return impl_->params; }
+
+absl::StatusOr<std::unique_ptr<MultimodalTrainingTask>> MultimodalTrainingTask::Create(
+    const MultimodalTrainingOptions& o, const std::vector<MultimodalExample>* train,
+    const std::vector<MultimodalExample>* validation) {
+  const std::string who = absl::StrCat("training ", o.preset);
+  if (train == nullptr || train->empty()) return absl::InvalidArgumentError(who + ": no training examples");
+  auto impl = std::make_unique<Impl>();
+  impl->options = o;
+  impl->validation = validation;
+  impl->video_llava = o.preset.rfind("video_llava", 0) == 0;
+  if (!impl->video_llava && o.preset.rfind("eventgpt", 0) != 0) {
+    return absl::InvalidArgumentError(absl::StrCat(who, ": a video_llava_* or eventgpt_* preset is needed"));
+  }
+  RandomCheckpointOptions init;
+  init.preset = o.preset;
+  init.out_dir = o.init_dir;
+  init.seed = o.seed;
+  init.tokenizer_dir = o.tokenizer_dir;
+  init.dtype = c10::ScalarType::Float;
+  XSD_RETURN_IF_ERROR(WriteRandomCheckpoint(init));
+  XSD_ASSIGN_OR_RETURN(impl->tokenizer, Tokenizer::Load(o.init_dir));
+  impl->eos = impl->tokenizer->eos_id();
+  if (impl->video_llava) {
+    XSD_ASSIGN_OR_RETURN(impl->video_config, LoadVideoLlavaConfig(o.init_dir));
+  } else {
+    XSD_ASSIGN_OR_RETURN(impl->event_config, LoadEventGptConfig(o.init_dir));
+  }
+  XSD_ASSIGN_OR_RETURN(std::unique_ptr<CheckpointReader> reader, CheckpointReader::Open(o.init_dir));
+  std::map<std::string, at::Tensor> tensors;
+  for (const std::string& name : reader->Names()) {
+    XSD_ASSIGN_OR_RETURN(tensors[name], reader->Get(name));
+  }
+  const c10::Device device = train->front().pixels.device();
+  XSD_ASSIGN_OR_RETURN(impl->params, TrainableParameters::FromTensors(tensors, device));
+  std::unique_ptr<MultimodalTrainingTask> task(new MultimodalTrainingTask(std::move(impl)));
+  task->train_ = train;
+  return task;
+}
+
+absl::StatusOr<at::Tensor> MultimodalTrainingTask::Loss(absl::Span<const int64_t> batch) {
+  XSD_ASSIGN_OR_RETURN(const Impl::Built built, impl_->Build());
+  at::Tensor sum;
+  int64_t tokens = 0;
+  for (int64_t i : batch) {
+    XSD_ASSIGN_OR_RETURN(Impl::ExampleLoss l, impl_->Run(built, (*train_)[i], /*count_hits=*/false));
+    sum = sum.defined() ? sum + l.loss : l.loss;
+    tokens += l.tokens;
+  }
+  return TorchCall("batch loss", [&]() -> absl::StatusOr<at::Tensor> { return sum / static_cast<double>(tokens); });
+}
+
+absl::StatusOr<std::map<std::string, double>> MultimodalTrainingTask::Validate() {
+  std::map<std::string, double> m;
+  if (impl_->validation == nullptr || impl_->validation->empty()) return m;
+  at::NoGradGuard no_grad;
+  XSD_ASSIGN_OR_RETURN(const Impl::Built built, impl_->Build());
+  double loss = 0;
+  int64_t tokens = 0, hits = 0;
+  for (const MultimodalExample& e : *impl_->validation) {
+    XSD_ASSIGN_OR_RETURN(Impl::ExampleLoss l, impl_->Run(built, e, /*count_hits=*/true));
+    loss += l.loss.item<double>();
+    tokens += l.tokens;
+    hits += l.hits;
+  }
+  m["val_loss"] = loss / static_cast<double>(tokens);
+  m["val_token_accuracy"] = static_cast<double>(hits) / static_cast<double>(tokens);
+  return m;
+}
+
+nlohmann::json MultimodalTrainingTask::Settings() const {
+  const MultimodalTrainingOptions& o = impl_->options;
+  return {{"preset", o.preset},
+          {"tokenizer_dir", o.tokenizer_dir},
+          {"init_seed", o.seed},
+          {"compute_dtype", c10::toString(o.compute_dtype)},
+          {"train_examples", train_->size()},
+          {"validation_examples", impl_->validation ? impl_->validation->size() : 0}};
+}
+
+absl::Status MultimodalTrainingTask::Write(const std::string& dir, c10::ScalarType dtype) const {
+  RandomCheckpointOptions out;
+  out.preset = impl_->options.preset;
+  out.out_dir = dir;
+  out.seed = impl_->options.seed;
+  out.tokenizer_dir = impl_->options.tokenizer_dir;
+  out.dtype = dtype;
+  for (auto& [name, t] : impl_->params.Snapshot()) out.values[name] = t;
+  return WriteRandomCheckpoint(out);
+}
+
+}  // namespace xsd
