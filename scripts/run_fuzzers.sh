@@ -1,21 +1,24 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (clang, ASan+UBSan, XSD_BUILD_FUZZERS=ON) into
 # build-fuzz/ and runs each for the given number of seconds (default 60),
-# seeded from tests/data (tests/fuzz/seeds.sh), one after the other.
+# seeded from tests/data (tests/fuzz/seeds.sh) and the inputs that once
+# crashed them (tests/fuzz/regressions/<target>/), one after the other.
 #
 #   bash scripts/run_fuzzers.sh [seconds]
 #
 # Environment: XSD_FUZZ_BUILD_DIR (default build-fuzz), XSD_FUZZ_TARGETS
 # (space-separated names; default all), XSD_FUZZ_SKIP_BUILD=1 (use the built
-# binaries as they are), XSD_JOBS (build jobs). Each target keeps the inputs it
-# found in <build>/fuzz/corpus/<target> between runs; a crash, leak, timeout or
-# sanitizer report leaves the input in <build>/fuzz/artifacts/<target>/ and
+# binaries as they are), XSD_FUZZ_OUT (default <build>/fuzz), XSD_JOBS (build
+# jobs). Each target keeps the inputs it found in <out>/corpus/<target>
+# between runs; a crash, leak, timeout or sanitizer report leaves the input
+# in <out>/artifacts/<target>/ and
 # fails the script. The last lines print, per target, the executions and
 # libFuzzer's coverage (cov: edges, ft: features).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
 build=${XSD_FUZZ_BUILD_DIR:-build-fuzz}
+out=${XSD_FUZZ_OUT:-$build/fuzz}
 targets=${XSD_FUZZ_TARGETS:-"fuzz_safetensors fuzz_checkpoint_index fuzz_model_config fuzz_pipeline_config fuzz_tokenizer fuzz_bench_dataset fuzz_image fuzz_video"}
 
 if [ "${XSD_FUZZ_SKIP_BUILD:-0}" != 1 ]; then
@@ -30,13 +33,15 @@ source tools/sanitizers/env.sh
 summary=()
 failed=0
 for t in $targets; do
-  corpus="$build/fuzz/corpus/$t"
-  seeds="$build/fuzz/seeds/$t"
-  artifacts="$build/fuzz/artifacts/$t"
-  log="$build/fuzz/logs/$t.log"
+  corpus="$out/corpus/$t"
+  seeds="$out/seeds/$t"
+  artifacts="$out/artifacts/$t"
+  log="$out/logs/$t.log"
   mkdir -p "$corpus" "$artifacts" "$(dirname "$log")"
   rm -rf "$seeds" && mkdir -p "$seeds"
   bash tests/fuzz/seeds.sh "$t" | while read -r f; do cp "$f" "$seeds/${f//\//_}"; done  # many are config.json
+  # Inputs that once crashed a target run first, every time.
+  if [ -d "tests/fuzz/regressions/$t" ]; then cp "tests/fuzz/regressions/$t"/* "$seeds/"; fi
   dict=()
   case "$t" in
     fuzz_safetensors|fuzz_checkpoint_index|fuzz_model_config|fuzz_bench_dataset) dict=(-dict=tests/fuzz/json.dict) ;;
@@ -59,7 +64,7 @@ for t in $targets; do
 done
 printf '%s\n' "${summary[@]}"
 if [ $failed -ne 0 ]; then
-  echo "run_fuzzers: a target failed; its input is in $build/fuzz/artifacts/<target>/"
+  echo "run_fuzzers: a target failed; its input is in $out/artifacts/<target>/"
   exit 1
 fi
 echo "run_fuzzers: no crash"
