@@ -1,5 +1,7 @@
 #include "xsd/drafters/hidden_head_drafter.h"
 
+#include <algorithm>
+
 #include <ATen/ATen.h>
 
 #include "absl/strings/str_cat.h"
@@ -110,13 +112,19 @@ absl::StatusOr<Draft> HiddenHeadDrafter::Propose(const DraftSpec& spec) {
     const at::Tensor& lm_head = *target_->lm_head();
     // L5F: the stream's states for the same generated positions (its own
     // continuation past the committed ones).
+    // Draft j reads the stream's states up to generated index
+    // dropped + committed_rows + j - 1: a stream whose cache ends sooner
+    // drafts fewer tokens (drafter.h: Propose may return fewer).
     at::Tensor stream_states;
     const int committed_rows = static_cast<int>(window_->committed.size());
-    if (stream() != nullptr && spec.max_tokens > 0) {
-      XSD_ASSIGN_OR_RETURN(stream_states, stream()->feature_stream()->GeneratedStates(
-                                              window_->dropped + committed_rows + spec.max_tokens - 1));
+    int count = spec.max_tokens;
+    if (stream() != nullptr && count > 0) {
+      FeatureStream& states = *stream()->feature_stream();
+      count = std::min(count, states.max_generated_states() - window_->dropped - committed_rows + 1);
+      if (count <= 0) return draft;
+      XSD_ASSIGN_OR_RETURN(stream_states, states.GeneratedStates(window_->dropped + committed_rows + count - 1));
     }
-    for (int j = 0; j < spec.max_tokens; ++j) {
+    for (int j = 0; j < count; ++j) {
       std::vector<at::Tensor> rows = window_->committed;
       rows.insert(rows.end(), window_->predicted.begin(), window_->predicted.end());
       int first = 0;  // index into the window of the first row given to the head

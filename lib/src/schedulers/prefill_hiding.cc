@@ -193,7 +193,6 @@ class PrefillHidingScheduler final : public Scheduler {
                    speculation.has_probs() ? speculation.Probs(i) : absl::Span<const float>());
       }
     }
-    result.stats.hidden_drafts_verified = hidden.size();
     const bool tell_decoder = separate_decoder() && decode_drafting();
     if (tell_decoder && !state.done()) {
       XSD_RETURN_IF_ERROR(internal::BeginDrafter(state, *decode_, context));
@@ -201,8 +200,10 @@ class PrefillHidingScheduler final : public Scheduler {
     }
     std::vector<TokenId> committed = result.tokens;  // [first]
     if (state.done() || hidden.empty()) return committed;
-    const int64_t accepted_before = result.stats.accepted;
+    const int64_t drafted_before = result.stats.drafted, accepted_before = result.stats.accepted;
     XSD_ASSIGN_OR_RETURN(internal::RoundResult round, internal::RunRound(state, *target_, *policy_, hidden));
+    // Counted as verified: what RunRound sent (it cuts what the cache cannot hold).
+    result.stats.hidden_drafts_verified = result.stats.drafted - drafted_before;
     result.stats.hidden_drafts_accepted = result.stats.accepted - accepted_before;
     committed.insert(committed.end(), round.committed.begin(), round.committed.end());
     if (tell_decoder && !state.done()) {

@@ -96,11 +96,14 @@ struct RoundOutcome {
 // target's). Row j of GeneratedStates is the state that predicted output
 // token j + 1 (row 0: the last prompt position). Rows past the committed
 // output follow the drafter's own continuation; the stream decodes as far as
-// asked. Valid until the drafter's next call.
+// asked, up to max_generated_states() rows (its cache). Valid until the
+// drafter's next call.
 class FeatureStream {
  public:
   virtual ~FeatureStream() = default;
   virtual absl::StatusOr<at::Tensor> GeneratedStates(int count) = 0;
+  // The largest count GeneratedStates accepts for the current request.
+  virtual int max_generated_states() const = 0;
 };
 
 class Drafter {

@@ -77,6 +77,8 @@ class LlamaDrafter final : public Drafter, public FeatureStream {
   const Tokenizer* tokenizer() const override;
   // FeatureStream: decodes its own continuation as far as `count` needs.
   absl::StatusOr<at::Tensor> GeneratedStates(int count) override;
+  // Rows from the last prompt position to the end of the cache.
+  int max_generated_states() const override { return seq_.cache->capacity() - prompt_rows_ + 1; }
 
   // Post-norm hidden states of cached positions [start, start + count) (a
   // device view; FailedPrecondition without hidden rows).
