@@ -1,3 +1,6 @@
 xsd_test(scheduler_tests SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/lossless_test.cc ${CMAKE_CURRENT_LIST_DIR}/stochastic_test.cc
   ${CMAKE_CURRENT_LIST_DIR}/prefill_hiding_test.cc ${CMAKE_CURRENT_LIST_DIR}/adaptive_gamma_test.cc)
+# Real drafters on tiny real models (LLaMA, EAGLE, hidden-state heads,
+# EventGPT with its adapters): losslessness at scale.
+xsd_test(lossless_real_tests SOURCES ${CMAKE_CURRENT_LIST_DIR}/lossless_real_test.cc)
