@@ -7,7 +7,12 @@
 //  - PrefillHiding (cross-modal): the drafter prefills and drafts on its own
 //    thread while the target prefills; the drafts finished by then are
 //    verified in one batch; later rounds use `decode_drafter` (or the same
-//    drafter when it is null, or plain decoding when gamma == 0).
+//    drafter when it is null, or plain decoding when gamma == 0). Without
+//    decode-phase drafting, a lane still in its prefill when the target's is
+//    done finishes in the background after Generate returns: the hiding
+//    drafter stays in use until the scheduler's next Generate or its
+//    destruction (both join the lane), and nothing else may use that drafter
+//    meanwhile.
 #pragma once
 
 #include <memory>
