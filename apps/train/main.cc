@@ -1,7 +1,9 @@
 // xsd_train: libxsd's training (the research's stages 2 and 3, and the
 // small driving world's models). docs/training.md has the commands.
 //
-//   xsd_train world   --out DIR [...]       the world's target and drafter
+//   xsd_train world   --world DIR --out DIR [...]   the world's target and drafter
+//   xsd_train extract --config X.pbtxt --dataset DIR --out DIR [...]   paired hidden states
+//   xsd_train adapter --features DIR --target CKPT --kind L4 --out L4.safetensors [...]
 #include <cstdio>
 #include <string>
 
@@ -12,8 +14,12 @@ int main(int argc, char** argv) {
   absl::Status status;
   if (command == "world") {
     status = xsd::train::WorldCommand(argc, argv, 2);
+  } else if (command == "extract") {
+    status = xsd::train::ExtractCommand(argc, argv, 2);
+  } else if (command == "adapter") {
+    status = xsd::train::AdapterCommand(argc, argv, 2);
   } else {
-    std::fprintf(stderr, "usage: xsd_train world [flags]   (docs/training.md)\n");
+    std::fprintf(stderr, "usage: xsd_train world|extract|adapter [flags]   (docs/training.md)\n");
     return 2;
   }
   if (!status.ok()) {

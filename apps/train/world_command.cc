@@ -1,40 +1,68 @@
 // xsd_train world: trains the driving world's target (Video-LLaVA-shaped)
 // and drafter (EventGPT-shaped) to answer the world's questions
-// (docs/training.md), from scenes rendered in memory (xsd/media/driving_*).
+// (docs/training.md), from the world's files (xsd_make_world --video_size 48
+// --event_size 48).
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
-#include <ATen/Parallel.h>
+#include <nlohmann/json.hpp>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "commands.h"
 #include "flags.h"
+#include "loop_flags.h"
 #include "progress.h"
 #include "xsd/base/status.h"
-#include "xsd/media/driving_questions.h"
-#include "xsd/media/driving_scene.h"
 #include "xsd/media/driving_world.h"
 #include "xsd/training/multimodal_training.h"
+#include "xsd/vision/multimodal_inputs.h"
 
 namespace xsd::train {
 namespace {
 
 namespace fs = std::filesystem;
 
-// Scenes [first, first + count), each with every question, and the pixels the model reads.
-absl::StatusOr<std::vector<MultimodalExample>> WorldExamples(uint64_t seed, int first, int count, bool video,
-                                                              int size) {
+// The first `max_scenes` scenes of a split of the world's files
+// (xsd_make_world), each with every question, and the pixels the model reads
+// through the runtime's own loaders (MP4 frames for Video-LLaVA, the event
+// PNG for EventGPT), so training sees what inference will.
+absl::StatusOr<std::vector<MultimodalExample>> WorldExamples(const fs::path& split, bool video, int max_scenes) {
+  const fs::path index = split / kDrivingWorldFile;
+  const std::string where = index.string();
+  std::ifstream in(index);
+  if (!in) return absl::NotFoundError(absl::StrCat(where, ": cannot open (write the world with xsd_make_world)"));
+  const nlohmann::json world = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  if (world.is_discarded()) return absl::InvalidArgumentError(absl::StrCat(where, ": not JSON"));
+  if (!world.is_object() || !world.contains("scenes") || !world["scenes"].is_array()) {
+    return absl::InvalidArgumentError(absl::StrCat(where, ": no 'scenes' list"));
+  }
+  const int size = world.value(video ? "video_size" : "event_size", 0);
+  const int frames = world.value("frames", 0);
+  if (size <= 0 || frames <= 0) return absl::InvalidArgumentError(absl::StrCat(where, ": no video_size/event_size/frames"));
   std::vector<MultimodalExample> out;
-  for (int i = first; i < first + count; ++i) {
-    const DrivingScene scene = MakeDrivingScene(seed, i);
-    XSD_ASSIGN_OR_RETURN(at::Tensor pixels, video ? DrivingVideoPixels(scene, size) : DrivingEventPixels(scene, size));
+  for (const nlohmann::json& scene : world["scenes"]) {
+    if (static_cast<int>(out.size()) == max_scenes) break;
     MultimodalExample e;
-    e.id = DrivingSceneId(i);
-    e.pixels = pixels;
-    for (const WorldQa& qa : DrivingQuestions(scene)) e.qa.push_back({qa.question, qa.answer});
+    e.id = scene.value("id", "");
+    if (e.id.empty() || !scene.contains("qa")) {
+      return absl::InvalidArgumentError(absl::StrCat(where, ": scene ", out.size(), ": no id or qa"));
+    }
+    if (video) {
+      XSD_ASSIGN_OR_RETURN(e.pixels, LoadVideoPixels((split / "mp4" / (e.id + ".mp4")).string(), frames,
+                                                     FrameSampling::kUniform, size));
+    } else {
+      XSD_ASSIGN_OR_RETURN(e.pixels, LoadEventPixels({(split / "event_image" / (e.id + ".png")).string()}, size));
+    }
+    for (const nlohmann::json& qa : scene["qa"]) {
+      e.qa.push_back({qa.value("question", ""), qa.value("answer", "")});
+    }
     out.push_back(std::move(e));
+  }
+  if (static_cast<int>(out.size()) < max_scenes) {
+    return absl::InvalidArgumentError(absl::StrCat(where, ": ", out.size(), " scenes, ", max_scenes, " asked for"));
   }
   return out;
 }
@@ -43,48 +71,31 @@ absl::StatusOr<std::vector<MultimodalExample>> WorldExamples(uint64_t seed, int 
 
 absl::Status WorldCommand(int argc, char** argv, int first) {
   XSD_ASSIGN_OR_RETURN(const Flags f, Flags::Parse(argc, argv, first,
-                                                   {{"out", ""},
-                                                    {"tokenizer", "tests/data/tokenizer/llama"},
-                                                    {"models", "video_llava,eventgpt"},
-                                                    {"train_scenes", "600"},
-                                                    {"val_scenes", "40"},
-                                                    {"seed", "0"},
-                                                    {"epochs", "6"},
-                                                    {"batch_size", "16"},
-                                                    {"lr", "2e-3"},
-                                                    {"video_size", "48"},
-                                                    {"event_size", "48"},
-                                                    {"checkpoint_every", "50"},
-                                                    {"resume", "false"},
-                                                    {"threads", "0"},
-                                                    {"quiet", "false"}}));
+                                                   WithLoopFlags({{"out", ""},
+                                                                  {"world", ""},
+                                                                  {"tokenizer", "tests/data/tokenizer/llama"},
+                                                                  {"models", "video_llava,eventgpt"},
+                                                                  {"train_scenes", "600"},
+                                                                  {"val_scenes", "40"}},
+                                                                 /*epochs=*/16, /*batch_size=*/16, "2e-3")));
   if (f.Str("out").empty()) return absl::InvalidArgumentError("--out: required (the world's model directory)");
+  if (f.Str("world").empty()) return absl::InvalidArgumentError("--world: required (the files xsd_make_world wrote)");
+  PrintRunHeader("world", f);
+  const fs::path world(f.Str("world"));
   XSD_ASSIGN_OR_RETURN(const int64_t train_scenes, f.Int("train_scenes"));
   XSD_ASSIGN_OR_RETURN(const int64_t val_scenes, f.Int("val_scenes"));
-  XSD_ASSIGN_OR_RETURN(const int64_t seed, f.Int("seed"));
-  XSD_ASSIGN_OR_RETURN(const int64_t threads, f.Int("threads"));
   XSD_ASSIGN_OR_RETURN(const bool quiet, f.Bool("quiet"));
-  if (threads > 0) at::set_num_threads(static_cast<int>(threads));
-  TrainLoopOptions loop;
-  XSD_ASSIGN_OR_RETURN(const int64_t epochs, f.Int("epochs"));
-  XSD_ASSIGN_OR_RETURN(const int64_t batch, f.Int("batch_size"));
-  XSD_ASSIGN_OR_RETURN(loop.optimizer.lr, f.Double("lr"));
-  XSD_ASSIGN_OR_RETURN(loop.checkpoint_every, f.Int("checkpoint_every"));
-  XSD_ASSIGN_OR_RETURN(loop.resume, f.Bool("resume"));
-  loop.epochs = static_cast<int>(epochs);
-  loop.batch_size = static_cast<int>(batch);
-  loop.seed = static_cast<uint64_t>(seed);
+  XSD_ASSIGN_OR_RETURN(TrainLoopOptions loop, LoopOptionsFromFlags(f, ""));
+  const uint64_t seed = loop.seed;
   for (absl::string_view model : absl::StrSplit(f.Str("models"), ',', absl::SkipEmpty())) {
     const bool video = model == "video_llava";
     if (!video && model != "eventgpt") {
       return absl::InvalidArgumentError(absl::StrCat("--models: '", model, "' (expected video_llava, eventgpt)"));
     }
-    XSD_ASSIGN_OR_RETURN(const int64_t size, f.Int(video ? "video_size" : "event_size"));
     XSD_ASSIGN_OR_RETURN(const std::vector<MultimodalExample> train,
-                         WorldExamples(seed, 0, static_cast<int>(train_scenes), video, static_cast<int>(size)));
+                         WorldExamples(world / kDrivingTrainDir, video, static_cast<int>(train_scenes)));
     XSD_ASSIGN_OR_RETURN(const std::vector<MultimodalExample> validation,
-                         WorldExamples(seed, kDrivingHeldOutFirstIndex, static_cast<int>(val_scenes), video,
-                                       static_cast<int>(size)));
+                         WorldExamples(world / kDrivingHeldOutDir, video, static_cast<int>(val_scenes)));
     const fs::path run = fs::path(f.Str("out")) / "runs" / std::string(model);
     MultimodalTrainingOptions o;
     o.preset = absl::StrCat(model, "_world");
@@ -94,10 +105,7 @@ absl::Status WorldCommand(int argc, char** argv, int first) {
     XSD_ASSIGN_OR_RETURN(std::unique_ptr<MultimodalTrainingTask> task,
                          MultimodalTrainingTask::Create(o, &train, &validation));
     loop.out_dir = run.string();
-    loop.settings = task->Settings();
-    loop.settings["world"] = {{"seed", seed}, {"train_scenes", train_scenes}, {"val_scenes", val_scenes},
-                              {"image_size", size}};
-    loop.settings["loop"] = {{"epochs", epochs}, {"batch_size", batch}, {"lr", loop.optimizer.lr}};
+    loop.settings = {{"flags", FlagSettings(f)}, {"task", task->Settings()}};
     ProgressPrinter progress(std::string(model), quiet);
     XSD_ASSIGN_OR_RETURN(const TrainResult result,
                          RunTraining(*task, loop, [&](const StepProgress& p) { progress.Step(p); },

@@ -1,5 +1,6 @@
 #include "xsd/training/multimodal_training.h"
 
+#include <algorithm>
 #include <map>
 
 #include <ATen/ATen.h>
@@ -118,45 +119,70 @@ struct MultimodalTrainingTask::Impl {
     } else {
       XSD_ASSIGN_OR_RETURN(prefix, b.event->PromptEmbeddings(x->before, x->after, e.pixels));
     }
+    // One forward for the whole example: the shared prefix, then every
+    // question's branch (its prompt tail and its answer but the last token)
+    // at the positions it would have after the prefix; a branch row sees the
+    // prefix and its own branch's earlier rows (the runtime's tree mask).
     const int p = static_cast<int>(prefix.size(0));
-    int longest = 0;
+    std::vector<TokenId> fed;
+    std::vector<int64_t> positions, answer_rows, answer_ids;
+    std::vector<int> branch_start;
+    for (int i = 0; i < p; ++i) positions.push_back(i);
     for (const Ids::Branch& br : x->branches) {
-      longest = std::max<int>(longest, static_cast<int>(br.tail.size() + br.answer.size()) - 1);
+      branch_start.push_back(p + static_cast<int>(fed.size()));
+      std::vector<TokenId> b = br.tail;
+      b.insert(b.end(), br.answer.begin(), br.answer.end() - 1);
+      const int rows = static_cast<int>(b.size()), n = static_cast<int>(br.answer.size());
+      if (p + rows > llm.max_positions()) {
+        return absl::InvalidArgumentError(absl::StrCat("example '", e.id, "': ", p + rows,
+                                                       " positions exceed the model's ", llm.max_positions()));
+      }
+      for (int i = 0; i < rows; ++i) {
+        positions.push_back(p + i);
+        if (i >= rows - n) answer_rows.push_back(p + static_cast<int64_t>(fed.size()) + i);
+      }
+      answer_ids.insert(answer_ids.end(), br.answer.begin(), br.answer.end());
+      fed.insert(fed.end(), b.begin(), b.end());
     }
-    if (p + longest > llm.max_positions()) {
-      return absl::InvalidArgumentError(absl::StrCat("example '", e.id, "': ", p + longest,
-                                                     " positions exceed the model's ", llm.max_positions()));
+    const int total_rows = p + static_cast<int>(fed.size());
+    branch_start.push_back(total_rows);
+    std::vector<uint8_t> visible(static_cast<size_t>(total_rows) * total_rows, 0);
+    for (int i = 0; i < total_rows; ++i) {
+      const auto b = std::upper_bound(branch_start.begin(), branch_start.end(), i);
+      const int own = (i < p || b == branch_start.begin()) ? 0 : *(b - 1);
+      for (int j = 0; j <= i; ++j) {
+        if (j < p || j >= own) visible[static_cast<size_t>(i) * total_rows + j] = 1;
+      }
     }
-    XSD_ASSIGN_OR_RETURN(std::unique_ptr<KvCache> cache, KvCache::Create(llm.CacheSpec(p + longest)));
-    LlamaInput shared;
-    shared.embeds = prefix;
-    XSD_ASSIGN_OR_RETURN(shared.positions, PositionRange(0, p, llm.device()));
-    shared.logits = LogitsRows::kNone;
-    XSD_RETURN_IF_ERROR(llm.Forward(shared, cache.get()).status());
-    XSD_RETURN_IF_ERROR(cache->Advance(p));
+    XSD_ASSIGN_OR_RETURN(std::unique_ptr<KvCache> cache, KvCache::Create(llm.CacheSpec(total_rows)));
+    XSD_ASSIGN_OR_RETURN(const at::Tensor tokens, TokensTensor(fed, llm.device()));
+    XSD_ASSIGN_OR_RETURN(const at::Tensor branch_embeds, llm.Embed(tokens));
+    LlamaInput input;
+    XSD_RETURN_IF_ERROR(TorchCall("example inputs", [&]() -> absl::Status {
+      const auto on = [&](c10::ScalarType t) { return at::TensorOptions().dtype(t).device(llm.device()); };
+      input.embeds = at::cat({prefix, branch_embeds.to(prefix.scalar_type())}, 0);
+      input.positions = at::tensor(positions, at::TensorOptions().dtype(at::kLong)).to(llm.device());
+      input.tree_mask = at::from_blob(visible.data(), {total_rows, total_rows}, at::TensorOptions().dtype(at::kByte))
+                            .to(on(at::kBool));
+      return absl::OkStatus();
+    }));
+    input.logits = LogitsRows::kNone;  // only the answers' rows go through the LM head
+    XSD_ASSIGN_OR_RETURN(LlamaOutput out, llm.Forward(input, cache.get()));
     ExampleLoss total;
-    for (const Ids::Branch& br : x->branches) {
-      XSD_RETURN_IF_ERROR(cache->Truncate(p));
-      std::vector<TokenId> fed = br.tail;
-      fed.insert(fed.end(), br.answer.begin(), br.answer.end() - 1);
-      const int rows = static_cast<int>(fed.size()), n = static_cast<int>(br.answer.size());
-      LlamaInput input;
-      XSD_ASSIGN_OR_RETURN(input.tokens, TokensTensor(fed, llm.device()));
-      XSD_ASSIGN_OR_RETURN(input.positions, PositionRange(p, rows, llm.device()));
-      input.logits = LogitsRows::kNone;  // only the answer's rows go through the LM head
-      XSD_ASSIGN_OR_RETURN(LlamaOutput out, llm.Forward(input, cache.get()));
-      XSD_ASSIGN_OR_RETURN(at::Tensor logits, llm.LmHead(out.hidden.narrow(0, rows - n, n)));
-      XSD_RETURN_IF_ERROR(TorchCall("answer loss", [&]() -> absl::Status {
-        const at::Tensor l = logits.to(at::kFloat);
-        const at::Tensor target = at::tensor(std::vector<int64_t>(br.answer.begin(), br.answer.end()),
-                                             at::TensorOptions().dtype(at::kLong)).to(l.device());
-        const at::Tensor ce = at::cross_entropy_loss(l, target, {}, at::Reduction::Sum);
-        total.loss = total.loss.defined() ? total.loss + ce : ce;
-        total.tokens += n;
-        if (count_hits) total.hits += (l.argmax(-1) == target).sum().item<int64_t>();
-        return absl::OkStatus();
-      }));
-    }
+    at::Tensor logits;
+    XSD_RETURN_IF_ERROR(TorchCall("answer rows", [&]() -> absl::Status {
+      const at::Tensor rows = at::tensor(answer_rows, at::TensorOptions().dtype(at::kLong)).to(llm.device());
+      XSD_ASSIGN_OR_RETURN(logits, llm.LmHead(out.hidden.index_select(0, rows)));
+      return absl::OkStatus();
+    }));
+    XSD_RETURN_IF_ERROR(TorchCall("answer loss", [&]() -> absl::Status {
+      const at::Tensor l = logits.to(at::kFloat);
+      const at::Tensor target = at::tensor(answer_ids, at::TensorOptions().dtype(at::kLong)).to(l.device());
+      total.loss = at::cross_entropy_loss(l, target, {}, at::Reduction::Sum);
+      total.tokens = static_cast<int64_t>(answer_ids.size());
+      if (count_hits) total.hits = (l.argmax(-1) == target).sum().item<int64_t>();
+      return absl::OkStatus();
+    }));
     return total;
   }
 };

@@ -33,6 +33,7 @@ struct CheckpointShape {
   ClipVisionConfig vision;  // eventgpt, video_llava
   TokenId image_token = 32000, video_token = 32001, pad_token = 32002;  // video_llava
   bool tiny = true;
+  bool tied = false;  // the LM head is the embedding table (tie_word_embeddings; no head tensor)
 };
 
 // What the tokenizer that goes with the checkpoint says (all zero / kNoToken
