@@ -48,14 +48,26 @@ TEST_CASE("EAGLE chains and EAGLE-2 trees are lossless", "[eagle][lossless]") {
   CHECK(tree_nodes > 5 * rounds);  // real trees, not chains
 }
 
-TEST_CASE("EAGLE trees need greedy acceptance", "[eagle]") {
-  auto p = Build(R"pb( drafter { name: "eagle" eagle { checkpoint { random_preset: "tiny" } } }
-                       scheduler { name: "speculative" tree { } } acceptance { name: "stochastic" temperature: 1 })pb");
+// Stochastic acceptance: sampled trees (every expanded node's top_k children
+// drawn from its q; their distribution is checked in
+// tests/schedulers/distribution_real_test.cc).
+TEST_CASE("EAGLE sampled trees are reproducible per seed", "[eagle]") {
+  auto p = Build(R"pb( max_new_tokens: 20 drafter { name: "eagle" eagle { checkpoint { random_preset: "tiny" } } }
+                       scheduler { name: "speculative" tree { top_k: 2 depth: 3 total_tokens: 6 } }
+                       acceptance { name: "stochastic" temperature: 1 })pb");
   Request r;
   r.prompt_tokens = {1, 2, 3};
-  auto res = p->Generate(r);
-  REQUIRE_FALSE(res.ok());
-  CHECK(res.status().code() == absl::StatusCode::kUnimplemented);
+  r.seed = 4;
+  auto a = p->Generate(r);
+  auto b = p->Generate(r);
+  INFO(a.status().ToString());
+  REQUIRE(a.ok());
+  REQUIRE(b.ok());
+  CHECK(a->tokens == b->tokens);
+  CHECK(a->tokens.size() == 20);
+  // Trees of 6 nodes (2 + 2 + 2) while the budget lasts.
+  CHECK(a->stats.drafted_at_depth.size() == 3);
+  CHECK(a->stats.drafted > 4 * a->stats.rounds);
 }
 
 TEST_CASE("EAGLE sampled chains are reproducible per seed", "[eagle]") {

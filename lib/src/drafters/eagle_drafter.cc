@@ -1,5 +1,8 @@
 #include "xsd/drafters/eagle_drafter.h"
 
+#include <algorithm>
+#include <functional>
+
 #include <ATen/ATen.h>
 
 #include "absl/strings/str_cat.h"
@@ -11,6 +14,50 @@
 #include "xsd/models/llama_model.h"
 
 namespace xsd {
+
+namespace {
+
+// Head outputs [F, d] of a tree's frontier (indices into the candidates; -1:
+// the root), undefined when they do not fit the head's cache; and the
+// target's LM head over such outputs ([F, vocab] float32 on its device).
+using FrontierStatesFn =
+    std::function<absl::StatusOr<at::Tensor>(const std::vector<int32_t>& frontier, const Draft& candidates)>;
+using LogitsFn = std::function<at::Tensor(const at::Tensor& states)>;
+
+// Sampled trees, as the scripted drafter's: every expanded node gets top_k
+// children drawn independently from its q, and which nodes are expanded
+// never depends on the values drawn (the first child of each expanded node,
+// breadth first, at most top_k per depth), so rejection sampling over the
+// siblings stays exact (acceptance.h).
+absl::StatusOr<Draft> SampledTree(const TreeSpec& tree, const SamplingParams& sampling, Rng* rng,
+                                  const FrontierStatesFn& frontier_states, const LogitsFn& logits_of) {
+  Draft draft;
+  std::vector<int32_t> frontier = {-1};
+  std::vector<float> row, probs;
+  for (int depth = 1; depth <= tree.depth && !frontier.empty() && draft.size() < tree.total_tokens; ++depth) {
+    XSD_ASSIGN_OR_RETURN(const at::Tensor states, frontier_states(frontier, draft));
+    if (!states.defined()) break;  // head cache full: a smaller tree
+    XSD_ASSIGN_OR_RETURN(const at::Tensor logits, TorchCall("eagle tree", [&]() -> absl::StatusOr<at::Tensor> {
+                           return logits_of(states).cpu().contiguous();
+                         }));
+    const int64_t vocab = logits.size(1);
+    std::vector<int32_t> next;
+    for (size_t i = 0; i < frontier.size(); ++i) {
+      const float* data = logits.data_ptr<float>() + static_cast<int64_t>(i) * vocab;
+      row.assign(data, data + vocab);
+      LogitsToProbs(row, sampling, &probs);
+      for (int c = 0; c < tree.top_k && draft.size() < tree.total_tokens; ++c) {
+        draft.Add(SampleFrom(probs, rng), frontier[i], probs);
+        if (c == 0) next.push_back(draft.size() - 1);
+      }
+    }
+    if (static_cast<int>(next.size()) > tree.top_k) next.resize(tree.top_k);
+    frontier = std::move(next);
+  }
+  return draft;
+}
+
+}  // namespace
 
 struct EagleDrafter::State {
   int committed = 0;   // head cache rows that belong to committed target positions
@@ -125,29 +172,16 @@ absl::StatusOr<Draft> EagleDrafter::ProposeChain(int n) {
 }
 
 absl::StatusOr<Draft> EagleDrafter::ProposeTree(const TreeSpec& tree) {
-  if (!state_->sampling.greedy()) {
-    return absl::UnimplementedError("eagle: dynamic trees are greedy only (EAGLE-2 selection depends on the drafts' values)");
-  }
   const int base = state_->committed;
   const at::Tensor& lm_head = *target_->lm_head();
   const at::Tensor& table = *target_->embedding_table();
   std::vector<at::Tensor> outs;  // head output of each candidate, once computed
-  auto top_children = [&](const at::Tensor& states) -> std::vector<std::vector<TreeCandidate>> {
-    const at::Tensor logp = at::log_softmax(at::linear(states.to(lm_head.device(), lm_head.scalar_type()), lm_head).to(at::kFloat), -1);
-    const auto top = at::topk(logp, std::min<int64_t>(tree.top_k, logp.size(-1)), -1);
-    const at::Tensor values = std::get<0>(top).cpu(), indices = std::get<1>(top).cpu();
-    std::vector<std::vector<TreeCandidate>> out(values.size(0));
-    for (int64_t r = 0; r < values.size(0); ++r) {
-      for (int64_t c = 0; c < values.size(1); ++c) {
-        out[r].push_back({static_cast<TokenId>(indices[r][c].item<int64_t>()), values[r][c].item<double>()});
-      }
-    }
-    return out;
-  };
-  auto expand = [&](const std::vector<int32_t>& frontier,
-                    const Draft& cands) -> absl::StatusOr<std::vector<std::vector<TreeCandidate>>> {
-    return TorchCall("eagle tree", [&]() -> absl::StatusOr<std::vector<std::vector<TreeCandidate>>> {
-      if (frontier.size() == 1 && frontier[0] < 0) return top_children(state_->last_out);
+  // Every frontier node and its ancestors are written in one forward after
+  // the committed rows.
+  const FrontierStatesFn frontier_states = [&](const std::vector<int32_t>& frontier,
+                                               const Draft& cands) -> absl::StatusOr<at::Tensor> {
+    return TorchCall("eagle tree", [&]() -> absl::StatusOr<at::Tensor> {
+      if (frontier.size() == 1 && frontier[0] < 0) return state_->last_out;
       // Rows: every frontier node and its ancestors (parents precede children).
       std::vector<bool> need(cands.size(), false);
       for (int32_t f : frontier) {
@@ -162,7 +196,7 @@ absl::StatusOr<Draft> EagleDrafter::ProposeTree(const TreeSpec& tree) {
         }
       }
       const int64_t t = static_cast<int64_t>(rows.size());
-      if (base + t > cache_->capacity()) return std::vector<std::vector<TreeCandidate>>(frontier.size());
+      if (base + t > cache_->capacity()) return at::Tensor();
       outs.resize(cands.size());
       std::vector<int64_t> ids, positions;
       std::vector<at::Tensor> features;
@@ -181,9 +215,30 @@ absl::StatusOr<Draft> EagleDrafter::ProposeTree(const TreeSpec& tree) {
       XSD_ASSIGN_OR_RETURN(at::Tensor out, head_->Forward(table.index_select(0, id), at::cat(features, 0), pos,
                                                           mask.to(table.device()), cache_.get()));
       for (int64_t r = 0; r < t; ++r) outs[rows[r]] = out.narrow(0, r, 1);
-      std::vector<at::Tensor> frontier_states;
-      for (int32_t f : frontier) frontier_states.push_back(outs[f]);
-      return top_children(at::cat(frontier_states, 0));
+      std::vector<at::Tensor> frontier_outs;
+      for (int32_t f : frontier) frontier_outs.push_back(outs[f]);
+      return at::cat(frontier_outs, 0);
+    });
+  };
+  const LogitsFn logits_of = [&](const at::Tensor& states) {
+    return at::linear(states.to(lm_head.device(), lm_head.scalar_type()), lm_head).to(at::kFloat);
+  };
+  if (!state_->sampling.greedy()) return SampledTree(tree, state_->sampling, &state_->rng, frontier_states, logits_of);
+  auto expand = [&](const std::vector<int32_t>& frontier,
+                    const Draft& cands) -> absl::StatusOr<std::vector<std::vector<TreeCandidate>>> {
+    XSD_ASSIGN_OR_RETURN(const at::Tensor states, frontier_states(frontier, cands));
+    std::vector<std::vector<TreeCandidate>> out(frontier.size());
+    if (!states.defined()) return out;  // head cache full: a smaller tree
+    return TorchCall("eagle tree", [&]() -> absl::StatusOr<std::vector<std::vector<TreeCandidate>>> {
+      const at::Tensor logp = at::log_softmax(logits_of(states), -1);
+      const auto top = at::topk(logp, std::min<int64_t>(tree.top_k, logp.size(-1)), -1);
+      const at::Tensor values = std::get<0>(top).cpu(), indices = std::get<1>(top).cpu();
+      for (int64_t r = 0; r < values.size(0); ++r) {
+        for (int64_t c = 0; c < values.size(1); ++c) {
+          out[r].push_back({static_cast<TokenId>(indices[r][c].item<int64_t>()), values[r][c].item<double>()});
+        }
+      }
+      return out;
     });
   };
   return BuildDynamicTree(tree, expand);

@@ -1,6 +1,7 @@
 // EagleDrafter: decode-phase drafting with an EAGLE-1 head over the target's
-// features: chains (greedy or sampled) and EAGLE-2 dynamic trees (greedy;
-// core/tree_builder.h).
+// features: chains (greedy or sampled), EAGLE-2 dynamic trees when greedy
+// (core/tree_builder.h), and sampled trees otherwise (every expanded node's
+// top_k children drawn from its q; the shape never depends on the values).
 //
 // The head's cache holds one row per committed target position t, built from
 // the target's post-norm feature at t and the embedding of the token at t + 1
