@@ -4,3 +4,6 @@ xsd_test(scheduler_tests SOURCES
 # Real drafters on tiny real models (LLaMA, EAGLE, hidden-state heads,
 # EventGPT with its adapters): losslessness at scale.
 xsd_test(lossless_real_tests SOURCES ${CMAKE_CURRENT_LIST_DIR}/lossless_real_test.cc)
+# Stochastic SD with real drafters (LLaMA, EAGLE chains and trees, the
+# threaded prefill-hiding lane): the output distribution is the target's.
+xsd_test(distribution_real_tests SOURCES ${CMAKE_CURRENT_LIST_DIR}/distribution_real_test.cc)
