@@ -13,28 +13,12 @@
 #include "flags.h"
 #include "loop_flags.h"
 #include "progress.h"
+#include "target_checkpoint.h"
 #include "xsd/base/status.h"
-#include "xsd/io/safetensors.h"
 #include "xsd/training/adapter_training.h"
 #include "xsd/training/feature_set.h"
 
 namespace xsd::train {
-namespace {
-
-// The target's LM head [vocab, d] from its checkpoint (Video-LLaVA's or a
-// plain LLaMA's layout).
-absl::StatusOr<at::Tensor> TargetLmHead(const std::string& checkpoint, const c10::Device& device) {
-  XSD_ASSIGN_OR_RETURN(std::unique_ptr<CheckpointReader> reader, CheckpointReader::Open(checkpoint));
-  for (const char* name : {"language_model.lm_head.weight", "lm_head.weight"}) {
-    if (reader->Find(name) != nullptr) {
-      XSD_ASSIGN_OR_RETURN(at::Tensor w, reader->Get(name));
-      return w.to(device, at::kFloat);
-    }
-  }
-  return absl::NotFoundError(absl::StrCat(checkpoint, ": no language_model.lm_head.weight or lm_head.weight"));
-}
-
-}  // namespace
 
 absl::Status AdapterCommand(int argc, char** argv, int first) {
   XSD_ASSIGN_OR_RETURN(const Flags f, Flags::Parse(argc, argv, first,
@@ -61,12 +45,7 @@ absl::Status AdapterCommand(int argc, char** argv, int first) {
   const std::string run_dir = f.Str("run_dir").empty() ? f.Str("out") + ".run" : f.Str("run_dir");
   XSD_ASSIGN_OR_RETURN(TrainLoopOptions loop, LoopOptionsFromFlags(f, run_dir));
   XSD_ASSIGN_OR_RETURN(const bool quiet, f.Bool("quiet"));
-  c10::Device device(c10::kCPU);
-  try {
-    device = c10::Device(f.Str("device"));
-  } catch (const std::exception&) {
-    return absl::InvalidArgumentError(absl::StrCat("--device: '", f.Str("device"), "' is not a device (cpu, cuda:0)"));
-  }
+  XSD_ASSIGN_OR_RETURN(const c10::Device device, ParseDevice(f.Str("device")));
   AdapterTrainingOptions o;
   XSD_ASSIGN_OR_RETURN(o.kind, ParseAdapterKind(f.Str("kind")));
   XSD_ASSIGN_OR_RETURN(o.loss, ParseAdapterLoss(f.Str("loss")));

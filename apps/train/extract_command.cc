@@ -2,7 +2,8 @@
 // stage 2) with libxsd's runtime, from a pipeline config naming the target
 // and the drafter (an EventGPT drafter without adapter: its own hidden
 // states) over a DSEC-layout dataset, streamed to sharded safetensors
-// (xsd/training/feature_set.h). --resume skips the samples already written.
+// (xsd/training/feature_set.h); --pairing target_sequence: the target's own
+// sequences for EAGLE heads. --resume skips the samples already written.
 #include <cstdio>
 #include <filesystem>
 #include <string>
@@ -33,13 +34,19 @@ absl::Status ExtractCommand(int argc, char** argv, int first) {
                                                     {"max_new_tokens", "50"},
                                                     {"out", ""},
                                                     {"resume", "false"},
+                                                    {"threads", "1"},
                                                     {"quiet", "false"}}));
   for (const char* required : {"config", "dataset", "out"}) {
     if (f.Str(required).empty()) return absl::InvalidArgumentError(absl::StrCat("--", required, ": required"));
   }
   PrintRunHeader("extract", f);
+  XSD_RETURN_IF_ERROR(ApplyThreads(f));
   ExtractionOptions options;
-  XSD_ASSIGN_OR_RETURN(options.pairing, ParsePairing(f.Str("pairing")));
+  // target_sequence: the target alone (EAGLE heads); else a drafter pairing.
+  const bool target_sequence = f.Str("pairing") == kTargetSequencePairing;
+  if (!target_sequence) {
+    XSD_ASSIGN_OR_RETURN(options.pairing, ParsePairing(f.Str("pairing")));
+  }
   XSD_ASSIGN_OR_RETURN(const int64_t max_new, f.Int("max_new_tokens"));
   options.max_new_tokens = static_cast<int>(max_new);
   XSD_ASSIGN_OR_RETURN(const bool resume, f.Bool("resume"));
@@ -64,31 +71,42 @@ absl::Status ExtractCommand(int argc, char** argv, int first) {
 
   XSD_ASSIGN_OR_RETURN(std::unique_ptr<Pipeline> pipeline, Pipeline::FromFile(f.Str("config")));
   Drafter* drafter = pipeline->drafter();
-  if (drafter == nullptr) {
-    return absl::InvalidArgumentError(absl::StrCat(f.Str("config"), ": no drafter (extraction pairs a drafter with the target)"));
-  }
-  XSD_RETURN_IF_ERROR(CheckPairable(*drafter, pipeline->target()));
   FeatureSetInfo info;
-  info.pairing = PairingName(options.pairing);
-  info.drafter_hidden_size = drafter->info().hidden_size;
-  info.target_hidden_size = pipeline->target().info().hidden_size;
-  info.settings = FlagSettings(f);
+  const int target_width = pipeline->target().info().hidden_size;
+  if (target_sequence) {
+    info.pairing = kTargetSequencePairing;
+    info.drafter_hidden_size = target_width;  // the target's input embeddings
+  } else {
+    if (drafter == nullptr) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(f.Str("config"), ": no drafter (extraction pairs a drafter with the target)"));
+    }
+    XSD_RETURN_IF_ERROR(CheckPairable(*drafter, pipeline->target()));
+    info.pairing = PairingName(options.pairing);
+    info.drafter_hidden_size = drafter->info().hidden_size;
+    info.settings["drafter"] = drafter->info().name;
+  }
+  info.target_hidden_size = target_width;
+  info.settings["flags"] = FlagSettings(f);
   info.settings["target"] = pipeline->target().info().name;
-  info.settings["drafter"] = drafter->info().name;
   XSD_ASSIGN_OR_RETURN(std::unique_ptr<FeatureShardWriter> writer,
                        FeatureShardWriter::Create(f.Str("out"), info, resume));
   const TimePoint start = Now();
   const size_t skipped = writer->done().size();
-  XSD_RETURN_IF_ERROR(ExtractFeatures(
-      pipeline->target(), *drafter, requests, options, *writer, [&](int done, int total) {
-        if (quiet) return;
-        const double seconds = MillisBetween(start, Now()) / 1e3;
-        const double rate = seconds > 0 ? (done - static_cast<double>(skipped)) / seconds : 0;
-        const double eta = rate > 0 ? (total - done) / rate : 0;
-        std::fprintf(stderr, "\rextract %d/%d samples  %.1f samples/s  eta %s   ", done, total, rate,
-                     ProgressPrinter::Duration(eta).c_str());
-        if (done == total) std::fprintf(stderr, "\n");
-      }));
+  const auto progress = [&](int done, int total) {
+    if (quiet) return;
+    const double seconds = MillisBetween(start, Now()) / 1e3;
+    const double rate = seconds > 0 ? (done - static_cast<double>(skipped)) / seconds : 0;
+    const double eta = rate > 0 ? (total - done) / rate : 0;
+    std::fprintf(stderr, "\rextract %d/%d samples  %.1f samples/s  eta %s   ", done, total, rate,
+                 ProgressPrinter::Duration(eta).c_str());
+    if (done == total) std::fprintf(stderr, "\n");
+  };
+  if (target_sequence) {
+    XSD_RETURN_IF_ERROR(ExtractTargetSequences(pipeline->target(), requests, options, *writer, progress));
+  } else {
+    XSD_RETURN_IF_ERROR(ExtractFeatures(pipeline->target(), *drafter, requests, options, *writer, progress));
+  }
   std::fprintf(stderr, "extract: %zu samples in %s (%zu were there already)\n", requests.size(), f.Str("out").c_str(),
                skipped);
   return absl::OkStatus();

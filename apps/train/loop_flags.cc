@@ -43,6 +43,12 @@ absl::StatusOr<TrainLoopOptions> LoopOptionsFromFlags(const Flags& f, const std:
   return loop;
 }
 
+absl::Status ApplyThreads(const Flags& f) {
+  XSD_ASSIGN_OR_RETURN(const int64_t threads, f.Int("threads"));
+  if (threads > 0) at::set_num_threads(static_cast<int>(threads));
+  return absl::OkStatus();
+}
+
 void PrintRunHeader(const std::string& command, const Flags& f) {
   if (f.Str("quiet") == "true") return;
   std::fprintf(stderr, "xsd_train %s\n", command.c_str());

@@ -23,6 +23,9 @@ std::map<std::string, std::string> WithLoopFlags(std::map<std::string, std::stri
 // `out_dir`); sets the CPU thread count when --threads > 0.
 absl::StatusOr<TrainLoopOptions> LoopOptionsFromFlags(const Flags& f, const std::string& out_dir);
 
+// --threads (> 0: at::set_num_threads), for commands without a loop.
+absl::Status ApplyThreads(const Flags& f);
+
 // Prints "xsd_train <command>" and every flag's value (the run header; the
 // settings also go into the checkpoint and train_log.json), unless --quiet.
 void PrintRunHeader(const std::string& command, const Flags& f);

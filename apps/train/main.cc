@@ -4,6 +4,7 @@
 //   xsd_train world   --world DIR --out DIR [...]   the world's target and drafter
 //   xsd_train extract --config X.pbtxt --dataset DIR --out DIR [...]   paired hidden states
 //   xsd_train adapter --features DIR --target CKPT --kind L4 --out L4.safetensors [...]
+//   xsd_train eagle   --features DIR --target CKPT --out EAGLE_DIR [...]
 #include <cstdio>
 #include <string>
 
@@ -18,8 +19,10 @@ int main(int argc, char** argv) {
     status = xsd::train::ExtractCommand(argc, argv, 2);
   } else if (command == "adapter") {
     status = xsd::train::AdapterCommand(argc, argv, 2);
+  } else if (command == "eagle") {
+    status = xsd::train::EagleCommand(argc, argv, 2);
   } else {
-    std::fprintf(stderr, "usage: xsd_train world|extract|adapter [flags]   (docs/training.md)\n");
+    std::fprintf(stderr, "usage: xsd_train world|extract|adapter|eagle [flags]   (docs/training.md)\n");
     return 2;
   }
   if (!status.ok()) {

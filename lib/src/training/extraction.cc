@@ -97,4 +97,65 @@ absl::Status ExtractFeatures(Verifier& target, Drafter& drafter, const std::vect
   return writer.Finish();
 }
 
+absl::StatusOr<FeatureRows> ExtractTargetSequence(Verifier& target, const Request& request,
+                                                  const ExtractionOptions& options) {
+  const std::string who = absl::StrCat("extraction (target sequence), request '", request.id, "'");
+  if (options.max_new_tokens < 1) return absl::InvalidArgumentError(who + ": max_new_tokens must be >= 1");
+  const TargetFeatures* features = target.features();
+  if (features == nullptr || features->lm_head() == nullptr) {
+    return absl::FailedPreconditionError(absl::StrCat(who, ": the target '", target.info().name,
+                                                      "' exposes no hidden states or LM head"));
+  }
+  std::vector<at::Tensor> hidden, embeds;
+  const auto keep_committed = [&]() -> absl::Status {
+    const at::Tensor* h = features->committed_hidden();
+    const at::Tensor* e = features->committed_input_embeds();
+    if (h == nullptr || e == nullptr || !h->defined() || !e->defined() || h->size(0) != e->size(0)) {
+      return absl::InternalError(who + ": the target committed no hidden states / input embeddings");
+    }
+    return TorchCall(who, [&]() -> absl::Status {
+      hidden.push_back(h->to(at::kCPU, at::kFloat).clone());
+      embeds.push_back(e->to(at::kCPU, at::kFloat).clone());
+      return absl::OkStatus();
+    });
+  };
+  XSD_ASSIGN_OR_RETURN(TargetOutput first, target.Prefill(request, OutputRequest()));
+  XSD_RETURN_IF_ERROR(keep_committed());
+  std::vector<TokenId> output = {first.argmax.at(0)};
+  const TokenId eos = target.info().eos_token;
+  // Each step commits the pending token's row; the last token is never fed.
+  while (static_cast<int>(output.size()) < options.max_new_tokens && output.back() != eos &&
+         target.cache_length() + 1 < target.info().max_seq_len) {
+    XSD_ASSIGN_OR_RETURN(TargetOutput next, target.Verify(output.back(), Draft(), OutputRequest()));
+    XSD_RETURN_IF_ERROR(target.Commit({}));
+    XSD_RETURN_IF_ERROR(keep_committed());
+    output.push_back(next.argmax.at(0));
+  }
+  return TorchCall(who, [&]() -> absl::StatusOr<FeatureRows> {
+    FeatureRows rows;
+    rows.sample_id = request.id;
+    rows.target_hidden = at::cat(hidden);
+    rows.drafter_hidden = at::cat(embeds);
+    const at::Tensor head = features->lm_head()->to(at::kCPU, at::kFloat);
+    const at::Tensor argmax = at::linear(rows.target_hidden, head).argmax(-1);
+    rows.target_tokens.resize(static_cast<size_t>(argmax.size(0)));
+    for (int64_t i = 0; i < argmax.size(0); ++i) rows.target_tokens[i] = static_cast<TokenId>(argmax[i].item<int64_t>());
+    return rows;
+  });
+}
+
+absl::Status ExtractTargetSequences(Verifier& target, const std::vector<Request>& requests,
+                                    const ExtractionOptions& options, FeatureShardWriter& writer,
+                                    const std::function<void(int, int)>& on_sample) {
+  const int total = static_cast<int>(requests.size());
+  for (int i = 0; i < total; ++i) {
+    if (writer.done().count(requests[i].id) == 0) {
+      XSD_ASSIGN_OR_RETURN(FeatureRows rows, ExtractTargetSequence(target, requests[i], options));
+      XSD_RETURN_IF_ERROR(writer.Add(rows));
+    }
+    if (on_sample) on_sample(i + 1, total);
+  }
+  return writer.Finish();
+}
+
 }  // namespace xsd

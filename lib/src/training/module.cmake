@@ -7,5 +7,5 @@ xsd_module(training TORCH
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/parameters.cc ${CMAKE_CURRENT_LIST_DIR}/adamw.cc
           ${CMAKE_CURRENT_LIST_DIR}/train_loop.cc ${CMAKE_CURRENT_LIST_DIR}/feature_set.cc
           ${CMAKE_CURRENT_LIST_DIR}/adapter_training.cc ${CMAKE_CURRENT_LIST_DIR}/extraction.cc
-          ${CMAKE_CURRENT_LIST_DIR}/multimodal_training.cc
+          ${CMAKE_CURRENT_LIST_DIR}/multimodal_training.cc ${CMAKE_CURRENT_LIST_DIR}/eagle_training.cc
   DEPS nlohmann_json::nlohmann_json)

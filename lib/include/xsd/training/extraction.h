@@ -49,4 +49,17 @@ absl::Status ExtractFeatures(Verifier& target, Drafter& drafter, const std::vect
                              const ExtractionOptions& options, FeatureShardWriter& writer,
                              const std::function<void(int, int)>& on_sample = {});
 
+// The target's own sequence, for EAGLE heads (no drafter): every position
+// of the prompt (visual rows included) and of its greedy output but the
+// last token, row i holding the input embedding the target's layers read at
+// i (in FeatureRows::drafter_hidden), its post-final-norm state at i
+// (target_hidden) and its greedy token after i: argmax of its LM head
+// (target_tokens). The set's pairing is kTargetSequencePairing.
+inline constexpr char kTargetSequencePairing[] = "target_sequence";
+absl::StatusOr<FeatureRows> ExtractTargetSequence(Verifier& target, const Request& request,
+                                                  const ExtractionOptions& options);
+absl::Status ExtractTargetSequences(Verifier& target, const std::vector<Request>& requests,
+                             const ExtractionOptions& options, FeatureShardWriter& writer,
+                             const std::function<void(int, int)>& on_sample = {});
+
 }  // namespace xsd
