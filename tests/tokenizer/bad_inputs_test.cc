@@ -170,9 +170,29 @@ TEST_CASE("Corrupt normalization rules never crash", "[tokenizer][errors]") {
     m.mutable_normalizer_spec()->set_precompiled_charsmap(bad);
     auto tok = LoadModel(dir, m);
     if (!tok.ok()) continue;
+    // Rules are checked at Load: a model that loads encodes.
     auto ids = (*tok)->Encode("Ｆｕｌｌ ﬁ ① e\xCC\x81 text \xE2\x80\x8B x", true);
-    if (ids.ok()) CHECK((*tok)->Decode(*ids, true).ok());
+    INFO(ids.status().ToString());
+    REQUIRE(ids.ok());
+    CHECK((*tok)->Decode(*ids, true).ok());
   }
+}
+
+// Found by fuzz_tokenizer: a model whose compiled rules hold a value beyond
+// the string pool loaded, and only Encode of a text reaching that rule failed.
+TEST_CASE("A rule value outside the string pool is refused at Load", "[tokenizer][errors]") {
+  const std::string crasher = testing::ReadFileBytes(
+      std::string(XSD_SOURCE_DIR) + "/tests/fuzz/regressions/fuzz_tokenizer/charsmap_value_outside_pool.model");
+  REQUIRE_FALSE(crasher.empty());
+  ScratchDir dir;
+  testing::WriteFileBytes(dir.file("tokenizer.model"), crasher);
+  auto tok = Tokenizer::Load(dir.path());
+  REQUIRE_FALSE(tok.ok());
+  INFO(tok.status().ToString());
+  CHECK(tok.status().code() == absl::StatusCode::kInvalidArgument);
+  CHECK(Mentions(tok.status(), dir.file("tokenizer.model")));
+  CHECK(Mentions(tok.status(), "outside the"));
+  CHECK(Mentions(tok.status(), "string pool"));
 }
 
 TEST_CASE("Added tokens that disagree are errors naming the token", "[tokenizer][errors]") {

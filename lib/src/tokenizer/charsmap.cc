@@ -39,6 +39,23 @@ absl::StatusOr<CharsMap> CharsMap::Create(absl::string_view blob, const std::str
   map.units_.resize(trie_bytes / 4);
   for (size_t i = 0; i < map.units_.size(); ++i) map.units_[i] = ReadLittleEndian32(blob.data() + 4 + 4 * i);
   map.pool_ = std::string(blob.substr(4 + trie_bytes));
+  // Every rule value must point into the pool, checked here so that a model
+  // that loads never fails later in Encode. A lookup that matches the unit at
+  // index q (a non-leaf unit with "has a leaf child") reads its value from the
+  // unit at q ^ Offset(units[q]), so checking every such q covers every
+  // reachable rule, whatever path leads to it.
+  for (size_t q = 0; q < map.units_.size(); ++q) {
+    const uint32_t unit = map.units_[q];
+    if ((unit >> 31) != 0 || !HasLeaf(unit)) continue;
+    const size_t leaf = q ^ Offset(unit);
+    if (leaf >= map.units_.size()) continue;  // LongestPrefix stops before reading it
+    const uint32_t value = Value(map.units_[leaf]);
+    if (value >= map.pool_.size()) {
+      return absl::InvalidArgumentError(absl::StrCat(source, ": normalizer_spec.precompiled_charsmap: rule value ",
+                                                     value, " (trie unit ", leaf, ") outside the ",
+                                                     map.pool_.size(), "-byte string pool"));
+    }
+  }
   return map;
 }
 

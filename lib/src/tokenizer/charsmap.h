@@ -17,7 +17,8 @@ namespace xsd::tokenizer_internal {
 
 class CharsMap {
  public:
-  // Copies and checks the layout of `blob`; `source` names it in errors.
+  // Copies and checks the layout of `blob` and that every rule value points
+  // into the string pool; `source` names it in errors.
   static absl::StatusOr<CharsMap> Create(absl::string_view blob, const std::string& source);
 
   struct Match {
@@ -25,7 +26,8 @@ class CharsMap {
     absl::string_view replacement; // what they become (may be empty: deletion)
   };
   // The longest rule whose source is a prefix of `input`, as SentencePiece
-  // picks it. Fails only for a value pointing outside the string pool.
+  // picks it. Fails only for a value pointing outside the string pool, which
+  // Create already refuses.
   absl::StatusOr<Match> LongestPrefix(absl::string_view input) const;
 
  private:
