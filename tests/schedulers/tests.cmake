@@ -7,3 +7,5 @@ xsd_test(lossless_real_tests SOURCES ${CMAKE_CURRENT_LIST_DIR}/lossless_real_tes
 # Stochastic SD with real drafters (LLaMA, EAGLE chains and trees, the
 # threaded prefill-hiding lane): the output distribution is the target's.
 xsd_test(distribution_real_tests SOURCES ${CMAKE_CURRENT_LIST_DIR}/distribution_real_test.cc)
+# Injected faults in every scheduler (mock and real components).
+xsd_test(fault_tests SOURCES ${CMAKE_CURRENT_LIST_DIR}/fault_test.cc)

@@ -102,7 +102,7 @@ absl::StatusOr<TargetOutput> PrefillTarget(GenerationState& state, Verifier& tar
   out.logits = policy.needs_target_logits();
   out.margins = state.record_margins();
   auto output = target.Prefill(request, out);
-  if (!output.ok()) return Annotate(output.status(), "target prefill");
+  if (!output.ok()) return Annotate(output.status(), absl::StrCat("target '", target.info().name, "' prefill"));
   const TimePoint end = Now();
   GenerationResult& r = state.result();
   r.times.target_prefill_ms += MillisBetween(begin, end);
@@ -133,7 +133,9 @@ absl::StatusOr<RoundResult> RunRound(GenerationState& state, Verifier& target, c
   out.logits = policy.needs_target_logits();
   out.margins = state.record_margins();
   auto output = target.Verify(state.pending(), draft, out);
-  if (!output.ok()) return Annotate(output.status(), absl::StrCat("verify round ", r.stats.rounds + 1));
+  if (!output.ok()) {
+    return Annotate(output.status(), absl::StrCat("target '", target.info().name, "' verify, round ", r.stats.rounds + 1));
+  }
   const TimePoint verify_end = Now();
   r.times.verify_ms += MillisBetween(verify_begin, verify_end);
   ++r.stats.rounds;
@@ -169,7 +171,7 @@ absl::StatusOr<RoundResult> RunRound(GenerationState& state, Verifier& target, c
   for (int i = 0; i < draft.size(); ++i) r.stats.RecordDraftDepth(depths[i], on_path[i]);
 
   absl::Status commit = target.Commit(round.kept_nodes);
-  if (!commit.ok()) return Annotate(commit, "target commit");
+  if (!commit.ok()) return Annotate(commit, absl::StrCat("target '", target.info().name, "' commit, round ", r.stats.rounds));
   const TimePoint accept_end = Now();
   r.times.accept_ms += MillisBetween(verify_end, accept_end);
   state.AddEvent("target", draft.empty() ? "decode" : "verify", verify_begin, accept_end, kept, accepted_emitted);
@@ -205,13 +207,13 @@ absl::Status NotifyDrafter(Drafter& drafter, const Verifier& target, absl::Span<
     outcome.target.hidden = features->committed_hidden();
     outcome.target.input_embeds = features->committed_input_embeds();
   }
-  return Annotate(drafter.Observe(outcome), "drafter observe");
+  return Annotate(drafter.Observe(outcome), absl::StrCat("drafter '", drafter.info().name, "' observe"));
 }
 
 absl::StatusOr<Draft> ProposeTimed(GenerationState& state, Drafter& drafter, const DraftSpec& spec) {
   const TimePoint begin = Now();
   auto draft = drafter.Propose(spec);
-  if (!draft.ok()) return Annotate(draft.status(), "drafter propose");
+  if (!draft.ok()) return Annotate(draft.status(), absl::StrCat("drafter '", drafter.info().name, "' propose"));
   const TimePoint end = Now();
   state.result().times.draft_ms += MillisBetween(begin, end);
   state.AddEvent("drafter", "draft", begin, end, draft->size());
@@ -256,7 +258,7 @@ absl::Status CheckDrafterFits(const Drafter& drafter, const Verifier& target, co
 
 absl::Status BeginDrafter(GenerationState& state, Drafter& drafter, const DraftContext& context) {
   const TimePoint begin = Now();
-  XSD_RETURN_IF_ERROR_CTX(drafter.Begin(context), "drafter begin");
+  XSD_RETURN_IF_ERROR_CTX(drafter.Begin(context), absl::StrCat("drafter '", drafter.info().name, "' begin"));
   const TimePoint end = Now();
   state.result().times.drafter_prefill_ms += MillisBetween(begin, end);
   // A decode-phase drafter without a prefill of its own keeps the hiding

@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <atomic>
 #include <functional>
+#include <string>
 #include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "generation_state.h"
 #include "xsd/base/status.h"
 #include "xsd/schedulers/schedulers.h"
@@ -82,6 +84,7 @@ class PrefillHidingScheduler final : public Scheduler {
   enum class LaneMode { kSkipped, kConcurrent, kSequential };
 
   bool decode_drafting() const { return options_.gamma > 0 || options_.tree.has_value(); }
+  std::string hiding_name() const { return absl::StrCat("hiding drafter '", hiding_->info().name, "'"); }
   bool separate_decoder() const { return decode_ != nullptr && decode_ != hiding_; }
 
   LaneMode ChooseLaneMode() {
@@ -156,7 +159,7 @@ class PrefillHidingScheduler final : public Scheduler {
       background_ = std::move(run);  // finishes its prefill after this request returns
       return Draft();
     }
-    XSD_RETURN_IF_ERROR_CTX(run->lane.status, "hiding drafter");
+    XSD_RETURN_IF_ERROR_CTX(run->lane.status, absl::StrCat(hiding_name(), ", its lane beside the target's prefill"));
     RecordLane(state, run->lane, target_begin, target_end, joined);
     return std::move(run->lane.speculation);
   }
@@ -167,9 +170,9 @@ class PrefillHidingScheduler final : public Scheduler {
     if (!hiding_->capabilities().revises_speculation || speculation->size() == 0) return absl::OkStatus();
     const TimePoint begin = Now();
     auto final_chain = hiding_->Speculation();
-    if (!final_chain.ok()) return Annotate(final_chain.status(), "hiding drafter speculation");
+    if (!final_chain.ok()) return Annotate(final_chain.status(), absl::StrCat(hiding_name(), " speculation"));
     if (final_chain->size() != speculation->size() || !final_chain->IsChain()) {
-      return absl::InternalError("hiding drafter: Speculation() changed the chain's length or shape");
+      return absl::InternalError(absl::StrCat(hiding_name(), ": Speculation() changed the chain's length or shape"));
     }
     *speculation = std::move(final_chain).value();
     state.result().times.draft_ms += MillisBetween(begin, Now());
@@ -246,7 +249,7 @@ class PrefillHidingScheduler final : public Scheduler {
   void RunLane(LaneRun* run, int cap, const std::function<bool()>& keep_going) {
     HiddenLane& lane = run->lane;
     lane.begin = Now();
-    lane.status = hiding_->Begin(run->context);
+    lane.status = Annotate(hiding_->Begin(run->context), "begin");
     lane.prefill_end = Now();
     lane.end = lane.prefill_end;
     run->prefilling.store(false, std::memory_order_release);
@@ -255,7 +258,7 @@ class PrefillHidingScheduler final : public Scheduler {
       const TimePoint b = Now();
       auto d = hiding_->Propose(DraftSpec{1, std::nullopt});
       if (!d.ok()) {
-        lane.status = d.status();
+        lane.status = Annotate(d.status(), "propose");
         return;
       }
       if (d->empty()) break;
@@ -275,7 +278,8 @@ class PrefillHidingScheduler final : public Scheduler {
     std::unique_ptr<LaneRun> done = std::move(background_);
     if (done->thread.joinable()) done->thread.join();
     lane_prefill_ms_ = MillisBetween(done->lane.begin, done->lane.prefill_end);
-    return Annotate(done->lane.status, "hiding drafter (the previous request's lane, finished in the background)");
+    return Annotate(done->lane.status,
+                    absl::StrCat(hiding_name(), ", the previous request's lane (finished in the background)"));
   }
 
   std::unique_ptr<LaneRun> background_;  // a late lane still finishing
