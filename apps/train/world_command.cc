@@ -4,11 +4,13 @@
 // --event_size 48).
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "commands.h"
@@ -57,7 +59,8 @@ absl::StatusOr<std::vector<MultimodalExample>> WorldExamples(const fs::path& spl
       XSD_ASSIGN_OR_RETURN(e.pixels, LoadEventPixels({(split / "event_image" / (e.id + ".png")).string()}, size));
     }
     for (const nlohmann::json& qa : scene["qa"]) {
-      e.qa.push_back({qa.value("question", ""), qa.value("answer", "")});
+      e.qa.push_back({qa.value("question", ""), qa.value("answer", ""),
+                      qa.value("word_classes", std::vector<std::string>())});
     }
     out.push_back(std::move(e));
   }
@@ -65,6 +68,61 @@ absl::StatusOr<std::vector<MultimodalExample>> WorldExamples(const fs::path& spl
     return absl::InvalidArgumentError(absl::StrCat(where, ": ", out.size(), " scenes, ", max_scenes, " asked for"));
   }
   return out;
+}
+
+// "A Blue cyclist." -> {"a", "blue", "cyclist"}.
+std::vector<std::string> Words(const std::string& text) {
+  std::vector<std::string> words;
+  for (absl::string_view w : absl::StrSplit(text, ' ', absl::SkipEmpty())) {
+    std::string word = absl::AsciiStrToLower(w);
+    while (!word.empty() && (word.back() == '.' || word.back() == ',')) word.pop_back();
+    words.push_back(word);
+  }
+  return words;
+}
+
+// The greedy answers of the current weights to every question of
+// `examples`, scored against the world's answers: exact answers, and words
+// right at their position per word class.
+absl::StatusOr<nlohmann::json> Accuracy(const MultimodalTrainingTask& task,
+                                        const std::vector<MultimodalExample>& examples) {
+  int64_t answers = 0, exact = 0;
+  std::map<std::string, std::pair<int64_t, int64_t>> words;  // class -> (right, total)
+  nlohmann::json samples = nlohmann::json::array();
+  for (const MultimodalExample& e : examples) {
+    for (int q = 0; q < static_cast<int>(e.qa.size()); ++q) {
+      XSD_ASSIGN_OR_RETURN(const std::string said, task.Answer(e, q, 40));
+      const std::vector<std::string> want = Words(e.qa[q].answer), got = Words(said);
+      ++answers;
+      exact += want == got;
+      for (size_t w = 0; w < want.size(); ++w) {
+        const std::string cls = w < e.qa[q].word_classes.size() ? e.qa[q].word_classes[w] : "other";
+        auto& [right, total] = words[cls];
+        ++total;
+        right += w < got.size() && got[w] == want[w];
+      }
+      if (samples.size() < 16) samples.push_back({{"id", e.id}, {"question", e.qa[q].question},
+                                                  {"answer", e.qa[q].answer}, {"said", said}});
+    }
+  }
+  nlohmann::json j = {{"answers", answers},
+                      {"exact", answers > 0 ? static_cast<double>(exact) / answers : 0.0},
+                      {"word_accuracy", nlohmann::json::object()},
+                      {"samples", samples}};
+  for (const auto& [cls, counts] : words) {
+    j["word_accuracy"][cls] = {{"right", counts.first}, {"words", counts.second},
+                               {"accuracy", static_cast<double>(counts.first) / counts.second}};
+  }
+  return j;
+}
+
+void PrintAccuracy(const std::string& model, const nlohmann::json& a) {
+  std::fprintf(stderr, "%s: held-out answers exact %.1f%% of %lld; words right by class:", model.c_str(),
+               100.0 * a["exact"].get<double>(), static_cast<long long>(a["answers"].get<int64_t>()));
+  for (const auto& [cls, v] : a["word_accuracy"].items()) {
+    std::fprintf(stderr, " %s %.1f%%", cls.c_str(), 100.0 * v["accuracy"].get<double>());
+  }
+  std::fprintf(stderr, "\n");
 }
 
 }  // namespace
@@ -76,7 +134,8 @@ absl::Status WorldCommand(int argc, char** argv, int first) {
                                                                   {"tokenizer", "tests/data/tokenizer/llama"},
                                                                   {"models", "video_llava,eventgpt"},
                                                                   {"train_scenes", "600"},
-                                                                  {"val_scenes", "40"}},
+                                                                  {"val_scenes", "40"},
+                                                                  {"evaluate_only", "false"}},
                                                                  /*epochs=*/16, /*batch_size=*/16, "2e-3")));
   if (f.Str("out").empty()) return absl::InvalidArgumentError("--out: required (the world's model directory)");
   if (f.Str("world").empty()) return absl::InvalidArgumentError("--world: required (the files xsd_make_world wrote)");
@@ -85,6 +144,7 @@ absl::Status WorldCommand(int argc, char** argv, int first) {
   XSD_ASSIGN_OR_RETURN(const int64_t train_scenes, f.Int("train_scenes"));
   XSD_ASSIGN_OR_RETURN(const int64_t val_scenes, f.Int("val_scenes"));
   XSD_ASSIGN_OR_RETURN(const bool quiet, f.Bool("quiet"));
+  XSD_ASSIGN_OR_RETURN(const bool evaluate_only, f.Bool("evaluate_only"));
   XSD_ASSIGN_OR_RETURN(TrainLoopOptions loop, LoopOptionsFromFlags(f, ""));
   const uint64_t seed = loop.seed;
   for (absl::string_view model : absl::StrSplit(f.Str("models"), ',', absl::SkipEmpty())) {
@@ -102,8 +162,16 @@ absl::Status WorldCommand(int argc, char** argv, int first) {
     o.tokenizer_dir = f.Str("tokenizer");
     o.init_dir = (run / "init").string();
     o.seed = static_cast<uint64_t>(seed);
+    const std::string dir = (fs::path(f.Str("out")) / std::string(model)).string();
+    if (evaluate_only) o.start_from = dir;
     XSD_ASSIGN_OR_RETURN(std::unique_ptr<MultimodalTrainingTask> task,
                          MultimodalTrainingTask::Create(o, &train, &validation));
+    if (evaluate_only) {
+      XSD_ASSIGN_OR_RETURN(const nlohmann::json accuracy, Accuracy(*task, validation));
+      PrintAccuracy(std::string(model), accuracy);
+      std::ofstream((run / "accuracy.json").string()) << accuracy.dump(1) << "\n";
+      continue;
+    }
     loop.out_dir = run.string();
     loop.settings = {{"flags", FlagSettings(f)}, {"task", task->Settings()}};
     ProgressPrinter progress(std::string(model), quiet);
@@ -111,9 +179,12 @@ absl::Status WorldCommand(int argc, char** argv, int first) {
                          RunTraining(*task, loop, [&](const StepProgress& p) { progress.Step(p); },
                                      [&](const EpochMetrics& m) { progress.Epoch(m); }));
     if (!result.finished) return absl::OkStatus();
-    const std::string dir = (fs::path(f.Str("out")) / std::string(model)).string();
-    XSD_RETURN_IF_ERROR(task->Write(dir, c10::ScalarType::BFloat16));
+    // Float32: the bench runs exactly the weights evaluated here.
+    XSD_RETURN_IF_ERROR(task->Write(dir, c10::ScalarType::Float));
     std::fprintf(stderr, "%s: wrote %s\n", std::string(model).c_str(), dir.c_str());
+    XSD_ASSIGN_OR_RETURN(const nlohmann::json accuracy, Accuracy(*task, validation));
+    PrintAccuracy(std::string(model), accuracy);
+    std::ofstream((run / "accuracy.json").string()) << accuracy.dump(1) << "\n";
   }
   return absl::OkStatus();
 }

@@ -210,6 +210,9 @@ absl::StatusOr<std::unique_ptr<MultimodalTrainingTask>> MultimodalTrainingTask::
   init.tokenizer_dir = o.tokenizer_dir;
   init.dtype = c10::ScalarType::Float;
   XSD_RETURN_IF_ERROR(WriteRandomCheckpoint(init));
+  // The random checkpoint fixes the config, the tokenizer and the tensor
+  // names; a start_from checkpoint of the same preset gives the values.
+  const std::string start = o.start_from.empty() ? o.init_dir : o.start_from;
   XSD_ASSIGN_OR_RETURN(impl->tokenizer, Tokenizer::Load(o.init_dir));
   impl->eos = impl->tokenizer->eos_id();
   if (impl->video_llava) {
@@ -218,9 +221,16 @@ absl::StatusOr<std::unique_ptr<MultimodalTrainingTask>> MultimodalTrainingTask::
     XSD_ASSIGN_OR_RETURN(impl->event_config, LoadEventGptConfig(o.init_dir));
   }
   XSD_ASSIGN_OR_RETURN(std::unique_ptr<CheckpointReader> reader, CheckpointReader::Open(o.init_dir));
+  XSD_ASSIGN_OR_RETURN(std::unique_ptr<CheckpointReader> values, CheckpointReader::Open(start));
   std::map<std::string, at::Tensor> tensors;
   for (const std::string& name : reader->Names()) {
-    XSD_ASSIGN_OR_RETURN(tensors[name], reader->Get(name));
+    if (values->Find(name) == nullptr) {
+      return absl::InvalidArgumentError(absl::StrCat(who, ": ", start, " has no tensor '", name, "'"));
+    }
+    XSD_ASSIGN_OR_RETURN(tensors[name], values->Get(name));
+    if (tensors[name].sizes() != at::IntArrayRef(reader->Find(name)->shape)) {
+      return absl::InvalidArgumentError(absl::StrCat(who, ": ", start, ": tensor '", name, "' has another shape"));
+    }
   }
   const c10::Device device = train->front().pixels.device();
   XSD_ASSIGN_OR_RETURN(impl->params, TrainableParameters::FromTensors(tensors, device));
@@ -257,6 +267,48 @@ absl::StatusOr<std::map<std::string, double>> MultimodalTrainingTask::Validate()
   m["val_loss"] = loss / static_cast<double>(tokens);
   m["val_token_accuracy"] = static_cast<double>(hits) / static_cast<double>(tokens);
   return m;
+}
+
+absl::StatusOr<std::string> MultimodalTrainingTask::Answer(const MultimodalExample& e, int q, int max_tokens) const {
+  at::NoGradGuard no_grad;
+  XSD_ASSIGN_OR_RETURN(const Impl::Built built, impl_->Build());
+  XSD_ASSIGN_OR_RETURN(const Impl::Ids* x, impl_->IdsOf(e));
+  if (q < 0 || q >= static_cast<int>(x->branches.size())) {
+    return absl::InvalidArgumentError(absl::StrCat("example '", e.id, "': no question ", q));
+  }
+  const LlamaModel& llm = built.llm();
+  at::Tensor prefix;
+  if (impl_->video_llava) {
+    XSD_ASSIGN_OR_RETURN(prefix, built.video->PromptEmbeddings(x->prefix, e.pixels));
+  } else {
+    XSD_ASSIGN_OR_RETURN(prefix, built.event->PromptEmbeddings(x->before, x->after, e.pixels));
+  }
+  const std::vector<TokenId>& tail = x->branches[q].tail;
+  const int p = static_cast<int>(prefix.size(0)), prompt = p + static_cast<int>(tail.size());
+  const int capacity = std::min(prompt + max_tokens, llm.max_positions());
+  XSD_ASSIGN_OR_RETURN(std::unique_ptr<KvCache> cache, KvCache::Create(llm.CacheSpec(capacity)));
+  XSD_ASSIGN_OR_RETURN(const at::Tensor tail_tokens, TokensTensor(tail, llm.device()));
+  XSD_ASSIGN_OR_RETURN(const at::Tensor tail_embeds, llm.Embed(tail_tokens));
+  LlamaInput input;
+  input.embeds = at::cat({prefix, tail_embeds.to(prefix.scalar_type())}, 0);
+  XSD_ASSIGN_OR_RETURN(input.positions, PositionRange(0, prompt, llm.device()));
+  input.logits = LogitsRows::kLast;
+  std::vector<TokenId> out;
+  int length = 0;
+  for (;;) {
+    XSD_ASSIGN_OR_RETURN(const LlamaOutput o, llm.Forward(input, cache.get()));
+    const int rows = static_cast<int>(input.positions.numel());
+    XSD_RETURN_IF_ERROR(cache->Advance(rows));
+    length += rows;
+    const TokenId next = static_cast<TokenId>(o.logits.reshape({-1, o.logits.size(-1)})[-1].argmax().item<int64_t>());
+    if (next == impl_->eos || static_cast<int>(out.size()) == max_tokens || length + 1 > capacity) break;
+    out.push_back(next);
+    input = LlamaInput();
+    XSD_ASSIGN_OR_RETURN(input.tokens, TokensTensor({next}, llm.device()));
+    XSD_ASSIGN_OR_RETURN(input.positions, PositionRange(length, 1, llm.device()));
+    input.logits = LogitsRows::kLast;
+  }
+  return impl_->tokenizer->Decode(out, /*skip_special=*/true);
 }
 
 nlohmann::json MultimodalTrainingTask::Settings() const {

@@ -40,6 +40,9 @@ struct MultimodalExample {
   struct Qa {
     std::string question;
     std::string answer;  // the words the model should say; EOS follows
+    // Optional: a class per whitespace-separated word of `answer` (the
+    // driving world's "color", "motion", ...), for per-class accuracy.
+    std::vector<std::string> word_classes;
   };
   std::vector<Qa> qa;  // at least one
 };
@@ -48,6 +51,7 @@ struct MultimodalTrainingOptions {
   std::string preset;         // "video_llava_world", "eventgpt_world" (xsd/vision/random_checkpoint.h)
   std::string tokenizer_dir;  // the checkpoint's tokenizer (copied into it)
   std::string init_dir;       // where the random starting checkpoint is written
+  std::string start_from;     // non-empty: start from this checkpoint (one Write wrote) instead
   uint64_t seed = 0;          // its weights
   c10::ScalarType compute_dtype = c10::ScalarType::Float;
 };
@@ -66,6 +70,9 @@ class MultimodalTrainingTask final : public TrainingTask {
   absl::StatusOr<std::map<std::string, double>> Validate() override;
 
   nlohmann::json Settings() const;
+  // The current weights' greedy answer to question `q` of `example` (no
+  // gradients), up to `max_tokens` or EOS, as text.
+  absl::StatusOr<std::string> Answer(const MultimodalExample& example, int q, int max_tokens) const;
   // The trained checkpoint (config.json, weights in `dtype`, tokenizer).
   absl::Status Write(const std::string& dir, c10::ScalarType dtype) const;
 
