@@ -12,6 +12,8 @@
 #include "xsd/config/pipeline.h"
 #include "xsd/drafters/hidden_head_drafter.h"
 #include "xsd/io/safetensors.h"
+#include "xsd/models/llama_drafter.h"
+#include "xsd/models/llama_prompt.h"
 #include "xsd/models/llama_loading.h"
 #include "xsd/models/llama_verifier.h"
 #include "xsd/models/weights_map.h"
@@ -102,6 +104,45 @@ TEST_CASE("HiddenHeadDrafter drafts from the window of target states", "[adapter
     CHECK(draft->tokens[j] == at::linear(last, lm_head).argmax(-1).item<int64_t>());
     window = at::cat({window, last}, 0);
   }
+}
+
+// A drafter whose cache is full drafts fewer tokens (drafter.h): an L5F
+// head whose stream drafter holds fewer positions than the chain needs.
+TEST_CASE("An L5F head drafts what its stream's cache allows", "[adapters][hidden_head]") {
+  auto model = TinyTarget();
+  LlamaSequenceOptions so;
+  so.max_seq_len = 64;
+  auto target = LlamaVerifier::Create(model, so);
+  REQUIRE(target.ok());
+  LlamaSequenceOptions stream_options;
+  stream_options.max_seq_len = 6;  // the prompt's 5 rows, then 2 generated states
+  LlamaDrafterExtras extras;
+  extras.hidden_rows = true;
+  auto stream = LlamaDrafter::CreateWithPromptEncoder(model, stream_options,
+                                                      MakeTextPromptEncoder(nullptr, "stream"), std::move(extras));
+  REQUIRE(stream.ok());
+  auto head = MakeRandomAdapter(AdapterKind::kL5F, TinyDims(), 4, c10::Device(c10::DeviceType::CPU),
+                                c10::ScalarType::Float);
+  REQUIRE(head.ok());
+  HiddenHeadStream source;
+  source.owned = std::move(stream).value();
+  auto drafter = HiddenHeadDrafter::Create(std::move(head).value(), target->get(), HiddenHeadOptions{64},
+                                           std::move(source));
+  REQUIRE(drafter.ok());
+  Request r;
+  r.prompt_tokens = {5, 17, 99, 3, 42};
+  auto out = (*target)->Prefill(r, {});
+  REQUIRE(out.ok());
+  REQUIRE((*drafter)->Begin(DraftContext{&r, {}, 1}).ok());
+  RoundOutcome first;
+  const std::vector<TokenId> committed = {out->argmax[0]};
+  first.committed = committed;
+  first.target.hidden = (*target)->committed_hidden();
+  REQUIRE((*drafter)->Observe(first).ok());
+  auto draft = (*drafter)->Propose(DraftSpec{4, std::nullopt});
+  INFO(draft.status().ToString());
+  REQUIRE(draft.ok());
+  CHECK(draft->size() == 2);
 }
 
 TEST_CASE("Only next-state heads over target states can draft", "[adapters][hidden_head]") {

@@ -300,5 +300,43 @@ TEST_CASE("A lane still prefilling when the target is ready does not hold the ta
   CHECK(w->tokens == reference);
 }
 
+// hidden_drafts_verified counts the hidden drafts the first round sent:
+// none when the prefill filled the cache, and only those that fit it.
+TEST_CASE("Hidden drafts the target's cache cannot take are not counted as verified", "[prefill_hiding]") {
+  const std::vector<TokenId> prompt = {1, 2, 3, 4};
+  for (const int room : {0, 2}) {
+    INFO(room << " cache rows after the prompt and the pending token");
+    ScriptedLmOptions t;
+    t.vocab_size = 32;
+    t.seed = 9;
+    t.prefill_ms = 20;
+    t.max_seq_len = static_cast<int>(prompt.size()) + (room == 0 ? 0 : room + 1);
+    auto target = MockVerifier::Create(t);
+    REQUIRE(target.ok());
+    NoisyOracleOptions o;
+    o.agreement = 1.0;
+    auto drafter = NoisyOracleDrafter::Create(o, MakeScriptedOracle(&(*target)->lm()), (*target)->info());
+    REQUIRE(drafter.ok());
+    auto greedy = MakeGreedyAcceptance();
+    SchedulerOptions so;
+    so.max_new_tokens = 10;
+    so.gamma = 0;
+    so.max_free_tokens = 6;  // six hidden drafts, well within the 20 ms prefill
+    so.concurrent = false;
+    auto scheduler = MakePrefillHidingScheduler(target->get(), drafter->get(), nullptr, greedy.get(), so);
+    REQUIRE(scheduler.ok());
+    Request request;
+    request.prompt_tokens = prompt;
+    auto r = (*scheduler)->Generate(request);
+    INFO(r.status().ToString());
+    REQUIRE(r.ok());
+    CHECK(r->finish == FinishReason::kCacheFull);
+    CHECK(r->stats.free_tokens == 6);
+    CHECK(r->stats.hidden_drafts_verified == room);
+    CHECK(r->stats.hidden_drafts_verified == r->stats.drafted);
+    CHECK(r->stats.hidden_drafts_accepted == room);
+  }
+}
+
 }  // namespace
 }  // namespace xsd
