@@ -15,7 +15,8 @@ ABSL_FLAG(std::string, dataset_dir, "", "DSEC dataset (EventGPT_Instruction_Subs
 ABSL_FLAG(std::string, adapter_dir, "", "directory that relative adapter checkpoint paths in configs resolve against");
 ABSL_FLAG(std::string, max_samples, "all", "number of scenes to benchmark, or \"all\"");
 ABSL_FLAG(int32_t, max_new_tokens, 50, "output tokens per question (overrides every config)");
-ABSL_FLAG(int32_t, n_questions, 10, "questions per scene (the first n of the questions file)");
+ABSL_FLAG(std::optional<int32_t>, n_questions, std::nullopt,
+          "questions per scene (the first n of the questions file); default 10, or 8 for the world set");
 ABSL_FLAG(std::optional<int32_t>, gamma, std::nullopt,
           "draft tokens per speculative round (default: each config's scheduler.gamma; the shipped configs use the "
           "seed's 1, or 0 for L*+VL)");
@@ -26,7 +27,11 @@ ABSL_FLAG(std::string, output_dir, "out/bench", "where the JSON lines, reports a
 ABSL_FLAG(std::string, config, "", "comma-separated .pbtxt paths to run instead of a config set (the baseline "
           "beside the first file joins when present)");
 ABSL_FLAG(std::string, config_set, "auto", "embedded config set: mock (scripted models), models (configs/*.pbtxt), "
-          "or auto (models with --dataset_dir, mock without)");
+          "world (configs/world/*.pbtxt on the files of --world_dir), or auto (models with --dataset_dir, else world "
+          "when <world_dir>/models exists, else mock)");
+ABSL_FLAG(std::string, world_dir, "configs/world", "the world set's folder (relative to the working directory): "
+          "models/, adapters/, heldout/ (checkpoint, adapter and dataset directories, questions file) unless those "
+          "flags are given");
 ABSL_FLAG(std::string, config_dir, "", "a directory of .pbtxt configs instead of an embedded set");
 ABSL_FLAG(std::string, baseline, "vl_baseline", "the config speedups are measured against (always run first)");
 ABSL_FLAG(std::string, checkpoint_dir, "", "directory that relative model checkpoint paths in configs resolve against");
@@ -47,6 +52,8 @@ ABSL_FLAG(std::string, numerics, "", "fast or row_invariant for every config (de
           "even at bf16 near-ties (xsd/models/kernel_options.h)");
 ABSL_FLAG(std::string, kernel_options, "", "kernel seams for every config, e.g. gemv=0,attention_path=math "
           "(xsd/models/kernel_options.h; default: each config's `kernels`); recorded in the run header");
+ABSL_FLAG(int32_t, threads, 1, "intra-op CPU threads of libtorch (at::set_num_threads); prefill hiding runs two "
+          "lanes at once, each with this many");
 ABSL_FLAG(bool, charts, true, "draw the PNG charts");
 ABSL_FLAG(bool, quiet, false, "no progress output");
 
@@ -54,7 +61,8 @@ namespace xsd::bench {
 
 std::string BenchUsage() {
   return "end-to-end wall-clock benchmark of libxsd pipelines (docs/bench.md)\n"
-         "  xsd_bench [flags]                 run (no flags: the embedded mock configs)\n"
+         "  xsd_bench [flags]                 run (no flags: the world set when configs/world/models exists, else the "
+         "embedded mock configs)\n"
          "  xsd_bench merge DIR... [--output_dir=OUT]   combine shard outputs into one report";
 }
 
@@ -70,7 +78,10 @@ absl::StatusOr<BenchOptions> BenchOptionsFromFlags() {
     return absl::InvalidArgumentError(absl::StrCat("--max_samples=", max_samples, ": expected a number or \"all\""));
   }
   o.max_new_tokens = absl::GetFlag(FLAGS_max_new_tokens);
-  o.n_questions = absl::GetFlag(FLAGS_n_questions);
+  if (auto n = absl::GetFlag(FLAGS_n_questions); n.has_value()) {
+    o.n_questions = *n;
+    o.n_questions_given = true;
+  }
   if (auto g = absl::GetFlag(FLAGS_gamma); g.has_value()) o.gamma = *g;
   if (auto s = absl::GetFlag(FLAGS_seed); s.has_value()) o.seed = *s;
   o.warmup = absl::GetFlag(FLAGS_warmup);
@@ -86,6 +97,7 @@ absl::StatusOr<BenchOptions> BenchOptionsFromFlags() {
   }
   o.config_set = absl::GetFlag(FLAGS_config_set);
   o.config_dir = absl::GetFlag(FLAGS_config_dir);
+  o.world_dir = absl::GetFlag(FLAGS_world_dir);
   o.baseline = absl::GetFlag(FLAGS_baseline);
   o.questions_file = absl::GetFlag(FLAGS_questions_file);
   o.event_image_key = absl::GetFlag(FLAGS_event_image_key);
@@ -116,6 +128,7 @@ absl::StatusOr<BenchOptions> BenchOptionsFromFlags() {
     if (!slurm.ok()) return slurm.status();
     if (slurm->has_value()) o.shard = **slurm;
   }
+  o.threads = absl::GetFlag(FLAGS_threads);
   o.charts = absl::GetFlag(FLAGS_charts);
   o.quiet = absl::GetFlag(FLAGS_quiet);
   return o;

@@ -39,9 +39,10 @@ absl::Status ValidateBenchOptions(const BenchOptions& o) {
   if (o.event_image_key != "event_image" && o.event_image_key != "event_image_1f") {
     return Bad("event_image_key", o.event_image_key, "must be event_image or event_image_1f");
   }
-  if (o.config_set != "auto" && o.config_set != "mock" && o.config_set != "models") {
-    return Bad("config_set", o.config_set, "must be auto, mock or models");
+  if (o.config_set != "auto" && o.config_set != "mock" && o.config_set != "models" && o.config_set != "world") {
+    return Bad("config_set", o.config_set, "must be auto, mock, models or world");
   }
+  if (o.threads < 1) return Bad("threads", std::to_string(o.threads), "must be >= 1");
   if (o.baseline.empty()) return Bad("baseline", "", "must name a config");
   if (o.output_dir.empty()) return Bad("output_dir", "", "must not be empty");
   if (absl::Status s = CheckDir("dataset_dir", o.dataset_dir); !s.ok()) return s;
@@ -66,7 +67,11 @@ absl::Status ValidateBenchOptions(const BenchOptions& o) {
 
 std::string EffectiveConfigSet(const BenchOptions& o) {
   if (o.config_set != "auto") return o.config_set;
-  return o.dataset_dir.empty() ? "mock" : "models";
+  if (!o.dataset_dir.empty()) return "models";
+  std::error_code ec;
+  const bool world = o.config_files.empty() && o.config_dir.empty() && !o.world_dir.empty() &&
+                     fs::is_directory(fs::path(o.world_dir) / "models", ec);
+  return world ? "world" : "mock";
 }
 
 }  // namespace xsd::bench

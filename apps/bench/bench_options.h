@@ -22,12 +22,14 @@ struct BenchOptions {
   std::string questions_file;             // JSON list of {"question": ...}; empty: embedded top-50
   int max_samples = kAll;                 // scenes; kAll = every scene of the dataset
   int n_questions = 10;                   // questions per scene (the first n of the file)
+  bool n_questions_given = false;         // --n_questions was passed (the world set's default is 8)
   int builtin_scenes = 5;                 // scenes of the built-in dataset
   int warmup = 3;                         // warm-up scenes per config, excluded from the results
   // ---- which pipelines
   std::vector<std::string> configs;       // config names; empty = all of the set
   std::vector<std::string> config_files;  // --config: .pbtxt paths (replace the set)
-  std::string config_set = "auto";        // "auto", "mock", "models" (embedded sets) ...
+  std::string config_set = "auto";        // "auto", "mock", "models", "world" (embedded sets) ...
+  std::string world_dir = "configs/world";  // the world set's models/, adapters/, heldout/ (world_set.h)
   std::string config_dir;                 // ... or a directory of .pbtxt files
   std::string baseline = "vl_baseline";   // config that every speedup is measured against
   std::string adapter_dir;                // resolves relative adapter checkpoint paths
@@ -47,13 +49,16 @@ struct BenchOptions {
   bool resume = false;
   ShardSpec shard;
   bool charts = true;
+  int threads = 1;                        // intra-op CPU threads (at::set_num_threads)
   bool quiet = false;                     // no progress output
 };
 
 // InvalidArgument naming the flag and its value ("--n_questions=-1: must be >= 1").
 absl::Status ValidateBenchOptions(const BenchOptions& options);
 
-// "auto" resolves to "models" with a dataset and "mock" without.
+// The embedded set a run uses: --config_set unless "auto"; "auto" is
+// "models" with --dataset_dir, "world" when <world_dir>/models is a directory
+// and no --config / --config_dir replaces the sets, else "mock".
 std::string EffectiveConfigSet(const BenchOptions& options);
 
 }  // namespace xsd::bench

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "embedded_files.h"
+#include "world_set.h"
 #include "xsd/base/logging.h"
 #include "xsd/base/status.h"
 #include "xsd/config/kernel_config.h"
@@ -127,7 +128,8 @@ absl::StatusOr<std::vector<BenchConfig>> LoadConfigSource(const BenchOptions& o)
     const std::string set = EffectiveConfigSet(o);
     for (const EmbeddedFile& f : EmbeddedGroup(set)) {
       const std::string stem = fs::path(f.name).stem().string();
-      const std::string source = absl::StrCat(set == "mock" ? "configs/mock/" : "configs/", f.name, " (embedded)");
+      const std::string dir = set == "mock" ? "configs/mock/" : set == "world" ? "configs/world/" : "configs/";
+      const std::string source = absl::StrCat(dir, f.name, " (embedded)");
       XSD_ASSIGN_OR_RETURN(BenchConfig c, ParseOne(f.contents, source, stem));
       all.push_back(std::move(c));
     }
@@ -237,6 +239,7 @@ absl::StatusOr<std::vector<BenchConfig>> ResolveConfigs(const BenchOptions& opti
     ApplyOverrides(options, c);
     XSD_RETURN_IF_ERROR(PreflightConfig(c));
   }
+  if (EffectiveConfigSet(options) == "world") XSD_RETURN_IF_ERROR(CheckWorldFiles(selected));
   if (std::none_of(selected.begin(), selected.end(), [&](const BenchConfig& c) { return c.name == options.baseline; })) {
     XSD_LOG(WARNING) << "no baseline config '" << options.baseline << "' in this run: speedups will not be reported";
   }

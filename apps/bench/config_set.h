@@ -1,5 +1,5 @@
 // The pipelines a run compares: read from an embedded set (configs/mock,
-// configs/), a directory, or --config files; selected by --configs; with the
+// configs/, configs/world), a directory, or --config files; selected by --configs; with the
 // benchmark-wide overrides applied (max_new_tokens, gamma, seed, devices,
 // checkpoint directories), and checked against the component registry before
 // anything runs, so that a config naming a component that is not built yet
@@ -39,7 +39,8 @@ void ApplyOverrides(const BenchOptions& options, BenchConfig& config);
 // are being built), then ValidatePipelineConfig; errors start with the source.
 absl::Status PreflightConfig(const BenchConfig& config, const Registry& registry = Registry::Global());
 
-// Load + select + override + preflight: what main() and tests use.
+// Load + select + override + preflight (and, for the world set, the files the
+// configs read: world_set.h): what main() and tests use.
 absl::StatusOr<std::vector<BenchConfig>> ResolveConfigs(const BenchOptions& options);
 
 // True when every component of the config is a mock (scripted, noisy_oracle):

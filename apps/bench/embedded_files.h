@@ -3,6 +3,7 @@
 //
 // Groups: "mock" (configs/mock/*.pbtxt: scripted models with simulated costs),
 // "models" (configs/*.pbtxt: the real Video-LLaVA / EventGPT pipelines),
+// "world" (configs/world/*.pbtxt: the same on the small driving world's models),
 // "questions" (configs/top50_questions.json).
 #pragma once
 
@@ -15,7 +16,7 @@
 namespace xsd::bench {
 
 struct EmbeddedFile {
-  const char* group;     // "mock", "models", "questions"
+  const char* group;     // "mock", "models", "world", "questions"
   const char* name;      // file name, e.g. "L4+VL.pbtxt"
   const char* contents;  // static storage; never freed
 };

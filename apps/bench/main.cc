@@ -1,6 +1,7 @@
 // xsd_bench: the end-to-end wall-clock benchmark (docs/bench.md).
 //
-//   xsd_bench                          embedded mock configs, built-in scenes
+//   xsd_bench                          the world set (configs/world) when its models exist, else
+//                                      embedded mock configs on built-in scenes
 //   xsd_bench --dataset_dir=D --configs=vl_baseline,L4+VL
 //   xsd_bench merge out/shard0 out/shard1 --output_dir=out/all
 //
@@ -14,6 +15,8 @@
 #include <filesystem>
 #include <string>
 #include <vector>
+
+#include <ATen/Parallel.h>
 
 #include "absl/flags/parse.h"
 #include "absl/flags/reflection.h"
@@ -34,6 +37,7 @@
 #include "runner.h"
 #include "synthetic_source.h"
 #include "system_info.h"
+#include "world_set.h"
 
 namespace xsd::bench {
 namespace {
@@ -136,6 +140,15 @@ int RunMerge(const BenchOptions& options, const std::vector<std::string>& inputs
 }
 
 int RunBench(BenchOptions options) {
+  const bool auto_set = options.config_set == "auto" && options.config_files.empty() && options.config_dir.empty();
+  if (absl::Status s = ResolveConfigSet(options); !s.ok()) return Fail(kExitRejected, s);
+  if (auto_set && !options.quiet) {
+    const std::string why = options.config_set == "world"    ? options.world_dir + "/models found"
+                            : options.config_set == "models" ? std::string("--dataset_dir given")
+                                                             : "no " + options.world_dir + "/models";
+    std::fprintf(stderr, "xsd_bench: config set %s (%s)\n", options.config_set.c_str(), why.c_str());
+  }
+  at::set_num_threads(options.threads);
   auto configs = ResolveConfigs(options);
   if (!configs.ok()) return Fail(kExitRejected, configs.status());
   // Real models need media: without a dataset they get synthetic scenes.

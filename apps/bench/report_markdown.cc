@@ -55,11 +55,16 @@ void RunSection(const ReportInput& in, const RunSummary& summary, std::string& m
   md += Row({"baseline", summary.baseline});
   md += Row({"dataset", s.value("dataset_dir", "").empty() ? "built-in scenes (" + std::to_string(s.value("builtin_scenes", 0)) + ")"
                                                             : s.value("dataset_dir", "")});
+  if (s.contains("config_set")) {
+    const std::string world = s.value("world_dir", "");
+    md += Row({"config set", world.empty() ? s.value("config_set", "") : absl::StrCat(s.value("config_set", ""), " (", world, ")")});
+  }
   md += Row({"questions per scene", std::to_string(s.value("n_questions", 0))});
   md += Row({"max_new_tokens", std::to_string(s.value("max_new_tokens", 0))});
   md += Row({"warm-up scenes per config (excluded)", std::to_string(in.header.value("warmup", 0))});
   md += Row({"gamma override", s["gamma"].is_null() ? "none (each config's)" : s["gamma"].dump()});
   md += NumericsRows(in.header);
+  if (s.contains("threads")) md += Row({"intra-op CPU threads", std::to_string(s.value("threads", 0))});
   std::vector<std::string> seeds;
   for (const nlohmann::json& c : in.header.value("configs", nlohmann::json::array())) {
     seeds.push_back(absl::StrCat(c.value("name", ""), "=", c.value("seed", uint64_t{0}), " (", c.value("dtype", ""), ")"));
@@ -124,6 +129,58 @@ void ReproducibilitySection(const RunSummary& summary, std::string& md) {
                c.median_margin.has_value() ? absl::StrFormat("%.4f", *c.median_margin) : "---"});
   }
   md += "\n";
+}
+
+// Markdown table cell: no line breaks, '|' escaped.
+std::string Cell(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '|') {
+      out += "\\|";
+    } else {
+      out += (c == '\n' || c == '\r') ? ' ' : c;
+    }
+  }
+  return out.empty() ? "(empty)" : out;
+}
+
+// The first requests' outputs as text (the target's tokenizer; token ids for
+// mock models), each config beside the baseline.
+void OutputsSection(const ReportInput& in, const std::string& baseline, std::string& md) {
+  constexpr size_t kShown = 3;
+  std::vector<const SampleRecord*> firsts;  // one record per request
+  for (const SampleRecord& r : in.records) {
+    if (std::none_of(firsts.begin(), firsts.end(), [&](const SampleRecord* f) { return f->id == r.id; })) {
+      firsts.push_back(&r);
+    }
+  }
+  std::stable_sort(firsts.begin(), firsts.end(),
+                   [](const SampleRecord* a, const SampleRecord* b) { return a->position < b->position; });
+  if (firsts.size() > kShown) firsts.resize(kShown);
+  if (firsts.empty()) return;
+  md += absl::StrCat("## Outputs\n\nThe first ", firsts.size(),
+                     " requests: each config's output as text (decoded by the target's tokenizer; token ids for "
+                     "models without one).\n\n");
+  for (const SampleRecord* f : firsts) {
+    const SampleRecord* base = nullptr;
+    for (const SampleRecord& r : in.records) {
+      if (r.id == f->id && r.config == baseline) base = &r;
+    }
+    md += absl::StrCat("**", f->id, "** ", Cell(f->question), "\n\n");
+    md += Row({"Config", "Output", "Same tokens as baseline"});
+    md += Rule(3);
+    for (const SampleRecord& r : in.records) {
+      if (r.id != f->id) continue;
+      std::string same = "---";
+      if (&r == base) {
+        same = "(baseline)";
+      } else if (base != nullptr) {
+        same = r.result.tokens == base->result.tokens ? "yes" : "no";
+      }
+      md += Row({r.config, Cell(r.text), same});
+    }
+    md += "\n";
+  }
 }
 
 void StageSection(const RunSummary& summary, std::string& md) {
@@ -236,6 +293,7 @@ std::string ReportMarkdown(const ReportInput& input, const RunSummary& summary, 
   RunSection(input, summary, md);
   ResultsSection(summary, md);
   ReproducibilitySection(summary, md);
+  OutputsSection(input, summary.baseline, md);
   StageSection(summary, md);
   AnalysisSection(summary, md);
   CostModelSection(summary, md);

@@ -25,6 +25,11 @@ nlohmann::json MakeRunHeader(const BenchOptions& o, const std::vector<BenchConfi
       {"random_adapters", o.random_adapters},
       {"numerics", o.numerics},
       {"kernel_options", o.kernel_options},
+      {"config_set", !o.config_files.empty()  ? std::string("--config")
+                     : !o.config_dir.empty()  ? absl::StrCat("--config_dir=", o.config_dir)
+                                              : o.config_set},
+      {"world_dir", o.config_set == "world" ? o.world_dir : ""},
+      {"threads", o.threads},
   };
   nlohmann::json list = nlohmann::json::array();
   for (const BenchConfig& c : configs) {

@@ -73,7 +73,7 @@ int CountRecords(const std::string& path) {
 
 // A small run of the embedded mock configs: 2 scenes x 3 questions, 3 configs.
 std::vector<std::string> SmallRun(const std::string& out) {
-  return {"--builtin_scenes=2", "--n_questions=3", "--warmup=1", "--configs=vl_baseline,L5F_decode,L4+VL",
+  return {"--config_set=mock", "--builtin_scenes=2", "--n_questions=3", "--warmup=1", "--configs=vl_baseline,L5F_decode,L4+VL",
           "--output_dir=" + out, "--charts=false"};
 }
 constexpr int kSmallRunRecords = 2 * 3 * 3;
@@ -164,9 +164,11 @@ TEST_CASE("Bad invocations exit 2 with one line naming the flag and the value", 
       {{"--warmup=x"}, "--warmup=x"},
       {{"--shard=2/2"}, "--shard=2/2"},
       {{"--shard=1-of-4"}, "--shard=1-of-4"},
-      {{"--configs=vl_baseline,nope"}, "unknown config 'nope'"},
+      {{"--config_set=mock", "--configs=vl_baseline,nope"}, "unknown config 'nope'"},
       {{"--dataset_dir=/nonexistent/dsec"}, "--dataset_dir=/nonexistent/dsec"},
       {{"--no_such_flag=1"}, "--no_such_flag=1"},
+      {{"--threads=0"}, "--threads=0"},
+      {{"--config_set=world", "--world_dir=/nonexistent/world"}, "--world_dir=/nonexistent/world: no such directory"},
       {{"--config=" + dir.File("future.pbtxt")}, "future.pbtxt: target.name: unknown verifier 'video_llava_v2'"},
   };
   for (const auto& [args, expected] : cases) {

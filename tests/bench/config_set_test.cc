@@ -16,6 +16,7 @@ std::vector<std::string> Names(const std::vector<BenchConfig>& configs) {
 
 TEST_CASE("The embedded mock set resolves, baseline first", "[bench][configs]") {
   BenchOptions o;
+  o.config_set = "mock";  // "auto" would take the world set where configs/world/models is in the working directory
   auto configs = ResolveConfigs(o);
   REQUIRE(configs.ok());
   CHECK(Names(*configs) == std::vector<std::string>{"vl_baseline", "L4+VL", "L5F_decode", "L4+L5F"});
@@ -28,6 +29,7 @@ TEST_CASE("The embedded mock set resolves, baseline first", "[bench][configs]") 
 
 TEST_CASE("--configs selects; the baseline joins; unknown names are listed", "[bench][configs]") {
   BenchOptions o;
+  o.config_set = "mock";
   o.configs = {"L5F_decode"};
   auto one = ResolveConfigs(o);
   REQUIRE(one.ok());

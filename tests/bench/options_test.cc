@@ -22,9 +22,14 @@ TEST_CASE("The seed's defaults are valid", "[bench][options]") {
   CHECK(o.max_samples == kAll);
   CHECK(o.configs.empty());
   CHECK_FALSE(o.gamma.has_value());  // each config's own gamma (the shipped ones use the seed's 1, or 0 for L*+VL)
+  CHECK(o.threads == 1);
+  CHECK(o.world_dir == "configs/world");
+  o.world_dir = XSD_TEST_DATA_DIR "/no_such_world";  // auto: mock without a world's models (world_set_test.cc)
   CHECK(EffectiveConfigSet(o) == "mock");
   o.dataset_dir = XSD_TEST_DATA_DIR "/bench/dsec_mini";
   CHECK(EffectiveConfigSet(o) == "models");
+  o.config_set = "world";
+  CHECK(ValidateBenchOptions(o).ok());
 }
 
 TEST_CASE("Bad values are rejected with the flag and the value", "[bench][options]") {
@@ -58,6 +63,9 @@ TEST_CASE("Bad values are rejected with the flag and the value", "[bench][option
   o = BenchOptions();
   o.config_set = "real";
   CheckRejected(o, "--config_set=real:");
+  o = BenchOptions();
+  o.threads = 0;
+  CheckRejected(o, "--threads=0:");
 }
 
 }  // namespace

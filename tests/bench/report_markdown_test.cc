@@ -4,6 +4,7 @@
 
 #include "report.h"
 #include "summary.h"
+#include "test_records.h"
 #include "xsd_catch.h"
 
 namespace xsd::bench {
@@ -86,6 +87,48 @@ TEST_CASE("Markdown: the run's numerics and environment switches", "[bench][repo
   const std::string md = ReportMarkdown(in, summary, {});
   CHECK(md.find("| numerics and kernel options per config | ") != std::string::npos);
   CHECK(md.find(": numerics=fast gemv=0; ") != std::string::npos);
+}
+
+TEST_CASE("Markdown: the run's config set, world folder and threads", "[bench][report]") {
+  ReportInput in = Input();
+  in.header["settings"]["config_set"] = "world";
+  in.header["settings"]["world_dir"] = "configs/world";
+  in.header["settings"]["threads"] = 2;
+  RunSummary summary;
+  summary.baseline = "vl_baseline";
+  const std::string md = ReportMarkdown(in, summary, {});
+  CHECK(md.find("| config set | world (configs/world) |") != std::string::npos);
+  CHECK(md.find("| intra-op CPU threads | 2 |") != std::string::npos);
+}
+
+TEST_CASE("Markdown: the first requests' outputs as text beside the baseline's", "[bench][report]") {
+  using testing::MakeRecord;
+  ReportInput in = Input();
+  // Report order: config, then position; four requests, the first three shown.
+  for (int p = 0; p < 4; ++p) {
+    SampleRecord r = MakeRecord({"vl_baseline", "s0/" + std::to_string(p), p});
+    r.text = "answer " + std::to_string(p);
+    in.records.push_back(r);
+  }
+  SampleRecord same = MakeRecord({"L4+VL", "s0/0", 0});
+  same.text = "answer 0";
+  testing::RecordSpec other{"L4+VL", "s0/1", 1};
+  other.tokens = {1, 2, 4};
+  SampleRecord differs = MakeRecord(other);
+  differs.text = "a | b\nc";
+  in.records.push_back(same);
+  in.records.push_back(differs);
+  in.records[0].question = "What objects are present in the scene?";
+  RunSummary summary;
+  summary.baseline = "vl_baseline";
+  const std::string md = ReportMarkdown(in, summary, {});
+  CHECK(md.find("## Outputs") != std::string::npos);
+  CHECK(md.find("**s0/0** What objects are present in the scene?") != std::string::npos);
+  CHECK(md.find("| vl_baseline | answer 0 | (baseline) |") != std::string::npos);
+  CHECK(md.find("| L4+VL | answer 0 | yes |") != std::string::npos);
+  CHECK(md.find("| L4+VL | a \\| b c | no |") != std::string::npos);
+  CHECK(md.find("| vl_baseline | answer 2 | (baseline) |") != std::string::npos);
+  CHECK(md.find("answer 3") == std::string::npos);
 }
 
 }  // namespace

@@ -13,7 +13,8 @@ if(TARGET xsd_bench_lib)
     ${CMAKE_CURRENT_LIST_DIR}/system_info_test.cc
     ${CMAKE_CURRENT_LIST_DIR}/research_keys_test.cc
     ${CMAKE_CURRENT_LIST_DIR}/shard_test.cc
-    ${CMAKE_CURRENT_LIST_DIR}/summary_test.cc)
+    ${CMAKE_CURRENT_LIST_DIR}/summary_test.cc
+    ${CMAKE_CURRENT_LIST_DIR}/world_set_test.cc)
   target_link_libraries(bench_tests PRIVATE xsd_bench_lib)
   target_compile_definitions(bench_tests PRIVATE XSD_BENCH_BINARY="$<TARGET_FILE:xsd_bench>")
   add_dependencies(bench_tests xsd_bench)
