@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "commands.h"
 #include "dataset.h"
+#include "synthetic_source.h"
 #include "flags.h"
 #include "loop_flags.h"
 #include "progress.h"
@@ -27,6 +28,7 @@ absl::Status ExtractCommand(int argc, char** argv, int first) {
   XSD_ASSIGN_OR_RETURN(const Flags f, Flags::Parse(argc, argv, first,
                                                    {{"config", ""},
                                                     {"dataset", ""},
+                                                    {"synthetic_scenes", "0"},
                                                     {"questions", ""},
                                                     {"n_questions", "10"},
                                                     {"max_scenes", "-1"},
@@ -36,8 +38,13 @@ absl::Status ExtractCommand(int argc, char** argv, int first) {
                                                     {"resume", "false"},
                                                     {"threads", "1"},
                                                     {"quiet", "false"}}));
-  for (const char* required : {"config", "dataset", "out"}) {
+  for (const char* required : {"config", "out"}) {
     if (f.Str(required).empty()) return absl::InvalidArgumentError(absl::StrCat("--", required, ": required"));
+  }
+  XSD_ASSIGN_OR_RETURN(const int64_t synthetic, f.Int("synthetic_scenes"));
+  std::string dataset = f.Str("dataset");
+  if (dataset.empty() == (synthetic <= 0)) {
+    return absl::InvalidArgumentError("give --dataset or --synthetic_scenes (timing: the bench's synthetic scenes)");
   }
   PrintRunHeader("extract", f);
   XSD_RETURN_IF_ERROR(ApplyThreads(f));
@@ -55,12 +62,16 @@ absl::Status ExtractCommand(int argc, char** argv, int first) {
   // The questions: --questions, else the dataset's questions.json when it
   // has one, else the research's embedded top-50 list.
   std::string questions_path = f.Str("questions");
-  const std::filesystem::path beside = std::filesystem::path(f.Str("dataset")) / "questions.json";
+  if (synthetic > 0) {
+    XSD_ASSIGN_OR_RETURN(dataset, bench::WriteSyntheticScenes(f.Str("out") + "/synthetic_dataset",
+                                                              static_cast<int>(synthetic), /*seed=*/0));
+  }
+  const std::filesystem::path beside = std::filesystem::path(dataset) / "questions.json";
   std::error_code ec;
   if (questions_path.empty() && std::filesystem::is_regular_file(beside, ec)) questions_path = beside.string();
   XSD_ASSIGN_OR_RETURN(const std::vector<std::string> questions, bench::LoadQuestions(questions_path));
   bench::DatasetOptions data;
-  data.dataset_dir = f.Str("dataset");
+  data.dataset_dir = dataset;
   XSD_ASSIGN_OR_RETURN(const int64_t n_questions, f.Int("n_questions"));
   XSD_ASSIGN_OR_RETURN(const int64_t max_scenes, f.Int("max_scenes"));
   data.n_questions = static_cast<int>(n_questions);

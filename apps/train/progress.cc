@@ -15,6 +15,12 @@ std::string ProgressPrinter::Duration(double seconds) {
 }
 
 void ProgressPrinter::Step(const StepProgress& p) {
+  if (!started_) {  // a resumed run starts past step 0; its clock at 0
+    started_ = true;
+    epoch_start_.step = p.step - 1;
+    epoch_start_.seconds = 0;
+  }
+  last_ = p;
   if (quiet_) return;
   constexpr int kWidth = 30;
   const int filled = p.total_steps > 0 ? static_cast<int>(kWidth * p.step / p.total_steps) : 0;
@@ -29,7 +35,12 @@ void ProgressPrinter::Step(const StepProgress& p) {
 void ProgressPrinter::Epoch(const EpochMetrics& m) {
   if (open_line_) std::fprintf(stderr, "\n");
   open_line_ = false;
-  std::string line = absl::StrFormat("%s: epoch %d train_loss %.4f", label_, m.epoch, m.train_loss);
+  // Training time of this epoch's steps (validation excluded).
+  const int64_t steps = last_.step - epoch_start_.step;
+  const double ms = steps > 0 ? 1e3 * (last_.seconds - epoch_start_.seconds) / static_cast<double>(steps) : 0;
+  epoch_start_ = last_;
+  std::string line = absl::StrFormat("%s: epoch %d train_loss %.4f (%d steps, %.1f ms/step)", label_, m.epoch,
+                                     m.train_loss, steps, ms);
   for (const auto& [name, value] : m.validation) absl::StrAppendFormat(&line, " %s %.4f", name, value);
   std::fprintf(stderr, "%s\n", line.c_str());
 }

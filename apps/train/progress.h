@@ -20,6 +20,8 @@ class ProgressPrinter {
   std::string label_;
   bool quiet_;
   bool open_line_ = false;
+  bool started_ = false;
+  StepProgress last_, epoch_start_;  // the latest step, and the one before this epoch's first
 };
 
 }  // namespace xsd::train

@@ -1,10 +1,19 @@
 // The runtime's modules are what is trained (xsd/training/parameters.h):
 // built from trainable leaves, their forwards carry exact gradients back to
 // the leaves — checked against central differences in float64 for the LLaMA
-// decoder (through its KV-cache writes) and an adapter.
+// decoder (through its KV-cache writes), an adapter and the multimodal
+// models' visual encoders.
 #include <ATen/ATen.h>
 
+#include "bench/temp_dir.h"
 #include "models/llama_test_models.h"
+#include "xsd/io/safetensors.h"
+#include "xsd/models/llama_loading.h"
+#include "xsd/vision/eventgpt_config.h"
+#include "xsd/vision/eventgpt_model.h"
+#include "xsd/vision/random_checkpoint.h"
+#include "xsd/vision/video_llava_config.h"
+#include "xsd/vision/video_llava_model.h"
 #include "xsd/adapters/hidden_adapters.h"
 #include "xsd/kv/kv_cache.h"
 #include "xsd/models/llama_model.h"
@@ -103,6 +112,76 @@ TEST_CASE("Trainable adapter: gradients equal central differences", "[training][
     const int64_t index = grad.abs().view({-1}).argmax().item<int64_t>();
     const double numeric = NumericGradient(*params, name, index, [&] { return loss().item<double>(); });
     CHECK(std::abs(numeric - grad.view({-1})[index].item<double>()) <= 2e-3 * std::abs(numeric) + 1e-6);
+  }
+}
+
+
+// The vision path of both multimodal models (CLIP tower, projector and
+// EventGPT's feature adaptor) built from trainable leaves, as the world's
+// models are trained (MultimodalTrainingTask).
+TEST_CASE("Trainable visual encoders: gradients equal central differences", "[training][gradients]") {
+  for (const std::string model : {"eventgpt", "video_llava"}) {
+    INFO(model);
+    bench::testing::TempDir dir;
+    RandomCheckpointOptions o;
+    o.preset = model + "_world";
+    o.out_dir = dir.path();
+    o.tokenizer_dir = std::string(XSD_TEST_DATA_DIR) + "/tokenizer/llama";
+    o.seed = 3;
+    o.dtype = at::kFloat;
+    REQUIRE(WriteRandomCheckpoint(o).ok());
+    auto reader = CheckpointReader::Open(dir.path());
+    REQUIRE(reader.ok());
+    std::map<std::string, at::Tensor> tensors;
+    for (const std::string& name : (*reader)->Names()) tensors[name] = (*reader)->Get(name)->clone();
+    auto params = TrainableParameters::FromTensors(tensors, c10::Device(c10::kCPU));
+    REQUIRE(params.ok());
+    at::manual_seed(11);
+    const int64_t frames = model == "video_llava" ? 2 : 1;
+    const at::Tensor pixels = at::randn({frames, 3, 48, 48}, at::kDouble);
+    at::Tensor weights;  // fixed random weights of the visual tokens
+    const auto loss = [&]() -> at::Tensor {
+      auto source = params->AsSource(at::kDouble, "leaves", LlamaLayoutAliases());
+      at::Tensor visual;
+      if (model == "video_llava") {
+        auto config = LoadVideoLlavaConfig(dir.path());
+        REQUIRE(config.ok());
+        auto m = VideoLlavaModel::FromWeights(*config, source.get(), MultimodalModelOptions());
+        REQUIRE(m.ok());
+        visual = *(*m)->visual().Encode(pixels);
+      } else {
+        auto config = LoadEventGptConfig(dir.path());
+        REQUIRE(config.ok());
+        auto m = EventGptModel::FromWeights(*config, source.get(), source.get(), false, MultimodalModelOptions());
+        REQUIRE(m.ok());
+        visual = *(*m)->visual().Encode(pixels);
+      }
+      if (!weights.defined()) weights = at::randn(visual.sizes(), at::kDouble);
+      return (visual * weights).sum();
+    };
+    params->ZeroGrad();
+    loss().backward();
+    int checked = 0;
+    for (const auto& [name, leaf] : params->tensors()) {
+      const bool vision = name.find("tower") != std::string::npos || name.find("projector") != std::string::npos ||
+                          name.find("feature_adaptor") != std::string::npos;
+      const bool interesting = name.find("patch_embedding") != std::string::npos ||
+                               name.find("layers.0.self_attn.q_proj.weight") != std::string::npos ||
+                               name.find("layers.0.mlp.fc1.weight") != std::string::npos ||
+                               name.find("projector") != std::string::npos ||
+                               name.find("feature_adaptor.weight") != std::string::npos;
+      if (!vision || !interesting || name.find("image_tower") != std::string::npos) continue;
+      INFO(name);
+      const at::Tensor grad = leaf.grad();
+      REQUIRE(grad.defined());
+      REQUIRE(grad.abs().sum().item<double>() > 0);
+      const int64_t index = grad.abs().view({-1}).argmax().item<int64_t>();
+      const double numeric = NumericGradient(*params, name, index, [&] { return loss().item<double>(); });
+      const double analytic = grad.view({-1})[index].item<double>();
+      CHECK(std::abs(numeric - analytic) <= 2e-3 * std::abs(analytic) + 1e-6);
+      ++checked;
+    }
+    CHECK(checked >= 4);
   }
 }
 
