@@ -11,7 +11,7 @@
 // between kernels. On CPU it runs the same loop with the host clock (tests).
 //
 //   xsd_llm_components --preset=7b --vocab=32064 --device=cuda:0 --dtype=bf16 \
-//                      --rows=1,2,5,17 --span=2304 --json=out.json [--numerics=row_invariant]
+//                      --rows=1,2,5,17 --span=2304 --json=out.json [--numerics=fast]
 //                      [--kernel_options=gemv=0]
 #include <cstdio>
 #include <cstdlib>
@@ -54,7 +54,7 @@ void ForcedAttention(xsd::AttentionPath path, const at::Tensor& q, const at::Ten
 std::map<std::string, std::string> ParseArgs(int argc, char** argv) {
   std::map<std::string, std::string> a = {{"preset", "tiny"}, {"vocab", "0"},   {"device", "cpu"}, {"dtype", "fp32"},
                                           {"rows", "1,2,5,17"}, {"span", "256"}, {"reps", "20"},   {"json", ""},
-                                          {"numerics", "fast"}, {"kernel_options", ""}};
+                                          {"numerics", "row_invariant"}, {"kernel_options", ""}};
   for (int i = 1; i < argc; ++i) {
     const std::string s = argv[i];
     const auto eq = s.find('=');

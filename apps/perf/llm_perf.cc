@@ -7,7 +7,7 @@
 //
 //   xsd_llm_perf --preset=7b --vocab=32064 --device=cuda:0 --dtype=bf16 \
 //                --prompt=2076 --decode=64 --gammas=1,2,4,8,16,32 --json=out.json
-//                [--numerics=row_invariant] [--kernel_options=gemv=0,attention_path=math]
+//                [--numerics=fast] [--kernel_options=gemv=0,attention_path=math]
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
@@ -33,7 +33,7 @@ std::map<std::string, std::string> ParseArgs(int argc, char** argv) {
                                              {"dtype", "fp32"},  {"prompt", "64"},     {"decode", "16"},
                                              {"gammas", "1,2,4,8"}, {"repeats", "10"}, {"json", ""},
                                              {"step_mode", "auto"}, {"fresh_lengths", "0"},
-                                             {"numerics", "fast"}, {"kernel_options", ""}};
+                                             {"numerics", "row_invariant"}, {"kernel_options", ""}};
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a.rfind("--", 0) != 0 || a.find('=') == std::string::npos) {

@@ -10,13 +10,13 @@ namespace {
 
 TEST_CASE("KernelOptions: defaults are the measured product, printed field by field", "[models][options]") {
   const KernelOptions defaults;
-  CHECK(defaults.numerics == Numerics::kFast);
-  CHECK_FALSE(defaults.row_invariant());
+  CHECK(defaults.numerics == Numerics::kRowInvariant);  // exact by default
+  CHECK(defaults.row_invariant());
   CHECK(defaults.gemv);
   CHECK(defaults.prefill_bucket);
   CHECK(defaults.attention_path == AttentionPath::kAuto);
   CHECK(KernelOptionsString(defaults) ==
-        "numerics=fast gemv=1 silu_gemv=1 silu_kernel=1 rope_kernel=1 qkv_rope=1 prefill_bucket=1 "
+        "numerics=row_invariant gemv=1 silu_gemv=1 silu_kernel=1 rope_kernel=1 qkv_rope=1 prefill_bucket=1 "
         "attention_path=auto");
 }
 
