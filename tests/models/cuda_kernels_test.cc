@@ -28,8 +28,16 @@
 namespace xsd {
 namespace {
 
-KernelOptions PathOptions(AttentionPath path) {
+// The fast (non-exact) numerics these cases were written for; the product's
+// default is row-invariant (xsd/models/kernel_options.h).
+KernelOptions FastOptions() {
   KernelOptions o;
+  o.numerics = Numerics::kFast;
+  return o;
+}
+
+KernelOptions PathOptions(AttentionPath path) {
+  KernelOptions o = FastOptions();
   o.attention_path = path;
   return o;
 }
@@ -79,7 +87,7 @@ TEST_CASE("CUDA fused kernels: Linear (the GEMV at one row) equals at::linear (b
     for (const int64_t m : {1, 2, 5, 8, 9}) {  // 1: the GEMV kernel; more rows: at::linear
       INFO("k " << k << ", rows " << m);
       const at::Tensor x = at::randn({m, k}, options);
-      auto got = Linear(x, w, at::Tensor(), KernelOptions());
+      auto got = Linear(x, w, at::Tensor(), FastOptions());
       INFO(got.status().ToString());
       REQUIRE(got.ok());
       REQUIRE(got->sizes() == at::IntArrayRef({m, 1000}));
@@ -96,7 +104,7 @@ TEST_CASE("CUDA fused kernels: Linear (the GEMV at one row) equals at::linear (b
   const at::Tensor shifted_x = base.narrow(0, 1, 4096).view({1, 4096});
   REQUIRE(shifted_x.is_contiguous());
   const at::Tensor w = at::randn({64, 4096}, options) * 0.02;
-  auto shifted = Linear(shifted_x, w, at::Tensor(), KernelOptions());
+  auto shifted = Linear(shifted_x, w, at::Tensor(), FastOptions());
   INFO(shifted.status().ToString());
   REQUIRE(shifted.ok());
   CHECK(at::equal(*shifted, at::linear(shifted_x, w)));
@@ -135,7 +143,7 @@ struct DecodeTrace {
 };
 
 std::unique_ptr<LlamaModel> TinyCudaModel(at::ScalarType dtype, const LlamaConfig& config = testing::TinyConfig(),
-                                          const KernelOptions& kernels = KernelOptions()) {
+                                          const KernelOptions& kernels = FastOptions()) {
   const auto m = testing::MakeTinyModel(config, 71);
   WeightSourceOptions options;
   options.device = c10::Device(c10::DeviceType::CUDA, 0);
@@ -213,7 +221,7 @@ TEST_CASE("CUDA fused kernels: rotary embedding + cache write equals the ATen pa
 // formula: it rounds where ATen rounds, so the same bits. Intermediate 160:
 // 8 channels per thread; 164: one per thread (not a multiple of 8).
 TEST_CASE("CUDA fused kernels: SiLU * up equals the ATen formula bitwise", "[models][llama][cuda][kernels]") {
-  KernelOptions kernels;
+  KernelOptions kernels = FastOptions();
   kernels.silu_gemv = false;  // the decode row through the same kernel
   for (const int64_t inter : {160, 164}) {
     INFO("intermediate " << inter);
@@ -239,7 +247,7 @@ TEST_CASE("CUDA fused kernels: qkv GEMV with rotary + cache write equals GEMV + 
       config.head_dim = 128;
       config.hidden_size = 256;
     }
-    KernelOptions off;
+    KernelOptions off = FastOptions();
     off.qkv_rope = false;
     int64_t before = LlamaAttention::FusedQkvRopeRows();
     const DecodeTrace split = RunPrefillAndDecode(*TinyCudaModel(at::kBFloat16, config, off));
@@ -254,7 +262,7 @@ TEST_CASE("CUDA fused kernels: qkv GEMV with rotary + cache write equals GEMV + 
 // the GEMV followed by the SiLU kernel: the same rounding steps, so the same
 // bits (a bug in the pairing of gate and up rows changes every logit).
 TEST_CASE("CUDA fused kernels: gate/up GEMV with SiLU equals GEMV + SiLU bitwise (bf16)", "[models][llama][cuda][kernels]") {
-  KernelOptions off;
+  KernelOptions off = FastOptions();
   off.silu_gemv = false;
   const DecodeTrace split = RunPrefillAndDecode(*TinyCudaModel(at::kBFloat16, testing::TinyConfig(), off));
   const DecodeTrace fused = RunPrefillAndDecode(*TinyCudaModel(at::kBFloat16));
@@ -469,7 +477,7 @@ TEST_CASE("CUDA fused kernels: one-row decode attention matches float64, is repr
       REQUIRE(wider.ok());
       CHECK(at::equal(*wider, *got));
       // The default path at one row is this kernel.
-      auto chosen = AttendCached(q, keys, values, mask, at::Tensor(), KernelOptions());
+      auto chosen = AttendCached(q, keys, values, mask, at::Tensor(), FastOptions());
       REQUIRE(chosen.ok());
       CHECK(at::equal(*chosen, *got));
     }

@@ -57,7 +57,10 @@ absl::StatusOr<at::Tensor> AttendWithKernel(const at::Tensor& q, const at::Tenso
                                             const AttentionMask& mask, const at::Tensor& counters,
                                             bool row_invariant) {
   kernels::Dtype dtype;
-  if (!q.is_cuda() || q.dim() != 3 || keys.dim() != 3 || !FusedKernelDtype(q, &dtype)) return at::Tensor();
+  if (!q.is_cuda() || q.dim() != 3 || keys.dim() != 3 || !FusedKernelDtype(q, &dtype) ||
+      NeedsAutograd(q, keys, values)) {
+    return at::Tensor();
+  }
   const int64_t rows = q.size(0), heads = q.size(1), head_dim = q.size(2);
   const int64_t kv_heads = keys.size(0), span = keys.size(1);
   if (kv_heads < 1 || heads % kv_heads != 0) return at::Tensor();

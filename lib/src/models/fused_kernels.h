@@ -10,6 +10,7 @@
 
 #ifdef XSD_WITH_CUDA_KERNELS
 #include <ATen/core/Tensor.h>
+#include <c10/core/GradMode.h>
 
 #include "kernels/llama_kernels.h"
 
@@ -17,6 +18,14 @@ namespace xsd {
 
 // The kernels' dtype for `t` (float32, bfloat16, float16); false otherwise.
 bool FusedKernelDtype(const at::Tensor& t, kernels::Dtype* dtype);
+
+// The kernels have no backward: a call that autograd must differentiate
+// (grad mode on and an input or weight requiring grad: the runtime's modules
+// under training, xsd/training/parameters.h) takes the ATen formula.
+template <typename... Tensors>
+bool NeedsAutograd(const Tensors&... t) {
+  return c10::GradMode::is_enabled() && ((t.defined() && t.requires_grad()) || ...);
+}
 
 // Row-invariant numerics (Numerics::kRowInvariant) as the kernels apply it:
 // every Linear of up to kRowInvariantMaxRows rows runs the tensor-core

@@ -20,7 +20,7 @@ absl::StatusOr<at::Tensor> Linear(const at::Tensor& x, const at::Tensor& w, cons
     const int64_t m = k > 0 ? x.numel() / k : 0;
     const bool bf16_ok = !b.defined() && x.is_cuda() && x.scalar_type() == at::kBFloat16 &&
                          w.scalar_type() == at::kBFloat16 && x.is_contiguous() && w.is_contiguous() &&
-                         w.dim() == 2 && w.size(1) == k && x.device() == w.device();
+                         w.dim() == 2 && w.size(1) == k && x.device() == w.device() && !NeedsAutograd(x, w);
     std::vector<int64_t> shape = x.sizes().vec();
     shape.back() = n;
     // Row-invariant numerics: the tensor-core kernel for up to 64 rows, one

@@ -81,7 +81,7 @@ absl::StatusOr<at::Tensor> LlamaAttention::RopeAndCacheWrite(const at::Tensor& q
   const bool qkv_ok = project || (qkv.dim() == 2 && qkv.stride(1) == 1);
   if (!ref.is_cuda() || !FusedKernelDtype(ref, &dtype) || !qkv_ok || !project_ok || !table_ok(ctx.cos) ||
       !table_ok(ctx.sin) || !cache_ok(key_layer) || !cache_ok(value_layer) || !rows_ok ||
-      !options.rope_kernel) {
+      !options.rope_kernel || NeedsAutograd(x, qkv, qkv_)) {
     return at::Tensor();
   }
   return TorchCall(project ? "qkv projection + rotary + cache write" : "rotary + cache write",

@@ -47,7 +47,7 @@ absl::StatusOr<at::Tensor> FusedSiluGate(const at::Tensor& x, const at::Tensor& 
   if (bias.defined() || !x.is_cuda() || x.numel() != k || k % 8 != 0 || x.scalar_type() != at::kBFloat16 ||
       gate_up.scalar_type() != at::kBFloat16 || !x.is_contiguous() || !gate_up.is_contiguous() ||
       x.device() != gate_up.device() || !options.gemv || !options.silu_gemv ||
-      options.row_invariant()) {
+      options.row_invariant() || NeedsAutograd(x, gate_up)) {
     return at::Tensor();
   }
   std::vector<int64_t> shape = x.sizes().vec();
@@ -76,7 +76,7 @@ absl::StatusOr<at::Tensor> LlamaMlp::Forward(const at::Tensor& x, const KernelOp
 #ifdef XSD_WITH_CUDA_KERNELS
     kernels::Dtype dtype;
     if (gate_up.is_cuda() && gate_up.is_contiguous() && FusedKernelDtype(gate_up, &dtype) &&
-        options.silu_kernel) {
+        options.silu_kernel && !NeedsAutograd(gate_up)) {
       std::vector<int64_t> shape = gate_up.sizes().vec();
       shape.back() = intermediate_;
       act = at::empty(shape, gate_up.options());

@@ -52,7 +52,8 @@ absl::StatusOr<std::pair<at::Tensor, at::Tensor>> RmsNorm::Fused(const at::Tenso
                         weight_.scalar_type() == x.scalar_type() && weight_.device() == x.device() &&
                         FusedKernelDtype(x, &dtype) && x.dim() >= 1 && x.size(-1) == weight_.numel() &&
                         (!residual.defined() || (residual.is_contiguous() && residual.sizes() == x.sizes() &&
-                                                 residual.scalar_type() == x.scalar_type()));
+                                                 residual.scalar_type() == x.scalar_type())) &&
+                        !NeedsAutograd(x, weight_, residual);
   if (!eligible) return std::make_pair(at::Tensor(), at::Tensor());
   return TorchCall("fused rms norm", [&]() -> absl::StatusOr<std::pair<at::Tensor, at::Tensor>> {
     at::Tensor out = at::empty_like(x);
