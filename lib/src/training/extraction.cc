@@ -114,7 +114,7 @@ absl::StatusOr<FeatureRows> ExtractTargetSequence(Verifier& target, const Reques
       return absl::InternalError(who + ": the target committed no hidden states / input embeddings");
     }
     return TorchCall(who, [&]() -> absl::Status {
-      hidden.push_back(h->to(at::kCPU, at::kFloat).clone());
+      hidden.push_back(h->clone());  // on the device until the greedy tokens are read
       embeds.push_back(e->to(at::kCPU, at::kFloat).clone());
       return absl::OkStatus();
     });
@@ -134,12 +134,14 @@ absl::StatusOr<FeatureRows> ExtractTargetSequence(Verifier& target, const Reques
   return TorchCall(who, [&]() -> absl::StatusOr<FeatureRows> {
     FeatureRows rows;
     rows.sample_id = request.id;
-    rows.target_hidden = at::cat(hidden);
+    const at::Tensor states = at::cat(hidden);  // the model's device and dtype
+    const at::Tensor& head = *features->lm_head();
+    const at::Tensor argmax =
+        at::linear(states.to(head.device(), head.scalar_type()), head).argmax(-1).to(at::kCPU, at::kLong).contiguous();
+    rows.target_hidden = states.to(at::kCPU, at::kFloat);
     rows.drafter_hidden = at::cat(embeds);
-    const at::Tensor head = features->lm_head()->to(at::kCPU, at::kFloat);
-    const at::Tensor argmax = at::linear(rows.target_hidden, head).argmax(-1);
-    rows.target_tokens.resize(static_cast<size_t>(argmax.size(0)));
-    for (int64_t i = 0; i < argmax.size(0); ++i) rows.target_tokens[i] = static_cast<TokenId>(argmax[i].item<int64_t>());
+    const int64_t* ids = argmax.data_ptr<int64_t>();
+    rows.target_tokens.assign(ids, ids + argmax.numel());
     return rows;
   });
 }
