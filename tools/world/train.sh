@@ -4,6 +4,7 @@
 # paired hidden states, every adapter and decode head, and the EAGLE head;
 # then copies the shipped ones into configs/world/{models,adapters}.
 # Usage: bash tools/world/train.sh WORK_DIR [--no-install]
+# SHIP_LOSS (default ce, the acceptance-aware loss) picks the adapters installed.
 # Needs build/ (xsd_make_world, xsd_train). CPU only; about an hour on two
 # cores (each step prints its time). Every xsd_train call checkpoints and
 # takes --resume: rerun the script to continue after a kill.
@@ -36,31 +37,41 @@ grep -h "held-out answers" "$W"/train_*.log
 # Extraction reads the models from configs/world/models (the shipped layout).
 EXTRACT_CONFIG="$W/extract.pbtxt"
 sed "s|configs/world/models|$W/models|" configs/world/training/extract.pbtxt > "$EXTRACT_CONFIG"
-for pairing in free teacher_forced target_sequence; do
-  step "extract $pairing"
-  $T extract --config "$EXTRACT_CONFIG" --dataset "$W/world/train" --n_questions 8 --max_new_tokens 40 \
-    --pairing $pairing --out "$W/features/$pairing" --quiet $([ -f "$W/features/$pairing/features.index.json" ] && echo --resume)
-done
+# Two at a time (two cores, one thread each).
+extract() {
+  $T extract --config "$EXTRACT_CONFIG" --dataset "$W/world/train" --max_scenes 400 --n_questions 8 --max_new_tokens 40 \
+    --pairing $1 --out "$W/features/$1" --quiet $([ -f "$W/features/$1/features.index.json" ] && echo --resume) \
+    > "$W/extract_$1.log" 2>&1
+}
+step "extract free + teacher_forced"
+extract free & extract teacher_forced & wait
+step "extract target_sequence"
+extract target_sequence
+tail -n 1 "$W"/extract_*.log
 
 # Adapter widths for d = 96 (the research's ratios at d = 4096 do not fit: its
 # bottleneck 256 is wider than d).
 DIMS="--bottleneck 48 --wide_bottleneck 192 --heads 4 --ffn 192 --max_positions 64"
-for loss in research ce research+ce; do
+train_adapters() {  # one loss, every kind
+  local loss=$1
   for kind in L1 L2 L3 L4 L5 B1 L5F; do
     # L1-L4 draft the prefill phase from the free pairing (the research's);
     # the decode heads read the drafter following the target (teacher forced).
     case $kind in L1|L2|L3|L4) set_=free ;; *) set_=teacher_forced ;; esac
     out="$W/adapters/$loss/$kind.safetensors"
     [ -f "$out" ] && continue
-    step "adapter $kind ($loss loss, $set_ features)"
     $T adapter --features "$W/features/$set_" --target "$W/models/video_llava" --kind $kind --loss $loss $DIMS \
-      --epochs 30 --batch_size 32 --lr 1e-3 --out "$out" --quiet $(resume_flag "$out.run")
+      --epochs 12 --batch_size 32 --lr 1e-3 --out "$out" --quiet $(resume_flag "$out.run") \
+      > "$W/adapter_${loss}_$kind.log" 2>&1
   done
-done
+}
+step "adapters: research loss and the acceptance-aware ce loss"
+train_adapters research & train_adapters ce & wait
+grep -h "epoch 12" "$W"/adapter_*.log
 
 step "EAGLE head"
 [ -f "$W/adapters/eagle/model.safetensors" ] ||
-  $T eagle --features "$W/features/target_sequence" --target "$W/models/video_llava" --epochs 30 --batch_size 16 \
+  $T eagle --features "$W/features/target_sequence" --target "$W/models/video_llava" --epochs 12 --batch_size 16 \
     --lr 1e-3 --out "$W/adapters/eagle" --quiet $(resume_flag "$W/adapters/eagle.run")
 
 if [ $INSTALL = 1 ]; then
@@ -69,7 +80,7 @@ if [ $INSTALL = 1 ]; then
   for m in video_llava eventgpt; do
     rm -rf "configs/world/models/$m"; cp -r "$W/models/$m" "configs/world/models/$m"
   done
-  cp "$W"/adapters/research+ce/*.safetensors configs/world/adapters/
+  cp "$W"/adapters/${SHIP_LOSS:-ce}/*.safetensors configs/world/adapters/
   rm -rf configs/world/adapters/eagle; cp -r "$W/adapters/eagle" configs/world/adapters/eagle
 fi
 step done
