@@ -81,6 +81,6 @@ if [ $INSTALL = 1 ]; then
     rm -rf "configs/world/models/$m"; cp -r "$W/models/$m" "configs/world/models/$m"
   done
   cp "$W"/adapters/${SHIP_LOSS:-ce}/*.safetensors configs/world/adapters/
-  rm -rf configs/world/adapters/eagle; cp -r "$W/adapters/eagle" configs/world/adapters/eagle
+  rm -rf configs/world/models/eagle; cp -r "$W/adapters/eagle" configs/world/models/eagle
 fi
 step done
