@@ -2,12 +2,15 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string_view>
+#include <vector>
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "atomic_file.h"
 
 namespace xsd::bench {
 namespace {
@@ -197,11 +200,12 @@ void ChartCanvas::LegendRow(const std::vector<LegendItem>& items, int y) {
 
 absl::Status ChartCanvas::Save(const std::string& path) const {
   try {
-    if (!cv::imwrite(path, image_)) return absl::InternalError(absl::StrCat(path, ": cannot write PNG"));
+    std::vector<uchar> png;
+    if (!cv::imencode(".png", image_, png)) return absl::InternalError(absl::StrCat(path, ": cannot encode PNG"));
+    return WriteFileAtomically(path, std::string_view(reinterpret_cast<const char*>(png.data()), png.size()));
   } catch (const cv::Exception& e) {
     return absl::InternalError(absl::StrCat(path, ": ", e.what()));
   }
-  return absl::OkStatus();
 }
 
 }  // namespace xsd::bench

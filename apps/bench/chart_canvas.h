@@ -83,6 +83,7 @@ class ChartCanvas {
   // Legend as one centred row at pixel height `y` (between title and plot).
   void LegendRow(const std::vector<LegendItem>& items, int y);
 
+  // A PNG, written atomically (atomic_file.h).
   absl::Status Save(const std::string& path) const;
 
  private:

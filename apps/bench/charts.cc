@@ -24,8 +24,8 @@ namespace fs = std::filesystem;
 constexpr int kWidth = 1600;
 constexpr int kHeight = 900;
 
-std::string PathFor(const std::string& dir, const std::string& name, const std::string& ts) {
-  return (fs::path(dir) / absl::StrCat(name, "_", ts, ".png")).string();
+std::string PathFor(const std::string& dir, const std::string& name, const ReportInput& in) {
+  return (fs::path(dir) / (ReportFileStem(name, in) + ".png")).string();
 }
 
 std::string MockNote(const ReportInput& in) { return AllMock(in.header) ? " (mock pipelines)" : ""; }
@@ -361,10 +361,10 @@ absl::Status TimelineChart(const ReportInput& in, const RunSummary& s, const std
 
 absl::StatusOr<std::vector<std::string>> WriteCharts(const ReportInput& input, const RunSummary& summary,
                                                      const std::string& output_dir) {
-  std::vector<std::string> paths = {PathFor(output_dir, "speedup_comparison", input.timestamp),
-                                    PathFor(output_dir, "timing_breakdown", input.timestamp),
-                                    PathFor(output_dir, "accept_rate_comparison", input.timestamp),
-                                    PathFor(output_dir, "prefill_hiding", input.timestamp)};
+  std::vector<std::string> paths = {PathFor(output_dir, "speedup_comparison", input),
+                                    PathFor(output_dir, "timing_breakdown", input),
+                                    PathFor(output_dir, "accept_rate_comparison", input),
+                                    PathFor(output_dir, "prefill_hiding", input)};
   XSD_RETURN_IF_ERROR(SpeedupChart(input, summary, paths[0]));
   XSD_RETURN_IF_ERROR(TimingChart(input, summary, paths[1]));
   XSD_RETURN_IF_ERROR(AcceptChart(input, summary, paths[2]));

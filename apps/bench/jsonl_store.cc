@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -18,7 +19,25 @@ absl::Status Errno(const std::string& what) {
   return absl::InternalError(absl::StrCat(what, ": ", std::strerror(errno)));
 }
 
+std::string HeaderLine(const nlohmann::json& header) {
+  nlohmann::json line = header;
+  line["kind"] = "header";
+  return line.dump() + "\n";
+}
+
+std::string RecordLine(const SampleRecord& record) {
+  nlohmann::json line = RecordToJson(record);
+  line["kind"] = "record";
+  return line.dump() + "\n";
+}
+
 }  // namespace
+
+std::string JsonlText(const nlohmann::json& header, const std::vector<SampleRecord>& records) {
+  std::string text = HeaderLine(header);
+  for (const SampleRecord& r : records) text += RecordLine(r);
+  return text;
+}
 
 absl::StatusOr<JsonlContents> ReadJsonl(const std::string& path) {
   JsonlContents out;
@@ -63,8 +82,8 @@ absl::StatusOr<JsonlContents> ReadJsonl(const std::string& path) {
   return out;
 }
 
-JsonlStore::JsonlStore(std::string path, int fd, JsonlContents contents)
-    : path_(std::move(path)), fd_(fd), contents_(std::move(contents)) {
+JsonlStore::JsonlStore(std::string path, int fd, JsonlContents contents, int64_t byte_budget)
+    : path_(std::move(path)), fd_(fd), byte_budget_(byte_budget), contents_(std::move(contents)) {
   for (const SampleRecord& r : contents_.records) keys_.insert(r.Key());
 }
 
@@ -72,12 +91,13 @@ JsonlStore::~JsonlStore() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-absl::StatusOr<std::unique_ptr<JsonlStore>> JsonlStore::Open(const std::string& path, bool resume) {
+absl::StatusOr<std::unique_ptr<JsonlStore>> JsonlStore::Open(const std::string& path,
+                                                             const JsonlStoreOptions& options) {
   JsonlContents contents;
   if (::access(path.c_str(), F_OK) == 0) {
     XSD_ASSIGN_OR_RETURN(contents, ReadJsonl(path));
     const bool empty = !contents.header.has_value() && contents.records.empty();
-    if (!resume && !empty) {
+    if (!options.resume && !empty) {
       return absl::FailedPreconditionError(absl::StrCat(path, ": holds ", contents.records.size(),
                                                         " finished samples; pass --resume to continue that run, or "
                                                         "choose another --output_dir"));
@@ -85,22 +105,30 @@ absl::StatusOr<std::unique_ptr<JsonlStore>> JsonlStore::Open(const std::string& 
   }
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) return Errno(absl::StrCat(path, ": cannot open for writing"));
-  return std::unique_ptr<JsonlStore>(new JsonlStore(path, fd, std::move(contents)));
+  return std::unique_ptr<JsonlStore>(new JsonlStore(path, fd, std::move(contents), options.byte_budget));
 }
 
-absl::Status JsonlStore::WriteLine(const nlohmann::json& line) {
-  // The first write cuts a torn tail (or anything unusable) away; a store
-  // that is opened and never written leaves the file as it was.
-  if (!positioned_) {
-    if (::ftruncate(fd_, contents_.good_bytes) != 0 || ::lseek(fd_, 0, SEEK_END) < 0) {
-      return Errno(absl::StrCat(path_, ": cannot truncate to its last complete line"));
-    }
-    positioned_ = true;
+absl::Status JsonlStore::CutToCompleteLines() {
+  if (::ftruncate(fd_, contents_.good_bytes) != 0 || ::lseek(fd_, contents_.good_bytes, SEEK_SET) < 0) {
+    return Errno(absl::StrCat(path_, ": cannot truncate to its last complete line"));
   }
-  const std::string text = line.dump() + "\n";
+  positioned_ = true;
+  return absl::OkStatus();
+}
+
+absl::Status JsonlStore::WriteBytes(const std::string& text) {
   size_t done = 0;
   while (done < text.size()) {
-    const ssize_t n = ::write(fd_, text.data() + done, text.size() - done);
+    size_t want = text.size() - done;
+    if (byte_budget_ >= 0) {
+      const int64_t room = byte_budget_ - contents_.good_bytes - static_cast<int64_t>(done);
+      if (room <= 0) {
+        errno = ENOSPC;
+        return Errno(absl::StrCat(path_, ": write"));
+      }
+      want = std::min(want, static_cast<size_t>(room));
+    }
+    const ssize_t n = ::write(fd_, text.data() + done, want);
     if (n < 0) {
       if (errno == EINTR) continue;
       return Errno(absl::StrCat(path_, ": write"));
@@ -111,11 +139,27 @@ absl::Status JsonlStore::WriteLine(const nlohmann::json& line) {
   return absl::OkStatus();
 }
 
+absl::Status JsonlStore::WriteLine(const std::string& text) {
+  // The first write cuts a torn tail (or anything unusable) away; a store
+  // that is opened and never written leaves the file as it was.
+  if (!positioned_) XSD_RETURN_IF_ERROR(CutToCompleteLines());
+  const absl::Status written = WriteBytes(text);
+  if (!written.ok()) {
+    // Cut the partial line now where the file system lets us; else the next
+    // write (or a resume) does.
+    positioned_ = false;
+    CutToCompleteLines().IgnoreError();  // positions the store when it succeeds
+    return written;
+  }
+  contents_.good_bytes += static_cast<int64_t>(text.size());
+  return absl::OkStatus();
+}
+
 absl::Status JsonlStore::WriteHeader(const nlohmann::json& header) {
   if (contents_.header.has_value()) return absl::FailedPreconditionError(absl::StrCat(path_, ": already has a header"));
+  XSD_RETURN_IF_ERROR(WriteLine(HeaderLine(header)));
   nlohmann::json line = header;
   line["kind"] = "header";
-  XSD_RETURN_IF_ERROR(WriteLine(line));
   contents_.header = std::move(line);
   return absl::OkStatus();
 }
@@ -124,9 +168,7 @@ absl::Status JsonlStore::Append(const SampleRecord& record) {
   if (Has(record.Key())) {
     return absl::AlreadyExistsError(absl::StrCat(path_, ": ", record.config, " ", record.id, " is already recorded"));
   }
-  nlohmann::json line = RecordToJson(record);
-  line["kind"] = "record";
-  XSD_RETURN_IF_ERROR(WriteLine(line));
+  XSD_RETURN_IF_ERROR(WriteLine(RecordLine(record)));
   contents_.records.push_back(record);
   keys_.insert(record.Key());
   return absl::OkStatus();

@@ -24,6 +24,7 @@
 #include "absl/flags/usage_config.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "atomic_file.h"
 #include "bench_flags.h"
 #include "config_set.h"
 #include "dataset.h"
@@ -113,16 +114,13 @@ int RunMerge(const BenchOptions& options, const std::vector<std::string>& inputs
     std::fprintf(stderr, "xsd_bench: merge: only %zu of %d shards found; the report covers those\n",
                  merged->shards.size(), merged->shard_count);
   }
-  // The union as one JSON lines file too, so it can be reported or merged again.
+  // The union as one JSON lines file too, so it can be reported or merged
+  // again; written whole or not at all (a merge killed midway leaves no
+  // partial union to be mistaken for the run).
   const std::string timestamp = NowTimestamp();
   const std::string union_path = (fs::path(options.output_dir) / MergedJsonlFileName(timestamp)).string();
-  std::error_code ec;
-  fs::remove(union_path, ec);
-  auto store = JsonlStore::Open(union_path, /*resume=*/false);
-  if (!store.ok()) return Fail(kExitFailed, store.status());
-  if (absl::Status s = (*store)->WriteHeader(merged->header); !s.ok()) return Fail(kExitFailed, s);
-  for (const SampleRecord& r : merged->records) {
-    if (absl::Status s = (*store)->Append(r); !s.ok()) return Fail(kExitFailed, s);
+  if (absl::Status s = WriteFileAtomically(union_path, JsonlText(merged->header, merged->records)); !s.ok()) {
+    return Fail(kExitFailed, s);
   }
   ReportInput input;
   input.header = merged->header;
@@ -221,6 +219,7 @@ int RunBench(BenchOptions options) {
   input.records = (*store)->records();
   input.system = CollectSystemInfo();
   input.timestamp = timestamp;  // the run's: a resume regenerates the same report
+  input.file_suffix = options.shard.Suffix();
   auto files = WriteReports(input, options.output_dir, options.charts);
   if (!files.ok()) return Fail(kExitFailed, files.status());
   SortRecords(input.header, input.records);

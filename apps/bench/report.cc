@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <ctime>
 #include <filesystem>
-#include <fstream>
 
 #include "absl/strings/str_cat.h"
+#include "atomic_file.h"
 #include "charts.h"
 #include "report_markdown.h"
 #include "research_keys.h"
@@ -80,15 +80,6 @@ nlohmann::json Aggregate(const ConfigSummary& c) {
             {"predicted_speedup", OrNull(c.predicted_speedup)}}}};
 }
 
-absl::Status WriteText(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  if (!out) return absl::InternalError(absl::StrCat(path, ": cannot write"));
-  out << text;
-  out.close();
-  if (!out) return absl::InternalError(absl::StrCat(path, ": write failed"));
-  return absl::OkStatus();
-}
-
 }  // namespace
 
 std::string NowTimestamp() {
@@ -98,6 +89,11 @@ std::string NowTimestamp() {
   char buffer[32];
   std::strftime(buffer, sizeof(buffer), "%Y%m%d_%H%M%S", &local);
   return buffer;
+}
+
+std::string ReportFileStem(const std::string& name, const ReportInput& input) {
+  return input.file_suffix.empty() ? absl::StrCat(name, "_", input.timestamp)
+                                   : absl::StrCat(name, "_", input.timestamp, ".", input.file_suffix);
 }
 
 void SortRecords(const nlohmann::json& header, std::vector<SampleRecord>& records) {
@@ -155,14 +151,14 @@ absl::StatusOr<ReportFiles> WriteReports(ReportInput input, const std::string& o
   SortRecords(input.header, input.records);
   const RunSummary summary = SummarizeRun(input);
   ReportFiles files;
-  const std::string stem = absl::StrCat("e2e_wallclock_", input.timestamp);
+  const std::string stem = ReportFileStem("e2e_wallclock", input);
   files.json = (fs::path(output_dir) / (stem + ".json")).string();
   files.markdown = (fs::path(output_dir) / (stem + ".md")).string();
-  XSD_RETURN_IF_ERROR(WriteText(files.json, ReportJson(input, summary).dump(2) + "\n"));
+  XSD_RETURN_IF_ERROR(WriteFileAtomically(files.json, ReportJson(input, summary).dump(2) + "\n"));
   if (charts) {
     XSD_ASSIGN_OR_RETURN(files.charts, WriteCharts(input, summary, output_dir));
   }
-  XSD_RETURN_IF_ERROR(WriteText(files.markdown, ReportMarkdown(input, summary, files.charts)));
+  XSD_RETURN_IF_ERROR(WriteFileAtomically(files.markdown, ReportMarkdown(input, summary, files.charts)));
   return files;
 }
 

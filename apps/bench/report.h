@@ -1,4 +1,6 @@
 // A run's reports, always regenerated from the JSON lines (header + records):
+// (<ts> followed by ".shard-i-of-N" for a shard's own run; every file is
+// written atomically, atomic_file.h):
 //   e2e_wallclock_<ts>.json   research-compatible keys (research_keys.h) + aggregates
 //   e2e_wallclock_<ts>.md     tables: results, three-stage timing, speedup analysis, cost model
 //   speedup_comparison_<ts>.png, timing_breakdown_<ts>.png,
@@ -23,6 +25,10 @@ struct ReportInput {
   SystemInfo system;
   std::string timestamp;              // YYYYMMDD_HHMMSS
   std::vector<int> shards_merged;     // merge: the shard indices combined
+  // A shard's own run: "shard-i-of-N" (ShardSpec::Suffix), in every report
+  // file name, so shards sharing an --output_dir (and a start second) keep
+  // their own reports; empty otherwise.
+  std::string file_suffix;
 };
 
 struct ReportFiles {
@@ -30,6 +36,10 @@ struct ReportFiles {
   std::string markdown;
   std::vector<std::string> charts;
 };
+
+// "<name>_<ts>" or "<name>_<ts>.<file_suffix>": a report file's name without
+// its extension.
+std::string ReportFileStem(const std::string& name, const ReportInput& input);
 
 // Records in report order: header config order, then request position.
 void SortRecords(const nlohmann::json& header, std::vector<SampleRecord>& records);

@@ -2,7 +2,7 @@
 // like the research pipeline's outputs, so repeated runs in one directory
 // never collide and --resume can find the latest one:
 //   e2e_wallclock_<YYYYMMDD_HHMMSS>[.shard-i-of-N].jsonl   (the JSON lines)
-//   e2e_wallclock_<YYYYMMDD_HHMMSS>.json / .md, <chart>_<ts>.png
+//   e2e_wallclock_<ts>[.shard-i-of-N].json / .md, <chart>_<ts>[.shard-i-of-N].png
 //   e2e_wallclock_<ts>.merged.jsonl                          (merge)
 #pragma once
 

@@ -2,17 +2,14 @@
 // killed with SIGKILL and resumed, and a run split into shards and merged,
 // each compared with an uninterrupted run (outputs and counts; timings
 // aside).
-#include <fcntl.h>
 #include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
-#include <map>
 #include <thread>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "bench_child.h"
 #include "jsonl_store.h"
 #include "merge.h"
 #include "run_files.h"
@@ -22,136 +19,17 @@
 namespace xsd::bench {
 namespace {
 
+using testing::CheckSameReport;
+using testing::CheckSameResults;
+using testing::Child;
+using testing::CountRecords;
+using testing::kSmallRunRecords;
 using testing::ReadAll;
+using testing::Run;
+using testing::SmallRun;
+using testing::Spawn;
 using testing::TempDir;
-
-struct Child {
-  pid_t pid = -1;
-  std::string log;  // stdout + stderr
-};
-
-Child Spawn(const std::vector<std::string>& args, const std::string& log) {
-  Child child;
-  child.log = log;
-  child.pid = ::fork();
-  if (child.pid == 0) {
-    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    ::dup2(fd, 1);
-    ::dup2(fd, 2);
-    std::vector<char*> argv;
-    std::string binary = XSD_BENCH_BINARY;
-    argv.push_back(binary.data());
-    std::vector<std::string> copy = args;
-    for (std::string& a : copy) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    ::execv(binary.c_str(), argv.data());
-    ::_exit(127);
-  }
-  return child;
-}
-
-int Wait(const Child& child) {
-  int status = 0;
-  ::waitpid(child.pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
-}
-
-int Run(const std::vector<std::string>& args, std::string* output) {
-  TempDir logs;
-  const Child child = Spawn(args, logs.File("log"));
-  const int code = Wait(child);
-  *output = ReadAll(child.log);
-  return code;
-}
-
-int CountRecords(const std::string& path) {
-  const std::string text = ReadAll(path);
-  int n = 0;
-  for (size_t p = text.find("\"kind\":\"record\""); p != std::string::npos; p = text.find("\"kind\":\"record\"", p + 1)) ++n;
-  return n;
-}
-
-// A small run of the embedded mock configs: 2 scenes x 3 questions, 3 configs.
-std::vector<std::string> SmallRun(const std::string& out) {
-  return {"--config_set=mock", "--builtin_scenes=2", "--n_questions=3", "--warmup=1", "--configs=vl_baseline,L5F_decode,L4+VL",
-          "--output_dir=" + out, "--charts=false"};
-}
-constexpr int kSmallRunRecords = 2 * 3 * 3;
-
-std::map<std::string, SampleRecord> ByKey(const std::vector<SampleRecord>& records) {
-  std::map<std::string, SampleRecord> m;
-  for (const SampleRecord& r : records) {
-    CHECK(m.emplace(r.Key(), r).second);  // no pair twice
-  }
-  return m;
-}
-
-// Outputs and counts equal; the prefill-hiding config's draft counts depend on
-// timing (how many drafts finish inside the target's prefill), so only its
-// tokens are compared.
-void CheckSameResults(const std::vector<SampleRecord>& a, const std::vector<SampleRecord>& b) {
-  const auto ma = ByKey(a), mb = ByKey(b);
-  REQUIRE(ma.size() == mb.size());
-  for (const auto& [key, ra] : ma) {
-    INFO(ra.config << " " << ra.id);
-    auto it = mb.find(key);
-    REQUIRE(it != mb.end());
-    const SampleRecord& rb = it->second;
-    CHECK(ra.result.tokens == rb.result.tokens);
-    CHECK(ra.text == rb.text);
-    CHECK(ra.request_seed == rb.request_seed);
-    CHECK(ra.result.stats.new_tokens == rb.result.stats.new_tokens);
-    if (ra.config != "L4+VL") {
-      CHECK(ra.result.stats.drafted == rb.result.stats.drafted);
-      CHECK(ra.result.stats.accepted == rb.result.stats.accepted);
-      CHECK(ra.result.stats.rounds == rb.result.stats.rounds);
-    }
-  }
-}
-
-// The final report's structure and per-sample keys agree, and its numbers
-// come from the records (speedups recomputed from the per-sample totals).
-void CheckSameReport(const std::string& dir_a, const std::string& dir_b) {
-  auto find_report = [](const std::string& dir) {
-    std::string found;
-    for (const auto& e : std::filesystem::directory_iterator(dir)) {
-      const std::string name = e.path().filename().string();
-      if (name.rfind("e2e_wallclock_", 0) == 0 && e.path().extension() == ".json") found = e.path().string();
-    }
-    return found;
-  };
-  const std::string ra = find_report(dir_a), rb = find_report(dir_b);
-  REQUIRE_FALSE(ra.empty());
-  REQUIRE_FALSE(rb.empty());
-  const nlohmann::json a = nlohmann::json::parse(ReadAll(ra)), b = nlohmann::json::parse(ReadAll(rb));
-  for (const char* key : {"timestamp", "config", "stage_timing", "aggregate", "baseline_per_sample", "sd_per_sample"}) {
-    CHECK(a.contains(key));
-    CHECK(b.contains(key));
-  }
-  REQUIRE(a["baseline_per_sample"].size() == b["baseline_per_sample"].size());
-  for (size_t i = 0; i < a["baseline_per_sample"].size(); ++i) {
-    CHECK(a["baseline_per_sample"][i]["id"] == b["baseline_per_sample"][i]["id"]);
-    CHECK(a["baseline_per_sample"][i]["text"] == b["baseline_per_sample"][i]["text"]);
-  }
-  for (const std::string config : {"L5F_decode", "L4+VL"}) {
-    const nlohmann::json& sa = a["sd_per_sample"][config];
-    const nlohmann::json& sb = b["sd_per_sample"][config];
-    REQUIRE(sa.size() == sb.size());
-    for (size_t i = 0; i < sa.size(); ++i) {
-      INFO(config << " row " << i);
-      std::vector<std::string> ka, kb;
-      for (auto it = sa[i].begin(); it != sa[i].end(); ++it) ka.push_back(it.key());
-      for (auto it = sb[i].begin(); it != sb[i].end(); ++it) kb.push_back(it.key());
-      CHECK(ka == kb);
-      CHECK(sa[i]["id"] == sb[i]["id"]);
-      CHECK(sa[i]["text"] == sb[i]["text"]);
-      CHECK(sa[i]["matches_baseline"] == true);
-      CHECK(sb[i]["speedup"].get<double>() ==
-            Approx(sb[i]["bl_total_ms"].get<double>() / sb[i]["sd_total_ms"].get<double>()));
-    }
-    CHECK(a["aggregate"][config]["n"] == b["aggregate"][config]["n"]);
-  }
-}
+using testing::Wait;
 
 TEST_CASE("Bad invocations exit 2 with one line naming the flag and the value", "[bench][binary]") {
   TempDir dir;

@@ -18,6 +18,11 @@ if(TARGET xsd_bench_lib)
   target_link_libraries(bench_tests PRIVATE xsd_bench_lib)
   target_compile_definitions(bench_tests PRIVATE XSD_BENCH_BINARY="$<TARGET_FILE:xsd_bench>")
   add_dependencies(bench_tests xsd_bench)
+  # Faults around the bench's files: a full disk, SIGKILL at every stage, resume and merge.
+  xsd_test(bench_faults_tests SOURCES ${CMAKE_CURRENT_LIST_DIR}/bench_faults_test.cc)
+  target_link_libraries(bench_faults_tests PRIVATE xsd_bench_lib)
+  target_compile_definitions(bench_faults_tests PRIVATE XSD_BENCH_BINARY="$<TARGET_FILE:xsd_bench>")
+  add_dependencies(bench_faults_tests xsd_bench)
   # The real configs end to end, and the driving world read as a dataset:
   # need the vision models and the scene writers (media, OpenCV).
   if(TARGET xsd_vision AND TARGET xsd_media)
