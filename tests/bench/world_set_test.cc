@@ -23,7 +23,7 @@ const char* const kAdapters[] = {"L1", "L2", "L3", "L4", "L5", "B1", "L5F"};
 
 // Every file the world set checks, with placeholder contents.
 void MakeWorld(const std::string& dir) {
-  for (const char* model : {"video_llava", "eventgpt"}) {
+  for (const char* model : {"video_llava", "eventgpt", "eagle"}) {
     fs::create_directories(fs::path(dir) / "models" / model);
     WriteAll((fs::path(dir) / "models" / model / "config.json").string(), "{}");
     WriteAll((fs::path(dir) / "models" / model / "model.safetensors").string(), "");
