@@ -3,11 +3,12 @@
 #include <algorithm>
 #include <atomic>
 #include <functional>
+#include <future>
 #include <string>
-#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "generation_state.h"
+#include "lane_worker.h"
 #include "xsd/base/status.h"
 #include "xsd/schedulers/schedulers.h"
 
@@ -29,12 +30,13 @@ class PrefillHidingScheduler final : public Scheduler {
  public:
   PrefillHidingScheduler(Verifier* target, Drafter* hiding, Drafter* decode, const AcceptancePolicy* policy,
                          const SchedulerOptions& options)
-      : target_(target), hiding_(hiding), decode_(decode), policy_(policy), options_(options) {}
+      : target_(target), hiding_(hiding), decode_(decode), policy_(policy), options_(options),
+        worker_(options.lane_thread_state) {}
 
   const std::string& name() const override { return name_; }
 
   ~PrefillHidingScheduler() override {
-    if (background_ != nullptr && background_->thread.joinable()) background_->thread.join();
+    if (background_ != nullptr) background_->Wait();
   }
 
   // One request in four phases: the target's prefill with the drafter lane
@@ -73,7 +75,10 @@ class PrefillHidingScheduler final : public Scheduler {
     HiddenLane lane;
     std::atomic<bool> target_done{false};
     std::atomic<bool> prefilling{true};
-    std::thread thread;
+    std::future<void> finished;  // valid while the lane is on the worker
+    void Wait() {
+      if (finished.valid()) finished.get();
+    }
   };
 
   // How the lane runs beside this request's prefill: skipped (recent
@@ -114,7 +119,7 @@ class PrefillHidingScheduler final : public Scheduler {
     struct JoinOnExit {  // every early return joins a lane that did not go to the background
       std::unique_ptr<LaneRun>* run;
       ~JoinOnExit() {
-        if (*run != nullptr && (*run)->thread.joinable()) (*run)->thread.join();
+        if (*run != nullptr) (*run)->Wait();
       }
     } join_on_exit{&run};
     TimePoint target_begin{}, target_end{};
@@ -132,13 +137,13 @@ class PrefillHidingScheduler final : public Scheduler {
         prefill = prefill_target();
         break;
       case LaneMode::kConcurrent:
-        run->thread = std::thread([this, current, cap] {
+        run->finished = worker_.Post([this, current, cap] {
           RunLane(current, cap, [current] { return !current->target_done.load(std::memory_order_acquire); });
         });
         prefill = prefill_target();
         run->target_done.store(true, std::memory_order_release);
         lane_late = !decode_drafting() && run->prefilling.load(std::memory_order_acquire);
-        if (!lane_late) run->thread.join();
+        if (!lane_late) run->Wait();
         break;
       case LaneMode::kSequential: {
         prefill = prefill_target();
@@ -248,6 +253,7 @@ class PrefillHidingScheduler final : public Scheduler {
   // The drafter's prefill, then one-token drafts while keep_going().
   void RunLane(LaneRun* run, int cap, const std::function<bool()>& keep_going) {
     HiddenLane& lane = run->lane;
+    const TokenId eos = target_->info().eos_token;
     lane.begin = Now();
     lane.status = Annotate(hiding_->Begin(run->context), "begin");
     lane.prefill_end = Now();
@@ -267,6 +273,9 @@ class PrefillHidingScheduler final : public Scheduler {
       lane.draft_ms += MillisBetween(b, lane.end);
       lane.drafts.push_back({b, lane.end, d->size()});
       for (int i = 0; i < d->size(); ++i) lane.done_at.push_back(lane.end);
+      // A chain that reached the target's EOS is over: drafts past it are
+      // never accepted, and the lane's work slows the target's prefill.
+      if (eos != kNoToken && d->tokens.back() == eos) break;
     }
   }
 
@@ -276,13 +285,14 @@ class PrefillHidingScheduler final : public Scheduler {
   absl::Status FinishBackgroundLane() {
     if (background_ == nullptr) return absl::OkStatus();
     std::unique_ptr<LaneRun> done = std::move(background_);
-    if (done->thread.joinable()) done->thread.join();
+    done->Wait();
     lane_prefill_ms_ = MillisBetween(done->lane.begin, done->lane.prefill_end);
     return Annotate(done->lane.status,
                     absl::StrCat(hiding_name(), ", the previous request's lane (finished in the background)"));
   }
 
   std::unique_ptr<LaneRun> background_;  // a late lane still finishing
+  internal::LaneWorker worker_;         // runs the concurrent lanes
   // The last measured prefills of the lane and the target (skip_slow_lane).
   static constexpr int kReprobeEvery = 8;
   double lane_prefill_ms_ = 0, target_prefill_ms_ = 0;

@@ -30,7 +30,7 @@ class Pipeline {
   static absl::StatusOr<std::unique_ptr<Pipeline>> FromFile(const std::string& path);
   ~Pipeline();
 
-  absl::StatusOr<GenerationResult> Generate(const Request& request) { return scheduler_->Generate(request); }
+  absl::StatusOr<GenerationResult> Generate(const Request& request);
 
   const config::PipelineConfig& config() const { return config_; }
   Verifier& target() { return *target_; }

@@ -7,6 +7,7 @@
 // Generate and joins them before returning.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -55,6 +56,13 @@ struct SchedulerOptions {
   // that accepted every draft the length grows by 2 (at most `gamma`), after
   // any rejection it shrinks by 1 (at least 1). Trees keep their shape.
   bool adaptive_gamma = false;
+  // Prefill hiding: runs the lane's work on the lane's own thread with the
+  // per-thread runtime state its models need (a torch pipeline's: the
+  // caller's intra-op thread count, inference mode; a new thread would start
+  // with OpenMP's default of one thread per core and, beside the target,
+  // oversubscribe the cores: 10x slower drafter vision measured on 2 cores).
+  // Pipeline::Create sets it; empty runs the work as it is.
+  std::function<void(const std::function<void()>&)> lane_thread_state;
 };
 
 class Scheduler {
