@@ -4,6 +4,7 @@
 // decoder (through its KV-cache writes), an adapter and the multimodal
 // models' visual encoders.
 #include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>
 
 #include "bench/temp_dir.h"
 #include "models/llama_test_models.h"

@@ -16,9 +16,9 @@ rm -rf "$W"; mkdir -p "$W"
 echo "card: $(xsd_card)"
 T0=$SECONDS
 bash tools/gpu/build.sh "$W" xsd_train xsd_make_checkpoint models_cuda_tests models_cuda_kernel_tests \
-  training_cuda_tests || exit 1
+  training_cuda_tests vision_cuda_tests || exit 1
 echo "build: $((SECONDS - T0)) s"
-xsd_run_tests ./build-gpu "$W" training_cuda_tests models_cuda_tests models_cuda_kernel_tests
+xsd_run_tests ./build-gpu "$W" training_cuda_tests models_cuda_tests models_cuda_kernel_tests vision_cuda_tests
 source tools/gpu/checkpoints.sh
 T0=$SECONDS
 ensure_checkpoint video_llava_7b Video-LLaVA-7B-hf "$W/ck_vl.log"

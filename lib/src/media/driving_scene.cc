@@ -6,6 +6,8 @@
 #include <cmath>
 #include <utility>
 
+#include "absl/strings/str_format.h"
+
 #include "media/driving_geometry.h"
 #include "xsd/base/rng.h"
 #include "xsd/media/driving_scene.h"
@@ -194,5 +196,7 @@ DrivingScene MakeDrivingScene(uint64_t seed, int index) {
             [](const DrivingObject& a, const DrivingObject& b) { return a.lane < b.lane; });
   return scene;
 }
+
+std::string DrivingSceneId(int index) { return absl::StrFormat("drive_%07d", index); }
 
 }  // namespace xsd

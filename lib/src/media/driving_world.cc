@@ -162,7 +162,6 @@ absl::Status WriteSplit(const fs::path& dir, const char* split, int first_index,
 
 }  // namespace
 
-std::string DrivingSceneId(int index) { return absl::StrFormat("drive_%07d", index); }
 
 absl::Status WriteDrivingWorld(const std::string& dir, const DrivingWorldOptions& options) {
   XSD_RETURN_IF_ERROR(CheckOptions(options));

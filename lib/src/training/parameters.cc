@@ -1,6 +1,7 @@
 #include "xsd/training/parameters.h"
 
 #include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>
 #include <ATen/CPUGeneratorImpl.h>
 
 #include "absl/strings/str_cat.h"

@@ -13,6 +13,7 @@
 // thick, and no edge moves farther than that between two frames.
 #pragma once
 
+#include <string>
 #include <cstdint>
 #include <vector>
 
@@ -94,5 +95,8 @@ absl::StatusOr<at::Tensor> RenderDrivingEventImage(const DrivingScene& scene, in
 // compression.
 absl::StatusOr<at::Tensor> DrivingVideoPixels(const DrivingScene& scene, int size, int frames = kDrivingFrames);
 absl::StatusOr<at::Tensor> DrivingEventPixels(const DrivingScene& scene, int size, int frames = kDrivingFrames);
+
+// "drive_0000007" for scene index 7.
+std::string DrivingSceneId(int index);
 
 }  // namespace xsd

@@ -29,6 +29,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "xsd/media/driving_scene.h"
 
 namespace xsd {
 
@@ -45,9 +46,6 @@ struct DrivingWorldOptions {
 inline constexpr char kDrivingTrainDir[] = "train";
 inline constexpr char kDrivingHeldOutDir[] = "heldout";
 inline constexpr char kDrivingWorldFile[] = "world.json";
-
-// "drive_0000007" for scene index 7.
-std::string DrivingSceneId(int index);
 
 // Writes both splits under `dir` (created if missing). Errors name the
 // option or file at fault; an OpenCV without an MP4 encoder is Unavailable.
