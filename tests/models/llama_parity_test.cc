@@ -3,8 +3,8 @@
 // the CPU in float32). Both checkpoint layouts are loaded: the one
 // transformers 5 saves and the one published hub checkpoints use.
 //
-// While the fixture files are absent every case passes with a WARN naming
-// the command that generates them (CTest label "parity").
+// The fixtures are committed (tests/data/models); a missing one fails the
+// case, naming the command that generates it (CTest label "parity").
 #include <ATen/ATen.h>
 
 #include <fstream>
@@ -33,8 +33,8 @@ bool FixturePresent(const std::string& variant) {
   const bool present = Exists(kDir + variant + "_reference.safetensors") && Exists(kDir + variant + "/config.json") &&
                        Exists(kDir + variant + "_hub/config.json");
   if (!present) {
-    WARN("parity fixture '" << variant << "' is absent from tests/data/models: parity with transformers NOT checked; "
-         "generate it with: python3 tools/fixtures/make_llama_fixtures.py --out tests/data/models");
+    FAIL_CHECK("parity fixture '" << variant << "' is absent from tests/data/models: parity with transformers NOT "
+               "checked; generate it with: python3 tools/fixtures/make_llama_fixtures.py --out tests/data/models");
   }
   return present;
 }

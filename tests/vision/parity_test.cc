@@ -1,8 +1,8 @@
 // Parity with Hugging Face transformers on the fixtures that
 // tools/fixtures/make_vision_fixtures.py writes into tests/data/models/
 // (tiny random CLIP, Video-LLaVA in both layouts, an EventGPT stand-in; all
-// float32 on the CPU). While the fixtures are absent each test says so with a
-// warning and checks nothing else.
+// float32 on the CPU). The fixtures are committed; a missing one fails the
+// test, naming the command that generates it.
 #include <filesystem>
 
 #include <ATen/ATen.h>
@@ -26,8 +26,8 @@ std::string FixtureDir(const std::string& name) { return std::string(XSD_TEST_DA
 
 bool FixturesPresent(const std::string& dir) {
   if (std::filesystem::exists(dir + "/reference.safetensors")) return true;
-  WARN("parity fixtures absent (" << dir << "): run `python3 tools/fixtures/make_vision_fixtures.py` on the GPU "
-       "machine (transformers 5) and commit tests/data/models; skipping");
+  FAIL_CHECK("parity fixtures absent (" << dir << "): run `python3 tools/fixtures/make_vision_fixtures.py` on the "
+             "GPU machine (transformers 5) and commit tests/data/models");
   return false;
 }
 
