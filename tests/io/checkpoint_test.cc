@@ -169,6 +169,21 @@ TEST_CASE("An index naming a missing shard is refused", "[io][checkpoint]") {
   CHECK(Contains(st, s.index));
 }
 
+TEST_CASE("An index naming a shard outside its directory is refused", "[io][checkpoint]") {
+  TwoShards s;
+  // The second resolves to a shard that exists: only its '..' refuses it.
+  const std::string self = std::filesystem::path(s.dir.path()).filename().string();
+  for (const std::string& json : {std::string(R"({"weight_map":{"x":"a.safetensors","q":"../c.safetensors"}})"),
+                                  R"({"weight_map":{"x":"../)" + self + R"(/a.safetensors"}})"}) {
+    INFO(json);
+    const absl::Status st = s.OpenWithIndex(json);
+    INFO(st.ToString());
+    CHECK(st.code() == absl::StatusCode::kInvalidArgument);
+    CHECK(Contains(st, "inside the index's directory"));
+    CHECK(Contains(st, s.index));
+  }
+}
+
 TEST_CASE("A malformed index is refused naming the index", "[io][checkpoint]") {
   TwoShards s;
   for (const char* json : {R"({"weight_map":["a.safetensors"]})", R"({"metadata":{}})", "{\"weight_map\":",

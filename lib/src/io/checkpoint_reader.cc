@@ -26,9 +26,11 @@ absl::StatusOr<std::map<std::string, std::string>> ReadWeightMap(const std::stri
   std::map<std::string, std::string> out;
   for (const auto& item : weight_map.json().items()) {
     XSD_ASSIGN_OR_RETURN(std::string shard, weight_map.String(item.key()));
-    if (shard.empty() || fs::path(shard).is_absolute()) {
+    const fs::path path(shard);
+    const bool leaves = std::any_of(path.begin(), path.end(), [](const fs::path& part) { return part == ".."; });
+    if (shard.empty() || path.is_absolute() || leaves) {
       return absl::InvalidArgumentError(absl::StrCat(index_path, ": field 'weight_map.", item.key(), "': '", shard,
-                                                     "' is not a file name relative to the index"));
+                                                     "' is not a file name inside the index's directory"));
     }
     out[item.key()] = std::move(shard);
   }
