@@ -23,6 +23,9 @@ if(TARGET xsd_bench_lib)
   target_link_libraries(bench_faults_tests PRIVATE xsd_bench_lib)
   target_compile_definitions(bench_faults_tests PRIVATE XSD_BENCH_BINARY="$<TARGET_FILE:xsd_bench>")
   add_dependencies(bench_faults_tests xsd_bench)
+  if(XSD_WITH_OPENCV)  # the bench draws its PNG charts only with OpenCV
+    target_compile_definitions(bench_faults_tests PRIVATE XSD_BENCH_WITH_CHARTS=1)
+  endif()
   # The real configs end to end, and the driving world read as a dataset:
   # need the vision models and the scene writers (media, OpenCV).
   if(TARGET xsd_vision AND TARGET xsd_media)
@@ -31,8 +34,8 @@ if(TARGET xsd_bench_lib)
   endif()
 endif()
 # The committed small trained world (configs/world): its models through the
-# bench's config set on held-out scenes.
-if(TARGET xsd_bench_lib)
+# bench's config set on held-out scenes (their MP4 and PNG files: media, OpenCV).
+if(TARGET xsd_bench_lib AND TARGET xsd_media)
   xsd_test(world_models_tests SOURCES ${CMAKE_CURRENT_LIST_DIR}/world_models_test.cc)
   target_link_libraries(world_models_tests PRIVATE xsd_bench_lib)
   target_compile_definitions(world_models_tests PRIVATE XSD_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
