@@ -7,6 +7,7 @@
 #include <map>
 #include <string>
 
+#include "../common/flag_pairs.h"
 #include "absl/strings/numbers.h"
 #include "xsd/media/driving_scene.h"
 #include "xsd/media/driving_world.h"
@@ -26,21 +27,11 @@ int Usage(const std::string& error) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::map<std::string, std::string> flags;
   for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg == "--help" || arg == "-h") return Usage("");
-    if (arg.rfind("--", 0) != 0) return Usage("unexpected argument '" + arg + "'");
-    arg = arg.substr(2);
-    const size_t eq = arg.find('=');
-    if (eq != std::string::npos) {
-      flags[arg.substr(0, eq)] = arg.substr(eq + 1);
-    } else if (i + 1 < argc) {
-      flags[arg] = argv[++i];
-    } else {
-      return Usage("--" + arg + " needs a value");
-    }
+    if (std::string(argv[i]) == "--help" || std::string(argv[i]) == "-h") return Usage("");
   }
+  std::map<std::string, std::string> flags;
+  if (const std::string error = xsd::apps::ReadFlagPairs(argc, argv, 1, &flags); !error.empty()) return Usage(error);
   xsd::DrivingWorldOptions options;
   std::string out;
   for (const auto& [key, value] : flags) {

@@ -1,5 +1,7 @@
 #include "flags.h"
 
+#include "../common/flag_pairs.h"
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -9,28 +11,18 @@ namespace xsd::train {
 absl::StatusOr<Flags> Flags::Parse(int argc, char** argv, int first, const std::map<std::string, std::string>& known) {
   Flags f;
   f.values_ = known;
-  for (int i = first; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg.rfind("--", 0) != 0) return absl::InvalidArgumentError(absl::StrCat("unexpected argument '", arg, "'"));
-    arg = arg.substr(2);
-    std::string value;
-    const size_t eq = arg.find('=');
-    if (eq != std::string::npos) {
-      value = arg.substr(eq + 1);
-      arg = arg.substr(0, eq);
-    } else if (known.count(arg) != 0 && (known.at(arg) == "false" || known.at(arg) == "true")) {
-      value = "true";  // a bare boolean flag
-    } else if (i + 1 < argc) {
-      value = argv[++i];
-    } else {
-      return absl::InvalidArgumentError(absl::StrCat("--", arg, " needs a value"));
-    }
-    if (known.count(arg) == 0) {
-      std::set<std::string> names;
-      for (const auto& [name, unused] : known) names.insert("--" + name);
-      return absl::InvalidArgumentError(absl::StrCat("unknown flag --", arg, " (known: ", absl::StrJoin(names, " "), ")"));
-    }
-    f.values_[arg] = value;
+  const auto boolean = [&known](const std::string& name) {
+    const auto it = known.find(name);
+    return it != known.end() && (it->second == "false" || it->second == "true");
+  };
+  if (const std::string error = apps::ReadFlagPairs(argc, argv, first, &f.values_, boolean); !error.empty()) {
+    return absl::InvalidArgumentError(error);
+  }
+  for (const auto& [name, unused] : f.values_) {
+    if (known.count(name) != 0) continue;
+    std::set<std::string> names;
+    for (const auto& [k, v] : known) names.insert("--" + k);
+    return absl::InvalidArgumentError(absl::StrCat("unknown flag --", name, " (known: ", absl::StrJoin(names, " "), ")"));
   }
   return f;
 }
