@@ -60,8 +60,8 @@ int IdleThreadCount() {
 }
 
 // The thread count once it is at most `expected` or a second has passed: a
-// lane left to finish in the background (its request has returned) exits a
-// few milliseconds later; a thread still there after a second is stuck.
+// thread whose work is done may still be on its way out; one still there
+// after a second is stuck, or kept by a live scheduler (its lane worker).
 int SettledThreadCount(int expected) {
   int n = ThreadCount();
   for (int i = 0; i < 100 && n > expected; ++i) {
@@ -308,7 +308,10 @@ Tally RunRig(Rig& rig, uint64_t seed) {
   Tally tally;
   {
     std::unique_ptr<Scheduler> scheduler = rig.MakeScheduler(greedy.get());
-    // A first request creates whatever threads the libraries keep.
+    // A first request creates whatever threads the scheduler and the
+    // libraries keep (the prefill-hiding lane worker lives until the
+    // scheduler is destroyed); the wait lets a late lane of it finish before
+    // the first fault is armed.
     auto warm = GenerateOrAbort(*scheduler, rig.make_request(rng, "warm"));
     REQUIRE(warm.ok());
     const int baseline = SettledThreadCount(idle_threads);
