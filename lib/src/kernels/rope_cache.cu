@@ -26,17 +26,8 @@ namespace xsd::kernels {
 namespace {
 
 using device::FromFloat;
+using device::RopeDestination;
 using device::ToFloat;
-
-// Where head `head` of row t goes: the query output, or its cache row.
-template <typename T>
-__device__ __forceinline__ T* RopeDestination(const RopeCacheArgs& a, int head, int t) {
-  if (head < a.heads) return static_cast<T*>(a.q_out) + (static_cast<int64_t>(t) * a.heads + head) * a.head_dim;
-  const int64_t row = a.cache_rows != nullptr ? a.cache_rows[t] : a.base + t;
-  return head < a.heads + a.kv_heads
-             ? static_cast<T*>(a.k_cache) + (head - a.heads) * a.k_stride_h + row * a.head_dim
-             : static_cast<T*>(a.v_cache) + (head - a.heads - a.kv_heads) * a.v_stride_h + row * a.head_dim;
-}
 
 template <typename T>
 __global__ void RopeCacheKernel(RopeCacheArgs a) {

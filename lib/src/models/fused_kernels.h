@@ -37,6 +37,11 @@ bool NeedsAutograd(const Tensors&... t) {
 // 0.74 / 1.02 / 1.25 / 1.44x against 1.24 / 1.66 / 1.91 / 2.17x;
 // docs/PERFORMANCE.md) and were removed.
 inline constexpr int kRowInvariantMaxRows = kernels::kSkinnyGemmMaxRows;
+static_assert(kernels::kStepGemmMaxRows == kRowInvariantMaxRows, "one row bound for both GEMMs");
+
+inline kernels::StepGemmPipeline StepGemmPipelineOf(const KernelOptions& options) {
+  return options.step_gemm_async ? kernels::StepGemmPipeline::kAsyncCopy : kernels::StepGemmPipeline::kRegisters;
+}
 
 }  // namespace xsd
 #endif

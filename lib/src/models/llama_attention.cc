@@ -72,13 +72,20 @@ absl::StatusOr<at::Tensor> LlamaAttention::RopeAndCacheWrite(const at::Tensor& q
                            ? ctx.write_rows.scalar_type() == at::kLong && ctx.write_rows.device() == ref.device() &&
                                  ctx.write_rows.is_contiguous() && ctx.write_rows.numel() == ctx.rows
                            : ctx.past + ctx.rows <= cache->capacity();
-  // The projection in the same kernel: one bf16 row, the GEMV's conditions
-  // (Linear would run the GEMV for it), the qkv_rope option on.
-  const bool project_ok = !project || (x.scalar_type() == at::kBFloat16 && x.is_contiguous() && ctx.rows == 1 &&
-                                       x.numel() == qkv_.size(1) && qkv_.scalar_type() == at::kBFloat16 &&
-                                       qkv_.is_contiguous() && qkv_.device() == x.device() &&
-                                       !qkv_bias_.defined() && head_dim_ % 4 == 0 && !options.row_invariant() &&
-                                       options.gemv && options.qkv_rope);
+  // The projection in the same kernel: bf16, no bias, the qkv_rope option
+  // on; under row-invariant numerics the step GEMM's rotary form for 1-64
+  // rows (what Linear would run for them, with the same bits), in fast mode
+  // the GEMV's for one row.
+  const int64_t k = qkv_.size(1);
+  const bool project_common = project && x.scalar_type() == at::kBFloat16 && x.is_contiguous() &&
+                              x.numel() == ctx.rows * k && qkv_.scalar_type() == at::kBFloat16 &&
+                              qkv_.is_contiguous() && qkv_.device() == x.device() && !qkv_bias_.defined() &&
+                              options.qkv_rope;
+  const bool project_step = project_common && options.row_invariant() && options.step_gemm && ctx.rows >= 1 &&
+                            ctx.rows <= kRowInvariantMaxRows && k % 64 == 0 && head_dim_ % 16 == 0;
+  const bool project_gemv =
+      project_common && !options.row_invariant() && options.gemv && ctx.rows == 1 && head_dim_ % 4 == 0;
+  const bool project_ok = !project || project_step || project_gemv;
   const bool qkv_ok = project || (qkv.dim() == 2 && qkv.stride(1) == 1);
   if (!ref.is_cuda() || !FusedKernelDtype(ref, &dtype) || !qkv_ok || !project_ok || !table_ok(ctx.cos) ||
       !table_ok(ctx.sin) || !cache_ok(key_layer) || !cache_ok(value_layer) || !rows_ok ||
@@ -109,7 +116,10 @@ absl::StatusOr<at::Tensor> LlamaAttention::RopeAndCacheWrite(const at::Tensor& q
     a.head_dim = static_cast<int>(head_dim_);
     void* stream = CurrentCudaStream(ref.device());
     if (project) {
-      const char* error = kernels::LaunchGemvRopeCacheBf16(x.data_ptr(), qkv_.data_ptr(), qkv_.size(1), a, stream);
+      const char* error =
+          project_step ? kernels::LaunchStepGemmRopeCacheBf16(x.data_ptr(), qkv_.data_ptr(), k, a, stream,
+                                                              StepGemmPipelineOf(options))
+                       : kernels::LaunchGemvRopeCacheBf16(x.data_ptr(), qkv_.data_ptr(), k, a, stream);
       if (kernels::IsAlignmentError(error)) return at::Tensor();  // a misaligned view: the two-kernel path
       if (error != nullptr) {
         return absl::InternalError(absl::StrCat("qkv projection + rotary + cache write kernel: ", error));

@@ -37,24 +37,34 @@ absl::StatusOr<LlamaMlp> LlamaMlp::Load(const ScopedWeights& weights, const Llam
 #ifdef XSD_WITH_CUDA_KERNELS
 namespace {
 
-// One bfloat16 row (decode): gate/up GEMV and SiLU·up in one kernel, the
-// same bits as Linear + SiluMul (off with the gemv or silu_gemv option, and
-// under row-invariant numerics, whose Linear is the skinny GEMM). Undefined
-// when the call does not fit.
+// gate/up projection and SiLU·up in one kernel, the same bits as Linear +
+// SiluMul: under row-invariant numerics the step GEMM's SiLU form (1-64
+// bf16 rows), in fast mode the GEMV's (one row). Off with the silu_gemv
+// option (and the gemv option in fast mode). Undefined when the call does
+// not fit.
 absl::StatusOr<at::Tensor> FusedSiluGate(const at::Tensor& x, const at::Tensor& gate_up, const at::Tensor& bias,
                                          int64_t inter, const KernelOptions& options) {
   const int64_t k = x.size(-1);
-  if (bias.defined() || !x.is_cuda() || x.numel() != k || k % 8 != 0 || x.scalar_type() != at::kBFloat16 ||
+  const int64_t rows = k > 0 ? x.numel() / k : 0;
+  if (bias.defined() || !x.is_cuda() || k % 8 != 0 || x.scalar_type() != at::kBFloat16 ||
       gate_up.scalar_type() != at::kBFloat16 || !x.is_contiguous() || !gate_up.is_contiguous() ||
-      x.device() != gate_up.device() || !options.gemv || !options.silu_gemv ||
-      options.row_invariant() || NeedsAutograd(x, gate_up)) {
+      x.device() != gate_up.device() || !options.silu_gemv || NeedsAutograd(x, gate_up)) {
     return at::Tensor();
   }
+  // Row-invariant numerics: the step GEMM with the SiLU epilogue for 1-64
+  // rows (the bits of its Linear + SiluMul); fast: the GEMV at one row.
+  const bool step = options.row_invariant() && options.step_gemm && rows >= 1 && rows <= kRowInvariantMaxRows &&
+                    k % 64 == 0;
+  const bool gemv = !options.row_invariant() && options.gemv && rows == 1;
+  if (!step && !gemv) return at::Tensor();
   std::vector<int64_t> shape = x.sizes().vec();
   shape.back() = inter;
   at::Tensor act = at::empty(shape, x.options());
-  const char* error = kernels::LaunchGemvSiluGateBf16(x.data_ptr(), gate_up.data_ptr(), act.data_ptr(), inter, k,
-                                                      CurrentCudaStream(x.device()));
+  const char* error =
+      step ? kernels::LaunchStepGemmSiluGateBf16(x.data_ptr(), gate_up.data_ptr(), act.data_ptr(), rows, inter, k,
+                                                 CurrentCudaStream(x.device()), StepGemmPipelineOf(options))
+           : kernels::LaunchGemvSiluGateBf16(x.data_ptr(), gate_up.data_ptr(), act.data_ptr(), inter, k,
+                                             CurrentCudaStream(x.device()));
   if (error == nullptr) return act;
   if (kernels::IsAlignmentError(error)) return at::Tensor();  // a misaligned view: the general path
   return absl::InternalError(absl::StrCat("fused gemv silu-gate: ", error));

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# GPU machine, one call (issue 17): the row-invariant step GEMM against the
+# skinny GEMM it replaces, and its two weight pipelines against each other.
+#   1. build against pip torch; the CUDA cases of the kernel and model tests
+#      (bitwise: rows at any count, the fused epilogues, SD == AR);
+#   2. xsd_llm_perf at Video-LLaVA-7B shapes for each variant, alternated in
+#      two rounds: decode step, verify ratios at gamma 1-32, prefill;
+#   3. xsd_llm_components (each Linear alone) for each variant.
+# Logs land in $OUT as they are written (a timeout keeps what is there).
+# Usage (device tool, carry .gpu-deps): bash tools/gpu/step_gemm_ab.sh
+set -uo pipefail
+source tools/gpu/env.sh
+echo "card: $(xsd_card)"
+nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm,clocks.mem --format=csv > "$OUT/gpu.csv" 2>&1
+bash tools/gpu/build.sh "$OUT" models_cuda_kernel_tests models_cuda_tests xsd_llm_perf xsd_llm_components || exit 1
+echo "built at ${SECONDS}s"
+xsd_run_tests ./build-gpu "$OUT" models_cuda_kernel_tests models_cuda_tests
+grep -E "FAILED|with expansion|REQUIRE|CHECK\(" "$OUT/models_cuda_kernel_tests.log" | head -30
+echo "tests done at ${SECONDS}s"
+P=./build-gpu/apps/perf/xsd_llm_perf
+C=./build-gpu/apps/perf/xsd_llm_components
+VARIANTS=("step_gemm=1" "step_gemm=1,step_gemm_async=1" "step_gemm=0")
+for round in 1 2; do
+  for v in "${VARIANTS[@]}" fast; do
+    (( SECONDS > ${XSD_PERF_BUDGET_S:-520} )) && { echo "== $v round $round skipped (time: ${SECONDS}s)"; continue; }
+    name=$(echo "$v" | tr -c 'a-z0-9_\n' '_')
+    if [ "$v" = fast ]; then args=(--numerics=fast); else args=("--kernel_options=$v"); fi
+    $P --preset=7b --vocab=32064 --device=cuda:0 --dtype=bf16 --prompt=2076 --decode=64 --gammas=1,2,4,8,16,32 \
+      --repeats=10 --step_mode=graphs "${args[@]}" --json="$OUT/perf_${name}_r$round.json" > "$OUT/perf_${name}_r$round.md" 2>&1
+    echo "== $v round $round (${SECONDS}s)"; grep -E "prefill|decode|verify" "$OUT/perf_${name}_r$round.md" | head -12
+  done
+  if [ $round = 1 ]; then
+    for v in "${VARIANTS[@]}"; do
+      (( SECONDS > ${XSD_PERF_BUDGET_S:-520} )) && continue
+      name=$(echo "$v" | tr -c 'a-z0-9_\n' '_')
+      $C --preset=7b --vocab=32064 --device=cuda:0 --dtype=bf16 --rows=1,2,9,17,33 --span=2304 --reps=20 \
+        "--kernel_options=$v" --json="$OUT/components_$name.json" > "$OUT/components_$name.md" 2>&1
+      echo "== components $v"; grep -E "^rows|projection|lm head" "$OUT/components_$name.md"
+    done
+  fi
+done
+echo "elapsed ${SECONDS}s"
