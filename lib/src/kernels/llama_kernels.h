@@ -41,27 +41,19 @@ const char* LaunchGemvBf16(const void* x, const void* w, void* y, int64_t m, int
 // The same product on tensor cores for m <= kSkinnyGemmMaxRows rows, n a
 // multiple of 8, k a multiple of 64, x and w 16-byte aligned: each row's
 // result is the same whatever m (skinny_gemm.cu); weight-streaming speed to
-// ~5 rows, ~30 % slower at 17 (docs/PERFORMANCE.md run 7). Row-invariant
-// numerics run it for every Linear it takes (xsd/models/kernel_options.h).
+// ~16 rows. Row-invariant numerics run it for every Linear it takes
+// (xsd/models/kernel_options.h). `split`: how many warps share a tile's k
+// (an A/B while it is measured; fixed per call, so still one numerics).
 inline constexpr int kSkinnyGemmMaxRows = 64;
-const char* LaunchSkinnyGemmBf16(const void* x, const void* w, void* y, int64_t m, int64_t n, int64_t k, void* stream);
-
-// Row-invariant numerics' Linear layers for a step's rows (step_gemm.cu):
-// y [m, n] = x [m, k] · w [n, k]^T for bfloat16 on tensor cores with the
-// weights as the 16-row operand and up to 8 rows per pass over them; m <=
-// kStepGemmMaxRows, k a multiple of 64, x and w 16-byte aligned. Each row's
-// result is the same bits whatever m, one included.
-// How the weights reach the registers (an A/B while it is measured; the
-// same bits either way): loads into registers, or a cp.async pipeline.
-enum class StepGemmPipeline { kRegisters, kAsyncCopy };
-inline constexpr int kStepGemmMaxRows = 64;
-const char* LaunchStepGemmBf16(const void* x, const void* w, void* y, int64_t m, int64_t n, int64_t k, void* stream,
-                               StepGemmPipeline pipeline = StepGemmPipeline::kRegisters);
-// The same product over the fused gate_up weight [2 * inter, k] with the
-// SiLU in its epilogue: y [m, inter] = round(silu(round(gate))) * round(up),
-// rounded (the bits of LaunchStepGemmBf16 followed by LaunchSiluMul).
-const char* LaunchStepGemmSiluGateBf16(const void* x, const void* w, void* y, int64_t m, int64_t inter, int64_t k,
-                                       void* stream, StepGemmPipeline pipeline = StepGemmPipeline::kRegisters);
+enum class SkinnySplit { kFourWarps, kEightWarps };
+const char* LaunchSkinnyGemmBf16(const void* x, const void* w, void* y, int64_t m, int64_t n, int64_t k, void* stream,
+                                 SkinnySplit split = SkinnySplit::kFourWarps);
+// The same product over the fused gate_up weight [2 * inter, k] (inter a
+// multiple of 4) with the SiLU in its epilogue: y [m, inter] =
+// round(silu(round(gate))) * round(up), rounded: the bits of
+// LaunchSkinnyGemmBf16 followed by LaunchSiluMul, one kernel.
+const char* LaunchSkinnyGemmSiluGateBf16(const void* x, const void* w, void* y, int64_t m, int64_t inter, int64_t k,
+                                         void* stream, SkinnySplit split = SkinnySplit::kFourWarps);
 
 // One row of the LLaMA MLP's first half: x [1, k] and the fused gate_up
 // weight [2 * inter, k] (gate rows, then up rows) -> y [1, inter] =
@@ -145,10 +137,12 @@ const char* LaunchRopeCacheWrite(const RopeCacheArgs& args, void* stream);
 // LaunchGemvBf16 followed by LaunchRopeCacheWrite, one kernel.
 const char* LaunchGemvRopeCacheBf16(const void* x, const void* w, int64_t k, const RopeCacheArgs& args, void* stream);
 
-// The same for a.rows = 1..kStepGemmMaxRows rows on the step GEMM
-// (row-invariant numerics; head_dim a multiple of 16, k of 64): the bits of
-// LaunchStepGemmBf16 followed by LaunchRopeCacheWrite, one kernel.
-const char* LaunchStepGemmRopeCacheBf16(const void* x, const void* w, int64_t k, const RopeCacheArgs& args,
-                                        void* stream, StepGemmPipeline pipeline = StepGemmPipeline::kRegisters);
+// The qkv projection of a.rows = 1..kSkinnyGemmMaxRows bf16 rows on the
+// skinny GEMM (head_dim a multiple of 8, k of 64) fused with
+// LaunchRopeCacheWrite: the bits of LaunchSkinnyGemmBf16 followed by
+// LaunchRopeCacheWrite, one kernel.
+const char* LaunchSkinnyGemmRopeCacheBf16(const void* x, const void* w, int64_t k, const RopeCacheArgs& args,
+                                          void* stream, SkinnySplit split = SkinnySplit::kFourWarps);
+
 
 }  // namespace xsd::kernels

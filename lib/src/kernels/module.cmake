@@ -15,7 +15,7 @@ if(XSD_TORCH_HAS_CUDA AND XSD_WITH_CUDA_KERNELS)
                ${CMAKE_CURRENT_LIST_DIR}/gemv_rope.cu
                ${CMAKE_CURRENT_LIST_DIR}/cached_attention.cu ${CMAKE_CURRENT_LIST_DIR}/attention_mma.cu
                ${CMAKE_CURRENT_LIST_DIR}/rope_cache.cu
-               ${CMAKE_CURRENT_LIST_DIR}/skinny_gemm.cu ${CMAKE_CURRENT_LIST_DIR}/step_gemm.cu)
+               ${CMAKE_CURRENT_LIST_DIR}/skinny_gemm.cu)
     message(STATUS "libxsd: fused CUDA kernels ON (nvcc ${CMAKE_CUDA_COMPILER_VERSION}, sm_${CMAKE_CUDA_ARCHITECTURES})")
   else()
     message(STATUS "libxsd: fused CUDA kernels OFF (no nvcc found)")

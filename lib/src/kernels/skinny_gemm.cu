@@ -4,26 +4,71 @@
 // the weights, in one fixed k order, and rows past m are zeros that no
 // other row reads. Decode (m = 1) and verify (m = γ + 1) then give a row the
 // same bits at the speed of a weight stream, where the CUDA-core GEMV
-// (llama_kernels.cu) is compute-bound from two rows on.
+// (gemv.cu) is compute-bound from two rows on.
 //
-// Block: one tile of 8 output features, four warps splitting k (warp w takes
-// the 64-wide k blocks w, w + 4, ...), partial sums added in warp order. A
-// thread (group g = lane / 4, t = lane % 4) loads 32 contiguous bytes of
-// weight row n0 + g per k block: elements [16t, 16t + 16). The mma's k slots
-// are a permutation of physical k, the same for x and w: slots {2t, 2t+1,
-// 2t+8, 2t+9} of mma j (j = 0..3) are elements 16t + 4j + {0, 1, 2, 3}.
+// Block: one tile of 8 output columns (weight rows), kWarps warps splitting
+// k (warp w takes the 64-wide k blocks w, w + kWarps, ...; kWarps depends on
+// the shape alone), partial sums added in warp order. A thread (group g =
+// lane / 4, t = lane % 4) loads 32 contiguous bytes of the weight row of
+// column g per k block: elements [16t, 16t + 16). The mma's k slots are a
+// permutation of physical k, the same for x and w: slots {2t, 2t+1, 2t+8,
+// 2t+9} of mma j (j = 0..3) are elements 16t + 4j + {0, 1, 2, 3}.
+//
+// Epilogues choose which weight rows make a tile's 8 columns, so that what
+// they combine lands in one thread (the C fragment holds columns 2t and
+// 2t + 1 of rows g and g + 8):
+//   kStore     rows 8b .. 8b + 7, stored;
+//   kSiluGate  column 2c: gate row 4b + c, column 2c + 1: its up row inter +
+//              4b + c of the fused gate_up weight: round(silu(round(gate))) *
+//              round(up), as Linear + LaunchSiluMul round;
+//   kRopeCache column 2c: dim j0 + c of one head of the fused qkv weight,
+//              column 2c + 1: dim half + j0 + c: rounded, then rotated
+//              (queries, keys) and written as LaunchRopeCacheWrite does
+//              (rope_math.cuh).
+// A column's sum does not depend on its position in the tile, so the fused
+// forms give the bits of kStore followed by the SiLU or rotary kernel.
 #include "llama_kernels.h"
 
 #include <cstdint>
 
 #include "kernel_math.cuh"
+#include "rope_math.cuh"
 
 namespace xsd::kernels {
 namespace {
 
-constexpr int kWarps = 4;
+using device::FromFloat;
+using device::Round;
+using device::ToFloat;
+
 constexpr int kTileN = 8;
 constexpr int kBlockK = 64;
+
+enum class Epilogue { kStore, kSiluGate, kRopeCache };
+
+struct SkinnyParams {
+  const __nv_bfloat16* x = nullptr;  // [m, k]
+  const __nv_bfloat16* w = nullptr;  // [rows, k]
+  int m = 0, k = 0;
+  __nv_bfloat16* y = nullptr;  // kStore: [m, n]; kSiluGate: [m, inter]
+  int n = 0;                   // kStore: outputs; kSiluGate: inter
+  RopeCacheArgs rope;          // kRopeCache
+};
+
+// The weight row of column `col` of tile `tile`.
+template <Epilogue E>
+__device__ __forceinline__ int ColumnRow(const SkinnyParams& p, int tile, int col) {
+  if constexpr (E == Epilogue::kStore) {
+    return kTileN * tile + col;
+  } else if constexpr (E == Epilogue::kSiluGate) {
+    const int c = 4 * tile + (col >> 1);
+    return (col & 1) ? p.n + c : c;
+  } else {
+    const int half = p.rope.head_dim / 2, per_head = half / 4;
+    const int head = tile / per_head, j0 = 4 * (tile - head * per_head);
+    return head * p.rope.head_dim + j0 + (col >> 1) + ((col & 1) ? half : 0);
+  }
+}
 
 // 16 bf16 of row `row` (zeros past m) at k offset `k0`, as 8 words.
 __device__ __forceinline__ void LoadRow16(const __nv_bfloat16* __restrict__ x, int row, int m, int64_t k, int k0,
@@ -38,19 +83,52 @@ __device__ __forceinline__ void LoadRow16(const __nv_bfloat16* __restrict__ x, i
   out[4] = hi.x, out[5] = hi.y, out[6] = hi.z, out[7] = hi.w;
 }
 
-template <int kMTiles>
-__global__ void __launch_bounds__(kWarps * 32)
-    SkinnyGemmBf16Kernel(const __nv_bfloat16* __restrict__ x, const __nv_bfloat16* __restrict__ w,
-                         __nv_bfloat16* __restrict__ y, int m, int n, int k) {
+// Row `row` of the output (a token) gets columns 2t, 2t + 1 of the tile:
+// v0, v1 (their sums).
+template <Epilogue E>
+__device__ __forceinline__ void Finish(const SkinnyParams& p, int row, int t, float v0, float v1) {
+  if (row >= p.m) return;
+  if constexpr (E == Epilogue::kStore) {
+    __nv_bfloat16* y = p.y + static_cast<int64_t>(row) * p.n + kTileN * blockIdx.x + 2 * t;
+    y[0] = FromFloat<__nv_bfloat16>(v0);
+    y[1] = FromFloat<__nv_bfloat16>(v1);
+  } else if constexpr (E == Epilogue::kSiluGate) {
+    const int c = 4 * blockIdx.x + t;
+    const float gate = Round<__nv_bfloat16>(v0), up = Round<__nv_bfloat16>(v1);
+    p.y[static_cast<int64_t>(row) * p.n + c] = FromFloat<__nv_bfloat16>(device::SiluRounded<__nv_bfloat16>(gate) * up);
+  } else {
+    const RopeCacheArgs& a = p.rope;
+    const int D = a.head_dim, half = D / 2;
+    const int lo_row = ColumnRow<E>(p, blockIdx.x, 2 * t);
+    const int head = lo_row / D, dim = lo_row - head * D;  // dim < half; its partner dim + half
+    __nv_bfloat16* dst = device::RopeDestination<__nv_bfloat16>(a, head, row);
+    const float x1 = Round<__nv_bfloat16>(v0), x2 = Round<__nv_bfloat16>(v1);
+    if (head >= a.heads + a.kv_heads) {  // values: stored as they are
+      dst[dim] = FromFloat<__nv_bfloat16>(x1);
+      dst[dim + half] = FromFloat<__nv_bfloat16>(x2);
+      return;
+    }
+    const auto* cos = static_cast<const __nv_bfloat16*>(a.cos) + static_cast<int64_t>(row) * D;
+    const auto* sin = static_cast<const __nv_bfloat16*>(a.sin) + static_cast<int64_t>(row) * D;
+    float lo, hi;
+    device::RotatePair<__nv_bfloat16>(x1, x2, ToFloat(cos[dim]), ToFloat(sin[dim]), ToFloat(cos[dim + half]),
+                                      ToFloat(sin[dim + half]), &lo, &hi);
+    dst[dim] = FromFloat<__nv_bfloat16>(lo);
+    dst[dim + half] = FromFloat<__nv_bfloat16>(hi);
+  }
+}
+
+template <int kMTiles, int kWarps, Epilogue E>
+__global__ void __launch_bounds__(kWarps * 32) SkinnyGemmBf16Kernel(SkinnyParams p) {
   device::WaitForPriorGrids();  // inputs and outputs belong to earlier kernels
   device::AllowDependentGrids();
   const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
-  const int n0 = blockIdx.x * kTileN;
-  const int blocks_k = k / kBlockK;
+  const int blocks_k = p.k / kBlockK;
   float acc[kMTiles][4];
 #pragma unroll
   for (int i = 0; i < kMTiles; ++i) acc[i][0] = acc[i][1] = acc[i][2] = acc[i][3] = 0.0f;
-  const uint4* wrow = reinterpret_cast<const uint4*>(w + static_cast<int64_t>(n0 + g) * k + 16 * t);
+  const uint4* wrow =
+      reinterpret_cast<const uint4*>(p.w + static_cast<int64_t>(ColumnRow<E>(p, blockIdx.x, g)) * p.k + 16 * t);
 #pragma unroll 4
   for (int kb = warp; kb < blocks_k; kb += kWarps) {
     const uint4 w0 = __ldg(wrow + kb * (kBlockK / 8)), w1 = __ldg(wrow + kb * (kBlockK / 8) + 1);
@@ -59,8 +137,8 @@ __global__ void __launch_bounds__(kWarps * 32)
 #pragma unroll
     for (int i = 0; i < kMTiles; ++i) {
       uint32_t top[8], bottom[8];  // rows 16i + g and 16i + g + 8
-      LoadRow16(x, 16 * i + g, m, k, k0, top);
-      LoadRow16(x, 16 * i + g + 8, m, k, k0, bottom);
+      LoadRow16(p.x, 16 * i + g, p.m, p.k, k0, top);
+      LoadRow16(p.x, 16 * i + g + 8, p.m, p.k, k0, bottom);
 #pragma unroll
       for (int j = 0; j < 4; ++j) {
         device::Mma16816<__nv_bfloat16>(acc[i], top[2 * j], bottom[2 * j], top[2 * j + 1], bottom[2 * j + 1], b[2 * j],
@@ -68,7 +146,8 @@ __global__ void __launch_bounds__(kWarps * 32)
       }
     }
   }
-  // Partial sums of the four warps, added in warp order.
+  // Partial sums of the warps, added in warp order; warp i % kWarps
+  // finishes row tile i.
   __shared__ float part[kWarps][kMTiles][4][32];
 #pragma unroll
   for (int i = 0; i < kMTiles; ++i) {
@@ -76,53 +155,88 @@ __global__ void __launch_bounds__(kWarps * 32)
     for (int r = 0; r < 4; ++r) part[warp][i][r][lane] = acc[i][r];
   }
   __syncthreads();
-  if (warp != 0) return;
 #pragma unroll
   for (int i = 0; i < kMTiles; ++i) {
+    if (i % kWarps != warp) continue;
+    float s[4];  // c0, c1: row g, columns 2t, 2t + 1; c2, c3: row g + 8
 #pragma unroll
     for (int r = 0; r < 4; ++r) {
-      float s = part[0][i][r][lane];
+      s[r] = part[0][i][r][lane];
 #pragma unroll
-      for (int v = 1; v < kWarps; ++v) s = __fadd_rn(s, part[v][i][r][lane]);
-      // c0, c1: row g, columns 2t, 2t + 1; c2, c3: row g + 8.
-      const int row = 16 * i + g + (r >= 2 ? 8 : 0), col = n0 + 2 * t + (r & 1);
-      if (row < m) y[static_cast<int64_t>(row) * n + col] = __float2bfloat16_rn(s);
+      for (int v = 1; v < kWarps; ++v) s[r] = __fadd_rn(s[r], part[v][i][r][lane]);
     }
+    Finish<E>(p, 16 * i + g, t, s[0], s[1]);
+    Finish<E>(p, 16 * i + g + 8, t, s[2], s[3]);
   }
+}
+
+template <int kWarps, Epilogue E>
+const char* LaunchWarps(const SkinnyParams& p, unsigned blocks, cudaStream_t s) {
+  const dim3 threads(kWarps * 32);
+  switch ((p.m + 15) / 16) {
+    case 1: return device::Launch(device::Overlap::kWithPrior, SkinnyGemmBf16Kernel<1, kWarps, E>, blocks, threads, 0, s, p);
+    case 2: return device::Launch(device::Overlap::kWithPrior, SkinnyGemmBf16Kernel<2, kWarps, E>, blocks, threads, 0, s, p);
+    case 3: return device::Launch(device::Overlap::kWithPrior, SkinnyGemmBf16Kernel<3, kWarps, E>, blocks, threads, 0, s, p);
+    default: return device::Launch(device::Overlap::kWithPrior, SkinnyGemmBf16Kernel<4, kWarps, E>, blocks, threads, 0, s, p);
+  }
+}
+
+template <Epilogue E>
+const char* LaunchSkinny(const SkinnyParams& p, unsigned blocks, SkinnySplit split, void* stream) {
+  const auto s = static_cast<cudaStream_t>(stream);
+  const char* error = split == SkinnySplit::kEightWarps ? LaunchWarps<8, E>(p, blocks, s) : LaunchWarps<4, E>(p, blocks, s);
+  return error != nullptr ? error : device::LastError();
+}
+
+const char* CheckOperands(const void* x, const void* w, int64_t m, int64_t k) {
+  if (m < 1 || m > kSkinnyGemmMaxRows || k < kBlockK || k % kBlockK != 0 || k > INT32_MAX) {
+    return "skinny gemm: unsupported shape";
+  }
+  if (!device::Aligned16(x) || !device::Aligned16(w)) return "skinny gemm: x and w must be 16-byte aligned";
+  return nullptr;
+}
+
+SkinnyParams Operands(const void* x, const void* w, int64_t m, int64_t k) {
+  SkinnyParams p;
+  p.x = static_cast<const __nv_bfloat16*>(x);
+  p.w = static_cast<const __nv_bfloat16*>(w);
+  p.m = static_cast<int>(m);
+  p.k = static_cast<int>(k);
+  return p;
 }
 
 }  // namespace
 
-const char* LaunchSkinnyGemmBf16(const void* x, const void* w, void* y, int64_t m, int64_t n, int64_t k, void* stream) {
-  if (m < 1 || m > kSkinnyGemmMaxRows || n < 1 || n % kTileN != 0 || k < kBlockK || k % kBlockK != 0) {
-    return "skinny gemm: unsupported shape";
+const char* LaunchSkinnyGemmBf16(const void* x, const void* w, void* y, int64_t m, int64_t n, int64_t k, void* stream,
+                                 SkinnySplit split) {
+  if (const char* error = CheckOperands(x, w, m, k)) return error;
+  if (n < 1 || n % kTileN != 0 || n > INT32_MAX) return "skinny gemm: unsupported shape";
+  SkinnyParams p = Operands(x, w, m, k);
+  p.y = static_cast<__nv_bfloat16*>(y);
+  p.n = static_cast<int>(n);
+  return LaunchSkinny<Epilogue::kStore>(p, static_cast<unsigned>(n / kTileN), split, stream);
+}
+
+const char* LaunchSkinnyGemmSiluGateBf16(const void* x, const void* w, void* y, int64_t m, int64_t inter, int64_t k,
+                                         void* stream, SkinnySplit split) {
+  if (const char* error = CheckOperands(x, w, m, k)) return error;
+  if (inter < 4 || inter % 4 != 0 || inter > INT32_MAX / 2) return "skinny gemm silu-gate: unsupported shape";
+  SkinnyParams p = Operands(x, w, m, k);
+  p.y = static_cast<__nv_bfloat16*>(y);
+  p.n = static_cast<int>(inter);
+  return LaunchSkinny<Epilogue::kSiluGate>(p, static_cast<unsigned>(inter / 4), split, stream);
+}
+
+const char* LaunchSkinnyGemmRopeCacheBf16(const void* x, const void* w, int64_t k, const RopeCacheArgs& a,
+                                          void* stream, SkinnySplit split) {
+  if (const char* error = CheckOperands(x, w, a.rows, k)) return error;
+  if (a.dtype != Dtype::kBFloat16 || a.heads < 1 || a.kv_heads < 1 || a.head_dim < 8 || a.head_dim % 8 != 0) {
+    return "skinny gemm rope cache: unsupported shape";
   }
-  if (!device::Aligned16(x) || !device::Aligned16(w)) return "skinny gemm: x and w must be 16-byte aligned";
-  const auto s = static_cast<cudaStream_t>(stream);
-  const auto blocks = static_cast<unsigned>(n / kTileN);
-  const auto* xb = static_cast<const __nv_bfloat16*>(x);
-  const auto* wb = static_cast<const __nv_bfloat16*>(w);
-  auto* yb = static_cast<__nv_bfloat16*>(y);
-  const int mi = static_cast<int>(m), ni = static_cast<int>(n), ki = static_cast<int>(k);
-  switch ((m + 15) / 16) {
-    case 1:
-      device::Launch(device::Overlap::kWithPrior, SkinnyGemmBf16Kernel<1>, blocks, kWarps * 32, 0, s, xb, wb, yb, mi,
-                     ni, ki);
-      break;
-    case 2:
-      device::Launch(device::Overlap::kWithPrior, SkinnyGemmBf16Kernel<2>, blocks, kWarps * 32, 0, s, xb, wb, yb, mi,
-                     ni, ki);
-      break;
-    case 3:
-      device::Launch(device::Overlap::kWithPrior, SkinnyGemmBf16Kernel<3>, blocks, kWarps * 32, 0, s, xb, wb, yb, mi,
-                     ni, ki);
-      break;
-    default:
-      device::Launch(device::Overlap::kWithPrior, SkinnyGemmBf16Kernel<4>, blocks, kWarps * 32, 0, s, xb, wb, yb, mi,
-                     ni, ki);
-      break;
-  }
-  return device::LastError();
+  SkinnyParams p = Operands(x, w, a.rows, k);
+  p.rope = a;
+  const int64_t tiles = static_cast<int64_t>(a.heads + 2 * a.kv_heads) * (a.head_dim / 8);
+  return LaunchSkinny<Epilogue::kRopeCache>(p, static_cast<unsigned>(tiles), split, stream);
 }
 
 }  // namespace xsd::kernels

@@ -31,16 +31,15 @@ bool NeedsAutograd(const Tensors&... t) {
 // every Linear of up to kRowInvariantMaxRows rows runs the tensor-core
 // skinny GEMM (kernels/skinny_gemm.cu), one row included, and attention over
 // the cache the tensor-core kernel (bf16/fp16, head dim 128) or the decode
-// kernel, whose rows are each computed alone. The one-row fusions whose sums
-// are the GEMV's (gate/up + SiLU, qkv + rotary) step aside then. GEMV slices
+// kernel, whose rows are each computed alone. The gate/up + SiLU and qkv +
+// rotary fusions are then the skinny GEMM's epilogues (the same bits as its
+// plain form followed by the SiLU or rotary kernel), for 1-64 rows. GEMV slices
 // of 8 rows in place of the skinny GEMM lost (planted 21 / 49 / 72 / 100 %:
 // 0.74 / 1.02 / 1.25 / 1.44x against 1.24 / 1.66 / 1.91 / 2.17x;
 // docs/PERFORMANCE.md) and were removed.
 inline constexpr int kRowInvariantMaxRows = kernels::kSkinnyGemmMaxRows;
-static_assert(kernels::kStepGemmMaxRows == kRowInvariantMaxRows, "one row bound for both GEMMs");
-
-inline kernels::StepGemmPipeline StepGemmPipelineOf(const KernelOptions& options) {
-  return options.step_gemm_async ? kernels::StepGemmPipeline::kAsyncCopy : kernels::StepGemmPipeline::kRegisters;
+inline kernels::SkinnySplit SkinnySplitOf(const KernelOptions& options) {
+  return options.skinny_split8 ? kernels::SkinnySplit::kEightWarps : kernels::SkinnySplit::kFourWarps;
 }
 
 }  // namespace xsd

@@ -18,7 +18,7 @@ constexpr BoolField kBoolFields[] = {
     {"gemv", &KernelOptions::gemv},           {"silu_gemv", &KernelOptions::silu_gemv},
     {"silu_kernel", &KernelOptions::silu_kernel}, {"rope_kernel", &KernelOptions::rope_kernel},
     {"qkv_rope", &KernelOptions::qkv_rope},   {"prefill_bucket", &KernelOptions::prefill_bucket},
-    {"step_gemm", &KernelOptions::step_gemm},     {"step_gemm_async", &KernelOptions::step_gemm_async},
+    {"skinny_split8", &KernelOptions::skinny_split8},
 };
 
 absl::StatusOr<bool> ParseBool(absl::string_view value) {

@@ -73,7 +73,7 @@ absl::StatusOr<at::Tensor> LlamaAttention::RopeAndCacheWrite(const at::Tensor& q
                                  ctx.write_rows.is_contiguous() && ctx.write_rows.numel() == ctx.rows
                            : ctx.past + ctx.rows <= cache->capacity();
   // The projection in the same kernel: bf16, no bias, the qkv_rope option
-  // on; under row-invariant numerics the step GEMM's rotary form for 1-64
+  // on; under row-invariant numerics the skinny GEMM's rotary form for 1-64
   // rows (what Linear would run for them, with the same bits), in fast mode
   // the GEMV's for one row.
   const int64_t k = qkv_.size(1);
@@ -81,8 +81,8 @@ absl::StatusOr<at::Tensor> LlamaAttention::RopeAndCacheWrite(const at::Tensor& q
                               x.numel() == ctx.rows * k && qkv_.scalar_type() == at::kBFloat16 &&
                               qkv_.is_contiguous() && qkv_.device() == x.device() && !qkv_bias_.defined() &&
                               options.qkv_rope;
-  const bool project_step = project_common && options.row_invariant() && options.step_gemm && ctx.rows >= 1 &&
-                            ctx.rows <= kRowInvariantMaxRows && k % 64 == 0 && head_dim_ % 16 == 0;
+  const bool project_step = project_common && options.row_invariant() && ctx.rows >= 1 &&
+                            ctx.rows <= kRowInvariantMaxRows && k % 64 == 0 && head_dim_ % 8 == 0;
   const bool project_gemv =
       project_common && !options.row_invariant() && options.gemv && ctx.rows == 1 && head_dim_ % 4 == 0;
   const bool project_ok = !project || project_step || project_gemv;
@@ -117,8 +117,8 @@ absl::StatusOr<at::Tensor> LlamaAttention::RopeAndCacheWrite(const at::Tensor& q
     void* stream = CurrentCudaStream(ref.device());
     if (project) {
       const char* error =
-          project_step ? kernels::LaunchStepGemmRopeCacheBf16(x.data_ptr(), qkv_.data_ptr(), k, a, stream,
-                                                              StepGemmPipelineOf(options))
+          project_step ? kernels::LaunchSkinnyGemmRopeCacheBf16(x.data_ptr(), qkv_.data_ptr(), k, a, stream,
+                                                                SkinnySplitOf(options))
                        : kernels::LaunchGemvRopeCacheBf16(x.data_ptr(), qkv_.data_ptr(), k, a, stream);
       if (kernels::IsAlignmentError(error)) return at::Tensor();  // a misaligned view: the two-kernel path
       if (error != nullptr) {

@@ -38,7 +38,7 @@ absl::StatusOr<LlamaMlp> LlamaMlp::Load(const ScopedWeights& weights, const Llam
 namespace {
 
 // gate/up projection and SiLU·up in one kernel, the same bits as Linear +
-// SiluMul: under row-invariant numerics the step GEMM's SiLU form (1-64
+// SiluMul: under row-invariant numerics the skinny GEMM's SiLU form (1-64
 // bf16 rows), in fast mode the GEMV's (one row). Off with the silu_gemv
 // option (and the gemv option in fast mode). Undefined when the call does
 // not fit.
@@ -51,18 +51,18 @@ absl::StatusOr<at::Tensor> FusedSiluGate(const at::Tensor& x, const at::Tensor& 
       x.device() != gate_up.device() || !options.silu_gemv || NeedsAutograd(x, gate_up)) {
     return at::Tensor();
   }
-  // Row-invariant numerics: the step GEMM with the SiLU epilogue for 1-64
+  // Row-invariant numerics: the skinny GEMM with the SiLU epilogue for 1-64
   // rows (the bits of its Linear + SiluMul); fast: the GEMV at one row.
-  const bool step = options.row_invariant() && options.step_gemm && rows >= 1 && rows <= kRowInvariantMaxRows &&
-                    k % 64 == 0;
+  const bool step = options.row_invariant() && rows >= 1 && rows <= kRowInvariantMaxRows && k % 64 == 0 &&
+                    inter % 4 == 0;
   const bool gemv = !options.row_invariant() && options.gemv && rows == 1;
   if (!step && !gemv) return at::Tensor();
   std::vector<int64_t> shape = x.sizes().vec();
   shape.back() = inter;
   at::Tensor act = at::empty(shape, x.options());
   const char* error =
-      step ? kernels::LaunchStepGemmSiluGateBf16(x.data_ptr(), gate_up.data_ptr(), act.data_ptr(), rows, inter, k,
-                                                 CurrentCudaStream(x.device()), StepGemmPipelineOf(options))
+      step ? kernels::LaunchSkinnyGemmSiluGateBf16(x.data_ptr(), gate_up.data_ptr(), act.data_ptr(), rows, inter, k,
+                                                   CurrentCudaStream(x.device()), SkinnySplitOf(options))
            : kernels::LaunchGemvSiluGateBf16(x.data_ptr(), gate_up.data_ptr(), act.data_ptr(), inter, k,
                                              CurrentCudaStream(x.device()));
   if (error == nullptr) return act;

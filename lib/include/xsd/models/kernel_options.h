@@ -51,12 +51,9 @@ struct KernelOptions {
   bool rope_kernel = true;     // rotary + cache write kernel
   bool qkv_rope = true;        // qkv GEMV + rotary + cache write at one row
   bool prefill_bucket = true;  // causal prefill attention over rows rounded up to 64 (CUDA SDPA)
-  // A/B while measured (issue 17), then deleted with the loser: under
-  // row-invariant numerics, the step GEMM (weights as the 16-row mma operand,
-  // SiLU and rotary epilogues) instead of the skinny GEMM; its weights
-  // through a cp.async pipeline instead of register loads.
-  bool step_gemm = true;
-  bool step_gemm_async = false;
+  // A/B while measured (issue 17), then deleted with the loser: the
+  // row-invariant skinny GEMM's k split over eight warps instead of four.
+  bool skinny_split8 = false;
   AttentionPath attention_path = AttentionPath::kAuto;
 
   bool row_invariant() const { return numerics == Numerics::kRowInvariant; }

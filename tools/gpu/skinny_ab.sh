@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# GPU machine, one call (issue 17): the row-invariant step GEMM against the
-# skinny GEMM it replaces, and its two weight pipelines against each other.
+# GPU machine, one call (issue 17): variants of the row-invariant (exact,
+# default) step against each other and against fast numerics.
 #   1. build against pip torch; the CUDA cases of the kernel and model tests
 #      (bitwise: rows at any count, the fused epilogues, SD == AR);
 #   2. xsd_llm_perf at Video-LLaVA-7B shapes for each variant, alternated in
 #      two rounds: decode step, verify ratios at gamma 1-32, prefill;
 #   3. xsd_llm_components (each Linear alone) for each variant.
+# VARIANTS: --kernel_options values ("fast" = --numerics=fast); the
+# default list is the A/B of the moment.
 # Logs land in $OUT as they are written (a timeout keeps what is there).
-# Usage (device tool, carry .gpu-deps): bash tools/gpu/step_gemm_ab.sh
+# Usage (device tool, carry .gpu-deps): bash tools/gpu/skinny_ab.sh [VARIANT...]
 set -uo pipefail
 source tools/gpu/env.sh
 echo "card: $(xsd_card)"
@@ -15,13 +17,14 @@ nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm,clocks.mem --f
 bash tools/gpu/build.sh "$OUT" models_cuda_kernel_tests models_cuda_tests xsd_llm_perf xsd_llm_components || exit 1
 echo "built at ${SECONDS}s"
 xsd_run_tests ./build-gpu "$OUT" models_cuda_kernel_tests models_cuda_tests
-grep -E "FAILED|with expansion|REQUIRE|CHECK\(" "$OUT/models_cuda_kernel_tests.log" | head -30
+for t in models_cuda_kernel_tests models_cuda_tests; do grep -E "FAILED|with expansion" -A3 "$OUT/$t.log" | head -30; done
 echo "tests done at ${SECONDS}s"
 P=./build-gpu/apps/perf/xsd_llm_perf
 C=./build-gpu/apps/perf/xsd_llm_components
-VARIANTS=("step_gemm=1" "step_gemm=1,step_gemm_async=1" "step_gemm=0")
+VARIANTS=("$@")
+[ $# -eq 0 ] && VARIANTS=("skinny_split8=0" "skinny_split8=1" "qkv_rope=0,silu_gemv=0" fast)
 for round in 1 2; do
-  for v in "${VARIANTS[@]}" fast; do
+  for v in "${VARIANTS[@]}"; do
     (( SECONDS > ${XSD_PERF_BUDGET_S:-520} )) && { echo "== $v round $round skipped (time: ${SECONDS}s)"; continue; }
     name=$(echo "$v" | tr -c 'a-z0-9_\n' '_')
     if [ "$v" = fast ]; then args=(--numerics=fast); else args=("--kernel_options=$v"); fi
@@ -33,10 +36,13 @@ for round in 1 2; do
     for v in "${VARIANTS[@]}"; do
       (( SECONDS > ${XSD_PERF_BUDGET_S:-520} )) && continue
       name=$(echo "$v" | tr -c 'a-z0-9_\n' '_')
+      if [ "$v" = fast ]; then args=(--numerics=fast); else args=("--kernel_options=$v"); fi
       $C --preset=7b --vocab=32064 --device=cuda:0 --dtype=bf16 --rows=1,2,9,17,33 --span=2304 --reps=20 \
-        "--kernel_options=$v" --json="$OUT/components_$name.json" > "$OUT/components_$name.md" 2>&1
-      echo "== components $v"; grep -E "^rows|projection|lm head" "$OUT/components_$name.md"
+        "${args[@]}" --json="$OUT/components_$name.json" > "$OUT/components_$name.md" 2>&1
+      echo "== components $v: $(grep -E "sum" "$OUT/components_$name.md" | tr -d "*|" | tr -s " " | paste -sd ";" -)"
     done
   fi
 done
 echo "elapsed ${SECONDS}s"
+# One archive: the device tool brings back a limited number of files.
+tar czf /tmp/results.tgz -C "$OUT" . && find "$OUT" -mindepth 1 -delete && mv /tmp/results.tgz "$OUT/results.tgz"
