@@ -16,9 +16,10 @@
 # --one-gpu-only (one GPU): the LLM shapes (xsd_llm_perf, Video-LLaVA and
 # EventGPT, no A/B), then step 2 without the reproducibility copies, then
 # --hf's transformers run in what is left of a 570-second budget.
-# --numerics=row_invariant (or fast) is passed to every xsd_bench run.
+# --numerics=row_invariant (or fast) and --kernel_options=... are passed to
+# every xsd_bench run.
 # Usage (device tool, carry .gpu-deps): bash tools/gpu/perf_e2e.sh [--ctest] [--hf] [--planted-only|--one-gpu-only]
-#   [--numerics=fast|row_invariant]
+#   [--numerics=fast|row_invariant] [--kernel_options=name=value,...]
 # $OUT receives two files (the device tool returns at most 8, alphabetically
 # first): results.tgz (every bench's markdown, JSON report and charts, the
 # LLM and transformers JSON, all logs) and summary.txt (this script's output).
@@ -48,7 +49,7 @@ ensure_checkpoint video_llava_7b Video-LLaVA-7B-hf "$OUT/ck_vl.log"
 [[ " ${ARGS[*]} " == *" --planted-only "* ]] || ensure_checkpoint eventgpt_7b EventGPT-7b "$OUT/ck_egpt.log"
 echo "checkpoints: $(( $(date +%s) - T0 )) s"; du -sh $CK/* | tr '\n' ' '; echo
 COMMON="--checkpoint_dir=$CK --random_adapters --max_new_tokens=30 --builtin_scenes=6 --max_samples=6 --n_questions=3 --warmup=1"
-for a in "${ARGS[@]}"; do [[ $a == --numerics=* ]] && COMMON="$COMMON $a"; done
+for a in "${ARGS[@]}"; do [[ $a == --numerics=* || $a == --kernel_options=* ]] && COMMON="$COMMON $a"; done
 run_bench() {  # name, extra flags...
   local name=$1; shift
   T0=$(date +%s)
