@@ -112,30 +112,29 @@ TEST_CASE("CUDA fused kernels: Linear (the GEMV at one row) equals at::linear (b
 
 
 // The tensor-core skinny GEMM (row-invariant numerics): each row's result is
-// the same for every row count, one included, and near float32; with its k
-// split over four warps (the default) and over eight (the A/B).
+// the same for every row count, one included, and near float32. Weights of
+// up to 4096 x 4096 elements split k over four warps, larger ones over eight
+// (4104 x 4096 and 1544 x 11008 here).
 TEST_CASE("CUDA fused kernels: skinny GEMM rows are the same bits at any row count (bf16)",
           "[models][llama][cuda][kernels]") {
-  KernelOptions split8 = RowInvariant();
-  split8.skinny_split8 = true;
+  const KernelOptions invariant = RowInvariant();
   at::manual_seed(29);
   const auto options = at::TensorOptions().dtype(at::kBFloat16).device(at::kCUDA);
-  for (const int64_t k : {4096, 11008, 64}) {
-    const at::Tensor w = at::randn({1000, k}, options) * 0.02;
+  for (const auto& [n, k] : std::vector<std::pair<int64_t, int64_t>>{
+           {1000, 4096}, {1000, 11008}, {1000, 64}, {4104, 4096}, {1544, 11008}}) {
+    INFO("n " << n << ", k " << k);
+    const at::Tensor w = at::randn({n, k}, options) * 0.02;
     const at::Tensor x = at::randn({64, k}, options);
     const at::Tensor want = at::linear(x.to(at::kFloat), w.to(at::kFloat));
-    for (const KernelOptions& invariant : {RowInvariant(), split8}) {
-      INFO("k " << k << ", " << KernelOptionsString(invariant));
-      auto all = Linear(x, w, at::Tensor(), invariant);
-      INFO(all.status().ToString());
-      REQUIRE(all.ok());
-      CHECK(((all->to(at::kFloat) - want).abs() <= want.abs() * (1.0 / 128) + 1e-3).all().item<bool>());
-      for (const int64_t m : {1, 2, 5, 16, 17, 33}) {
-        INFO("rows " << m);
-        auto some = Linear(x.narrow(0, 0, m), w, at::Tensor(), invariant);
-        REQUIRE(some.ok());
-        CHECK(at::equal(*some, all->narrow(0, 0, m)));
-      }
+    auto all = Linear(x, w, at::Tensor(), invariant);
+    INFO(all.status().ToString());
+    REQUIRE(all.ok());
+    CHECK(((all->to(at::kFloat) - want).abs() <= want.abs() * (1.0 / 128) + 1e-3).all().item<bool>());
+    for (const int64_t m : {1, 2, 5, 16, 17, 33}) {
+      INFO("rows " << m);
+      auto some = Linear(x.narrow(0, 0, m), w, at::Tensor(), invariant);
+      REQUIRE(some.ok());
+      CHECK(at::equal(*some, all->narrow(0, 0, m)));
     }
   }
 }
@@ -537,31 +536,30 @@ TEST_CASE("CUDA fused kernels: row-invariant attention gives each row the bits o
 // rotation kernel and the SiLU kernel: the same sums, rounded where those
 // round, so logits and cache rows are the same bits, for the 8-row prefill
 // (<= 64 rows: a step's GEMM) and the decode row. Head dims 16 and 128,
-// grouped queries; k split over four and eight warps.
+// grouped queries; at hidden 2048 the gate/up weight has more than 4096 x
+// 4096 elements: k split over eight warps.
 TEST_CASE("CUDA fused kernels: skinny GEMM epilogues equal GEMM + rotary / SiLU kernels bitwise (bf16)",
           "[models][llama][cuda][kernels]") {
-  for (const bool split8 : {false, true}) {
-    for (const int head_dim : {16, 128}) {
-      INFO("head dim " << head_dim << (split8 ? ", 8 warps" : ", 4 warps"));
-      LlamaConfig config = testing::TinyConfig();
-      if (head_dim == 128) {
-        config.num_heads = 2;
-        config.num_kv_heads = 1;
-        config.head_dim = 128;
-        config.hidden_size = 256;
-      }
-      KernelOptions fused = RowInvariant();
-      fused.skinny_split8 = split8;
-      KernelOptions split = fused;
-      split.qkv_rope = false;
-      split.silu_gemv = false;
-      const int64_t before = LlamaAttention::FusedQkvRopeRows();
-      const DecodeTrace want = RunPrefillAndDecode(*TinyCudaModel(at::kBFloat16, config, split));
-      CHECK(LlamaAttention::FusedQkvRopeRows() == before);
-      const DecodeTrace got = RunPrefillAndDecode(*TinyCudaModel(at::kBFloat16, config, fused));
-      CHECK(LlamaAttention::FusedQkvRopeRows() == before + 2 * config.num_layers);  // prefill and decode, each layer
-      CheckSameBits(got, want);
+  for (const int64_t hidden : {64, 256, 2048}) {
+    LlamaConfig config = testing::TinyConfig();  // hidden 64, head dim 16
+    if (hidden > 64) {
+      config.head_dim = 128;
+      config.hidden_size = hidden;
+      config.num_heads = static_cast<int>(hidden / 128);
+      config.num_kv_heads = config.num_heads / 2;
+      if (hidden == 2048) config.intermediate_size = 4160;  // gate/up: 2 x 4160 x 2048 > 4096 x 4096
     }
+    INFO("head dim " << config.head_dim << ", hidden " << config.hidden_size);
+    KernelOptions fused = RowInvariant();
+    KernelOptions split = fused;
+    split.qkv_rope = false;
+    split.silu_gemv = false;
+    const int64_t before = LlamaAttention::FusedQkvRopeRows();
+    const DecodeTrace want = RunPrefillAndDecode(*TinyCudaModel(at::kBFloat16, config, split));
+    CHECK(LlamaAttention::FusedQkvRopeRows() == before);
+    const DecodeTrace got = RunPrefillAndDecode(*TinyCudaModel(at::kBFloat16, config, fused));
+    CHECK(LlamaAttention::FusedQkvRopeRows() == before + 2 * config.num_layers);  // prefill and decode, each layer
+    CheckSameBits(got, want);
   }
 }
 

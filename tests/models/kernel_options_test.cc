@@ -17,7 +17,7 @@ TEST_CASE("KernelOptions: defaults are the measured product, printed field by fi
   CHECK(defaults.attention_path == AttentionPath::kAuto);
   CHECK(KernelOptionsString(defaults) ==
         "numerics=row_invariant gemv=1 silu_gemv=1 silu_kernel=1 rope_kernel=1 qkv_rope=1 prefill_bucket=1 "
-        "skinny_split8=0 attention_path=auto");
+        "attention_path=auto");
 }
 
 TEST_CASE("KernelOptions: the text form parses back to the same options", "[models][options]") {

@@ -22,7 +22,7 @@ echo "tests done at ${SECONDS}s"
 P=./build-gpu/apps/perf/xsd_llm_perf
 C=./build-gpu/apps/perf/xsd_llm_components
 VARIANTS=("$@")
-[ $# -eq 0 ] && VARIANTS=("skinny_split8=0" "skinny_split8=1" "qkv_rope=0,silu_gemv=0" fast)
+[ $# -eq 0 ] && VARIANTS=("gemv=1" fast)  # gemv=1: the defaults
 for round in 1 2; do
   for v in "${VARIANTS[@]}"; do
     (( SECONDS > ${XSD_PERF_BUDGET_S:-520} )) && { echo "== $v round $round skipped (time: ${SECONDS}s)"; continue; }

@@ -41,19 +41,16 @@ const char* LaunchGemvBf16(const void* x, const void* w, void* y, int64_t m, int
 // The same product on tensor cores for m <= kSkinnyGemmMaxRows rows, n a
 // multiple of 8, k a multiple of 64, x and w 16-byte aligned: each row's
 // result is the same whatever m (skinny_gemm.cu); weight-streaming speed to
-// ~16 rows. Row-invariant numerics run it for every Linear it takes
-// (xsd/models/kernel_options.h). `split`: how many warps share a tile's k
-// (an A/B while it is measured; fixed per call, so still one numerics).
+// ~8 rows. Row-invariant numerics run it for every Linear it takes
+// (xsd/models/kernel_options.h).
 inline constexpr int kSkinnyGemmMaxRows = 64;
-enum class SkinnySplit { kFourWarps, kEightWarps };
-const char* LaunchSkinnyGemmBf16(const void* x, const void* w, void* y, int64_t m, int64_t n, int64_t k, void* stream,
-                                 SkinnySplit split = SkinnySplit::kFourWarps);
+const char* LaunchSkinnyGemmBf16(const void* x, const void* w, void* y, int64_t m, int64_t n, int64_t k, void* stream);
 // The same product over the fused gate_up weight [2 * inter, k] (inter a
 // multiple of 4) with the SiLU in its epilogue: y [m, inter] =
 // round(silu(round(gate))) * round(up), rounded: the bits of
 // LaunchSkinnyGemmBf16 followed by LaunchSiluMul, one kernel.
 const char* LaunchSkinnyGemmSiluGateBf16(const void* x, const void* w, void* y, int64_t m, int64_t inter, int64_t k,
-                                         void* stream, SkinnySplit split = SkinnySplit::kFourWarps);
+                                         void* stream);
 
 // One row of the LLaMA MLP's first half: x [1, k] and the fused gate_up
 // weight [2 * inter, k] (gate rows, then up rows) -> y [1, inter] =
@@ -142,7 +139,7 @@ const char* LaunchGemvRopeCacheBf16(const void* x, const void* w, int64_t k, con
 // LaunchRopeCacheWrite: the bits of LaunchSkinnyGemmBf16 followed by
 // LaunchRopeCacheWrite, one kernel.
 const char* LaunchSkinnyGemmRopeCacheBf16(const void* x, const void* w, int64_t k, const RopeCacheArgs& args,
-                                          void* stream, SkinnySplit split = SkinnySplit::kFourWarps);
+                                          void* stream);
 
 
 }  // namespace xsd::kernels

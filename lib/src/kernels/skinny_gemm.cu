@@ -8,7 +8,7 @@
 //
 // Block: one tile of 8 output columns (weight rows), kWarps warps splitting
 // k (warp w takes the 64-wide k blocks w, w + kWarps, ...; kWarps depends on
-// the shape alone), partial sums added in warp order. A thread (group g =
+// the weight's shape alone: SplitWarps), partial sums added in warp order. A thread (group g =
 // lane / 4, t = lane % 4) loads 32 contiguous bytes of the weight row of
 // column g per k block: elements [16t, 16t + 16). The mma's k slots are a
 // permutation of physical k, the same for x and w: slots {2t, 2t+1, 2t+8,
@@ -181,10 +181,20 @@ const char* LaunchWarps(const SkinnyParams& p, unsigned blocks, cudaStream_t s) 
   }
 }
 
+// Warps sharing a tile's k: eight for weights of more than 4096 x 4096
+// elements (the 7B's qkv, gate/up, down and LM head), four for smaller ones
+// (its o projection): fixed per weight shape, never per row count, so one
+// numerics for every step. Measured on an H100 (docs/PERFORMANCE.md): eight
+// for every shape made verify of 5 / 9 / 17 rows cost 1.00 / 1.16 / 1.49
+// decode steps instead of 1.08 / 1.25 / 1.57, but the o projection slower
+// (11.4 vs 9.0 us at one row) and the decode step 0.07-0.13 ms slower.
+int SplitWarps(int64_t weight_rows, int64_t k) { return weight_rows * k > int64_t{4096} * 4096 ? 8 : 4; }
+
 template <Epilogue E>
-const char* LaunchSkinny(const SkinnyParams& p, unsigned blocks, SkinnySplit split, void* stream) {
+const char* LaunchSkinny(const SkinnyParams& p, int64_t weight_rows, unsigned blocks, void* stream) {
   const auto s = static_cast<cudaStream_t>(stream);
-  const char* error = split == SkinnySplit::kEightWarps ? LaunchWarps<8, E>(p, blocks, s) : LaunchWarps<4, E>(p, blocks, s);
+  const char* error =
+      SplitWarps(weight_rows, p.k) == 8 ? LaunchWarps<8, E>(p, blocks, s) : LaunchWarps<4, E>(p, blocks, s);
   return error != nullptr ? error : device::LastError();
 }
 
@@ -207,36 +217,36 @@ SkinnyParams Operands(const void* x, const void* w, int64_t m, int64_t k) {
 
 }  // namespace
 
-const char* LaunchSkinnyGemmBf16(const void* x, const void* w, void* y, int64_t m, int64_t n, int64_t k, void* stream,
-                                 SkinnySplit split) {
+const char* LaunchSkinnyGemmBf16(const void* x, const void* w, void* y, int64_t m, int64_t n, int64_t k, void* stream) {
   if (const char* error = CheckOperands(x, w, m, k)) return error;
   if (n < 1 || n % kTileN != 0 || n > INT32_MAX) return "skinny gemm: unsupported shape";
   SkinnyParams p = Operands(x, w, m, k);
   p.y = static_cast<__nv_bfloat16*>(y);
   p.n = static_cast<int>(n);
-  return LaunchSkinny<Epilogue::kStore>(p, static_cast<unsigned>(n / kTileN), split, stream);
+  return LaunchSkinny<Epilogue::kStore>(p, n, static_cast<unsigned>(n / kTileN), stream);
 }
 
 const char* LaunchSkinnyGemmSiluGateBf16(const void* x, const void* w, void* y, int64_t m, int64_t inter, int64_t k,
-                                         void* stream, SkinnySplit split) {
+                                         void* stream) {
   if (const char* error = CheckOperands(x, w, m, k)) return error;
   if (inter < 4 || inter % 4 != 0 || inter > INT32_MAX / 2) return "skinny gemm silu-gate: unsupported shape";
   SkinnyParams p = Operands(x, w, m, k);
   p.y = static_cast<__nv_bfloat16*>(y);
   p.n = static_cast<int>(inter);
-  return LaunchSkinny<Epilogue::kSiluGate>(p, static_cast<unsigned>(inter / 4), split, stream);
+  return LaunchSkinny<Epilogue::kSiluGate>(p, 2 * inter, static_cast<unsigned>(inter / 4), stream);
 }
 
 const char* LaunchSkinnyGemmRopeCacheBf16(const void* x, const void* w, int64_t k, const RopeCacheArgs& a,
-                                          void* stream, SkinnySplit split) {
+                                          void* stream) {
   if (const char* error = CheckOperands(x, w, a.rows, k)) return error;
   if (a.dtype != Dtype::kBFloat16 || a.heads < 1 || a.kv_heads < 1 || a.head_dim < 8 || a.head_dim % 8 != 0) {
     return "skinny gemm rope cache: unsupported shape";
   }
   SkinnyParams p = Operands(x, w, a.rows, k);
   p.rope = a;
-  const int64_t tiles = static_cast<int64_t>(a.heads + 2 * a.kv_heads) * (a.head_dim / 8);
-  return LaunchSkinny<Epilogue::kRopeCache>(p, static_cast<unsigned>(tiles), split, stream);
+  const int64_t heads = a.heads + 2 * a.kv_heads;
+  return LaunchSkinny<Epilogue::kRopeCache>(p, heads * a.head_dim, static_cast<unsigned>(heads * (a.head_dim / 8)),
+                                            stream);
 }
 
 }  // namespace xsd::kernels

@@ -38,9 +38,6 @@ bool NeedsAutograd(const Tensors&... t) {
 // 0.74 / 1.02 / 1.25 / 1.44x against 1.24 / 1.66 / 1.91 / 2.17x;
 // docs/PERFORMANCE.md) and were removed.
 inline constexpr int kRowInvariantMaxRows = kernels::kSkinnyGemmMaxRows;
-inline kernels::SkinnySplit SkinnySplitOf(const KernelOptions& options) {
-  return options.skinny_split8 ? kernels::SkinnySplit::kEightWarps : kernels::SkinnySplit::kFourWarps;
-}
 
 }  // namespace xsd
 #endif

@@ -18,7 +18,6 @@ constexpr BoolField kBoolFields[] = {
     {"gemv", &KernelOptions::gemv},           {"silu_gemv", &KernelOptions::silu_gemv},
     {"silu_kernel", &KernelOptions::silu_kernel}, {"rope_kernel", &KernelOptions::rope_kernel},
     {"qkv_rope", &KernelOptions::qkv_rope},   {"prefill_bucket", &KernelOptions::prefill_bucket},
-    {"skinny_split8", &KernelOptions::skinny_split8},
 };
 
 absl::StatusOr<bool> ParseBool(absl::string_view value) {

@@ -28,7 +28,7 @@ absl::StatusOr<at::Tensor> Linear(const at::Tensor& x, const at::Tensor& w, cons
     if (bf16_ok && m >= 1 && m <= kRowInvariantMaxRows && n % 8 == 0 && k % 64 == 0 && options.row_invariant()) {
       at::Tensor y = at::empty(shape, x.options());
       const char* error = kernels::LaunchSkinnyGemmBf16(x.data_ptr(), w.data_ptr(), y.data_ptr(), m, n, k,
-                                                        CurrentCudaStream(x.device()), SkinnySplitOf(options));
+                                                        CurrentCudaStream(x.device()));
       if (error == nullptr) return y;
       if (!kernels::IsAlignmentError(error)) return absl::InternalError(absl::StrCat("skinny gemm: ", error));
     }

@@ -117,8 +117,7 @@ absl::StatusOr<at::Tensor> LlamaAttention::RopeAndCacheWrite(const at::Tensor& q
     void* stream = CurrentCudaStream(ref.device());
     if (project) {
       const char* error =
-          project_step ? kernels::LaunchSkinnyGemmRopeCacheBf16(x.data_ptr(), qkv_.data_ptr(), k, a, stream,
-                                                                SkinnySplitOf(options))
+          project_step ? kernels::LaunchSkinnyGemmRopeCacheBf16(x.data_ptr(), qkv_.data_ptr(), k, a, stream)
                        : kernels::LaunchGemvRopeCacheBf16(x.data_ptr(), qkv_.data_ptr(), k, a, stream);
       if (kernels::IsAlignmentError(error)) return at::Tensor();  // a misaligned view: the two-kernel path
       if (error != nullptr) {

@@ -62,7 +62,7 @@ absl::StatusOr<at::Tensor> FusedSiluGate(const at::Tensor& x, const at::Tensor& 
   at::Tensor act = at::empty(shape, x.options());
   const char* error =
       step ? kernels::LaunchSkinnyGemmSiluGateBf16(x.data_ptr(), gate_up.data_ptr(), act.data_ptr(), rows, inter, k,
-                                                   CurrentCudaStream(x.device()), SkinnySplitOf(options))
+                                                   CurrentCudaStream(x.device()))
            : kernels::LaunchGemvSiluGateBf16(x.data_ptr(), gate_up.data_ptr(), act.data_ptr(), inter, k,
                                              CurrentCudaStream(x.device()));
   if (error == nullptr) return act;

@@ -26,8 +26,8 @@ enum class Numerics {
   // one kernel for every row count): a verify row has the bits of the decode
   // step that would have produced it, so greedy SD equals greedy AR token for
   // token. The default. Decode ~5.0 instead of ~4.2 ms at 7B on the H200
-  // (6.2 vs 5.6 ms on the H100), verify at about one step
-  // (docs/PERFORMANCE.md). Effective in CUDA builds with libxsd's kernels;
+  // (6.0-6.1 vs 5.5 ms on the H100), verify of a few rows at about one
+  // step (docs/PERFORMANCE.md). Effective in CUDA builds with libxsd's kernels;
   // elsewhere every row is computed as in kFast.
   kRowInvariant,
 };
@@ -51,9 +51,6 @@ struct KernelOptions {
   bool rope_kernel = true;     // rotary + cache write kernel
   bool qkv_rope = true;        // qkv GEMV + rotary + cache write at one row
   bool prefill_bucket = true;  // causal prefill attention over rows rounded up to 64 (CUDA SDPA)
-  // A/B while measured (issue 17), then deleted with the loser: the
-  // row-invariant skinny GEMM's k split over eight warps instead of four.
-  bool skinny_split8 = false;
   AttentionPath attention_path = AttentionPath::kAuto;
 
   bool row_invariant() const { return numerics == Numerics::kRowInvariant; }
