@@ -13,7 +13,8 @@
 #include "jsonl_store.h"
 #include "merge.h"
 #include "run_files.h"
-#include "temp_dir.h"
+#include "support/scratch_dir.h"
+#include "whole_file.h"
 #include "xsd_catch.h"
 
 namespace xsd::bench {
@@ -28,11 +29,11 @@ using testing::ReadAll;
 using testing::Run;
 using testing::SmallRun;
 using testing::Spawn;
-using testing::TempDir;
+using xsd::testing::ScratchDir;
 using testing::Wait;
 
 TEST_CASE("Bad invocations exit 2 with one line naming the flag and the value", "[bench][binary]") {
-  TempDir dir;
+  ScratchDir dir("bench");
   testing::WriteAll(dir.File("future.pbtxt"), "name: \"future\"\ntarget { name: \"video_llava_v2\" }\n"
                                                 "scheduler { name: \"autoregressive\" }\n");
   const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
@@ -60,7 +61,7 @@ TEST_CASE("Bad invocations exit 2 with one line naming the flag and the value", 
 }
 
 TEST_CASE("A pipeline that cannot be built fails the run with the config and the cause", "[bench][binary]") {
-  TempDir out, checkpoints;
+  ScratchDir out("bench"), checkpoints("bench");
   std::string output;
   // The DSEC index alone is enough: the pipeline fails before any media is read.
   const int code = Run({"--config_set=models", "--configs=vl_baseline", "--target_device=cpu",
@@ -75,12 +76,12 @@ TEST_CASE("A pipeline that cannot be built fails the run with the config and the
 }
 
 TEST_CASE("A run killed with SIGKILL resumes without repeating or dropping samples", "[bench][binary][resume]") {
-  TempDir whole, killed;
+  ScratchDir whole("bench"), killed("bench");
   std::string output;
   REQUIRE(Run(SmallRun(whole.path()), &output) == 0);
 
   // Kill once a third of the samples is recorded (the mock costs make each take ~0.1 s).
-  TempDir logs;
+  ScratchDir logs("bench");
   const Child child = Spawn(SmallRun(killed.path()), logs.File("first.log"));
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   std::string jsonl;
@@ -125,7 +126,7 @@ TEST_CASE("A run killed with SIGKILL resumes without repeating or dropping sampl
 }
 
 TEST_CASE("Two shards merged equal one whole run", "[bench][binary][shard]") {
-  TempDir whole, s0, s1, merged;
+  ScratchDir whole("bench"), s0("bench"), s1("bench"), merged("bench");
   std::string output;
   REQUIRE(Run(SmallRun(whole.path()), &output) == 0);
   std::vector<std::string> a = SmallRun(s0.path()), b = SmallRun(s1.path());
@@ -149,7 +150,7 @@ TEST_CASE("Two shards merged equal one whole run", "[bench][binary][shard]") {
   CheckSameReport(whole.path(), merged.path());
 
   // One shard alone is reported as partial, not silently as the whole.
-  TempDir partial;
+  ScratchDir partial("bench");
   REQUIRE(Run({"merge", s0.path(), "--output_dir=" + partial.path(), "--charts=false"}, &output) == 0);
   CHECK(output.find("only 1 of 2 shards") != std::string::npos);
 }

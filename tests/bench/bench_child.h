@@ -19,7 +19,8 @@
 #include <nlohmann/json.hpp>
 
 #include "record.h"
-#include "temp_dir.h"
+#include "support/scratch_dir.h"
+#include "whole_file.h"
 #include "xsd_catch.h"
 
 namespace xsd::bench::testing {
@@ -65,7 +66,7 @@ inline int Wait(const Child& child) {
 }
 
 inline int Run(const std::vector<std::string>& args, std::string* output, int64_t file_size_limit = -1) {
-  TempDir logs;
+  xsd::testing::ScratchDir logs("bench");
   const Child child = Spawn(args, logs.File("log"), file_size_limit);
   const int code = Wait(child);
   *output = ReadAll(child.log);

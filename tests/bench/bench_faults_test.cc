@@ -29,7 +29,8 @@
 #include "run_files.h"
 #include "run_header.h"
 #include "runner.h"
-#include "temp_dir.h"
+#include "support/scratch_dir.h"
+#include "whole_file.h"
 #include "test_records.h"
 #include "world_set.h"
 #include "xsd_catch.h"
@@ -50,13 +51,13 @@ using testing::RecordSpec;
 using testing::Run;
 using testing::SmallRun;
 using testing::Spawn;
-using testing::TempDir;
+using xsd::testing::ScratchDir;
 using testing::Wait;
 using testing::WriteAll;
 
 // One uninterrupted SmallRun, shared by the cases of this binary.
-const TempDir& WholeRun() {
-  static TempDir dir;
+const ScratchDir& WholeRun() {
+  static ScratchDir dir("bench");
   static const bool done = [] {
     std::string output;
     const int code = Run(SmallRun(dir.path()), &output);
@@ -122,7 +123,7 @@ std::string CopyWholePrefix(const std::string& dir, size_t bytes) {
 // ------------------------------------------------------------ a full disk
 
 TEST_CASE("A store that runs out of disk keeps every earlier line and cuts its partial one", "[bench][faults]") {
-  TempDir dir;
+  ScratchDir dir("bench");
   const nlohmann::json header = {{"settings", {{"n_questions", 3}}}};
   RecordSpec spec;
   std::vector<SampleRecord> records;
@@ -186,7 +187,7 @@ TEST_CASE("A store that runs out of disk keeps every earlier line and cuts its p
 }
 
 TEST_CASE("A store whose disk fills during the header leaves an empty file that a resume completes", "[bench][faults]") {
-  TempDir dir;
+  ScratchDir dir("bench");
   const std::string path = dir.File("run.jsonl");
   JsonlStoreOptions options;
   options.byte_budget = 10;
@@ -218,7 +219,7 @@ TEST_CASE("A run whose results file fills the disk stops naming the file; --resu
   REQUIRE(ends.size() == kSmallRunRecords + 1);
   const int64_t budget = static_cast<int64_t>((ends[6] + ends[7]) / 2);
 
-  TempDir out;
+  ScratchDir out("bench");
   BenchOptions options;
   options.config_set = "mock";
   options.builtin_scenes = 2;
@@ -279,7 +280,7 @@ TEST_CASE("xsd_bench on a full disk (RLIMIT_FSIZE) exits 1 naming the file and k
           "[bench][faults]") {
   const std::string whole = ReadAll(WholeJsonl());
   const std::vector<size_t> ends = LineEnds(whole);
-  TempDir out;
+  ScratchDir out("bench");
   std::string output;
   // The results file: the limit ends inside the 5th record.
   const int64_t limit = static_cast<int64_t>((ends[4] + ends[5]) / 2);
@@ -313,7 +314,7 @@ TEST_CASE("xsd_bench on a full disk (RLIMIT_FSIZE) exits 1 naming the file and k
 // Kills SmallRun once its file holds `records` complete records.
 std::string KillAtRecord(const std::string& out, int records, const std::vector<std::string>& extra = {},
                          const std::string& shard_suffix = "") {
-  TempDir logs;
+  ScratchDir logs("bench");
   const Child child = Spawn(With(SmallRun(out), extra), logs.File("log"));
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   std::string jsonl;
@@ -335,7 +336,7 @@ std::string KillAtRecord(const std::string& out, int records, const std::vector<
 // Spawns xsd_bench and kills it with SIGKILL as soon as `ready()` holds
 // (polled without sleeping); false when the child ended first.
 bool KillWhen(const std::vector<std::string>& args, const std::function<bool()>& ready) {
-  TempDir logs;
+  ScratchDir logs("bench");
   const Child child = Spawn(args, logs.File("log"));
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   int status = 0;
@@ -356,7 +357,7 @@ TEST_CASE("SIGKILL between records: --resume ends like an uninterrupted run", "[
   // In the baseline's first sample, and in the hiding config (the third).
   for (const int at : {1, 13}) {
     INFO("killed at " << at << " records");
-    TempDir out;
+    ScratchDir out("bench");
     const std::string jsonl = KillAtRecord(out.path(), at);
     REQUIRE_FALSE(jsonl.empty());
     const size_t before = RecordsOf(jsonl).size();
@@ -391,7 +392,7 @@ TEST_CASE("SIGKILL mid-record or mid-header: --resume cuts the torn line and end
   };
   for (const Cut& cut : cuts) {
     INFO(cut.what);
-    TempDir out;
+    ScratchDir out("bench");
     const std::string jsonl = CopyWholePrefix(out.path(), cut.bytes);
     std::string output;
     REQUIRE(Run(With(SmallRun(out.path()), {"--resume"}), &output) == 0);
@@ -448,7 +449,7 @@ void RemoveReports(const std::string& dir) {
 
 TEST_CASE("SIGKILL while the report and charts are written leaves each file whole or absent; --resume completes them",
           "[bench][faults]") {
-  TempDir out;
+  ScratchDir out("bench");
   const std::string jsonl = CopyWholePrefix(out.path(), ReadAll(WholeJsonl()).size());
   const std::vector<std::string> resume = With(SmallRun(out.path()), {"--resume", "--charts=true"});
   std::string output;
@@ -512,7 +513,7 @@ std::vector<std::string> ShardRun(const std::string& out, int index) {
 }
 
 TEST_CASE("SIGKILL during merge leaves no partial union; merging again equals the whole run", "[bench][faults]") {
-  TempDir s0, s1, merged;
+  ScratchDir s0("bench"), s1("bench"), merged("bench");
   std::string output;
   REQUIRE(Run(ShardRun(s0.path(), 0), &output) == 0);
   REQUIRE(Run(ShardRun(s1.path(), 1), &output) == 0);
@@ -559,8 +560,8 @@ TEST_CASE("SIGKILL during merge leaves no partial union; merging again equals th
 TEST_CASE("A shard killed beside another in one directory resumes its own file; the merge equals the whole run",
           "[bench][faults]") {
   // Both shards in one --output_dir, started together (a Slurm array).
-  TempDir out;
-  TempDir logs;
+  ScratchDir out("bench");
+  ScratchDir logs("bench");
   const Child other = Spawn(ShardRun(out.path(), 1), logs.File("shard1.log"));
   const std::string jsonl = KillAtRecord(out.path(), 3, {"--shard=0/2"}, "shard-0-of-2");
   REQUIRE(Wait(other) == 0);
@@ -592,7 +593,7 @@ TEST_CASE("A shard killed beside another in one directory resumes its own file; 
     CHECK(j["aggregate"]["vl_baseline"]["n"] == kSmallRunRecords / 3 / 2);
   }
 
-  TempDir merged;
+  ScratchDir merged("bench");
   REQUIRE(Run({"merge", out.path(), "--output_dir=" + merged.path(), "--charts=false"}, &output) == 0);
   const std::vector<std::string> unions = FilesEndingWith(merged.path(), ".merged.jsonl");
   REQUIRE(unions.size() == 1);

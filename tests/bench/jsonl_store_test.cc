@@ -1,5 +1,6 @@
 #include "jsonl_store.h"
-#include "temp_dir.h"
+#include "support/scratch_dir.h"
+#include "whole_file.h"
 #include "test_records.h"
 #include "xsd_catch.h"
 
@@ -9,7 +10,7 @@ namespace {
 using testing::MakeRecord;
 using testing::ReadAll;
 using testing::RecordSpec;
-using testing::TempDir;
+using xsd::testing::ScratchDir;
 using testing::WriteAll;
 
 SampleRecord Rich() {
@@ -63,7 +64,7 @@ TEST_CASE("A record missing a key is rejected naming the key", "[bench][jsonl]")
 }
 
 TEST_CASE("The store appends durably and reads back", "[bench][jsonl]") {
-  TempDir dir;
+  ScratchDir dir("bench");
   const std::string path = dir.File("run.jsonl");
   {
     auto store = JsonlStore::Open(path, false);
@@ -89,7 +90,7 @@ TEST_CASE("The store appends durably and reads back", "[bench][jsonl]") {
 }
 
 TEST_CASE("A finished run is not overwritten without --resume", "[bench][jsonl]") {
-  TempDir dir;
+  ScratchDir dir("bench");
   const std::string path = dir.File("run.jsonl");
   {
     auto store = JsonlStore::Open(path, false);
@@ -103,7 +104,7 @@ TEST_CASE("A finished run is not overwritten without --resume", "[bench][jsonl]"
 }
 
 TEST_CASE("A torn last line is ignored, then cut away on resume", "[bench][jsonl]") {
-  TempDir dir;
+  ScratchDir dir("bench");
   const std::string path = dir.File("run.jsonl");
   {
     auto store = JsonlStore::Open(path, false);
@@ -141,7 +142,7 @@ TEST_CASE("A torn last line is ignored, then cut away on resume", "[bench][jsonl
 }
 
 TEST_CASE("A bad line that is not the last is data loss, named by line", "[bench][jsonl]") {
-  TempDir dir;
+  ScratchDir dir("bench");
   const std::string path = dir.File("run.jsonl");
   WriteAll(path, "{\"kind\": \"header\"}\n{not json\n" + RecordToJson(Rich()).dump() + "\n");
   auto contents = ReadJsonl(path);

@@ -1,7 +1,8 @@
 #include "jsonl_store.h"
 #include "merge.h"
 #include "run_files.h"
-#include "temp_dir.h"
+#include "support/scratch_dir.h"
+#include "whole_file.h"
 #include "test_records.h"
 #include "xsd_catch.h"
 
@@ -10,7 +11,7 @@ namespace {
 
 using testing::MakeRecord;
 using testing::RecordSpec;
-using testing::TempDir;
+using xsd::testing::ScratchDir;
 
 nlohmann::json Header(int index, int count, int max_new_tokens = 50) {
   return {{"version", 1},
@@ -34,7 +35,7 @@ void WriteShard(const std::string& path, int index, int total, const nlohmann::j
 }
 
 TEST_CASE("Merging shards gives every pair once", "[bench][merge]") {
-  TempDir a, b;
+  ScratchDir a("bench"), b("bench");
   WriteShard(a.File(JsonlFileName("20260207_120000", "shard-0-of-2")), 0, 7, Header(0, 2));
   WriteShard(b.File(JsonlFileName("20260207_120001", "shard-1-of-2")), 1, 7, Header(1, 2));
   auto merged = MergeShards({a.path(), b.path()});
@@ -56,7 +57,7 @@ TEST_CASE("Merging shards gives every pair once", "[bench][merge]") {
 }
 
 TEST_CASE("Merging refuses runs with different settings or conflicting results", "[bench][merge]") {
-  TempDir a, b, c;
+  ScratchDir a("bench"), b("bench"), c("bench");
   WriteShard(a.File(JsonlFileName("20260207_120000", "shard-0-of-2")), 0, 4, Header(0, 2));
   WriteShard(b.File(JsonlFileName("20260207_120001", "shard-1-of-2")), 1, 4, Header(1, 2, /*max_new_tokens=*/30));
   auto mixed = MergeShards({a.path(), b.path()});
@@ -87,7 +88,7 @@ namespace xsd::bench {
 namespace {
 
 TEST_CASE("--resume finds the latest run of its own shard", "[bench][run_files]") {
-  testing::TempDir dir;
+  ScratchDir dir("bench");
   for (const std::string name : {"e2e_wallclock_20260207_090000.jsonl", "e2e_wallclock_20260207_100000.jsonl",
                                  "e2e_wallclock_20260207_110000.shard-1-of-2.jsonl",
                                  "e2e_wallclock_20260207_120000.merged.jsonl", "e2e_wallclock_20260207_100000.json",

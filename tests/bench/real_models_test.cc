@@ -15,7 +15,8 @@
 #include "absl/strings/str_cat.h"
 #include "jsonl_store.h"
 #include "run_files.h"
-#include "temp_dir.h"
+#include "support/scratch_dir.h"
+#include "whole_file.h"
 #include "xsd/vision/random_checkpoint.h"
 #include "xsd_catch.h"
 
@@ -23,10 +24,10 @@ namespace xsd::bench {
 namespace {
 
 using testing::ReadAll;
-using testing::TempDir;
+using xsd::testing::ScratchDir;
 
 TEST_CASE("Real configs run through the bench with tiny random models on synthetic scenes", "[bench][binary][real]") {
-  TempDir checkpoints, out;
+  ScratchDir checkpoints("bench"), out("bench");
   for (const auto& [preset, name] : {std::pair<std::string, std::string>{"video_llava_tiny", "Video-LLaVA-7B-hf"},
                                      {"eventgpt_tiny", "EventGPT-7b"}}) {
     RandomCheckpointOptions options;

@@ -2,6 +2,7 @@
 // fills in from --world_dir, the embedded configs resolved against them, and
 // errors naming what is missing. The world folder is a temporary one of
 // placeholder files: only names are checked, no model is loaded.
+#include "support/scratch_dir.h"
 #include "world_set.h"
 
 #include <algorithm>
@@ -9,14 +10,14 @@
 #include <map>
 
 #include "config_set.h"
-#include "temp_dir.h"
+#include "whole_file.h"
 #include "xsd_catch.h"
 
 namespace xsd::bench {
 namespace {
 
 namespace fs = std::filesystem;
-using testing::TempDir;
+using xsd::testing::ScratchDir;
 using testing::WriteAll;
 
 const char* const kAdapters[] = {"L1", "L2", "L3", "L4", "L5", "B1", "L5F"};
@@ -54,7 +55,7 @@ std::vector<BenchConfig> Values(const std::map<std::string, BenchConfig>& m) {
 }
 
 TEST_CASE("auto takes the world set when <world_dir>/models exists and nothing else is asked for", "[bench][world]") {
-  TempDir dir;
+  ScratchDir dir("bench");
   BenchOptions o;
   o.world_dir = dir.path();
   CHECK(EffectiveConfigSet(o) == "mock");  // no models/ yet
@@ -78,7 +79,7 @@ TEST_CASE("auto takes the world set when <world_dir>/models exists and nothing e
 }
 
 TEST_CASE("The world set fills the paths from --world_dir; flags the user passes win", "[bench][world]") {
-  TempDir dir;
+  ScratchDir dir("bench");
   MakeWorld(dir.path());
   BenchOptions o;
   o.world_dir = dir.path();
@@ -103,7 +104,7 @@ TEST_CASE("The world set fills the paths from --world_dir; flags the user passes
 }
 
 TEST_CASE("The embedded world configs are configs/world/*.pbtxt, resolved against the world folder", "[bench][world]") {
-  TempDir dir;
+  ScratchDir dir("bench");
   MakeWorld(dir.path());
   BenchOptions o;
   o.world_dir = dir.path();
@@ -131,7 +132,7 @@ TEST_CASE("The embedded world configs are configs/world/*.pbtxt, resolved agains
 }
 
 TEST_CASE("An incomplete world folder is an error naming the missing file", "[bench][world]") {
-  TempDir dir;
+  ScratchDir dir("bench");
   BenchOptions absent;
   absent.config_set = "world";
   absent.world_dir = dir.File("no_world");

@@ -22,7 +22,7 @@ const std::string& CheckpointDir() {
     const std::filesystem::path src = std::filesystem::path(XSD_TEST_DATA_DIR) / "io" / "tiny_llama";
     for (const auto& entry : std::filesystem::directory_iterator(src)) {
       if (entry.path().extension() == ".safetensors") {
-        std::filesystem::copy_file(entry.path(), xsd::fuzz::Scratch().Path(entry.path().filename().string()),
+        std::filesystem::copy_file(entry.path(), xsd::fuzz::Scratch().File(entry.path().filename().string()),
                                    std::filesystem::copy_options::overwrite_existing);
       }
     }

@@ -3,8 +3,6 @@
 // libFuzzer records the input, when a parser breaks its own contract.
 #pragma once
 
-#include <unistd.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -12,37 +10,13 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "support/scratch_dir.h"
 
 namespace xsd::fuzz {
 
-// A fresh directory under the system temp directory, removed at exit.
-class ScratchDir {
- public:
-  ScratchDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "xsd_fuzz_XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr) {
-      std::perror("xsd fuzz: mkdtemp");
-      std::abort();
-    }
-    path_ = pattern;
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-
-  const std::string& path() const { return path_; }
-  std::string Path(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
-
 // The process's scratch directory (created on first use).
-inline const ScratchDir& Scratch() {
-  static ScratchDir dir;
+inline const testing::ScratchDir& Scratch() {
+  static testing::ScratchDir dir("fuzz");
   return dir;
 }
 

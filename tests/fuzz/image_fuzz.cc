@@ -12,7 +12,7 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using xsd::fuzz::Expect;
-  const std::string path = xsd::fuzz::Scratch().Path("image.png");
+  const std::string path = xsd::fuzz::Scratch().File("image.png");
   xsd::fuzz::WriteFile(path, data, size);
   auto rgb = xsd::LoadImageRgb(path);
   xsd::fuzz::ExpectNamesFile(rgb.status(), path);

@@ -29,7 +29,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto parsed = xsd::io_detail::ParseHeader(name, copy.data(), copy.size());
   xsd::fuzz::ExpectNamesFile(parsed.status(), name);
 
-  const std::string path = xsd::fuzz::Scratch().Path(name);
+  const std::string path = xsd::fuzz::Scratch().File(name);
   xsd::fuzz::WriteFile(path, data, size);
   auto file = xsd::SafetensorsFile::Open(path);
   xsd::fuzz::ExpectNamesFile(file.status(), path);

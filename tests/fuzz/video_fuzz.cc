@@ -10,7 +10,7 @@
 #include "xsd/media/image.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  const std::string path = xsd::fuzz::Scratch().Path("video.mp4");
+  const std::string path = xsd::fuzz::Scratch().File("video.mp4");
   xsd::fuzz::WriteFile(path, data, size);
   for (xsd::FrameSampling sampling : {xsd::FrameSampling::kUniform, xsd::FrameSampling::kFirstNPadLast}) {
     auto frames = xsd::LoadVideoFrames(path, 3, sampling);

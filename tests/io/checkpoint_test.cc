@@ -14,7 +14,7 @@ namespace {
 
 using testing::Contains;
 using testing::SameBytes;
-using testing::TempDir;
+using testing::ScratchDir;
 using testing::WriteBytes;
 using NamedTensors = std::vector<std::pair<std::string, at::Tensor>>;
 
@@ -47,9 +47,8 @@ void ExpectAllTensors(const CheckpointReader& reader, const NamedTensors& tensor
 }
 
 TEST_CASE("A small checkpoint is one model.safetensors", "[io][checkpoint]") {
-  TempDir dir;
-  REQUIRE(dir.ok());
-  const std::string ckpt = dir.Path("ckpt");  // created by WriteCheckpoint
+  ScratchDir dir("io");
+  const std::string ckpt = dir.File("ckpt");  // created by WriteCheckpoint
   REQUIRE(WriteCheckpoint(ckpt, SevenTensors()).ok());
   CHECK(std::filesystem::exists(ckpt + "/model.safetensors"));
   CHECK_FALSE(std::filesystem::exists(ckpt + "/model.safetensors.index.json"));
@@ -65,14 +64,13 @@ TEST_CASE("A small checkpoint is one model.safetensors", "[io][checkpoint]") {
 }
 
 TEST_CASE("A sharded checkpoint round-trips through its index", "[io][checkpoint]") {
-  TempDir dir;
-  REQUIRE(dir.ok());
+  ScratchDir dir("io");
   const NamedTensors tensors = SevenTensors();
   REQUIRE(WriteCheckpoint(dir.path(), tensors, /*max_shard_bytes=*/100).ok());
-  CHECK_FALSE(std::filesystem::exists(dir.Path("model.safetensors")));
+  CHECK_FALSE(std::filesystem::exists(dir.File("model.safetensors")));
 
   // Greedy packing by hand: {64,16} {32,8} {80} {200} {3}.
-  auto index = ReadJsonFile(dir.Path("model.safetensors.index.json"));
+  auto index = ReadJsonFile(dir.File("model.safetensors.index.json"));
   REQUIRE(index.ok());
   CHECK((*index)["metadata"]["total_size"] == 403);
   const std::map<std::string, std::string> expected_map = {
@@ -83,28 +81,27 @@ TEST_CASE("A sharded checkpoint round-trips through its index", "[io][checkpoint
   };
   CHECK((*index)["weight_map"].get<std::map<std::string, std::string>>() == expected_map);
 
-  for (const std::string& path : {dir.path(), dir.Path("model.safetensors.index.json")}) {
+  for (const std::string& path : {dir.path(), dir.File("model.safetensors.index.json")}) {
     INFO(path);
     auto reader = CheckpointReader::Open(path);
     INFO(reader.status().ToString());
     REQUIRE(reader.ok());
     CHECK((*reader)->files().size() == 5);
     ExpectAllTensors(**reader, tensors);
-    CHECK((*reader)->Find("big")->file == dir.Path("model-00004-of-00005.safetensors"));
+    CHECK((*reader)->Find("big")->file == dir.File("model-00004-of-00005.safetensors"));
   }
 }
 
 TEST_CASE("Rewriting a checkpoint in the other layout removes the stale entry point", "[io][checkpoint]") {
-  TempDir dir;
-  REQUIRE(dir.ok());
+  ScratchDir dir("io");
   REQUIRE(WriteCheckpoint(dir.path(), {{"old", at::zeros({100})}}).ok());
   REQUIRE(WriteCheckpoint(dir.path(), SevenTensors(), 100).ok());
-  CHECK_FALSE(std::filesystem::exists(dir.Path("model.safetensors")));
+  CHECK_FALSE(std::filesystem::exists(dir.File("model.safetensors")));
   auto sharded = CheckpointReader::Open(dir.path());
   REQUIRE(sharded.ok());
   CHECK((*sharded)->Find("old") == nullptr);
   REQUIRE(WriteCheckpoint(dir.path(), {{"new", at::ones({2})}}).ok());
-  CHECK_FALSE(std::filesystem::exists(dir.Path("model.safetensors.index.json")));
+  CHECK_FALSE(std::filesystem::exists(dir.File("model.safetensors.index.json")));
   auto single = CheckpointReader::Open(dir.path());
   REQUIRE(single.ok());
   CHECK((*single)->Names() == std::vector<std::string>{"new"});
@@ -112,13 +109,12 @@ TEST_CASE("Rewriting a checkpoint in the other layout removes the stale entry po
 
 // Two hand-indexed shards: a.safetensors {x, y}, b.safetensors {z}.
 struct TwoShards {
-  TempDir dir;
+  ScratchDir dir{"io"};
   std::string index;
   TwoShards() {
-    REQUIRE(dir.ok());
-    index = dir.Path("model.safetensors.index.json");
-    REQUIRE(WriteSafetensors(dir.Path("a.safetensors"), {{"x", at::ones({2})}, {"y", at::zeros({3})}}).ok());
-    REQUIRE(WriteSafetensors(dir.Path("b.safetensors"), {{"z", at::full({1}, 3.0)}}).ok());
+    index = dir.File("model.safetensors.index.json");
+    REQUIRE(WriteSafetensors(dir.File("a.safetensors"), {{"x", at::ones({2})}, {"y", at::zeros({3})}}).ok());
+    REQUIRE(WriteSafetensors(dir.File("b.safetensors"), {{"z", at::full({1}, 3.0)}}).ok());
   }
   absl::Status OpenWithIndex(const std::string& json) {
     WriteBytes(index, json);
@@ -151,7 +147,7 @@ TEST_CASE("An index naming a tensor its shard lacks is refused", "[io][checkpoin
 
 TEST_CASE("A tensor present in two shards is refused", "[io][checkpoint]") {
   TwoShards s;
-  REQUIRE(WriteSafetensors(s.dir.Path("b.safetensors"), {{"z", at::ones({1})}, {"x", at::ones({2})}}).ok());
+  REQUIRE(WriteSafetensors(s.dir.File("b.safetensors"), {{"z", at::ones({1})}, {"x", at::ones({2})}}).ok());
   const absl::Status st = s.OpenWithIndex(R"({"weight_map":{"x":"a.safetensors","z":"b.safetensors"}})");
   INFO(st.ToString());
   CHECK(st.code() == absl::StatusCode::kInvalidArgument);
@@ -205,17 +201,15 @@ TEST_CASE("A directory of shards without an index is refused, listing them", "[i
   CHECK(Contains(st, "a.safetensors, b.safetensors"));
   CHECK(Contains(st, "model.safetensors.index.json"));
 
-  TempDir empty;
-  REQUIRE(empty.ok());
+  ScratchDir empty("io");
   CHECK(Contains(CheckpointReader::Open(empty.path()).status(), "found: none"));
-  const absl::Status absent = CheckpointReader::Open(empty.Path("nothing")).status();
+  const absl::Status absent = CheckpointReader::Open(empty.File("nothing")).status();
   CHECK(absent.code() == absl::StatusCode::kNotFound);
-  CHECK(Contains(absent, empty.Path("nothing")));
+  CHECK(Contains(absent, empty.File("nothing")));
 }
 
 TEST_CASE("WriteCheckpoint refuses a bad limit and duplicate names", "[io][checkpoint]") {
-  TempDir dir;
-  REQUIRE(dir.ok());
+  ScratchDir dir("io");
   CHECK(WriteCheckpoint(dir.path(), SevenTensors(), 0).code() == absl::StatusCode::kInvalidArgument);
   const absl::Status dup = WriteCheckpoint(dir.path(), {{"a", at::ones({1})}, {"a", at::ones({1})}});
   CHECK(dup.code() == absl::StatusCode::kInvalidArgument);

@@ -1,11 +1,10 @@
-// Test helpers for the io module: a unique temporary directory, and files
-// whose bytes are spelled out by hand (independent of the writer under test).
+// Test helpers for the io module: files whose bytes are spelled out by hand
+// (independent of the writer under test); scratch directories come from
+// support/scratch_dir.h.
 #pragma once
 
 #include <cstdint>
-#include <cstdlib>
 #include <cstring>
-#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <string>
@@ -13,32 +12,9 @@
 #include <ATen/core/Tensor.h>
 
 #include "absl/status/status.h"
+#include "support/scratch_dir.h"
 
 namespace xsd::testing {
-
-// A fresh directory under the system temp dir (mkdtemp: unique even when
-// tests run in parallel), removed with everything in it on destruction.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "xsd_io_test_XXXXXX").string();
-    const char* made = mkdtemp(pattern.data());
-    dir_ = made != nullptr ? made : "";
-  }
-  ~TempDir() {
-    std::error_code ec;
-    if (!dir_.empty()) std::filesystem::remove_all(dir_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  bool ok() const { return !dir_.empty(); }
-  const std::string& path() const { return dir_; }
-  std::string Path(const std::string& name) const { return (std::filesystem::path(dir_) / name).string(); }
-
- private:
-  std::string dir_;
-};
 
 inline std::string LittleEndian64(uint64_t n) {
   std::string out(8, '\0');

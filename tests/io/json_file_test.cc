@@ -9,7 +9,7 @@ namespace xsd {
 namespace {
 
 using testing::Contains;
-using testing::TempDir;
+using testing::ScratchDir;
 using testing::WriteBytes;
 
 const char* kConfig = R"({
@@ -32,12 +32,11 @@ const char* kConfig = R"({
 
 // The config file parsed, and the object over it (which does not own it).
 struct Fixture {
-  TempDir dir;
+  ScratchDir dir{"io"};
   std::string path;
   nlohmann::json json;
   Fixture() {
-    REQUIRE(dir.ok());
-    path = dir.Path("config.json");
+    path = dir.File("config.json");
     WriteBytes(path, kConfig);
     auto read = ReadJsonFile(path);
     INFO(read.status().ToString());
@@ -145,23 +144,22 @@ TEST_CASE("A JsonObject over a non-object answers errors, not crashes", "[io][js
 }
 
 TEST_CASE("ReadJsonFile: missing and malformed files", "[io][json]") {
-  TempDir dir;
-  REQUIRE(dir.ok());
-  ExpectError(ReadJsonFile(dir.Path("absent.json")).status(), absl::StatusCode::kNotFound, dir.Path("absent.json"),
+  ScratchDir dir("io");
+  ExpectError(ReadJsonFile(dir.File("absent.json")).status(), absl::StatusCode::kNotFound, dir.File("absent.json"),
               "no such file");
   ExpectError(ReadJsonFile(dir.path()).status(), absl::StatusCode::kInvalidArgument, dir.path(), "directory");
   // The bad token 'x' is byte 10, counting from 1 as the parser does.
-  WriteBytes(dir.Path("bad.json"), R"({"a": 1, x})");
-  ExpectError(ReadJsonFile(dir.Path("bad.json")).status(), absl::StatusCode::kInvalidArgument, dir.Path("bad.json"),
+  WriteBytes(dir.File("bad.json"), R"({"a": 1, x})");
+  ExpectError(ReadJsonFile(dir.File("bad.json")).status(), absl::StatusCode::kInvalidArgument, dir.File("bad.json"),
               "at byte 10");
-  WriteBytes(dir.Path("cut.json"), R"({"a": [1, 2)");
-  ExpectError(ReadJsonFile(dir.Path("cut.json")).status(), absl::StatusCode::kInvalidArgument, dir.Path("cut.json"),
+  WriteBytes(dir.File("cut.json"), R"({"a": [1, 2)");
+  ExpectError(ReadJsonFile(dir.File("cut.json")).status(), absl::StatusCode::kInvalidArgument, dir.File("cut.json"),
               "invalid JSON");
-  WriteBytes(dir.Path("empty.json"), "");
-  ExpectError(ReadJsonFile(dir.Path("empty.json")).status(), absl::StatusCode::kInvalidArgument,
-              dir.Path("empty.json"), "invalid JSON");
-  WriteBytes(dir.Path("ok.json"), "[1, 2]");
-  auto ok = ReadJsonFile(dir.Path("ok.json"));
+  WriteBytes(dir.File("empty.json"), "");
+  ExpectError(ReadJsonFile(dir.File("empty.json")).status(), absl::StatusCode::kInvalidArgument,
+              dir.File("empty.json"), "invalid JSON");
+  WriteBytes(dir.File("ok.json"), "[1, 2]");
+  auto ok = ReadJsonFile(dir.File("ok.json"));
   REQUIRE(ok.ok());
   CHECK(*ok == nlohmann::json::array({1, 2}));
 }

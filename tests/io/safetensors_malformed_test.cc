@@ -13,12 +13,12 @@ namespace {
 using testing::Contains;
 using testing::LittleEndian64;
 using testing::SafetensorsBytes;
-using testing::TempDir;
+using testing::ScratchDir;
 using testing::WriteBytes;
 
 // Writes `bytes` as a file in `dir` and returns what Open says about it.
-absl::Status OpenBytes(const TempDir& dir, const std::string& bytes, std::string* path) {
-  *path = dir.Path("bad.safetensors");
+absl::Status OpenBytes(const ScratchDir& dir, const std::string& bytes, std::string* path) {
+  *path = dir.File("bad.safetensors");
   WriteBytes(*path, bytes);
   return SafetensorsFile::Open(*path).status();
 }
@@ -26,8 +26,7 @@ absl::Status OpenBytes(const TempDir& dir, const std::string& bytes, std::string
 // Open must refuse `bytes` with InvalidArgument naming the file, `tensor`
 // (when not empty) and `detail`.
 void ExpectRefused(const std::string& bytes, const std::string& tensor, const std::string& detail) {
-  TempDir dir;
-  REQUIRE(dir.ok());
+  ScratchDir dir("io");
   std::string path;
   const absl::Status s = OpenBytes(dir, bytes, &path);
   INFO(s.ToString());
@@ -57,10 +56,9 @@ TEST_CASE("Malformed: header length beyond the file", "[io][malformed]") {
 }
 
 TEST_CASE("Malformed: header longer than the 100 MiB limit", "[io][malformed]") {
-  TempDir dir;
-  REQUIRE(dir.ok());
+  ScratchDir dir("io");
   const uint64_t n = (uint64_t{100} << 20) + 1;
-  const std::string path = dir.Path("huge.safetensors");
+  const std::string path = dir.File("huge.safetensors");
   WriteBytes(path, LittleEndian64(n) + "{");
   std::filesystem::resize_file(path, 8 + n);  // sparse: costs no disk
   const absl::Status s = SafetensorsFile::Open(path).status();
@@ -165,8 +163,7 @@ TEST_CASE("Malformed: bytes after the last tensor are a hole", "[io][malformed]"
 }
 
 TEST_CASE("Tensors tiling the data section in any header order are accepted", "[io][malformed]") {
-  TempDir dir;
-  REQUIRE(dir.ok());
+  ScratchDir dir("io");
   const std::string header =
       R"({"z":{"dtype":"U8","shape":[2],"data_offsets":[0,2]},"a":{"dtype":"U8","shape":[3],"data_offsets":[2,5]},)"
       R"("e":{"dtype":"F32","shape":[0],"data_offsets":[5,5]}})";
@@ -177,8 +174,7 @@ TEST_CASE("Tensors tiling the data section in any header order are accepted", "[
 }
 
 TEST_CASE("Empty tensors sharing an offset with data are not overlaps", "[io][malformed]") {
-  TempDir dir;
-  REQUIRE(dir.ok());
+  ScratchDir dir("io");
   const std::string header =
       R"({"a":{"dtype":"U8","shape":[4],"data_offsets":[0,4]},"e":{"dtype":"F32","shape":[0,5],"data_offsets":[2,2]}})";
   std::string path;
@@ -200,11 +196,10 @@ TEST_CASE("Malformed: a name given twice", "[io][malformed]") {
 }
 
 TEST_CASE("Open of a missing file or a directory names the path", "[io][malformed]") {
-  TempDir dir;
-  REQUIRE(dir.ok());
-  auto missing = SafetensorsFile::Open(dir.Path("absent.safetensors"));
+  ScratchDir dir("io");
+  auto missing = SafetensorsFile::Open(dir.File("absent.safetensors"));
   CHECK(missing.status().code() == absl::StatusCode::kNotFound);
-  CHECK(Contains(missing.status(), dir.Path("absent.safetensors")));
+  CHECK(Contains(missing.status(), dir.File("absent.safetensors")));
   auto directory = SafetensorsFile::Open(dir.path());
   CHECK(directory.status().code() == absl::StatusCode::kInvalidArgument);
   CHECK(Contains(directory.status(), dir.path()));

@@ -19,7 +19,7 @@ using testing::Contains;
 using testing::SameBytes;
 using testing::ReadBytes;
 using testing::SafetensorsBytes;
-using testing::TempDir;
+using testing::ScratchDir;
 using testing::WriteBytes;
 
 bool IsViewOfMapping(const SafetensorsFile& file, const std::string& name, const at::Tensor& t) {
@@ -51,10 +51,9 @@ std::vector<std::pair<std::string, at::Tensor>> EveryDtype() {
 }
 
 TEST_CASE("Every dtype and shape survives a write and a read exactly", "[io][safetensors]") {
-  TempDir dir;
-  REQUIRE(dir.ok());
+  ScratchDir dir("io");
   const auto tensors = EveryDtype();
-  const std::string path = dir.Path("all.safetensors");
+  const std::string path = dir.File("all.safetensors");
   const absl::Status written = WriteSafetensors(path, tensors, {{"format", "pt"}, {"note", "ünïcode"}});
   INFO(written.ToString());
   REQUIRE(written.ok());
@@ -85,13 +84,12 @@ TEST_CASE("Every dtype and shape survives a write and a read exactly", "[io][saf
 }
 
 TEST_CASE("Non-contiguous and strided inputs are written as their logical values", "[io][safetensors]") {
-  TempDir dir;
-  REQUIRE(dir.ok());
+  ScratchDir dir("io");
   at::Tensor base = at::arange(12, at::kFloat).reshape({3, 4});
   at::Tensor transposed = base.t();                 // [4,3], non-contiguous
   at::Tensor sliced = base.index({at::indexing::Slice(), 1});  // column 1: 1, 5, 9
-  REQUIRE(WriteSafetensors(dir.Path("s.safetensors"), {{"t", transposed}, {"s", sliced}}).ok());
-  auto file = SafetensorsFile::Open(dir.Path("s.safetensors"));
+  REQUIRE(WriteSafetensors(dir.File("s.safetensors"), {{"t", transposed}, {"s", sliced}}).ok());
+  auto file = SafetensorsFile::Open(dir.File("s.safetensors"));
   REQUIRE(file.ok());
   at::Tensor t = *(*file)->Get("t");
   CHECK(t.sizes() == at::IntArrayRef({4, 3}));
@@ -101,16 +99,15 @@ TEST_CASE("Non-contiguous and strided inputs are written as their logical values
 }
 
 TEST_CASE("A hand-built file is read with the values its bytes spell", "[io][safetensors]") {
-  TempDir dir;
-  REQUIRE(dir.ok());
+  ScratchDir dir("io");
   // I16 [1, -1], then BF16 1.0 (0x3F80), then F16 1.0 (0x3C00).
   std::string header =
       R"({"a":{"dtype":"I16","shape":[2],"data_offsets":[0,4]},"b":{"dtype":"BF16","shape":[],"data_offsets":[4,6]},)"
       R"("c":{"dtype":"F16","shape":[1],"data_offsets":[6,8]}})";
   header.append((8 - header.size() % 8) % 8, ' ');
   const std::string data("\x01\x00\xff\xff\x80\x3f\x00\x3c", 8);
-  WriteBytes(dir.Path("h.safetensors"), SafetensorsBytes(header, data));
-  auto file = SafetensorsFile::Open(dir.Path("h.safetensors"));
+  WriteBytes(dir.File("h.safetensors"), SafetensorsBytes(header, data));
+  auto file = SafetensorsFile::Open(dir.File("h.safetensors"));
   INFO(file.status().ToString());
   REQUIRE(file.ok());
   CHECK(at::equal(*(*file)->Get("a"), at::tensor({1, -1}, at::kShort)));
@@ -123,8 +120,7 @@ TEST_CASE("A hand-built file is read with the values its bytes spell", "[io][saf
 }
 
 TEST_CASE("WriteSafetensors writes exactly the bytes of the format", "[io][safetensors]") {
-  TempDir dir;
-  REQUIRE(dir.ok());
+  ScratchDir dir("io");
   // Expected file written out by hand: keys sorted, compact JSON, F32 data
   // first (larger elements first), header padded to 144 bytes (8 + 144 = 152).
   const std::string header =
@@ -135,7 +131,7 @@ TEST_CASE("WriteSafetensors writes exactly the bytes of the format", "[io][safet
   const std::string expected = std::string("\x90\0\0\0\0\0\0\0", 8) + header +
                                std::string("\x00\x00\x80\x3f\x00\x00\x00\xc0", 8) +  // 1.0f, -2.0f
                                std::string("\x01\xfe\x03", 3);                      // 1, -2, 3
-  const std::string path = dir.Path("tiny.safetensors");
+  const std::string path = dir.File("tiny.safetensors");
   REQUIRE(WriteSafetensors(path,
                            {{"b", at::tensor({1.0f, -2.0f})}, {"a", at::tensor({1, -2, 3}, at::kInt).to(at::kChar)}},
                            {{"format", "pt"}})
@@ -144,10 +140,9 @@ TEST_CASE("WriteSafetensors writes exactly the bytes of the format", "[io][safet
 }
 
 TEST_CASE("Aligned tensors are views of the mapping and outlive the file object", "[io][safetensors]") {
-  TempDir dir;
-  REQUIRE(dir.ok());
+  ScratchDir dir("io");
   const auto tensors = EveryDtype();
-  const std::string path = dir.Path("v.safetensors");
+  const std::string path = dir.File("v.safetensors");
   REQUIRE(WriteSafetensors(path, tensors).ok());
   std::vector<std::pair<std::string, at::Tensor>> views;
   {
@@ -176,13 +171,12 @@ TEST_CASE("Aligned tensors are views of the mapping and outlive the file object"
 }
 
 TEST_CASE("A tensor not aligned to its element size is returned as a copy", "[io][safetensors]") {
-  TempDir dir;
-  REQUIRE(dir.ok());
+  ScratchDir dir("io");
   // Header of 55 bytes: the data section starts at file offset 63, odd.
   const std::string header = R"({"x":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}} )";
   REQUIRE(header.size() == 55);
-  WriteBytes(dir.Path("odd.safetensors"), SafetensorsBytes(header, std::string("\x00\x00\x80\x3f\x00\x00\x00\xc0", 8)));
-  auto file = SafetensorsFile::Open(dir.Path("odd.safetensors"));
+  WriteBytes(dir.File("odd.safetensors"), SafetensorsBytes(header, std::string("\x00\x00\x80\x3f\x00\x00\x00\xc0", 8)));
+  auto file = SafetensorsFile::Open(dir.File("odd.safetensors"));
   INFO(file.status().ToString());
   REQUIRE(file.ok());
   at::Tensor x = *(*file)->Get("x");
@@ -192,23 +186,21 @@ TEST_CASE("A tensor not aligned to its element size is returned as a copy", "[io
 }
 
 TEST_CASE("Get of an unknown tensor is NotFound naming tensor and file", "[io][safetensors]") {
-  TempDir dir;
-  REQUIRE(dir.ok());
-  REQUIRE(WriteSafetensors(dir.Path("n.safetensors"), {{"w", at::ones({2})}}).ok());
-  auto file = SafetensorsFile::Open(dir.Path("n.safetensors"));
+  ScratchDir dir("io");
+  REQUIRE(WriteSafetensors(dir.File("n.safetensors"), {{"w", at::ones({2})}}).ok());
+  auto file = SafetensorsFile::Open(dir.File("n.safetensors"));
   REQUIRE(file.ok());
   CHECK((*file)->Find("nope") == nullptr);
   auto got = (*file)->Get("nope");
   REQUIRE_FALSE(got.ok());
   CHECK(got.status().code() == absl::StatusCode::kNotFound);
   CHECK(Contains(got.status(), "'nope'"));
-  CHECK(Contains(got.status(), dir.Path("n.safetensors")));
+  CHECK(Contains(got.status(), dir.File("n.safetensors")));
 }
 
 TEST_CASE("WriteSafetensors refuses what it cannot write, naming the tensor", "[io][safetensors]") {
-  TempDir dir;
-  REQUIRE(dir.ok());
-  const std::string path = dir.Path("bad.safetensors");
+  ScratchDir dir("io");
+  const std::string path = dir.File("bad.safetensors");
   struct Case {
     const char* what;
     std::vector<std::pair<std::string, at::Tensor>> tensors;
@@ -230,15 +222,14 @@ TEST_CASE("WriteSafetensors refuses what it cannot write, naming the tensor", "[
     CHECK_FALSE(std::filesystem::exists(path));
     CHECK_FALSE(std::filesystem::exists(path + ".tmp"));
   }
-  const absl::Status no_dir = WriteSafetensors(dir.Path("missing/x.safetensors"), {{"w", at::ones({1})}});
+  const absl::Status no_dir = WriteSafetensors(dir.File("missing/x.safetensors"), {{"w", at::ones({1})}});
   CHECK_FALSE(no_dir.ok());
-  CHECK(Contains(no_dir, dir.Path("missing/x.safetensors")));
+  CHECK(Contains(no_dir, dir.File("missing/x.safetensors")));
 }
 
 TEST_CASE("Rewriting a file replaces it whole", "[io][safetensors]") {
-  TempDir dir;
-  REQUIRE(dir.ok());
-  const std::string path = dir.Path("r.safetensors");
+  ScratchDir dir("io");
+  const std::string path = dir.File("r.safetensors");
   REQUIRE(WriteSafetensors(path, {{"old", at::ones({1000})}}).ok());
   auto old_file = SafetensorsFile::Open(path);  // its mapping must stay valid across the rename
   REQUIRE(old_file.ok());

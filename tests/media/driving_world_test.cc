@@ -50,13 +50,13 @@ double MeanAbsDiff(const cv::Mat& a, const cv::Mat& b) {
 }
 
 TEST_CASE("Driving world files: layout, ground truth and round trips", "[media][world]") {
-  testing::ScratchDir dir("world");
+  testing::ScratchDir dir("media_world");
   const DrivingWorldOptions o = SmallWorld();
   REQUIRE(WriteDrivingWorld(dir.path(), o).ok());
   int objects_checked = 0;
   for (const auto& [split, first, count] : {std::tuple<std::string, int, int>{"train", 0, 6},
                                            std::tuple<std::string, int, int>{"heldout", kDrivingHeldOutFirstIndex, 3}}) {
-    const std::string root = dir.file(split);
+    const std::string root = dir.File(split);
     INFO(root);
     const nlohmann::json questions = ReadJson(root + "/" + kQuestionsFileName);
     REQUIRE(questions.size() == DrivingQuestionTexts().size());
@@ -155,9 +155,9 @@ TEST_CASE("Driving world files: layout, ground truth and round trips", "[media][
 }
 
 TEST_CASE("Driving world files are deterministic in their options", "[media][world]") {
-  testing::ScratchDir a("world_a");
-  testing::ScratchDir b("world_b");
-  testing::ScratchDir c("world_c");
+  testing::ScratchDir a("media_world_a");
+  testing::ScratchDir b("media_world_b");
+  testing::ScratchDir c("media_world_c");
   DrivingWorldOptions o = SmallWorld();
   o.video_size = 64;
   o.event_size = 64;
@@ -170,14 +170,14 @@ TEST_CASE("Driving world files are deterministic in their options", "[media][wor
     if (!entry.is_regular_file() || entry.path().extension() == ".mp4") continue;
     const std::string rel = fs::relative(entry.path(), a.path()).string();
     INFO(rel);
-    CHECK(testing::ReadBytes(entry.path().string()) == testing::ReadBytes(b.file(rel)));
+    CHECK(testing::ReadBytes(entry.path().string()) == testing::ReadBytes(b.File(rel)));
     ++compared;
   }
   CHECK(compared == 2 * 3 + 2 * 9);  // per split questions, world, instructions; two PNGs per scene
-  CHECK(testing::ReadBytes(a.file("train/world.json")) != testing::ReadBytes(c.file("train/world.json")));
+  CHECK(testing::ReadBytes(a.File("train/world.json")) != testing::ReadBytes(c.File("train/world.json")));
   const std::string id = DrivingSceneId(0);
-  const bool same_mp4 = testing::ReadBytes(a.file("train/mp4/" + id + ".mp4")) ==
-                        testing::ReadBytes(b.file("train/mp4/" + id + ".mp4"));
+  const bool same_mp4 = testing::ReadBytes(a.File("train/mp4/" + id + ".mp4")) ==
+                        testing::ReadBytes(b.File("train/mp4/" + id + ".mp4"));
   XSD_LOG(INFO) << "driving world MP4 byte-identical across two writes: " << (same_mp4 ? "yes" : "no");
 }
 
@@ -199,7 +199,7 @@ TEST_CASE("Driving event images equal RenderEventImage over consecutive frames",
 }
 
 TEST_CASE("Driving world rejects bad options", "[media][world]") {
-  testing::ScratchDir dir("world_bad");
+  testing::ScratchDir dir("media_world_bad");
   auto expect_field = [&](DrivingWorldOptions o, const std::string& field) {
     const absl::Status s = WriteDrivingWorld(dir.path(), o);
     INFO(field << ": " << s.ToString());
@@ -225,7 +225,7 @@ TEST_CASE("Driving world rejects bad options", "[media][world]") {
   o = SmallWorld();
   o.fps = 0;
   expect_field(o, "fps");
-  const std::string file = dir.file("a_file");
+  const std::string file = dir.File("a_file");
   testing::WriteBytes(file, "x");
   const absl::Status s = WriteDrivingWorld(file + "/world", SmallWorld());
   REQUIRE_FALSE(s.ok());

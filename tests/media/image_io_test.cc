@@ -45,27 +45,27 @@ TEST_CASE("LoadImageRgb converts grayscale and drops alpha", "[media][image]") {
 }
 
 TEST_CASE("LoadImageRgb errors name the path", "[media][image]") {
-  testing::ScratchDir dir("image_io");
-  const std::string missing = dir.file("missing.png");
+  testing::ScratchDir dir("media_image_io");
+  const std::string missing = dir.File("missing.png");
   auto a = LoadImageRgb(missing);
   REQUIRE_FALSE(a.ok());
   CHECK(a.status().code() == absl::StatusCode::kNotFound);
   CHECK(Mentions(a.status(), missing));
 
-  const std::string text = dir.file("not_an_image.png");
+  const std::string text = dir.File("not_an_image.png");
   testing::WriteBytes(text, "this is plain text, not a PNG\n");
   auto b = LoadImageRgb(text);
   REQUIRE_FALSE(b.ok());
   CHECK(Mentions(b.status(), text));
 
-  const std::string empty = dir.file("empty.jpg");
+  const std::string empty = dir.File("empty.jpg");
   testing::WriteBytes(empty, "");
   auto c = LoadImageRgb(empty);
   REQUIRE_FALSE(c.ok());
   CHECK(Mentions(c.status(), empty));
 
   // A PNG cut in half: the decoder must not hand back a partial image silently.
-  const std::string cut = dir.file("truncated.png");
+  const std::string cut = dir.File("truncated.png");
   const std::string png = testing::ReadBytes(testing::MediaPath("images/large.png"));
   testing::WriteBytes(cut, png.substr(0, png.size() / 2));
   auto d = LoadImageRgb(cut);

@@ -1,18 +1,18 @@
 // Helpers for the media tests: the fixture manifest written by
-// tools/fixtures/make_media_fixtures.py, raw reference files, scratch folders.
+// tools/fixtures/make_media_fixtures.py, raw reference files (scratch folders:
+// support/scratch_dir.h).
 #pragma once
-
-#include <unistd.h>
 
 #include <cstdint>
 #include <cstring>
-#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "support/scratch_dir.h"
 
 namespace xsd::testing {
 
@@ -43,32 +43,5 @@ inline void WriteBytes(const std::string& path, const std::string& bytes) {
   std::ofstream out(path, std::ios::binary);
   out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
 }
-
-// A fresh folder under the system temp dir, removed when the object dies.
-class ScratchDir {
- public:
-  explicit ScratchDir(const std::string& tag) {
-    path_ = (std::filesystem::temp_directory_path() /
-             ("xsd_media_" + tag + "_" + std::to_string(::getpid()) + "_" + std::to_string(counter()++)))
-                .string();
-    std::filesystem::remove_all(path_);
-    std::filesystem::create_directories(path_);
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  const std::string& path() const { return path_; }
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  static int& counter() {
-    static int n = 0;
-    return n;
-  }
-  std::string path_;
-};
 
 }  // namespace xsd::testing

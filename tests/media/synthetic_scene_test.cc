@@ -74,18 +74,18 @@ TEST_CASE("Event image: brighter is red, darker is blue, small changes stay whit
 }
 
 TEST_CASE("Synthetic dataset round trip: JSON, PNG and MP4 read back", "[media][synthetic]") {
-  testing::ScratchDir dir("synthetic");
+  testing::ScratchDir dir("media_synthetic");
   const SyntheticDatasetOptions o = SmallOptions();
   REQUIRE(WriteSyntheticDataset(dir.path(), o).ok());
 
-  const nlohmann::json questions = ReadJson(dir.file(kQuestionsFileName));
+  const nlohmann::json questions = ReadJson(dir.File(kQuestionsFileName));
   REQUIRE(questions.size() == 3);
   // The first three of top50_questions.json, copied by hand.
   CHECK(questions[0]["question"] == "What are the key elements in this scene?");
   CHECK(questions[1]["question"] == "Can you elaborate on the elements of the scene provided?");
   CHECK(questions[2]["question"] == "What is this scene about?");
 
-  const nlohmann::json samples = ReadJson(dir.file(kInstructionFileName));
+  const nlohmann::json samples = ReadJson(dir.File(kInstructionFileName));
   REQUIRE(samples.is_array());
   REQUIRE(samples.size() == 3);
   std::set<std::string> ids;
@@ -101,8 +101,8 @@ TEST_CASE("Synthetic dataset round trip: JSON, PNG and MP4 read back", "[media][
     CHECK(std::string(s["conversations"][0]["value"]).rfind("<event>\n", 0) == 0);
 
     std::vector<std::string> pngs;
-    for (const auto& f : s["event_image"]) pngs.push_back(dir.file("event_image/" + std::string(f)));
-    pngs.push_back(dir.file("event_image_1f/" + std::string(s["event_image_1f"][0])));
+    for (const auto& f : s["event_image"]) pngs.push_back(dir.File("event_image/" + std::string(f)));
+    pngs.push_back(dir.File("event_image_1f/" + std::string(s["event_image_1f"][0])));
     for (const std::string& png : pngs) {
       INFO(png);
       auto events = LoadImageRgb(png);
@@ -116,7 +116,7 @@ TEST_CASE("Synthetic dataset round trip: JSON, PNG and MP4 read back", "[media][
       CHECK(c.white > c.red + c.blue);  // mostly background
     }
 
-    const std::string mp4 = dir.file("mp4/" + id + ".mp4");
+    const std::string mp4 = dir.File("mp4/" + id + ".mp4");
     cv::VideoCapture cap(mp4, cv::CAP_FFMPEG);
     REQUIRE(cap.isOpened());
     CHECK(cap.get(cv::CAP_PROP_FRAME_COUNT) == 24);
@@ -148,9 +148,9 @@ TEST_CASE("Synthetic dataset round trip: JSON, PNG and MP4 read back", "[media][
 }
 
 TEST_CASE("Synthetic dataset is deterministic in its seed", "[media][synthetic]") {
-  testing::ScratchDir a("synthetic_a");
-  testing::ScratchDir b("synthetic_b");
-  testing::ScratchDir c("synthetic_c");
+  testing::ScratchDir a("media_synthetic_a");
+  testing::ScratchDir b("media_synthetic_b");
+  testing::ScratchDir c("media_synthetic_c");
   SyntheticDatasetOptions o = SmallOptions();
   o.num_scenes = 2;
   REQUIRE(WriteSyntheticDataset(a.path(), o).ok());
@@ -162,24 +162,24 @@ TEST_CASE("Synthetic dataset is deterministic in its seed", "[media][synthetic]"
                                 std::string("event_image/synthetic_001_1.png"),
                                 std::string("event_image_1f/synthetic_001.png")}) {
     INFO(rel);
-    CHECK(testing::ReadBytes(a.file(rel)) == testing::ReadBytes(b.file(rel)));
+    CHECK(testing::ReadBytes(a.File(rel)) == testing::ReadBytes(b.File(rel)));
   }
-  CHECK(testing::ReadBytes(a.file("event_image_1f/synthetic_000.png")) !=
-        testing::ReadBytes(c.file("event_image_1f/synthetic_000.png")));
-  CHECK(testing::ReadBytes(a.file(kInstructionFileName)) != testing::ReadBytes(c.file(kInstructionFileName)));
+  CHECK(testing::ReadBytes(a.File("event_image_1f/synthetic_000.png")) !=
+        testing::ReadBytes(c.File("event_image_1f/synthetic_000.png")));
+  CHECK(testing::ReadBytes(a.File(kInstructionFileName)) != testing::ReadBytes(c.File(kInstructionFileName)));
   // MP4 bytes depend on the encoder build; the decoded frames must agree.
-  const bool same_mp4 = testing::ReadBytes(a.file("mp4/synthetic_000.mp4")) ==
-                        testing::ReadBytes(b.file("mp4/synthetic_000.mp4"));
+  const bool same_mp4 = testing::ReadBytes(a.File("mp4/synthetic_000.mp4")) ==
+                        testing::ReadBytes(b.File("mp4/synthetic_000.mp4"));
   XSD_LOG(INFO) << "synthetic MP4 byte-identical across two writes: " << (same_mp4 ? "yes" : "no");
-  auto fa = LoadVideoFrames(a.file("mp4/synthetic_000.mp4"), 24, FrameSampling::kFirstNPadLast);
-  auto fb = LoadVideoFrames(b.file("mp4/synthetic_000.mp4"), 24, FrameSampling::kFirstNPadLast);
+  auto fa = LoadVideoFrames(a.File("mp4/synthetic_000.mp4"), 24, FrameSampling::kFirstNPadLast);
+  auto fb = LoadVideoFrames(b.File("mp4/synthetic_000.mp4"), 24, FrameSampling::kFirstNPadLast);
   REQUIRE(fa.ok());
   REQUIRE(fb.ok());
   for (int t = 0; t < 24; ++t) CHECK(cv::norm((*fa)[t], (*fb)[t], cv::NORM_INF) <= 2);
 }
 
 TEST_CASE("Synthetic dataset rejects bad options and unwritable folders", "[media][synthetic]") {
-  testing::ScratchDir dir("synthetic_bad");
+  testing::ScratchDir dir("media_synthetic_bad");
   auto expect_field = [&](SyntheticDatasetOptions o, const std::string& field) {
     const absl::Status s = WriteSyntheticDataset(dir.path(), o);
     INFO(field << ": " << s.ToString());
@@ -202,7 +202,7 @@ TEST_CASE("Synthetic dataset rejects bad options and unwritable folders", "[medi
   o.event_frames = 24;
   expect_field(o, "event_frames");
 
-  const std::string file = dir.file("a_file");
+  const std::string file = dir.File("a_file");
   testing::WriteBytes(file, "x");
   const absl::Status s = WriteSyntheticDataset(file + "/dataset", SmallOptions());
   REQUIRE_FALSE(s.ok());

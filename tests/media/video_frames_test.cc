@@ -98,29 +98,29 @@ bool Mentions(const absl::Status& s, const std::string& text) {
 }
 
 TEST_CASE("LoadVideoFrames errors name the path", "[media][video]") {
-  testing::ScratchDir dir("video");
+  testing::ScratchDir dir("media_video");
   for (FrameSampling sampling : {FrameSampling::kUniform, FrameSampling::kFirstNPadLast}) {
     INFO(FrameSamplingName(sampling));
-    const std::string missing = dir.file("missing.mp4");
+    const std::string missing = dir.File("missing.mp4");
     auto a = LoadVideoFrames(missing, 8, sampling);
     REQUIRE_FALSE(a.ok());
     CHECK(a.status().code() == absl::StatusCode::kNotFound);
     CHECK(Mentions(a.status(), missing));
 
-    const std::string text = dir.file("not_a_video.mp4");
+    const std::string text = dir.File("not_a_video.mp4");
     testing::WriteBytes(text, "plain text pretending to be an MP4\n");
     auto b = LoadVideoFrames(text, 8, sampling);
     REQUIRE_FALSE(b.ok());
     CHECK(Mentions(b.status(), text));
 
-    const std::string empty = dir.file("empty.mp4");
+    const std::string empty = dir.File("empty.mp4");
     testing::WriteBytes(empty, "");
     auto c = LoadVideoFrames(empty, 8, sampling);
     REQUIRE_FALSE(c.ok());
     CHECK(Mentions(c.status(), empty));
 
     // Cut in half: the index (moov) that mp4v files carry at the end is gone.
-    const std::string cut = dir.file("truncated.mp4");
+    const std::string cut = dir.File("truncated.mp4");
     const std::string mp4 = testing::ReadBytes(testing::MediaPath(kClip));
     testing::WriteBytes(cut, mp4.substr(0, mp4.size() / 2));
     auto d = LoadVideoFrames(cut, 8, sampling);
@@ -134,8 +134,8 @@ TEST_CASE("LoadVideoFrames errors name the path", "[media][video]") {
 }
 
 TEST_CASE("LoadVideoFrames rejects a video with zero frames", "[media][video]") {
-  testing::ScratchDir dir("video_zero");
-  const std::string path = dir.file("zero.mp4");
+  testing::ScratchDir dir("media_video_zero");
+  const std::string path = dir.File("zero.mp4");
   {
     cv::VideoWriter writer(path, cv::VideoWriter::fourcc('m', 'p', '4', 'v'), 20.0, cv::Size(64, 48));
     REQUIRE(writer.isOpened());

@@ -73,8 +73,7 @@ TEST_CASE("LLaMA loads from LlamaForCausalLM, Video-LLaVA hub and transformers-5
   };
   for (const Layout& layout : layouts) {
     INFO(layout.name);
-    testing::TempDir dir;
-    REQUIRE(dir.ok());
+    testing::ScratchDir dir("models");
     WriteCheckpointDir(dir.path(), *m.weights, layout.renames, layout.nested);
     LlamaLoadOptions options;
     options.checkpoint = dir.path();
@@ -88,10 +87,9 @@ TEST_CASE("LLaMA loads from LlamaForCausalLM, Video-LLaVA hub and transformers-5
 
 TEST_CASE("Sharded checkpoints load; a missing tensor names every shard searched", "[models][checkpoint]") {
   const auto m = testing::MakeTinyModel(testing::TinyConfig(), 22);
-  testing::TempDir dir;
-  REQUIRE(dir.ok());
+  testing::ScratchDir dir("models");
   WriteCheckpointDir(dir.path(), *m.weights, {}, false, /*shard_bytes=*/64 * 1024);
-  REQUIRE(std::ifstream(dir.Path("model.safetensors.index.json")).good());
+  REQUIRE(std::ifstream(dir.File("model.safetensors.index.json")).good());
   LlamaLoadOptions options;
   options.checkpoint = dir.path();
   auto model = LoadLlamaCheckpoint(options);
@@ -113,8 +111,7 @@ TEST_CASE("Sharded checkpoints load; a missing tensor names every shard searched
 TEST_CASE("A mis-shaped tensor on disk names its file, the tensor and both shapes", "[models][checkpoint]") {
   auto m = testing::MakeTinyModel(testing::TinyConfig(), 23);
   m.weights->Set("model.layers.1.self_attn.o_proj.weight", at::zeros({64, 60}));
-  testing::TempDir dir;
-  REQUIRE(dir.ok());
+  testing::ScratchDir dir("models");
   WriteCheckpointDir(dir.path(), *m.weights, {}, false);
   LlamaLoadOptions options;
   options.checkpoint = dir.path();
@@ -129,8 +126,7 @@ TEST_CASE("Unexpected tensors in a checkpoint fail the load unless ignored", "[m
   auto m = testing::MakeTinyModel(testing::TinyConfig(), 24);
   m.weights->Set("model.layers.0.self_attn.rotary_emb.inv_freq", at::zeros({8}));  // old checkpoints: ignored
   m.weights->Set("image_tower.encoder.layers.0.weight", at::zeros({4}));
-  testing::TempDir dir;
-  REQUIRE(dir.ok());
+  testing::ScratchDir dir("models");
   WriteCheckpointDir(dir.path(), *m.weights, {}, false);
   LlamaLoadOptions options;
   options.checkpoint = dir.path();
@@ -144,8 +140,7 @@ TEST_CASE("Unexpected tensors in a checkpoint fail the load unless ignored", "[m
 
 TEST_CASE("Loading converts to the requested dtype", "[models][checkpoint]") {
   const auto m = testing::MakeTinyModel(testing::TinyConfig(), 25);
-  testing::TempDir dir;
-  REQUIRE(dir.ok());
+  testing::ScratchDir dir("models");
   WriteCheckpointDir(dir.path(), *m.weights, {}, false);
   LlamaLoadOptions options;
   options.checkpoint = dir.path();

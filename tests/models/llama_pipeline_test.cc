@@ -75,8 +75,7 @@ TEST_CASE("A llama checkpoint with tokenizer.model takes questions instead of pr
   const std::string tokenizer_dir = std::string(XSD_TEST_DATA_DIR) + "/tokenizer/llama";
   auto tokenizer = Tokenizer::Load(tokenizer_dir);
   REQUIRE(tokenizer.ok());
-  testing::TempDir dir;
-  REQUIRE(dir.ok());
+  testing::ScratchDir dir("models");
   // A tiny random checkpoint whose vocabulary covers the tokenizer's.
   LlamaConfig config = *LlamaPresetConfig("tiny");
   config.vocab_size = (*tokenizer)->vocab_size();
@@ -84,7 +83,7 @@ TEST_CASE("A llama checkpoint with tokenizer.model takes questions instead of pr
   REQUIRE(weights.ok());
   std::vector<std::pair<std::string, at::Tensor>> tensors((*weights)->tensors().begin(), (*weights)->tensors().end());
   REQUIRE(WriteCheckpoint(dir.path(), tensors).ok());
-  std::ofstream(dir.Path("config.json")) << R"({"vocab_size": )" << config.vocab_size
+  std::ofstream(dir.File("config.json")) << R"({"vocab_size": )" << config.vocab_size
       << R"(, "hidden_size": 64, "intermediate_size": 160, "num_hidden_layers": 2, "num_attention_heads": 4,
            "num_key_value_heads": 2, "max_position_embeddings": 2048, "rms_norm_eps": 1e-05, "rope_theta": 10000.0})";
   for (const auto& entry : std::filesystem::directory_iterator(tokenizer_dir)) {
@@ -115,14 +114,14 @@ namespace xsd {
 namespace {
 
 // A tiny random LLaMA checkpoint directory carrying the tokenizer of `tokenizer_dir`.
-std::string CheckpointWithTokenizer(testing::TempDir& dir, const std::string& tokenizer_dir, int vocab) {
+std::string CheckpointWithTokenizer(testing::ScratchDir& dir, const std::string& tokenizer_dir, int vocab) {
   LlamaConfig config = *LlamaPresetConfig("tiny");
   config.vocab_size = vocab;
   auto weights = RandomLlamaWeights(config, 3, WeightSourceOptions());
   REQUIRE(weights.ok());
   std::vector<std::pair<std::string, at::Tensor>> tensors((*weights)->tensors().begin(), (*weights)->tensors().end());
   REQUIRE(WriteCheckpoint(dir.path(), tensors).ok());
-  std::ofstream(dir.Path("config.json")) << R"({"vocab_size": )" << vocab
+  std::ofstream(dir.File("config.json")) << R"({"vocab_size": )" << vocab
       << R"(, "hidden_size": 64, "intermediate_size": 160, "num_hidden_layers": 2, "num_attention_heads": 4,
            "num_key_value_heads": 2, "max_position_embeddings": 2048, "rms_norm_eps": 1e-05, "rope_theta": 10000.0})";
   for (const auto& entry : std::filesystem::directory_iterator(tokenizer_dir)) {
@@ -133,10 +132,7 @@ std::string CheckpointWithTokenizer(testing::TempDir& dir, const std::string& to
 
 TEST_CASE("A drafter whose own ids mean other tokens is refused at load time", "[models][llama][tokenizer]") {
   const std::string data = std::string(XSD_TEST_DATA_DIR) + "/tokenizer/";
-  testing::TempDir a, b, c;
-  REQUIRE(a.ok());
-  REQUIRE(b.ok());
-  REQUIRE(c.ok());
+  testing::ScratchDir a("models"), b("models"), c("models");
   const std::string target = CheckpointWithTokenizer(a, data + "llama", 3003);
   const std::string same = CheckpointWithTokenizer(b, data + "llama", 3003);
   const std::string other = CheckpointWithTokenizer(c, data + "variant", 800);

@@ -40,7 +40,7 @@ spm::ModelProto TinyModel() {
 }
 
 absl::StatusOr<std::unique_ptr<Tokenizer>> LoadModel(const ScratchDir& dir, const spm::ModelProto& m) {
-  testing::WriteFileBytes(dir.file("tokenizer.model"), m.SerializeAsString());
+  testing::WriteFileBytes(dir.File("tokenizer.model"), m.SerializeAsString());
   return Tokenizer::Load(dir.path());
 }
 
@@ -50,17 +50,17 @@ TEST_CASE("A missing directory or tokenizer.model is NotFound naming the path", 
   CHECK(missing.status().code() == absl::StatusCode::kNotFound);
   CHECK(Mentions(missing.status(), "/nonexistent/xsd/checkpoint/tokenizer.model"));
 
-  ScratchDir dir;
-  testing::WriteFileBytes(dir.file("tokenizer_config.json"), "{}");
+  ScratchDir dir("tokenizer");
+  testing::WriteFileBytes(dir.File("tokenizer_config.json"), "{}");
   auto empty_dir = Tokenizer::Load(dir.path());
   REQUIRE_FALSE(empty_dir.ok());
   CHECK(empty_dir.status().code() == absl::StatusCode::kNotFound);
-  CHECK(Mentions(empty_dir.status(), dir.file("tokenizer.model")));
+  CHECK(Mentions(empty_dir.status(), dir.File("tokenizer.model")));
 }
 
 TEST_CASE("A corrupt tokenizer.model is InvalidArgument naming the path", "[tokenizer][errors]") {
-  ScratchDir dir;
-  const std::string path = dir.file("tokenizer.model");
+  ScratchDir dir("tokenizer");
+  const std::string path = dir.File("tokenizer.model");
   const std::string good = LlamaModelBytes();
   SECTION("empty") {
     testing::WriteFileBytes(path, "");
@@ -87,11 +87,11 @@ TEST_CASE("A corrupt tokenizer.model is InvalidArgument naming the path", "[toke
 
 TEST_CASE("Every truncation and random corruption of tokenizer.model is handled", "[tokenizer][errors]") {
   const std::string good = LlamaModelBytes();
-  ScratchDir dir;
+  ScratchDir dir("tokenizer");
   std::mt19937 rng(11);
   int rejected = 0, accepted = 0;
   auto exercise = [&](const std::string& bytes) {
-    testing::WriteFileBytes(dir.file("tokenizer.model"), bytes);
+    testing::WriteFileBytes(dir.File("tokenizer.model"), bytes);
     auto tok = Tokenizer::Load(dir.path());
     if (!tok.ok()) {
       CHECK(Mentions(tok.status(), "tokenizer.model"));
@@ -113,7 +113,7 @@ TEST_CASE("Every truncation and random corruption of tokenizer.model is handled"
 }
 
 TEST_CASE("Invalid vocabularies are rejected with the reason", "[tokenizer][errors]") {
-  ScratchDir dir;
+  ScratchDir dir("tokenizer");
   SECTION("unigram models are not supported") {
     spm::ModelProto m = TinyModel();
     m.mutable_trainer_spec()->set_model_type(spm::TrainerSpec::UNIGRAM);
@@ -162,7 +162,7 @@ TEST_CASE("Corrupt normalization rules never crash", "[tokenizer][errors]") {
   REQUIRE(m.ParseFromString(testing::ReadFileBytes(testing::VariantDir() + "/tokenizer.model")));
   const std::string rules = m.normalizer_spec().precompiled_charsmap();
   REQUIRE(rules.size() > 100);
-  ScratchDir dir;
+  ScratchDir dir("tokenizer");
   std::mt19937 rng(5);
   for (int trial = 0; trial < 200; ++trial) {
     std::string bad = rules;
@@ -184,23 +184,23 @@ TEST_CASE("A rule value outside the string pool is refused at Load", "[tokenizer
   const std::string crasher = testing::ReadFileBytes(
       std::string(XSD_SOURCE_DIR) + "/tests/fuzz/regressions/fuzz_tokenizer/charsmap_value_outside_pool.model");
   REQUIRE_FALSE(crasher.empty());
-  ScratchDir dir;
-  testing::WriteFileBytes(dir.file("tokenizer.model"), crasher);
+  ScratchDir dir("tokenizer");
+  testing::WriteFileBytes(dir.File("tokenizer.model"), crasher);
   auto tok = Tokenizer::Load(dir.path());
   REQUIRE_FALSE(tok.ok());
   INFO(tok.status().ToString());
   CHECK(tok.status().code() == absl::StatusCode::kInvalidArgument);
-  CHECK(Mentions(tok.status(), dir.file("tokenizer.model")));
+  CHECK(Mentions(tok.status(), dir.File("tokenizer.model")));
   CHECK(Mentions(tok.status(), "outside the"));
   CHECK(Mentions(tok.status(), "string pool"));
 }
 
 TEST_CASE("Added tokens that disagree are errors naming the token", "[tokenizer][errors]") {
-  ScratchDir dir;
-  dir.CopyFrom(testing::LlamaDir());
+  ScratchDir dir("tokenizer");
+  testing::CopyFixtureFiles(testing::LlamaDir(), dir);
   const int base = testing::Cases()["meta"]["base_vocab"].get<int>();
   auto load_with = [&](const std::string& file, const std::string& text) {
-    testing::WriteFileBytes(dir.file(file), text);
+    testing::WriteFileBytes(dir.File(file), text);
     return Tokenizer::Load(dir.path());
   };
   SECTION("added_tokens.json gives <video> another id than tokenizer_config.json") {
@@ -257,10 +257,10 @@ TEST_CASE("Bad ids and a missing BOS are errors", "[tokenizer][errors]") {
   CHECK_FALSE(tok.IdToToken(tok.vocab_size()).ok());
 
   // A gap between added ids is not a token.
-  ScratchDir dir;
-  testing::WriteFileBytes(dir.file("tokenizer.model"), LlamaModelBytes());
+  ScratchDir dir("tokenizer");
+  testing::WriteFileBytes(dir.File("tokenizer.model"), LlamaModelBytes());
   const int base = testing::Cases()["meta"]["base_vocab"].get<int>();
-  testing::WriteFileBytes(dir.file("added_tokens.json"), R"({"<far>": )" + std::to_string(base + 4) + "}");
+  testing::WriteFileBytes(dir.File("added_tokens.json"), R"({"<far>": )" + std::to_string(base + 4) + "}");
   auto gap = Tokenizer::Load(dir.path());
   REQUIRE(gap.ok());
   CHECK((*gap)->vocab_size() == base + 5);
@@ -270,7 +270,7 @@ TEST_CASE("Bad ids and a missing BOS are errors", "[tokenizer][errors]") {
 
   spm::ModelProto m = TinyModel();
   m.mutable_trainer_spec()->set_bos_piece("<bos>");  // names no piece: no BOS, as in sentencepiece
-  ScratchDir no_bos;
+  ScratchDir no_bos("tokenizer");
   auto t = LoadModel(no_bos, m);
   REQUIRE(t.ok());
   CHECK((*t)->bos_id() == kNoToken);

@@ -2,6 +2,7 @@
 // and of hand-made id lists (byte runs cut short or malformed, control
 // tokens, random ids).
 #include <cstdio>
+#include <random>
 
 #include "tokenizer_fixture.h"
 #include "xsd_catch.h"

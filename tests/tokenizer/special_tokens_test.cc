@@ -116,15 +116,15 @@ TEST_CASE("BOS handling", "[tokenizer][special]") {
 
 // A scratch checkpoint: the fixture's tokenizer.model plus the given JSON files.
 void WriteCheckpoint(const testing::ScratchDir& dir, const std::vector<std::pair<std::string, std::string>>& files) {
-  testing::WriteFileBytes(dir.file("tokenizer.model"), testing::ReadFileBytes(testing::LlamaDir() + "/tokenizer.model"));
-  for (const auto& [name, text] : files) testing::WriteFileBytes(dir.file(name), text);
+  testing::WriteFileBytes(dir.File("tokenizer.model"), testing::ReadFileBytes(testing::LlamaDir() + "/tokenizer.model"));
+  for (const auto& [name, text] : files) testing::WriteFileBytes(dir.File(name), text);
 }
 
 TEST_CASE("Added tokens from each kind of file", "[tokenizer][special]") {
   const std::string b = std::to_string(BaseVocab());
   const std::string b1 = std::to_string(BaseVocab() + 1);
   SECTION("tokenizer.json") {
-    testing::ScratchDir dir;
+    testing::ScratchDir dir("tokenizer");
     WriteCheckpoint(dir, {{"tokenizer.json", R"({"version": "1.0", "added_tokens": [
         {"id": 0, "content": "<unk>", "special": true},
         {"id": )" + b + R"(, "content": "<image>", "special": true, "lstrip": false, "rstrip": false}]})"}});
@@ -135,7 +135,7 @@ TEST_CASE("Added tokens from each kind of file", "[tokenizer][special]") {
     CHECK((*tok)->Encode("<unk>", false).value() == std::vector<TokenId>{0});
   }
   SECTION("added_tokens.json alone: not special") {
-    testing::ScratchDir dir;
+    testing::ScratchDir dir("tokenizer");
     WriteCheckpoint(dir, {{"added_tokens.json", R"({"<image>": )" + b + "}"}});
     auto tok = Tokenizer::Load(dir.path());
     REQUIRE(tok.ok());
@@ -145,7 +145,7 @@ TEST_CASE("Added tokens from each kind of file", "[tokenizer][special]") {
     CHECK((*tok)->Encode("<s>", false).value().size() > 1);
   }
   SECTION("special_tokens_map.json marks added tokens special") {
-    testing::ScratchDir dir;
+    testing::ScratchDir dir("tokenizer");
     WriteCheckpoint(dir, {{"added_tokens.json", R"({"<image>": )" + b + R"(, "<video>": )" + b1 + "}"},
                           {"special_tokens_map.json",
                            R"({"bos_token": {"content": "<s>"}, "pad_token": "<image>",
@@ -157,7 +157,7 @@ TEST_CASE("Added tokens from each kind of file", "[tokenizer][special]") {
     CHECK((*tok)->Encode("<s>", false).value() == std::vector<TokenId>{1});
   }
   SECTION("lstrip and rstrip swallow the whitespace beside the token") {
-    testing::ScratchDir dir;
+    testing::ScratchDir dir("tokenizer");
     WriteCheckpoint(dir, {{"tokenizer_config.json", R"({"added_tokens_decoder": {
         ")" + b + R"(": {"content": "<x>", "lstrip": true, "rstrip": true, "special": true},
         ")" + b1 + R"(": {"content": "<y>", "special": true}}})"}});
@@ -168,7 +168,7 @@ TEST_CASE("Added tokens from each kind of file", "[tokenizer][special]") {
     CHECK(enc("a <y> b") == Concat({enc("a "), {BaseVocab() + 1}, enc(" b")}));
   }
   SECTION("leftmost match first, the longest at one position") {
-    testing::ScratchDir dir;
+    testing::ScratchDir dir("tokenizer");
     WriteCheckpoint(dir, {{"added_tokens.json", R"({"<v>": )" + b + R"(, "<v><w>": )" + b1 + R"(, "w>x": )" +
                                                     std::to_string(BaseVocab() + 2) + "}"}});
     auto tok = Tokenizer::Load(dir.path());

@@ -1,20 +1,20 @@
 // Shared helpers for the tokenizer tests: the fixture directories and the
 // reference cases written by tools/fixtures/make_tokenizer_fixtures.py
 // (sentencepiece always; transformers when the generator could import it),
-// and scratch directories for broken checkpoints.
+// and copies of fixture files into scratch directories for broken checkpoints.
 #pragma once
 
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <memory>
-#include <random>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "support/scratch_dir.h"
 #include "xsd/tokenizer/tokenizer.h"
 
 namespace xsd::testing {
@@ -62,30 +62,12 @@ inline const Tokenizer& TokenizerForGroup(const std::string& group) {
   return group == "eventgpt" ? EventGptTokenizer() : LlamaTokenizer();
 }
 
-// A fresh empty directory under the system temp dir, removed on destruction.
-class ScratchDir {
- public:
-  ScratchDir() {
-    std::random_device rd;
-    path_ = std::filesystem::temp_directory_path() / ("xsd_tok_" + std::to_string(rd()) + std::to_string(rd()));
-    std::filesystem::create_directories(path_);
+// Copies the files of a fixture directory into `scratch`.
+inline void CopyFixtureFiles(const std::string& fixture_dir, const ScratchDir& scratch) {
+  for (const auto& entry : std::filesystem::directory_iterator(fixture_dir)) {
+    std::filesystem::copy_file(entry.path(), scratch.File(entry.path().filename().string()));
   }
-  ~ScratchDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  std::string path() const { return path_.string(); }
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-  // Copies the files of a fixture directory here.
-  void CopyFrom(const std::string& dir) const {
-    for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-      std::filesystem::copy_file(entry.path(), path_ / entry.path().filename());
-    }
-  }
-
- private:
-  std::filesystem::path path_;
-};
+}
 
 // Independent UTF-8 validity check (RFC 3629) for emitted text.
 inline bool IsValidUtf8(const std::string& s) {

@@ -16,7 +16,7 @@
 namespace xsd {
 namespace {
 
-using bench::testing::TempDir;
+using testing::ScratchDir;
 
 AdapterTrainingOptions SmallAdapter(AdapterKind kind, AdapterLoss loss = AdapterLoss::kResearch) {
   AdapterTrainingOptions o;
@@ -68,7 +68,7 @@ bool SameWeights(const Trained& a, const Trained& b) {
 }
 
 TEST_CASE("Adapter training lowers the loss and raises held-out top-1, for every kind", "[training][adapters]") {
-  TempDir dir;
+  ScratchDir dir("training");
   at::Tensor head;
   testing::WriteSyntheticFeatures(dir.path(), 48, 16, 23, 7, &head);
   auto set = FeatureSet::Open(dir.path(), c10::Device(c10::kCPU));
@@ -94,7 +94,7 @@ TEST_CASE("Adapter training lowers the loss and raises held-out top-1, for every
 
 TEST_CASE("Adapter training: a seed gives the same weights bit for bit; a resumed run ends as an uninterrupted one",
           "[training][adapters]") {
-  TempDir dir;
+  ScratchDir dir("training");
   at::Tensor head;
   testing::WriteSyntheticFeatures(dir.path(), 24, 8, 13, 9, &head);
   auto set = FeatureSet::Open(dir.path(), c10::Device(c10::kCPU));
@@ -110,7 +110,7 @@ TEST_CASE("Adapter training: a seed gives the same weights bit for bit; a resume
     CHECK_FALSE(SameWeights(once, Train(**set, head, other_seed, Loop(3))));
 
     // Stopped after 4 steps (a checkpoint is written there), then resumed: as if killed.
-    TempDir out;
+    ScratchDir out("training");
     TrainLoopOptions first = Loop(3, out.path());
     first.max_steps_this_call = 4;
     const Trained stopped = Train(**set, head, a, first);
@@ -137,7 +137,7 @@ TEST_CASE("Adapter training: a seed gives the same weights bit for bit; a resume
 }
 
 TEST_CASE("A trained adapter is written in the layout the pipeline reads", "[training][adapters]") {
-  TempDir dir;
+  ScratchDir dir("training");
   at::Tensor head;
   testing::WriteSyntheticFeatures(dir.path(), 16, 8, 13, 9, &head);
   auto set = FeatureSet::Open(dir.path(), c10::Device(c10::kCPU));
@@ -174,7 +174,7 @@ TEST_CASE("A trained adapter is written in the layout the pipeline reads", "[tra
 }
 
 TEST_CASE("Adapter training: bad inputs are errors that say what is wrong", "[training][adapters]") {
-  TempDir dir;
+  ScratchDir dir("training");
   at::Tensor head;
   testing::WriteSyntheticFeatures(dir.path(), 16, 8, 13, 9, &head);
   auto set = FeatureSet::Open(dir.path(), c10::Device(c10::kCPU));
@@ -192,7 +192,7 @@ TEST_CASE("Adapter training: bad inputs are errors that say what is wrong", "[tr
   CHECK(message(head, positions).find("positional table") != std::string::npos);
   CHECK(message(head, SmallAdapter(AdapterKind::kIdentity)).find("no weights") != std::string::npos);
   // Drafter and target widths differ: only B1 (target states only) trains.
-  TempDir wide;
+  ScratchDir wide("training");
   FeatureSetInfo info;
   info.drafter_hidden_size = 6;
   info.target_hidden_size = 8;

@@ -7,9 +7,9 @@
 
 #include <ATen/ATen.h>
 
-#include "bench/temp_dir.h"
 #include "models/llama_reference.h"
 #include "models/llama_test_models.h"
+#include "support/scratch_dir.h"
 #include "xsd/drafters/eagle_head.h"
 #include "xsd/kv/kv_cache.h"
 #include "xsd/models/llama_loading.h"
@@ -97,7 +97,7 @@ TEST_CASE("Target-sequence extraction: prompt and output rows, the target's embe
 TEST_CASE("EAGLE head training lowers the loss, raises held-out top-1, and writes a head the runtime loads",
           "[training][eagle]") {
   const auto m = testing::MakeTinyModel(testing::TinyConfig(), 43);
-  bench::testing::TempDir dir;
+  testing::ScratchDir dir("training");
   WriteSequences(m, dir.path() + "/seq", 40);
   auto set = FeatureSet::Open(dir.path() + "/seq", c10::kCPU);
   REQUIRE(set.ok());
@@ -155,7 +155,7 @@ TEST_CASE("EAGLE head training lowers the loss, raises held-out top-1, and write
 
 TEST_CASE("EAGLE head training: a set of another pairing or width is refused with the reason", "[training][eagle]") {
   const auto m = testing::MakeTinyModel(testing::TinyConfig(), 47);
-  bench::testing::TempDir dir;
+  testing::ScratchDir dir("training");
   FeatureSetInfo info;
   info.pairing = "free";
   info.drafter_hidden_size = m.config.hidden_size;
@@ -178,7 +178,7 @@ TEST_CASE("EAGLE head training: a set of another pairing or width is refused wit
   LlamaConfig wide = m.config;
   wide.hidden_size *= 2;
   info.pairing = kTargetSequencePairing;
-  bench::testing::TempDir dir2;
+  testing::ScratchDir dir2("training");
   auto w2 = FeatureShardWriter::Create(dir2.path(), info, false);
   REQUIRE(w2.ok());
   REQUIRE((*w2)->Add(r).ok());

@@ -6,9 +6,9 @@
 
 #include <ATen/ATen.h>
 
-#include "bench/temp_dir.h"
 #include "models/llama_reference.h"
 #include "models/llama_test_models.h"
+#include "support/scratch_dir.h"
 #include "xsd/models/llama_drafter.h"
 #include "xsd/models/llama_prompt.h"
 #include "xsd/models/llama_verifier.h"
@@ -76,7 +76,7 @@ TEST_CASE("Extraction: another model pairs row for row; shards read back; resume
   const auto other = testing::MakeTinyModel(testing::TinyConfig(), 32);
   auto target = Target(m.model);
   auto drafter = DrafterWithStates(other.model);
-  bench::testing::TempDir dir;
+  testing::ScratchDir dir("training");
   FeatureSetInfo info;
   info.pairing = "teacher_forced";
   info.drafter_hidden_size = other.config.hidden_size;

@@ -13,12 +13,12 @@
 namespace xsd {
 namespace {
 
-using bench::testing::TempDir;
+using testing::ScratchDir;
 
 std::string Message(const absl::Status& s) { return std::string(s.message()); }
 
 TEST_CASE("Feature shards: rows, tokens and sequences read back as written", "[training][features]") {
-  TempDir dir;
+  ScratchDir dir("training");
   at::Tensor head;
   testing::WriteSyntheticFeatures(dir.path(), 12, 8, 11, 5, &head);
   auto set = FeatureSet::Open(dir.path(), c10::Device(c10::kCPU));
@@ -41,7 +41,7 @@ TEST_CASE("Feature shards: rows, tokens and sequences read back as written", "[t
 
 TEST_CASE("Feature shards: a resumed extraction keeps the written shards and skips their samples",
           "[training][features]") {
-  TempDir dir;
+  ScratchDir dir("training");
   FeatureSetInfo info;
   info.drafter_hidden_size = 4;
   info.target_hidden_size = 4;
@@ -80,7 +80,7 @@ TEST_CASE("Feature shards: a resumed extraction keeps the written shards and ski
 TEST_CASE("Feature sets: empty, missing, corrupt or inconsistent sets are errors naming the file",
           "[training][features]") {
   const c10::Device cpu(c10::kCPU);
-  TempDir dir;
+  ScratchDir dir("training");
   CHECK(Message(FeatureSet::Open(dir.path(), cpu).status()).find("features.index.json") != std::string::npos);
   FeatureSetInfo info;
   info.drafter_hidden_size = 4;
@@ -96,7 +96,7 @@ TEST_CASE("Feature sets: empty, missing, corrupt or inconsistent sets are errors
   bad.drafter_hidden = at::zeros({2, 5});
   bad.target_hidden = at::zeros({2, 4});
   bad.target_tokens = {1, 2};
-  TempDir other;
+  ScratchDir other("training");
   auto w = FeatureShardWriter::Create(other.path(), info, false);
   REQUIRE(w.ok());
   const absl::Status wide = (*w)->Add(bad);

@@ -6,8 +6,8 @@
 #include <ATen/ATen.h>
 #include <ATen/core/grad_mode.h>
 
-#include "bench/temp_dir.h"
 #include "models/llama_test_models.h"
+#include "support/scratch_dir.h"
 #include "xsd/io/safetensors.h"
 #include "xsd/models/llama_loading.h"
 #include "xsd/vision/eventgpt_config.h"
@@ -123,7 +123,7 @@ TEST_CASE("Trainable adapter: gradients equal central differences", "[training][
 TEST_CASE("Trainable visual encoders: gradients equal central differences", "[training][gradients]") {
   for (const std::string model : {"eventgpt", "video_llava"}) {
     INFO(model);
-    bench::testing::TempDir dir;
+    testing::ScratchDir dir("training");
     RandomCheckpointOptions o;
     o.preset = model + "_world";
     o.out_dir = dir.path();

@@ -9,14 +9,14 @@
 
 #include <ATen/ATen.h>
 
-#include "bench/temp_dir.h"
+#include "support/scratch_dir.h"
 #include "xsd/training/feature_set.h"
 #include "xsd_catch.h"
 
 namespace xsd::testing {
 
 struct SyntheticFeatures {
-  bench::testing::TempDir dir;
+  testing::ScratchDir dir{"training"};
   at::Tensor lm_head;  // [vocab, d]
 };
 
