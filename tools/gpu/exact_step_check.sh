@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# GPU machine, one lean call (issue 17): the default (exact, row-invariant)
+# numerics as they stand, in the least device time —
+#   1. build the targets needed; the CUDA cases of the kernel and model
+#      tests (bitwise rows at any count, fused epilogues, SD == AR);
+#   2. xsd_llm_perf at Video-LLaVA-7B shapes, exact then fast numerics, and
+#      EventGPT-7B shapes (exact): decode step, verify ratios, prefill;
+#   3. the planted accept% -> speedup table (Video-LLaVA only, exact),
+#      18 requests x 30 tokens, "same output as baseline" per row.
+# Usage (device tool, carry .gpu-deps): bash tools/gpu/exact_step_check.sh
+set -uo pipefail
+source tools/gpu/env.sh
+R=$OUT
+echo "card: $(xsd_card)"
+bash tools/gpu/build.sh "$R" models_cuda_kernel_tests models_cuda_tests xsd_llm_perf xsd_bench xsd_make_checkpoint || exit 1
+echo "built at ${SECONDS}s"
+xsd_run_tests ./build-gpu "$R" models_cuda_kernel_tests models_cuda_tests
+P=./build-gpu/apps/perf/xsd_llm_perf
+for n in row_invariant fast; do
+  $P --preset=7b --vocab=32064 --device=cuda:0 --dtype=bf16 --prompt=2076 --decode=64 --gammas=1,2,4,8,16,32 \
+    --repeats=10 --step_mode=graphs --numerics=$n --json="$R/vl_$n.json" > "$R/vl_$n.md" 2>&1
+  echo "== Video-LLaVA, $n"; grep -E "prefill|decode step|verify" "$R/vl_$n.md"
+done
+$P --preset=7b --vocab=32000 --device=cuda:0 --dtype=bf16 --prompt=640 --decode=64 --gammas=1,4,16 --repeats=10 \
+  --step_mode=graphs --json="$R/egpt.json" > "$R/egpt.md" 2>&1
+echo "== EventGPT"; grep -E "prefill|decode step|verify" "$R/egpt.md"
+source tools/gpu/checkpoints.sh
+ensure_checkpoint video_llava_7b Video-LLaVA-7B-hf "$R/checkpoint.log"
+echo "checkpoint at ${SECONDS}s"
+C=configs/planted
+timeout 200 ./build-gpu/apps/bench/xsd_bench --checkpoint_dir="$CK" --random_adapters --max_new_tokens=30 \
+  --builtin_scenes=6 --max_samples=6 --n_questions=3 --warmup=1 --output_dir=/tmp/xsd_planted \
+  --config=configs/vl_baseline.pbtxt,$C/planted_a000.pbtxt,$C/planted_decode_a047.pbtxt,$C/planted_adaptive_a047.pbtxt,$C/planted_decode_a075.pbtxt,$C/planted_adaptive_a075.pbtxt,$C/planted_decode_a086.pbtxt,$C/planted_decode_a100.pbtxt \
+  > "$R/planted.log" 2>&1
+echo "planted exit $? at ${SECONDS}s"; sed -n '/^config /,/^results/p' "$R/planted.log"
+cp /tmp/xsd_planted/e2e_wallclock_*.md "$R/planted.md" 2>/dev/null
+tar czf /tmp/results.tgz -C "$R" --exclude=build.log . && find "$R" -mindepth 1 -delete && mv /tmp/results.tgz "$R/results.tgz"
