@@ -608,5 +608,50 @@ TEST_CASE("CUDA fused kernels: row-invariant verify rows equal decode steps bitw
   }
 }
 
+// The same for a draft tree: a verify forward of a root token and two
+// children of it (rows 1 and 2 both at the next position, each seeing only
+// the root: tree_mask) gives each row the logits of the decode steps along
+// its own branch, bit for bit.
+TEST_CASE("CUDA fused kernels: row-invariant tree verify rows equal decode steps along their branches (bf16)",
+          "[models][llama][cuda][kernels]") {
+  const std::unique_ptr<LlamaModel> model = TinyCudaModel(at::kBFloat16, testing::TinyConfig(), RowInvariant());
+  const std::vector<int32_t> prompt = {4, 8, 15, 16, 23, 42, 7, 1};
+  const int32_t root = 9, first = 30, second = 31;
+  auto run = [&](KvCache* cache, const std::vector<int32_t>& tokens, const std::vector<int64_t>& positions,
+                 const at::Tensor& tree_mask) {
+    LlamaInput input;
+    input.tokens = *TokensTensor(tokens, model->device());
+    input.positions = at::tensor(positions, at::TensorOptions().dtype(at::kLong)).to(model->device());
+    input.tree_mask = tree_mask;
+    input.logits = LogitsRows::kAll;
+    auto out = model->Forward(input, cache);
+    INFO(out.status().ToString());
+    REQUIRE(out.ok());
+    REQUIRE(cache->Advance(static_cast<int>(tokens.size())).ok());
+    return out->logits.cpu();
+  };
+  std::vector<int64_t> prompt_positions(prompt.size());
+  for (size_t i = 0; i < prompt.size(); ++i) prompt_positions[i] = static_cast<int64_t>(i);
+  auto tree_cache = KvCache::Create(model->CacheSpec(16));
+  REQUIRE(tree_cache.ok());
+  (void)run(tree_cache->get(), prompt, prompt_positions, at::Tensor());
+  const at::Tensor mask = at::tensor(std::vector<uint8_t>{1, 0, 0, 1, 1, 0, 1, 0, 1})
+                              .to(at::kBool)
+                              .view({3, 3})
+                              .to(model->device());
+  const at::Tensor tree = run(tree_cache->get(), {root, first, second}, {8, 9, 9}, mask);  // [3, vocab]
+  REQUIRE(tree.size(0) == 3);
+  for (const int branch : {1, 2}) {
+    INFO("branch " << branch);
+    auto cache = KvCache::Create(model->CacheSpec(16));
+    REQUIRE(cache.ok());
+    (void)run(cache->get(), prompt, prompt_positions, at::Tensor());
+    const at::Tensor at_root = run(cache->get(), {root}, {8}, at::Tensor());
+    const at::Tensor at_child = run(cache->get(), {branch == 1 ? first : second}, {9}, at::Tensor());
+    CHECK(at::equal(at_root.reshape({-1}), tree[0]));
+    CHECK(at::equal(at_child.reshape({-1}), tree[branch]));
+  }
+}
+
 }  // namespace
 }  // namespace xsd
