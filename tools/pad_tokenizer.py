@@ -15,47 +15,12 @@ import os
 import shutil
 import struct
 
-
-def varint(n):
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        out.append(b | (0x80 if n else 0))
-        if not n:
-            return bytes(out)
+from sentencepiece_wire import encode_varint, fields
 
 
 def count_pieces(data):
     """Number of field-1 (pieces) entries at the top level of ModelProto."""
-    i, n = 0, 0
-    while i < len(data):
-        key, i = read_varint(data, i)
-        field, wire = key >> 3, key & 7
-        if wire == 2:
-            length, i = read_varint(data, i)
-            i += length
-            n += field == 1
-        elif wire == 0:
-            _, i = read_varint(data, i)
-        elif wire == 5:
-            i += 4
-        elif wire == 1:
-            i += 8
-        else:
-            raise ValueError(f"unexpected wire type {wire} at byte {i}")
-    return n
-
-
-def read_varint(data, i):
-    shift = value = 0
-    while True:
-        b = data[i]
-        i += 1
-        value |= (b & 0x7F) << shift
-        shift += 7
-        if not b & 0x80:
-            return value, i
+    return sum(1 for field, _ in fields(data) if field == 1)
 
 
 def main():
@@ -72,8 +37,9 @@ def main():
     extra = bytearray()
     for i in range(have, a.vocab):
         name = f"<xsd_pad_{i}>".encode()
-        piece = b"\x0a" + varint(len(name)) + name + b"\x15" + struct.pack("<f", 0.0) + b"\x18" + varint(3)  # CONTROL
-        extra += b"\x0a" + varint(len(piece)) + piece
+        piece = (b"\x0a" + encode_varint(len(name)) + name + b"\x15" + struct.pack("<f", 0.0) +
+                 b"\x18" + encode_varint(3))  # type CONTROL
+        extra += b"\x0a" + encode_varint(len(piece)) + piece
     open(os.path.join(a.dst, "tokenizer.model"), "wb").write(data + bytes(extra))
     shift = a.vocab - have
     for name in ("special_tokens_map.json", "tokenizer.json"):

@@ -14,56 +14,22 @@ the drafter's draft events since the last verify give the round's drafts
 `accepted` drafts and `tokens` emitted. A token the target chose after a
 round that accepted every draft (a bonus) counts as neither.
 
-Reads the SentencePiece model with a few lines of protobuf wire decoding
-(pieces only); no dependency beyond Python 3.
+Reads the SentencePiece model's pieces with tools/sentencepiece_wire.py; no
+dependency beyond Python 3.
 """
 import json
+import os
 import sys
 from collections import defaultdict
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from sentencepiece_wire import pieces  # noqa: E402  (tools/, above)
 
 CLASS = {"car", "truck", "bus", "pedestrian", "cyclist", "cars", "trucks", "buses", "pedestrians", "cyclists"}
 COLOR = {"red", "blue", "green", "yellow", "white", "black"}
 COUNT = {"a", "no", "yes", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"}
 MOTION = {"moves", "closer", "away", "stopped", "slowly", "fast", "is", "moving", "toward"}
 LANE = {"left", "center", "right"}
-
-
-def varint(b, i):
-    v = s = 0
-    while True:
-        c = b[i]
-        i += 1
-        v |= (c & 0x7F) << s
-        s += 7
-        if c < 0x80:
-            return v, i
-
-
-def fields(b):
-    i = 0
-    while i < len(b):
-        key, i = varint(b, i)
-        f, t = key >> 3, key & 7
-        if t == 0:
-            v, i = varint(b, i)
-        elif t == 1:
-            v, i = b[i:i + 8], i + 8
-        elif t == 2:
-            n, i = varint(b, i)
-            v, i = b[i:i + n], i + n
-        elif t == 5:
-            v, i = b[i:i + 4], i + 4
-        else:
-            raise ValueError("wire type %d" % t)
-        yield f, v
-
-
-def pieces(path):
-    out = []
-    for f, v in fields(open(path, "rb").read()):
-        if f == 1:  # ModelProto.pieces
-            out.append(next((p.decode("utf-8", "replace") for g, p in fields(v) if g == 1), ""))
-    return out
 
 
 def word_classes(token_pieces):
@@ -97,7 +63,8 @@ def word_classes(token_pieces):
 def main():
     run = sys.argv[1]
     tok = sys.argv[2] if len(sys.argv) > 2 else "configs/world/models/video_llava/tokenizer.model"
-    vocab = pieces(tok)
+    with open(tok, "rb") as f:
+        vocab = pieces(f.read())
     depth = defaultdict(lambda: [[], []])  # config -> [drafted per depth, accepted per depth]
     words = defaultdict(lambda: defaultdict(lambda: [0, 0, 0]))  # config -> class -> [accepted, rejected, tokens]
     for line in open(run):
