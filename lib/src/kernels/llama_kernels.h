@@ -141,5 +141,4 @@ const char* LaunchGemvRopeCacheBf16(const void* x, const void* w, int64_t k, con
 const char* LaunchSkinnyGemmRopeCacheBf16(const void* x, const void* w, int64_t k, const RopeCacheArgs& args,
                                           void* stream);
 
-
 }  // namespace xsd::kernels

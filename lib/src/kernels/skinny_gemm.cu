@@ -170,14 +170,19 @@ __global__ void __launch_bounds__(kWarps * 32) SkinnyGemmBf16Kernel(SkinnyParams
   }
 }
 
+template <int kMTiles, int kWarps, Epilogue E>
+const char* LaunchTiles(const SkinnyParams& p, unsigned blocks, cudaStream_t s) {
+  return device::Launch(device::Overlap::kWithPrior, SkinnyGemmBf16Kernel<kMTiles, kWarps, E>, blocks,
+                        dim3(kWarps * 32), 0, s, p);
+}
+
 template <int kWarps, Epilogue E>
 const char* LaunchWarps(const SkinnyParams& p, unsigned blocks, cudaStream_t s) {
-  const dim3 threads(kWarps * 32);
   switch ((p.m + 15) / 16) {
-    case 1: return device::Launch(device::Overlap::kWithPrior, SkinnyGemmBf16Kernel<1, kWarps, E>, blocks, threads, 0, s, p);
-    case 2: return device::Launch(device::Overlap::kWithPrior, SkinnyGemmBf16Kernel<2, kWarps, E>, blocks, threads, 0, s, p);
-    case 3: return device::Launch(device::Overlap::kWithPrior, SkinnyGemmBf16Kernel<3, kWarps, E>, blocks, threads, 0, s, p);
-    default: return device::Launch(device::Overlap::kWithPrior, SkinnyGemmBf16Kernel<4, kWarps, E>, blocks, threads, 0, s, p);
+    case 1: return LaunchTiles<1, kWarps, E>(p, blocks, s);
+    case 2: return LaunchTiles<2, kWarps, E>(p, blocks, s);
+    case 3: return LaunchTiles<3, kWarps, E>(p, blocks, s);
+    default: return LaunchTiles<4, kWarps, E>(p, blocks, s);
   }
 }
 

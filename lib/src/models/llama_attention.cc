@@ -81,11 +81,11 @@ absl::StatusOr<at::Tensor> LlamaAttention::RopeAndCacheWrite(const at::Tensor& q
                               x.numel() == ctx.rows * k && qkv_.scalar_type() == at::kBFloat16 &&
                               qkv_.is_contiguous() && qkv_.device() == x.device() && !qkv_bias_.defined() &&
                               options.qkv_rope;
-  const bool project_step = project_common && options.row_invariant() && ctx.rows >= 1 &&
+  const bool project_skinny = project_common && options.row_invariant() && ctx.rows >= 1 &&
                             ctx.rows <= kRowInvariantMaxRows && k % 64 == 0 && head_dim_ % 8 == 0;
   const bool project_gemv =
       project_common && !options.row_invariant() && options.gemv && ctx.rows == 1 && head_dim_ % 4 == 0;
-  const bool project_ok = !project || project_step || project_gemv;
+  const bool project_ok = !project || project_skinny || project_gemv;
   const bool qkv_ok = project || (qkv.dim() == 2 && qkv.stride(1) == 1);
   if (!ref.is_cuda() || !FusedKernelDtype(ref, &dtype) || !qkv_ok || !project_ok || !table_ok(ctx.cos) ||
       !table_ok(ctx.sin) || !cache_ok(key_layer) || !cache_ok(value_layer) || !rows_ok ||
@@ -117,7 +117,7 @@ absl::StatusOr<at::Tensor> LlamaAttention::RopeAndCacheWrite(const at::Tensor& q
     void* stream = CurrentCudaStream(ref.device());
     if (project) {
       const char* error =
-          project_step ? kernels::LaunchSkinnyGemmRopeCacheBf16(x.data_ptr(), qkv_.data_ptr(), k, a, stream)
+          project_skinny ? kernels::LaunchSkinnyGemmRopeCacheBf16(x.data_ptr(), qkv_.data_ptr(), k, a, stream)
                        : kernels::LaunchGemvRopeCacheBf16(x.data_ptr(), qkv_.data_ptr(), k, a, stream);
       if (kernels::IsAlignmentError(error)) return at::Tensor();  // a misaligned view: the two-kernel path
       if (error != nullptr) {

@@ -53,21 +53,21 @@ absl::StatusOr<at::Tensor> FusedSiluGate(const at::Tensor& x, const at::Tensor& 
   }
   // Row-invariant numerics: the skinny GEMM with the SiLU epilogue for 1-64
   // rows (the bits of its Linear + SiluMul); fast: the GEMV at one row.
-  const bool step = options.row_invariant() && rows >= 1 && rows <= kRowInvariantMaxRows && k % 64 == 0 &&
-                    inter % 4 == 0;
+  const bool skinny = options.row_invariant() && rows >= 1 && rows <= kRowInvariantMaxRows && k % 64 == 0 &&
+                      inter % 4 == 0;
   const bool gemv = !options.row_invariant() && options.gemv && rows == 1;
-  if (!step && !gemv) return at::Tensor();
+  if (!skinny && !gemv) return at::Tensor();
   std::vector<int64_t> shape = x.sizes().vec();
   shape.back() = inter;
   at::Tensor act = at::empty(shape, x.options());
   const char* error =
-      step ? kernels::LaunchSkinnyGemmSiluGateBf16(x.data_ptr(), gate_up.data_ptr(), act.data_ptr(), rows, inter, k,
-                                                   CurrentCudaStream(x.device()))
-           : kernels::LaunchGemvSiluGateBf16(x.data_ptr(), gate_up.data_ptr(), act.data_ptr(), inter, k,
-                                             CurrentCudaStream(x.device()));
+      skinny ? kernels::LaunchSkinnyGemmSiluGateBf16(x.data_ptr(), gate_up.data_ptr(), act.data_ptr(), rows, inter, k,
+                                                     CurrentCudaStream(x.device()))
+             : kernels::LaunchGemvSiluGateBf16(x.data_ptr(), gate_up.data_ptr(), act.data_ptr(), inter, k,
+                                               CurrentCudaStream(x.device()));
   if (error == nullptr) return act;
   if (kernels::IsAlignmentError(error)) return at::Tensor();  // a misaligned view: the general path
-  return absl::InternalError(absl::StrCat("fused gemv silu-gate: ", error));
+  return absl::InternalError(absl::StrCat("fused silu-gate projection: ", error));
 }
 
 }  // namespace
