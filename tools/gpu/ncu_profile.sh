@@ -7,7 +7,9 @@
 #           name (ncu_prefill.log).
 # ncu runs each kernel alone with its caches flushed, so the durations are
 # the kernels' standalone times, not the step's (the PDL overlap is gone).
-# Usage (device tool, carry .gpu-deps): bash tools/gpu/ncu_profile.sh [--decode-only]
+# --numerics=fast|row_invariant: the step's numerics (default: the library's,
+# row-invariant).
+# Usage (device tool, carry .gpu-deps): bash tools/gpu/ncu_profile.sh [--decode-only] [--numerics=...]
 set -uo pipefail
 source tools/gpu/env.sh
 NCU=$(command -v ncu || ls /opt/nvidia/nsight-compute/*/ncu 2>/dev/null | head -1)
@@ -16,9 +18,12 @@ NCU=$(command -v ncu || ls /opt/nvidia/nsight-compute/*/ncu 2>/dev/null | head -
 bash tools/gpu/build.sh "$OUT" xsd_llm_perf || exit 1
 P=./build-gpu/apps/perf/xsd_llm_perf
 ARGS="--preset=7b --vocab=32064 --device=cuda:0 --dtype=bf16 --prompt=2076 --gammas=1 --repeats=1"
-# Decode: the one-row kernels only (the prefill runs none of these but the
-# norm); skip the first 200 (prefill norms, first steps), then one layer and a bit.
-DECODE_KERNELS="regex:GemvBf16|GemvSiluGate|GemvRopeCache|DecodeChunk|Combine|RmsNorm|Mma"
+for a in "$@"; do [[ $a == --numerics=* ]] && ARGS="$ARGS $a"; done
+# Decode: the step kernels of either numerics (fast: the GEMVs and the
+# decode attention; row-invariant: the skinny GEMM and the tensor-core
+# attention); skip the first 200 (prefill norms, first steps), then one layer
+# and a bit.
+DECODE_KERNELS="regex:GemvBf16|GemvSiluGate|GemvRopeCache|SkinnyGemm|DecodeChunk|Combine|RmsNorm|Mma"
 "$NCU" --clock-control none -k "$DECODE_KERNELS" --launch-skip 200 --launch-count 16 \
   --section SpeedOfLight --section MemoryWorkloadAnalysis --section LaunchStats --section Occupancy \
   --section WarpStateStats --section SchedulerStats \
