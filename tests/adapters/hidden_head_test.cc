@@ -3,10 +3,10 @@
 // output through the config path equals the target's plain greedy output.
 #include <ATen/ATen.h>
 
-#include <cstdlib>
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "support/scratch_dir.h"
 #include "xsd/adapters/adapter_spec.h"
 #include "xsd/adapters/hidden_adapters.h"
 #include "xsd/config/pipeline.h"
@@ -31,10 +31,10 @@ AdapterDims TinyDims() {
   return d;
 }
 
-// Random parameters of `kind`, written as a safetensors checkpoint.
-std::string WriteRandomAdapter(AdapterKind kind, const AdapterDims& dims, uint64_t seed) {
-  char tmpl[] = "/tmp/xsd_hidden_head_XXXXXX";
-  REQUIRE(mkdtemp(tmpl) != nullptr);
+// Random parameters of `kind`, written as a safetensors checkpoint in `dir`
+// (one file per kind, hidden size and seed).
+std::string WriteRandomAdapter(const testing::ScratchDir& dir, AdapterKind kind, const AdapterDims& dims,
+                               uint64_t seed) {
   at::manual_seed(seed);
   std::vector<std::pair<std::string, at::Tensor>> tensors;
   for (const ParamSpec& p : AdapterParameters(kind, dims)) {
@@ -43,7 +43,8 @@ std::string WriteRandomAdapter(AdapterKind kind, const AdapterDims& dims, uint64
     if (p.init == ParamSpec::Init::kAlpha) t = at::full(p.shape, 0.5);
     tensors.push_back({p.name, t});
   }
-  const std::string path = std::string(tmpl) + "/" + AdapterKindName(kind) + ".safetensors";
+  const std::string path =
+      dir.File(absl::StrCat(AdapterKindName(kind), "_h", dims.hidden, "_s", seed, ".safetensors"));
   REQUIRE(WriteSafetensors(path, tensors).ok());
   return path;
 }
@@ -59,8 +60,9 @@ std::shared_ptr<const LlamaModel> TinyTarget() {
 }
 
 TEST_CASE("HiddenHeadDrafter drafts from the window of target states", "[adapters][hidden_head]") {
+  const testing::ScratchDir dir("hidden_head");
   const AdapterDims dims = TinyDims();
-  const std::string path = WriteRandomAdapter(AdapterKind::kB1, dims, 5);
+  const std::string path = WriteRandomAdapter(dir, AdapterKind::kB1, dims, 5);
   auto model = TinyTarget();
   LlamaSequenceOptions so;
   so.max_seq_len = 256;
@@ -156,7 +158,8 @@ TEST_CASE("Only next-state heads over target states can draft", "[adapters][hidd
 }
 
 TEST_CASE("B1 decode drafting through the config path is lossless", "[adapters][hidden_head][lossless]") {
-  const std::string path = WriteRandomAdapter(AdapterKind::kB1, TinyDims(), 9);
+  const testing::ScratchDir dir("hidden_head");
+  const std::string path = WriteRandomAdapter(dir, AdapterKind::kB1, TinyDims(), 9);
   const std::string target = R"pb(target { name: "llama" llama { checkpoint { random_preset: "tiny" } random_seed: 3 max_seq_len: 512 } })pb";
   const std::string sd = absl::StrCat(target, R"pb( max_new_tokens: 40
       drafter { name: "hidden_head" hidden_head { adapter { name: "B1" heads: 4 checkpoint: ")pb", path, R"pb(" } } }
@@ -181,13 +184,14 @@ TEST_CASE("B1 decode drafting through the config path is lossless", "[adapters][
 }
 
 TEST_CASE("Adapter configs are checked against the target", "[adapters][config]") {
-  const std::string path = WriteRandomAdapter(AdapterKind::kB1, TinyDims(), 2);
+  const testing::ScratchDir dir("hidden_head");
+  const std::string path = WriteRandomAdapter(dir, AdapterKind::kB1, TinyDims(), 2);
   auto wrong_width = AdapterDims();
   wrong_width.hidden = 32;
   wrong_width.heads = 4;
   wrong_width.ffn = 8;
   wrong_width.max_positions = 16;
-  const std::string narrow = WriteRandomAdapter(AdapterKind::kB1, wrong_width, 2);
+  const std::string narrow = WriteRandomAdapter(dir, AdapterKind::kB1, wrong_width, 2);
   const std::string base = R"pb(target { name: "llama" llama { checkpoint { random_preset: "tiny" } } } scheduler { name: "speculative" })pb";
   auto p = Pipeline::FromTextProto(absl::StrCat(base, R"pb( drafter { name: "hidden_head" hidden_head { adapter { name: "B1" heads: 4 checkpoint: ")pb",
                                                 narrow, R"pb(" } } })pb"), "narrow");

@@ -1,13 +1,12 @@
 // The bench reads the driving world (xsd/media/driving_world.h) as it reads
 // any DSEC-layout dataset.
-#include <unistd.h>
-
 #include <filesystem>
 #include <string>
 
 #include <ATen/ATen.h>
 
 #include "dataset.h"
+#include "support/scratch_dir.h"
 #include "xsd/media/driving_questions.h"
 #include "xsd/media/driving_scene.h"
 #include "xsd/media/driving_world.h"
@@ -20,8 +19,8 @@ namespace {
 namespace fs = std::filesystem;
 
 TEST_CASE("The bench's DSEC reader reads the driving world", "[bench][dataset][world]") {
-  const fs::path dir = fs::temp_directory_path() / ("xsd_bench_world_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
+  const xsd::testing::ScratchDir scratch("bench_world");
+  const fs::path dir = scratch.path();
   DrivingWorldOptions o;
   o.num_train = 3;
   o.num_heldout = 2;
@@ -59,7 +58,6 @@ TEST_CASE("The bench's DSEC reader reads the driving world", "[bench][dataset][w
   auto pixels = LoadEventPixels(last.media.at(kEventImagesMedia), 64);
   REQUIRE(pixels.ok());
   CHECK(at::equal(*pixels, *DrivingEventPixels(MakeDrivingScene(o.seed, 2), 64)));
-  fs::remove_all(dir);
 }
 
 }  // namespace

@@ -1,14 +1,14 @@
 // Test helpers: tiny random checkpoints written by the library's own writer
-// into a per-process temporary directory, and the test tokenizer.
+// into a per-process scratch directory, and the test tokenizer.
 #pragma once
 
 #include <filesystem>
 #include <string>
-#include <unistd.h>
 
 #include <ATen/ATen.h>
 
 #include "absl/strings/str_cat.h"
+#include "support/scratch_dir.h"
 #include "xsd/io/safetensors.h"
 #include "xsd/models/llama_loading.h"
 #include "xsd/models/weights_map.h"
@@ -20,19 +20,12 @@ namespace testing {
 
 inline std::string TestTokenizerDir() { return std::string(XSD_TEST_DATA_DIR) + "/tokenizer/llama"; }
 
-// A per-process directory, removed when the test binary exits.
+// `name` inside one scratch directory shared by the whole process (the tiny
+// checkpoints are written once and reused across test cases), removed when
+// the test binary exits.
 inline std::string TempPath(const std::string& name) {
-  struct Dir {
-    std::filesystem::path path =
-        std::filesystem::temp_directory_path() / absl::StrCat("xsd_vision_tests_", ::getpid());
-    ~Dir() {
-      std::error_code ec;
-      std::filesystem::remove_all(path, ec);
-    }
-  };
-  static Dir dir;
-  std::filesystem::create_directories(dir.path);
-  return (dir.path / name).string();
+  static const ScratchDir dir("vision_tests");
+  return dir.File(name);
 }
 
 // Writes (once per process) a tiny checkpoint of `preset` in `layout`.

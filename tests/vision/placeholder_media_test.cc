@@ -1,9 +1,10 @@
 // Placeholder media (multimodal_inputs.h): the timing aid for builds without
 // OpenCV answers with deterministic pseudo-random pixels of the asked shape.
-#include <filesystem>
+#include <string>
 
 #include <ATen/ATen.h>
 
+#include "support/scratch_dir.h"
 #include "xsd/vision/multimodal_inputs.h"
 #include "xsd_catch.h"
 
@@ -11,10 +12,9 @@ namespace xsd {
 namespace {
 
 TEST_CASE("Placeholder media load as seeded pixels of the requested shape, in every build", "[vision][media]") {
-  const auto dir = std::filesystem::temp_directory_path() / "xsd_placeholder_media_test";
-  std::filesystem::create_directories(dir);
-  const std::string video = (dir / "a.mp4").string(), other = (dir / "b.mp4").string();
-  const std::string event = (dir / "a.png").string();
+  const testing::ScratchDir dir("placeholder_media");
+  const std::string video = dir.File("a.mp4"), other = dir.File("b.mp4");
+  const std::string event = dir.File("a.png");
   REQUIRE(WritePlaceholderMedia(video, 1).ok());
   REQUIRE(WritePlaceholderMedia(other, 2).ok());
   REQUIRE(WritePlaceholderMedia(event, 1).ok());
@@ -36,10 +36,9 @@ TEST_CASE("Placeholder media load as seeded pixels of the requested shape, in ev
   REQUIRE(events.ok());
   CHECK(events->sizes().vec() == std::vector<int64_t>{2, 3, 16, 16});
   // A missing file is an error naming it, not a placeholder.
-  auto missing = LoadVideoPixels((dir / "missing.mp4").string(), 8, FrameSampling::kUniform, 32);
+  auto missing = LoadVideoPixels(dir.File("missing.mp4"), 8, FrameSampling::kUniform, 32);
   REQUIRE_FALSE(missing.ok());
   CHECK(missing.status().message().find("missing.mp4") != std::string::npos);
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
