@@ -2,7 +2,8 @@
 SentencePiece tokenizer.model (ModelProto) without the sentencepiece or
 protobuf packages: varints and a message's top-level fields.
 
-Used by tools/pad_tokenizer.py and tools/world/acceptance_by_word.py.
+Used by tools/pad_tokenizer.py, tools/world/acceptance_by_word.py and
+tools/fixtures/make_tokenizer_fixtures.py (its hand-made model).
 """
 
 
