@@ -114,14 +114,22 @@ TEST_CASE("CUDA fused kernels: Linear (the GEMV at one row) equals at::linear (b
 // The tensor-core skinny GEMM (row-invariant numerics): each row's result is
 // the same for every row count, one included, and near float32. Weights of
 // up to 4096 x 4096 elements split k over four warps, larger ones over eight
-// (4104 x 4096 and 1544 x 11008 here).
+// (4104, 4160 x 4096 and 1544, 1040 x 11008 here); from 9 rows a block takes
+// two or four tiles of 8 columns where they divide the columns (1024, 4160:
+// four; 1040: two; 1000, 4104, 1544: one).
 TEST_CASE("CUDA fused kernels: skinny GEMM rows are the same bits at any row count (bf16)",
           "[models][llama][cuda][kernels]") {
   const KernelOptions invariant = RowInvariant();
   at::manual_seed(29);
   const auto options = at::TensorOptions().dtype(at::kBFloat16).device(at::kCUDA);
-  for (const auto& [n, k] : std::vector<std::pair<int64_t, int64_t>>{
-           {1000, 4096}, {1000, 11008}, {1000, 64}, {4104, 4096}, {1544, 11008}}) {
+  for (const auto& [n, k] : std::vector<std::pair<int64_t, int64_t>>{{1000, 4096},
+                                                                     {1000, 11008},
+                                                                     {1000, 64},
+                                                                     {4104, 4096},
+                                                                     {1544, 11008},
+                                                                     {1024, 4096},
+                                                                     {4160, 4096},
+                                                                     {1040, 11008}}) {
     INFO("n " << n << ", k " << k);
     const at::Tensor w = at::randn({n, k}, options) * 0.02;
     const at::Tensor x = at::randn({64, k}, options);
@@ -130,7 +138,7 @@ TEST_CASE("CUDA fused kernels: skinny GEMM rows are the same bits at any row cou
     INFO(all.status().ToString());
     REQUIRE(all.ok());
     CHECK(((all->to(at::kFloat) - want).abs() <= want.abs() * (1.0 / 128) + 1e-3).all().item<bool>());
-    for (const int64_t m : {1, 2, 5, 16, 17, 33}) {
+    for (const int64_t m : {1, 2, 5, 9, 16, 17, 33}) {
       INFO("rows " << m);
       auto some = Linear(x.narrow(0, 0, m), w, at::Tensor(), invariant);
       REQUIRE(some.ok());
@@ -139,8 +147,8 @@ TEST_CASE("CUDA fused kernels: skinny GEMM rows are the same bits at any row cou
   }
 }
 
-// A tiny LLaMA on the GPU in `dtype`; prefill 8 rows, then one decode row:
-// the logits of both forwards and the cache rows written.
+// A tiny LLaMA on the GPU in `dtype`; prefill `prefill` rows (at most 24),
+// then one decode row: the logits of both forwards and the cache rows written.
 struct DecodeTrace {
   std::vector<at::Tensor> logits;
   at::Tensor keys, values;
@@ -162,12 +170,14 @@ std::unique_ptr<LlamaModel> TinyCudaModel(at::ScalarType dtype, const LlamaConfi
   return std::move(*model);
 }
 
-DecodeTrace RunPrefillAndDecode(LlamaModel& model) {
-  const std::vector<int32_t> prompt = {4, 8, 15, 16, 23, 42, 7, 1, 9};
-  auto cache = KvCache::Create(model.CacheSpec(16));
+DecodeTrace RunPrefillAndDecode(LlamaModel& model, int prefill = 8) {
+  const std::vector<int32_t> prompt = {4, 8, 15, 16, 23, 42, 7, 1, 9, 30, 31, 2, 11,
+                                       19, 27, 5, 40, 13, 22, 36, 3, 17, 29, 44, 6};
+  REQUIRE(prefill < static_cast<int>(prompt.size()));
+  auto cache = KvCache::Create(model.CacheSpec(32));
   REQUIRE(cache.ok());
   DecodeTrace trace;
-  for (const auto& [start, count] : {std::make_pair(0, 8), std::make_pair(8, 1)}) {
+  for (const auto& [start, count] : {std::make_pair(0, prefill), std::make_pair(prefill, 1)}) {
     LlamaInput input;
     input.tokens = *TokensTensor(std::vector<int32_t>(prompt.begin() + start, prompt.begin() + start + count),
                                  model.device());
@@ -178,8 +188,8 @@ DecodeTrace RunPrefillAndDecode(LlamaModel& model) {
     REQUIRE((*cache)->Advance(count).ok());
     trace.logits.push_back(out->logits.cpu());
   }
-  trace.keys = (*cache)->all_keys().narrow(-2, 0, 9).cpu();
-  trace.values = (*cache)->all_values().narrow(-2, 0, 9).cpu();
+  trace.keys = (*cache)->all_keys().narrow(-2, 0, prefill + 1).cpu();
+  trace.values = (*cache)->all_values().narrow(-2, 0, prefill + 1).cpu();
   return trace;
 }
 
@@ -534,8 +544,9 @@ TEST_CASE("CUDA fused kernels: row-invariant attention gives each row the bits o
 // Row-invariant numerics' fused epilogues (the skinny GEMM with the rotary +
 // cache write, and with SiLU·up) against its plain form followed by the
 // rotation kernel and the SiLU kernel: the same sums, rounded where those
-// round, so logits and cache rows are the same bits, for the 8-row prefill
-// (<= 64 rows: a step's GEMM) and the decode row. Head dims 16 and 128,
+// round, so logits and cache rows are the same bits, for prefills of 8 and
+// 20 rows (<= 64 rows: a step's GEMM; one and several column tiles per
+// block) and the decode row. Head dims 16 and 128,
 // grouped queries; at hidden 2048 the gate/up weight has more than 4096 x
 // 4096 elements: k split over eight warps.
 TEST_CASE("CUDA fused kernels: skinny GEMM epilogues equal GEMM + rotary / SiLU kernels bitwise (bf16)",
@@ -554,12 +565,15 @@ TEST_CASE("CUDA fused kernels: skinny GEMM epilogues equal GEMM + rotary / SiLU 
     KernelOptions split = fused;
     split.qkv_rope = false;
     split.silu_gemv = false;
-    const int64_t before = LlamaAttention::FusedQkvRopeRows();
-    const DecodeTrace want = RunPrefillAndDecode(*TinyCudaModel(at::kBFloat16, config, split));
-    CHECK(LlamaAttention::FusedQkvRopeRows() == before);
-    const DecodeTrace got = RunPrefillAndDecode(*TinyCudaModel(at::kBFloat16, config, fused));
-    CHECK(LlamaAttention::FusedQkvRopeRows() == before + 2 * config.num_layers);  // prefill and decode, each layer
-    CheckSameBits(got, want);
+    for (const int prefill : {8, 20}) {  // 20: several column tiles per block
+      INFO("prefill rows " << prefill);
+      const int64_t before = LlamaAttention::FusedQkvRopeRows();
+      const DecodeTrace want = RunPrefillAndDecode(*TinyCudaModel(at::kBFloat16, config, split), prefill);
+      CHECK(LlamaAttention::FusedQkvRopeRows() == before);
+      const DecodeTrace got = RunPrefillAndDecode(*TinyCudaModel(at::kBFloat16, config, fused), prefill);
+      CHECK(LlamaAttention::FusedQkvRopeRows() == before + 2 * config.num_layers);  // prefill and decode, each layer
+      CheckSameBits(got, want);
+    }
   }
 }
 

@@ -6,8 +6,10 @@
 #   2. xsd_llm_perf at Video-LLaVA-7B shapes for each variant, alternated in
 #      two rounds: decode step, verify ratios at gamma 1-32, prefill;
 #   3. xsd_llm_components (each Linear alone) for each variant.
-# VARIANTS: --kernel_options values ("fast" = --numerics=fast); the
-# default list is the A/B of the moment.
+# VARIANTS: --kernel_options values of the default build ("fast" =
+# --numerics=fast), or "build:FLAGS": a second build (build-gpu-<flags>)
+# with FLAGS as CUDA compile flags (a build-time define's A/B), its CUDA
+# cases run too. The default list is the A/B of the moment.
 # Logs land in $OUT as they are written (a timeout keeps what is there).
 # Usage (device tool, carry .gpu-deps): bash tools/gpu/skinny_ab.sh [VARIANT...]
 set -uo pipefail
@@ -19,26 +21,40 @@ echo "built at ${SECONDS}s"
 xsd_run_tests ./build-gpu "$OUT" models_cuda_kernel_tests models_cuda_tests
 for t in models_cuda_kernel_tests models_cuda_tests; do grep -E "FAILED|with expansion" -A3 "$OUT/$t.log" | head -30; done
 echo "tests done at ${SECONDS}s"
-P=./build-gpu/apps/perf/xsd_llm_perf
-C=./build-gpu/apps/perf/xsd_llm_components
 VARIANTS=("$@")
-[ $# -eq 0 ] && VARIANTS=("gemv=1" fast)  # gemv=1: the defaults
+[ $# -eq 0 ] && VARIANTS=("gemv=1" "build:-DXSD_SKINNY_MAX_COL_TILES=1" "build:-DXSD_SKINNY_MAX_COL_TILES=2" fast)
+# name, build directory and xsd_llm_perf / xsd_llm_components arguments of variant $1
+variant() {
+  name=$(echo "$1" | tr -c 'a-zA-Z0-9_\n' '_') dir=build-gpu args=()
+  case "$1" in
+    fast) args=(--numerics=fast) ;;
+    build:*) dir=build-gpu-$name ;;
+    *) args=("--kernel_options=$1") ;;
+  esac
+}
+for v in "${VARIANTS[@]}"; do
+  [[ $v == build:* ]] || continue
+  variant "$v"
+  XSD_BUILD_DIR=$dir XSD_CMAKE_EXTRA="-DCMAKE_CUDA_FLAGS=${v#build:}" bash tools/gpu/build.sh "$OUT/$name" \
+    models_cuda_kernel_tests models_cuda_tests xsd_llm_perf xsd_llm_components || exit 1
+  xsd_run_tests "./$dir" "$OUT/$name" models_cuda_kernel_tests models_cuda_tests
+  echo "$v built and tested at ${SECONDS}s"
+done
 for round in 1 2; do
   for v in "${VARIANTS[@]}"; do
     (( SECONDS > ${XSD_PERF_BUDGET_S:-520} )) && { echo "== $v round $round skipped (time: ${SECONDS}s)"; continue; }
-    name=$(echo "$v" | tr -c 'a-z0-9_\n' '_')
-    if [ "$v" = fast ]; then args=(--numerics=fast); else args=("--kernel_options=$v"); fi
-    $P --preset=7b --vocab=32064 --device=cuda:0 --dtype=bf16 --prompt=2076 --decode=64 --gammas=1,2,4,8,16,32 \
-      --repeats=10 --step_mode=graphs "${args[@]}" --json="$OUT/perf_${name}_r$round.json" > "$OUT/perf_${name}_r$round.md" 2>&1
+    variant "$v"
+    ./$dir/apps/perf/xsd_llm_perf --preset=7b --vocab=32064 --device=cuda:0 --dtype=bf16 --prompt=2076 --decode=64 \
+      --gammas=1,2,4,8,16,32 --repeats=10 --step_mode=graphs "${args[@]}" --json="$OUT/perf_${name}_r$round.json" \
+      > "$OUT/perf_${name}_r$round.md" 2>&1
     echo "== $v round $round (${SECONDS}s)"; grep -E "prefill|decode|verify" "$OUT/perf_${name}_r$round.md" | head -12
   done
   if [ $round = 1 ]; then
     for v in "${VARIANTS[@]}"; do
       (( SECONDS > ${XSD_PERF_BUDGET_S:-520} )) && continue
-      name=$(echo "$v" | tr -c 'a-z0-9_\n' '_')
-      if [ "$v" = fast ]; then args=(--numerics=fast); else args=("--kernel_options=$v"); fi
-      $C --preset=7b --vocab=32064 --device=cuda:0 --dtype=bf16 --rows=1,2,9,17,33 --span=2304 --reps=20 \
-        "${args[@]}" --json="$OUT/components_$name.json" > "$OUT/components_$name.md" 2>&1
+      variant "$v"
+      ./$dir/apps/perf/xsd_llm_components --preset=7b --vocab=32064 --device=cuda:0 --dtype=bf16 --rows=1,2,9,17,33 \
+        --span=2304 --reps=20 "${args[@]}" --json="$OUT/components_$name.json" > "$OUT/components_$name.md" 2>&1
       echo "== components $v: $(grep -E "sum" "$OUT/components_$name.md" | tr -d "*|" | tr -s " " | paste -sd ";" -)"
     done
   fi

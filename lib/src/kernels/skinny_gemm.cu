@@ -6,13 +6,17 @@
 // same bits at the speed of a weight stream, where the CUDA-core GEMV
 // (gemv.cu) is compute-bound from two rows on.
 //
-// Block: one tile of 8 output columns (weight rows), kWarps warps splitting
-// k (warp w takes the 64-wide k blocks w, w + kWarps, ...; kWarps depends on
-// the weight's shape alone: SplitWarps), partial sums added in warp order. A thread (group g =
-// lane / 4, t = lane % 4) loads 32 contiguous bytes of the weight row of
-// column g per k block: elements [16t, 16t + 16). The mma's k slots are a
-// permutation of physical k, the same for x and w: slots {2t, 2t+1, 2t+8,
-// 2t+9} of mma j (j = 0..3) are elements 16t + 4j + {0, 1, 2, 3}.
+// Block: kColTiles tiles of 8 output columns (weight rows), kWarps warps
+// splitting k (warp w takes the 64-wide k blocks w, w + kWarps, ...; kWarps
+// depends on the weight's shape alone: SplitWarps), partial sums added in
+// warp order. A thread (group g = lane / 4, t = lane % 4) loads 32
+// contiguous bytes of the weight row of column g of each tile per k block:
+// elements [16t, 16t + 16). The mma's k slots are a permutation of physical
+// k, the same for x and w: slots {2t, 2t+1, 2t+8, 2t+9} of mma j (j = 0..3)
+// are elements 16t + 4j + {0, 1, 2, 3}. A column's sum is the same whatever
+// the tiles beside it in its block, so kColTiles is free to follow the row
+// count (ColTiles): one tile per block at few rows (the most blocks), more
+// at many rows, where every block reads all of x from L2 once per k block.
 //
 // Epilogues choose which weight rows make a tile's 8 columns, so that what
 // they combine lands in one thread (the C fragment holds columns 2t and
@@ -42,6 +46,10 @@ using device::Round;
 using device::ToFloat;
 
 constexpr int kTileN = 8;
+// The A/B of the moment (build-time): the most column tiles per block.
+#ifndef XSD_SKINNY_MAX_COL_TILES
+#define XSD_SKINNY_MAX_COL_TILES 4
+#endif
 constexpr int kBlockK = 64;
 
 enum class Epilogue { kStore, kSiluGate, kRopeCache };
@@ -83,23 +91,23 @@ __device__ __forceinline__ void LoadRow16(const __nv_bfloat16* __restrict__ x, i
   out[4] = hi.x, out[5] = hi.y, out[6] = hi.z, out[7] = hi.w;
 }
 
-// Row `row` of the output (a token) gets columns 2t, 2t + 1 of the tile:
+// Row `row` of the output (a token) gets columns 2t, 2t + 1 of tile `tile`:
 // v0, v1 (their sums).
 template <Epilogue E>
-__device__ __forceinline__ void Finish(const SkinnyParams& p, int row, int t, float v0, float v1) {
+__device__ __forceinline__ void Finish(const SkinnyParams& p, int tile, int row, int t, float v0, float v1) {
   if (row >= p.m) return;
   if constexpr (E == Epilogue::kStore) {
-    __nv_bfloat16* y = p.y + static_cast<int64_t>(row) * p.n + kTileN * blockIdx.x + 2 * t;
+    __nv_bfloat16* y = p.y + static_cast<int64_t>(row) * p.n + kTileN * tile + 2 * t;
     y[0] = FromFloat<__nv_bfloat16>(v0);
     y[1] = FromFloat<__nv_bfloat16>(v1);
   } else if constexpr (E == Epilogue::kSiluGate) {
-    const int c = 4 * blockIdx.x + t;
+    const int c = 4 * tile + t;
     const float gate = Round<__nv_bfloat16>(v0), up = Round<__nv_bfloat16>(v1);
     p.y[static_cast<int64_t>(row) * p.n + c] = FromFloat<__nv_bfloat16>(device::SiluRounded<__nv_bfloat16>(gate) * up);
   } else {
     const RopeCacheArgs& a = p.rope;
     const int D = a.head_dim, half = D / 2;
-    const int lo_row = ColumnRow<E>(p, blockIdx.x, 2 * t);
+    const int lo_row = ColumnRow<E>(p, tile, 2 * t);
     const int head = lo_row / D, dim = lo_row - head * D;  // dim < half; its partner dim + half
     __nv_bfloat16* dst = device::RopeDestination<__nv_bfloat16>(a, head, row);
     const float x1 = Round<__nv_bfloat16>(v0), x2 = Round<__nv_bfloat16>(v1);
@@ -118,21 +126,32 @@ __device__ __forceinline__ void Finish(const SkinnyParams& p, int row, int t, fl
   }
 }
 
-template <int kMTiles, int kWarps, Epilogue E>
+template <int kMTiles, int kColTiles, int kWarps, Epilogue E>
 __global__ void __launch_bounds__(kWarps * 32) SkinnyGemmBf16Kernel(SkinnyParams p) {
   device::WaitForPriorGrids();  // inputs and outputs belong to earlier kernels
   device::AllowDependentGrids();
   const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
-  const int blocks_k = p.k / kBlockK;
-  float acc[kMTiles][4];
+  const int blocks_k = p.k / kBlockK, tile0 = kColTiles * blockIdx.x;
+  float acc[kColTiles][kMTiles][4];
 #pragma unroll
-  for (int i = 0; i < kMTiles; ++i) acc[i][0] = acc[i][1] = acc[i][2] = acc[i][3] = 0.0f;
-  const uint4* wrow =
-      reinterpret_cast<const uint4*>(p.w + static_cast<int64_t>(ColumnRow<E>(p, blockIdx.x, g)) * p.k + 16 * t);
+  for (int c = 0; c < kColTiles; ++c) {
+#pragma unroll
+    for (int i = 0; i < kMTiles; ++i) acc[c][i][0] = acc[c][i][1] = acc[c][i][2] = acc[c][i][3] = 0.0f;
+  }
+  const uint4* wrow[kColTiles];
+#pragma unroll
+  for (int c = 0; c < kColTiles; ++c) {
+    wrow[c] = reinterpret_cast<const uint4*>(p.w + static_cast<int64_t>(ColumnRow<E>(p, tile0 + c, g)) * p.k + 16 * t);
+  }
 #pragma unroll 4
   for (int kb = warp; kb < blocks_k; kb += kWarps) {
-    const uint4 w0 = __ldg(wrow + kb * (kBlockK / 8)), w1 = __ldg(wrow + kb * (kBlockK / 8) + 1);
-    const uint32_t b[8] = {w0.x, w0.y, w0.z, w0.w, w1.x, w1.y, w1.z, w1.w};
+    uint32_t b[kColTiles][8];
+#pragma unroll
+    for (int c = 0; c < kColTiles; ++c) {
+      const uint4 w0 = __ldg(wrow[c] + kb * (kBlockK / 8)), w1 = __ldg(wrow[c] + kb * (kBlockK / 8) + 1);
+      b[c][0] = w0.x, b[c][1] = w0.y, b[c][2] = w0.z, b[c][3] = w0.w;
+      b[c][4] = w1.x, b[c][5] = w1.y, b[c][6] = w1.z, b[c][7] = w1.w;
+    }
     const int k0 = kb * kBlockK + 16 * t;
 #pragma unroll
     for (int i = 0; i < kMTiles; ++i) {
@@ -140,49 +159,75 @@ __global__ void __launch_bounds__(kWarps * 32) SkinnyGemmBf16Kernel(SkinnyParams
       LoadRow16(p.x, 16 * i + g, p.m, p.k, k0, top);
       LoadRow16(p.x, 16 * i + g + 8, p.m, p.k, k0, bottom);
 #pragma unroll
-      for (int j = 0; j < 4; ++j) {
-        device::Mma16816<__nv_bfloat16>(acc[i], top[2 * j], bottom[2 * j], top[2 * j + 1], bottom[2 * j + 1], b[2 * j],
-                                        b[2 * j + 1]);
+      for (int c = 0; c < kColTiles; ++c) {
+#pragma unroll
+        for (int j = 0; j < 4; ++j) {
+          device::Mma16816<__nv_bfloat16>(acc[c][i], top[2 * j], bottom[2 * j], top[2 * j + 1], bottom[2 * j + 1],
+                                          b[c][2 * j], b[c][2 * j + 1]);
+        }
       }
     }
   }
-  // Partial sums of the warps, added in warp order; warp i % kWarps
-  // finishes row tile i.
+  // Partial sums of the warps, added in warp order, one column tile at a
+  // time; warp i % kWarps finishes row tile i.
   __shared__ float part[kWarps][kMTiles][4][32];
 #pragma unroll
-  for (int i = 0; i < kMTiles; ++i) {
+  for (int c = 0; c < kColTiles; ++c) {
+    if (c > 0) __syncthreads();  // the previous tile's sums are read
 #pragma unroll
-    for (int r = 0; r < 4; ++r) part[warp][i][r][lane] = acc[i][r];
-  }
-  __syncthreads();
+    for (int i = 0; i < kMTiles; ++i) {
 #pragma unroll
-  for (int i = 0; i < kMTiles; ++i) {
-    if (i % kWarps != warp) continue;
-    float s[4];  // c0, c1: row g, columns 2t, 2t + 1; c2, c3: row g + 8
-#pragma unroll
-    for (int r = 0; r < 4; ++r) {
-      s[r] = part[0][i][r][lane];
-#pragma unroll
-      for (int v = 1; v < kWarps; ++v) s[r] = __fadd_rn(s[r], part[v][i][r][lane]);
+      for (int r = 0; r < 4; ++r) part[warp][i][r][lane] = acc[c][i][r];
     }
-    Finish<E>(p, 16 * i + g, t, s[0], s[1]);
-    Finish<E>(p, 16 * i + g + 8, t, s[2], s[3]);
+    __syncthreads();
+#pragma unroll
+    for (int i = 0; i < kMTiles; ++i) {
+      if (i % kWarps != warp) continue;
+      float s[4];  // c0, c1: row g, columns 2t, 2t + 1; c2, c3: row g + 8
+#pragma unroll
+      for (int r = 0; r < 4; ++r) {
+        s[r] = part[0][i][r][lane];
+#pragma unroll
+        for (int v = 1; v < kWarps; ++v) s[r] = __fadd_rn(s[r], part[v][i][r][lane]);
+      }
+      Finish<E>(p, tile0 + c, 16 * i + g, t, s[0], s[1]);
+      Finish<E>(p, tile0 + c, 16 * i + g + 8, t, s[2], s[3]);
+    }
   }
+}
+
+template <int kMTiles, int kColTiles, int kWarps, Epilogue E>
+const char* LaunchTiles(const SkinnyParams& p, unsigned tiles, cudaStream_t s) {
+  return device::Launch(device::Overlap::kWithPrior, SkinnyGemmBf16Kernel<kMTiles, kColTiles, kWarps, E>,
+                        tiles / kColTiles, dim3(kWarps * 32), 0, s, p);
+}
+
+// Column tiles per block for m rows and `tiles` tiles: one up to 8 rows, two
+// up to 16, four beyond (at most XSD_SKINNY_MAX_COL_TILES), fewer where they
+// do not divide the tiles.
+int ColTiles(int m, unsigned tiles) {
+  int c = m <= 8 ? 1 : m <= 16 ? 2 : 4;
+  if (c > XSD_SKINNY_MAX_COL_TILES) c = XSD_SKINNY_MAX_COL_TILES;
+  while (tiles % c != 0) c /= 2;
+  return c;
 }
 
 template <int kMTiles, int kWarps, Epilogue E>
-const char* LaunchTiles(const SkinnyParams& p, unsigned blocks, cudaStream_t s) {
-  return device::Launch(device::Overlap::kWithPrior, SkinnyGemmBf16Kernel<kMTiles, kWarps, E>, blocks,
-                        dim3(kWarps * 32), 0, s, p);
+const char* LaunchColumns(const SkinnyParams& p, unsigned tiles, cudaStream_t s) {
+  switch (ColTiles(p.m, tiles)) {
+    case 1: return LaunchTiles<kMTiles, 1, kWarps, E>(p, tiles, s);
+    case 2: return LaunchTiles<kMTiles, 2, kWarps, E>(p, tiles, s);
+    default: return LaunchTiles<kMTiles, 4, kWarps, E>(p, tiles, s);
+  }
 }
 
 template <int kWarps, Epilogue E>
-const char* LaunchWarps(const SkinnyParams& p, unsigned blocks, cudaStream_t s) {
+const char* LaunchWarps(const SkinnyParams& p, unsigned tiles, cudaStream_t s) {
   switch ((p.m + 15) / 16) {
-    case 1: return LaunchTiles<1, kWarps, E>(p, blocks, s);
-    case 2: return LaunchTiles<2, kWarps, E>(p, blocks, s);
-    case 3: return LaunchTiles<3, kWarps, E>(p, blocks, s);
-    default: return LaunchTiles<4, kWarps, E>(p, blocks, s);
+    case 1: return LaunchColumns<1, kWarps, E>(p, tiles, s);
+    case 2: return LaunchColumns<2, kWarps, E>(p, tiles, s);
+    case 3: return LaunchColumns<3, kWarps, E>(p, tiles, s);
+    default: return LaunchColumns<4, kWarps, E>(p, tiles, s);
   }
 }
 
@@ -196,10 +241,10 @@ const char* LaunchWarps(const SkinnyParams& p, unsigned blocks, cudaStream_t s) 
 int SplitWarps(int64_t weight_rows, int64_t k) { return weight_rows * k > int64_t{4096} * 4096 ? 8 : 4; }
 
 template <Epilogue E>
-const char* LaunchSkinny(const SkinnyParams& p, int64_t weight_rows, unsigned blocks, void* stream) {
+const char* LaunchSkinny(const SkinnyParams& p, int64_t weight_rows, unsigned tiles, void* stream) {
   const auto s = static_cast<cudaStream_t>(stream);
   const char* error =
-      SplitWarps(weight_rows, p.k) == 8 ? LaunchWarps<8, E>(p, blocks, s) : LaunchWarps<4, E>(p, blocks, s);
+      SplitWarps(weight_rows, p.k) == 8 ? LaunchWarps<8, E>(p, tiles, s) : LaunchWarps<4, E>(p, tiles, s);
   return error != nullptr ? error : device::LastError();
 }
 
