@@ -3,33 +3,39 @@
 # against the fast one's, kernel by kernel, as the kernels run in the step
 # (CUDA graphs, programmatic dependent launch), unlike ncu_profile.sh (each
 # kernel alone) and xsd_llm_components (each op alone, back to back).
-# Nsight Systems traces xsd_llm_perf at 7B Video-LLaVA shapes in both
-# numerics (graph nodes traced one by one); `nsys stats` sums GPU time per
-# kernel name. Prefill kernels are the same in both runs, so the difference
-# of the two tables is the steps'. Untested until its first call.
-# Usage (device tool, carry .gpu-deps): bash tools/gpu/step_timeline.sh
+# The machine has no Nsight Systems: tools/gpu/kernel_trace/kernel_trace.cc,
+# a CUPTI injection library, records every kernel's GPU start and end while
+# xsd_llm_perf runs at 7B Video-LLaVA shapes in both numerics;
+# kernel_trace/summarize.py splits the decode graph's replays and gives,
+# per step, the span, the kernels' time, the idle time, the time per kernel
+# and the gaps between kernels.
+# Usage (device tool, carry .gpu-deps): bash tools/gpu/step_timeline.sh [NUMERICS...]
 set -uo pipefail
 source tools/gpu/env.sh
 exec > >(tee "$OUT/summary.txt") 2>&1
 echo "card: $(xsd_card)"
-NSYS=$(command -v nsys || ls /opt/nvidia/nsight-systems/*/bin/nsys /usr/local/cuda/bin/nsys 2>/dev/null | head -1)
-[[ -n "$NSYS" ]] || { echo "no nsys on this machine"; exit 1; }
-"$NSYS" --version
+CUPTI_H=$(ls /usr/local/cuda/include/cupti.h /usr/local/cuda-*/include/cupti.h \
+  "$(python3 -c 'import nvidia, os; print(os.path.dirname(nvidia.__path__[0]))' 2>/dev/null)"/nvidia/*/include/cupti.h \
+  /usr/local/cuda/extras/CUPTI/include/cupti.h 2>/dev/null | head -1)
+[[ -n "$CUPTI_H" ]] || { echo "no cupti.h on this machine"; exit 1; }
+CUPTI=$(dirname "$(dirname "$CUPTI_H")")
+CUPTI_LIB=$(ls -d "$CUPTI"/lib64/libcupti.so* "$CUPTI"/lib/libcupti.so* 2>/dev/null | head -1)
+echo "cupti: $CUPTI_H, $CUPTI_LIB"
+TRACER=/tmp/libxsd_kernel_trace.so
+g++ -std=c++17 -O2 -shared -fPIC tools/gpu/kernel_trace/kernel_trace.cc -I"$CUPTI/include" \
+  -L"$(dirname "$CUPTI_LIB")" -Wl,-rpath,"$(dirname "$CUPTI_LIB")" -lcupti -o "$TRACER" || exit 1
 bash tools/gpu/build.sh "$OUT" xsd_llm_perf || exit 1
 P=./build-gpu/apps/perf/xsd_llm_perf
-for n in row_invariant fast; do
-  "$NSYS" profile --cuda-graph-trace=node --trace=cuda --force-overwrite=true -o "/tmp/step_$n" \
-    $P --preset=7b --vocab=32064 --device=cuda:0 --dtype=bf16 --prompt=2076 --decode=64 --gammas=4 --repeats=3 \
+MODES=("$@")
+[ $# -eq 0 ] && MODES=(row_invariant fast)
+LABELS=()
+for n in "${MODES[@]}"; do
+  CUDA_INJECTION64_PATH=$TRACER XSD_KERNEL_TRACE="$OUT/trace_$n.csv" \
+    $P --preset=7b --vocab=32064 --device=cuda:0 --dtype=bf16 --prompt=2076 --decode=32 --gammas=8 --repeats=3 \
     --step_mode=graphs --numerics=$n > "$OUT/perf_$n.md" 2>&1
-  echo "== $n: profile exit $?"
-  "$NSYS" stats --report cuda_gpu_kern_sum --format csv --output "$OUT/kernels_$n" "/tmp/step_$n.nsys-rep" > /dev/null 2>&1
-  # Total ns, instances, average ns and name of the 25 costliest kernels.
-  python3 - "$OUT/kernels_${n}_cuda_gpu_kern_sum.csv" <<'PY'
-import csv, sys
-rows = list(csv.DictReader(open(sys.argv[1])))
-key = lambda r: float(r.get("Total Time (ns)", 0) or 0)
-for r in sorted(rows, key=key, reverse=True)[:25]:
-    print(f'{key(r) / 1e6:9.3f} ms {r.get("Instances", ""):>7} x {float(r.get("Avg (ns)", 0) or 0) / 1e3:8.2f} us  {r.get("Name", "")[:90]}')
-PY
+  echo "== $n: exit $?, $(wc -l < "$OUT/trace_$n.csv") kernels traced; $(grep -E "decode step" "$OUT/perf_$n.md")"
+  LABELS+=("$n=$OUT/trace_$n.csv")
 done
+python3 tools/gpu/kernel_trace/summarize.py "${LABELS[@]}" > "$OUT/timeline.md"
+cat "$OUT/timeline.md" | head -150
 tar czf /tmp/results.tgz -C "$OUT" --exclude=build.log --exclude=summary.txt . && find "$OUT" -mindepth 1 ! -name summary.txt -delete && mv /tmp/results.tgz "$OUT/results.tgz"
