@@ -427,6 +427,50 @@ TEST_CASE("CUDA fused kernels: cached attention of several rows matches float64;
   }
 }
 
+// Decode on tensor cores (row-invariant numerics, head dim 128, one query
+// vector per KV head): with a cache's counters the last block of each head
+// combines the chunks instead of a second kernel; the same bits as the
+// combine kernel and as that row in a verify call of three rows, the
+// counters left zero for the next call.
+TEST_CASE("CUDA fused kernels: tensor-core decode attention combines in its last blocks, the same bits",
+          "[models][llama][cuda][kernels]") {
+  const KernelOptions exact = RowInvariant();
+  for (const auto dtype : {at::kBFloat16, at::kHalf}) {
+    for (const int64_t span : {70, 2304}) {
+      INFO("dtype " << c10::toString(dtype) << ", span " << span);
+      at::manual_seed(5);
+      const auto options = at::TensorOptions().dtype(dtype).device(at::kCUDA);
+      const int64_t heads = 4, dim = 128, rows = 3;
+      const at::Tensor keys = at::randn({heads, span, dim}, options);
+      const at::Tensor values = at::randn({heads, span, dim}, options);
+      const at::Tensor q = at::randn({rows, heads, dim}, options);
+      // The verify call: rows 0..2 at positions span - 3 .. span - 1, causal.
+      const at::Tensor allowed = at::ones({rows, span}, at::kBool).tril(span - rows);
+      const AttentionMask mask = StackedBiasMask(allowed, 1, options);
+      auto verify = AttendCached(q, keys, values, mask, at::Tensor(), exact);
+      INFO(verify.status().ToString());
+      REQUIRE(verify.ok());
+      // Row 0 as a decode step over the keys it sees.
+      AttentionMask decode;
+      decode.past = static_cast<int>(span - rows);
+      decode.rows = 1;
+      const at::Tensor k0 = keys.narrow(1, 0, span - rows + 1), v0 = values.narrow(1, 0, span - rows + 1);
+      auto plain = AttendCached(q.narrow(0, 0, 1), k0, v0, decode, at::Tensor(), exact);
+      const at::Tensor counters = at::zeros({heads * KvCache::kKernelCountersPerKvHead}, options.dtype(at::kInt));
+      auto combined = AttendCached(q.narrow(0, 0, 1), k0, v0, decode, counters, exact);
+      REQUIRE(plain.ok());
+      REQUIRE(combined.ok());
+      CHECK(at::equal(*combined, *plain));
+      CHECK(at::equal(*combined, verify->narrow(0, 0, 1)));
+      CHECK(at::count_nonzero(counters).item<int64_t>() == 0);
+      auto again = AttendCached(q.narrow(0, 0, 1), k0, v0, decode, counters, exact);  // the counters reused
+      REQUIRE(again.ok());
+      CHECK(at::equal(*again, *plain));
+      CHECK(WithinTolerance(*plain, ReferenceAttention(q.narrow(0, 0, 1), k0, v0, at::Tensor()), 1.0 / 256, 1e-5));
+    }
+  }
+}
+
 // One query row per KV head (decode without grouped queries) has its own
 // kernel, chosen by default there: it must match float64, give the same bits
 // on every call (SDPA's cuDNN backend does not, docs/PERFORMANCE.md run 6),

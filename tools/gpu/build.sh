@@ -4,7 +4,8 @@
 # failure to compile them is reported and the build retried without them.
 # Used by the other tools/gpu scripts: bash tools/gpu/build.sh LOG_DIR [ninja targets...]
 # XSD_BUILD_DIR (default build-gpu) and XSD_CMAKE_EXTRA (more cmake
-# arguments) build a variant beside it (gemv_unpack_ab.sh). Tests are
+# arguments) and XSD_CUDA_FLAGS (CUDA compile flags, one argument: defines
+# of an A/B) build a variant beside it (gemv_unpack_ab.sh, skinny_ab.sh). Tests are
 # configured with XSD_REQUIRE_CUDA: a CUDA test executable that finds no
 # device fails instead of reporting itself skipped.
 set -uo pipefail
@@ -14,6 +15,7 @@ mkdir -p "$LOG"
 B=${XSD_BUILD_DIR:-build-gpu}
 # shellcheck disable=SC2086  # XSD_CMAKE_EXTRA: several words
 cmake -S . -B "$B" -G Ninja -DCMAKE_BUILD_TYPE=Release -DXSD_WITH_OPENCV=OFF -DXSD_REQUIRE_CUDA=ON ${XSD_CMAKE_EXTRA:-} \
+  "-DCMAKE_CUDA_FLAGS=${XSD_CUDA_FLAGS:-}" \
   -DCMAKE_PREFIX_PATH="$XSD_TORCH_PREFIX;/opt/xsd-deps/usr" > "$LOG/configure.log" 2>&1 || { tail -30 "$LOG/configure.log"; exit 1; }
 grep -E "torch header fix|fused CUDA kernels" "$LOG/configure.log"
 if ! ninja -C "$B" -k 0 -j "$(nproc)" "$@" > "$LOG/build.log" 2>&1; then

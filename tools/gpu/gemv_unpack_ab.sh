@@ -46,7 +46,7 @@ for variant in ("intrinsic", "shift"):
         print(f"{variant:9} {label} <{args.group(1) if args else name}>: {total} instructions {keep}")
 PY
 bash tools/gpu/build.sh "$OUT/default" xsd_llm_perf || exit 1
-XSD_BUILD_DIR=build-gpu-shift XSD_CMAKE_EXTRA="-DCMAKE_CUDA_FLAGS=-DXSD_GEMV_SHIFT_UNPACK" \
+XSD_BUILD_DIR=build-gpu-shift XSD_CUDA_FLAGS="-DXSD_GEMV_SHIFT_UNPACK" \
   bash tools/gpu/build.sh "$OUT/shift" xsd_llm_perf models_cuda_tests models_cuda_kernel_tests || exit 1
 mkdir -p "$OUT/shift_tests"
 xsd_run_tests ./build-gpu-shift "$OUT/shift_tests" models_cuda_tests models_cuda_kernel_tests

@@ -22,7 +22,8 @@ xsd_run_tests ./build-gpu "$OUT" models_cuda_kernel_tests models_cuda_tests
 for t in models_cuda_kernel_tests models_cuda_tests; do grep -E "FAILED|with expansion" -A3 "$OUT/$t.log" | head -30; done
 echo "tests done at ${SECONDS}s"
 VARIANTS=("$@")
-[ $# -eq 0 ] && VARIANTS=("gemv=1" "build:-DXSD_SKINNY_MAX_COL_TILES=1" "build:-DXSD_SKINNY_MAX_COL_TILES=2" fast)
+[ $# -eq 0 ] && VARIANTS=("gemv=1" "build:-DXSD_SKINNY_MAX_COL_TILES=1 -DXSD_MMA_COMBINE_KERNEL" \
+  "build:-DXSD_SKINNY_MAX_COL_TILES=2" fast)
 # name, build directory and xsd_llm_perf / xsd_llm_components arguments of variant $1
 variant() {
   name=$(echo "$1" | tr -c 'a-zA-Z0-9_\n' '_') dir=build-gpu args=()
@@ -35,7 +36,7 @@ variant() {
 for v in "${VARIANTS[@]}"; do
   [[ $v == build:* ]] || continue
   variant "$v"
-  XSD_BUILD_DIR=$dir XSD_CMAKE_EXTRA="-DCMAKE_CUDA_FLAGS=${v#build:}" bash tools/gpu/build.sh "$OUT/$name" \
+  XSD_BUILD_DIR=$dir XSD_CUDA_FLAGS="${v#build:}" bash tools/gpu/build.sh "$OUT/$name" \
     models_cuda_kernel_tests models_cuda_tests xsd_llm_perf xsd_llm_components || exit 1
   xsd_run_tests "./$dir" "$OUT/$name" models_cuda_kernel_tests models_cuda_tests
   echo "$v built and tested at ${SECONDS}s"

@@ -6,8 +6,8 @@
 # The machine has no Nsight Systems: tools/gpu/kernel_trace/kernel_trace.cc,
 # a CUPTI injection library, records every kernel's GPU start and end while
 # xsd_llm_perf runs at 7B Video-LLaVA shapes in both numerics;
-# kernel_trace/summarize.py splits the decode graph's replays and gives,
-# per step, the span, the kernels' time, the idle time, the time per kernel
+# kernel_trace/summarize.py splits the graphs' replays and gives, per
+# decode step and verify step (gamma 8, 16), the span, the kernels' time, the idle time, the time per kernel
 # and the gaps between kernels.
 # Usage (device tool, carry .gpu-deps): bash tools/gpu/step_timeline.sh [NUMERICS...]
 set -uo pipefail
@@ -31,7 +31,7 @@ MODES=("$@")
 LABELS=()
 for n in "${MODES[@]}"; do
   CUDA_INJECTION64_PATH=$TRACER XSD_KERNEL_TRACE="$OUT/trace_$n.csv" \
-    $P --preset=7b --vocab=32064 --device=cuda:0 --dtype=bf16 --prompt=2076 --decode=32 --gammas=8 --repeats=3 \
+    $P --preset=7b --vocab=32064 --device=cuda:0 --dtype=bf16 --prompt=2076 --decode=32 --gammas=8,16 --repeats=10 \
     --step_mode=graphs --numerics=$n > "$OUT/perf_$n.md" 2>&1
   echo "== $n: exit $?, $(wc -l < "$OUT/trace_$n.csv") kernels traced; $(grep -E "decode step" "$OUT/perf_$n.md")"
   LABELS+=("$n=$OUT/trace_$n.csv")

@@ -30,6 +30,7 @@
 
 #include <cuda_pipeline.h>
 
+#include "attention_combine.cuh"
 #include "attention_mma.h"
 #include "kernel_math.cuh"
 
@@ -218,68 +219,6 @@ __device__ __forceinline__ void Unpack8(const Raw8<T>& r, float (&f)[8]) {
   for (int i = 0; i < 8; ++i) f[i] = ToFloat<T>(e[i]);
 }
 
-// The combine of one query vector r of KV head kv: the chunks' partial sums
-// rescaled to the vector's maximum, divided by its total, rounded once to T.
-// The chunks' (max, total) pairs are read in parallel into shared memory
-// first. Run by a whole block (any multiple of 32 threads: the bits do not
-// depend on it), as CombineKernel or as the last chunk block's epilogue
-// (DecodeChunkKernel with counters); partials are read from L2 (__ldcg: other
-// blocks wrote them in the same launch).
-constexpr int kMaxChunks = 1024;  // spans up to 131 072 keys
-
-struct CombineShared {
-  float weight[kMaxChunks];
-  float sum[kMaxChunks];
-  float total;
-  float max[32];
-};
-
-template <typename T>
-__device__ void CombineVector(const CachedAttentionArgs& a, int chunks, int r, int kv, CombineShared& s) {
-  const int D = a.head_dim, R = a.rows * a.group;
-  const float* ml = a.workspace + static_cast<int64_t>(a.kv_heads) * chunks * R * D;
-  const int64_t first = static_cast<int64_t>(kv) * chunks * R + r;  // slot of chunk 0; chunk c adds c * R
-  for (int c = threadIdx.x; c < chunks; c += blockDim.x) {
-    const float* pair = ml + (first + static_cast<int64_t>(c) * R) * 2;
-    s.weight[c] = __ldcg(pair);
-    s.sum[c] = __ldcg(pair + 1);
-  }
-  __syncthreads();
-  // The vector's maximum (exact in any order), each chunk's weight in
-  // parallel, the total in chunk order.
-  float top = -INFINITY;
-  for (int c = threadIdx.x; c < chunks; c += blockDim.x) top = fmaxf(top, s.weight[c]);
-  for (int o = 16; o > 0; o >>= 1) top = fmaxf(top, __shfl_xor_sync(0xffffffffu, top, o));
-  if ((threadIdx.x & 31) == 0) s.max[threadIdx.x >> 5] = top;
-  __syncthreads();
-  top = -INFINITY;
-  for (int i = 0; i < static_cast<int>(blockDim.x >> 5); ++i) top = fmaxf(top, s.max[i]);
-  for (int c = threadIdx.x; c < chunks; c += blockDim.x) {
-    const float m = s.weight[c];
-    s.weight[c] = m == -INFINITY ? 0.0f : expf(__fadd_rn(m, -top));
-  }
-  __syncthreads();
-  if (threadIdx.x == 0) {
-    float total = 0.0f;
-    for (int c = 0; c < chunks; ++c) total = fmaf(s.sum[c], s.weight[c], total);
-    s.total = total;
-  }
-  __syncthreads();
-  const float total = s.total;
-  const int g = r / a.rows, t = r - g * a.rows;
-  const int heads = a.kv_heads * a.group;
-  T* out = static_cast<T*>(a.out) + (static_cast<int64_t>(t) * heads + kv * a.group + g) * D;
-  for (int d = threadIdx.x; d < D; d += blockDim.x) {
-    float o = 0.0f;
-#pragma unroll 8
-    for (int c = 0; c < chunks; ++c) {
-      o = fmaf(__ldcg(a.workspace + (first + static_cast<int64_t>(c) * R) * D + d), s.weight[c], o);
-    }
-    out[d] = FromFloat<T>(total > 0.0f ? __fdiv_rn(o, total) : 0.0f);
-  }
-  __syncthreads();  // s is free again
-}
-
 // The decode kernel: block (z, chunk, kv) covers keys [chunk * 128, chunk *
 // 128 + 128) of KV head kv for query vectors [z * kRows, z * kRows + kRows)
 // of the R = group * rows of that head (vector r is query head kv * group +
@@ -423,20 +362,9 @@ __global__ void __launch_bounds__(kDecodeWarps * 32) DecodeChunkKernel(CachedAtt
     }
   }
   if (a.counters == nullptr) return;  // CombineKernel follows
-  // The last of the chunks' blocks of (vector group, KV head) combines them
-  // (the counter, zero before the launch, is left zero again).
-  __shared__ bool last;
+  // The last of the chunks' blocks of (vector group, KV head) combines them.
   __shared__ CombineShared combine_s;
-  __threadfence();  // this block's partial is visible before it is counted
-  __syncthreads();
-  if (threadIdx.x == 0) {
-    unsigned* counter = a.counters + kv * gridDim.x + blockIdx.x;
-    last = atomicAdd(counter, 1u) == static_cast<unsigned>(chunks - 1);
-    if (last) atomicExch(counter, 0u);
-  }
-  __syncthreads();
-  if (!last) return;
-  __threadfence();
+  if (!LastChunkBlock(a.counters + kv * gridDim.x + blockIdx.x, chunks)) return;
   for (int i = 0; i < kRows && r0 + i < R; ++i) CombineVector<T>(a, chunks, r0 + i, kv, combine_s);
 }
 
@@ -510,13 +438,22 @@ bool TensorCoreShape(const CachedAttentionArgs& a) {
   return CachedAttentionOnTensorCores(a.dtype, a.head_dim, a.rows * a.group, a.row_invariant);
 }
 
-// The tensor-core chunk pass (attention_mma.cu), then the combine.
+// The tensor-core chunk pass (attention_mma.cu), then the combine: for one
+// query vector per KV head (decode) in the pass's last block of each head
+// where the caller gave counters, else as its own kernel (which runs the
+// vectors of a verify side by side).
 template <typename T>
 const char* LaunchTensorCores(const CachedAttentionArgs& a, cudaStream_t stream) {
   const int chunks = (a.span + kMmaAttentionChunk - 1) / kMmaAttentionChunk;
   if (chunks > kMaxChunks) return "cached attention: unsupported shape (span)";
-  const char* error = LaunchMmaAttentionChunks(a, chunks, stream);
+  CachedAttentionArgs args = a;
+  if (a.rows * a.group != 1 || args.counter_count < args.kv_heads) args.counters = nullptr;
+#ifdef XSD_MMA_COMBINE_KERNEL  // the A/B of the moment (build-time): always the combine kernel
+  args.counters = nullptr;
+#endif
+  const char* error = LaunchMmaAttentionChunks(args, chunks, stream);
   if (error != nullptr) return error;
+  if (args.counters != nullptr) return device::LastError();
   device::Launch(device::Overlap::kWithPrior, CombineKernel<T>, dim3(a.rows * a.group, a.kv_heads), 128, 0, stream, a,
                  chunks);
   return device::LastError();

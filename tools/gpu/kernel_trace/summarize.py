@@ -3,9 +3,9 @@
 (kernel_trace.cc): per graph, replays are split where a node id repeats;
 per replay the span (first start to last end), the GPU time of its kernels,
 and the idle time (the span not covered by any kernel); then, for the graph
-with the most replays (the decode step), the median time per replay of each
-kernel name, and the gaps between consecutive kernels by the kind of kernel
-before and after.
+with the most replays (the decode step) and the next two (verify steps), the
+median time per replay of each kernel name, and the largest gaps between
+consecutive kernels by the kinds of kernel before and after.
 
 Usage: summarize.py LABEL=trace.csv [LABEL=trace.csv ...]"""
 import collections
@@ -89,10 +89,12 @@ def report(label, path):
     print("|---|---|---|---|---|---|")
     for n, graph, k, span, busy, idl, _ in summaries:
         print(f"| {graph} | {k} | {n} | {span:.1f} | {busy:.1f} | {idl:.1f} |")
-    if not summaries:
-        return
-    _, graph, _, span, _, _, full = summaries[0]
-    print(f"\n## graph {graph} (most replays): per replay, by kernel")
+    for _, graph, _, _, _, _, full in summaries[:3]:
+        detail(graph, full)
+
+
+def detail(graph, full):
+    print(f"\n## graph {graph}: per replay, by kernel")
     per_name = collections.defaultdict(list)
     counts = collections.Counter(r["name"] for r in full[0])
     info = {r["name"]: (r["grid"], r["block"], r["regs"]) for r in full[0]}
@@ -115,7 +117,7 @@ def report(label, path):
             gaps[(a["name"][:40], b["name"][:40])].append((b["start"] - a["end"]) / 1e3)
     print("\n| gap us (median) | per replay | after | before |")
     print("|---|---|---|---|")
-    for (a, b), values in sorted(gaps.items(), key=lambda kv: -med(kv[1]) * len(kv[1])):
+    for (a, b), values in sorted(gaps.items(), key=lambda kv: -med(kv[1]) * len(kv[1]))[:12]:
         print(f"| {med(values):.2f} | {len(values) // len(full)} | {a} | {b} |")
     print()
 
