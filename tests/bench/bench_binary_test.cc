@@ -14,7 +14,7 @@
 #include "merge.h"
 #include "run_files.h"
 #include "support/scratch_dir.h"
-#include "whole_file.h"
+#include "support/whole_file.h"
 #include "xsd_catch.h"
 
 namespace xsd::bench {
@@ -25,7 +25,7 @@ using testing::CheckSameResults;
 using testing::Child;
 using testing::CountRecords;
 using testing::kSmallRunRecords;
-using testing::ReadAll;
+using xsd::testing::ReadWholeFile;
 using testing::Run;
 using testing::SmallRun;
 using testing::Spawn;
@@ -34,7 +34,7 @@ using testing::Wait;
 
 TEST_CASE("Bad invocations exit 2 with one line naming the flag and the value", "[bench][binary]") {
   ScratchDir dir("bench");
-  testing::WriteAll(dir.File("future.pbtxt"), "name: \"future\"\ntarget { name: \"video_llava_v2\" }\n"
+  xsd::testing::WriteWholeFile(dir.File("future.pbtxt"), "name: \"future\"\ntarget { name: \"video_llava_v2\" }\n"
                                                 "scheduler { name: \"autoregressive\" }\n");
   const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
       {{"--n_questions=-1"}, "--n_questions=-1"},
@@ -99,7 +99,7 @@ TEST_CASE("A run killed with SIGKILL resumes without repeating or dropping sampl
   REQUIRE(before >= kSmallRunRecords / 3);
   REQUIRE(before < kSmallRunRecords);
   // As if the kill had landed in the middle of a write.
-  testing::WriteAll(jsonl, "{\"kind\":\"record\",\"config\":\"L4+VL\",\"id\":\"buil", /*append=*/true);
+  xsd::testing::WriteWholeFile(jsonl, "{\"kind\":\"record\",\"config\":\"L4+VL\",\"id\":\"buil", /*append=*/true);
 
   // A resume with other settings is refused (and leaves the file as it was).
   std::vector<std::string> other = SmallRun(killed.path());

@@ -20,7 +20,7 @@
 
 #include "record.h"
 #include "support/scratch_dir.h"
-#include "whole_file.h"
+#include "support/whole_file.h"
 #include "xsd_catch.h"
 
 namespace xsd::bench::testing {
@@ -69,12 +69,12 @@ inline int Run(const std::vector<std::string>& args, std::string* output, int64_
   xsd::testing::ScratchDir logs("bench");
   const Child child = Spawn(args, logs.File("log"), file_size_limit);
   const int code = Wait(child);
-  *output = ReadAll(child.log);
+  *output = xsd::testing::ReadWholeFile(child.log);
   return code;
 }
 
 inline int CountRecords(const std::string& path) {
-  const std::string text = ReadAll(path);
+  const std::string text = xsd::testing::ReadWholeFile(path);
   int n = 0;
   for (size_t p = text.find("\"kind\":\"record\""); p != std::string::npos; p = text.find("\"kind\":\"record\"", p + 1)) ++n;
   return n;
@@ -185,7 +185,8 @@ inline void CheckSameReport(const std::string& dir_a, const std::string& dir_b) 
   const std::string ra = FindReportJson(dir_a), rb = FindReportJson(dir_b);
   REQUIRE_FALSE(ra.empty());
   REQUIRE_FALSE(rb.empty());
-  CheckSameReportJson(nlohmann::json::parse(ReadAll(ra)), nlohmann::json::parse(ReadAll(rb)));
+  CheckSameReportJson(nlohmann::json::parse(xsd::testing::ReadWholeFile(ra)),
+                      nlohmann::json::parse(xsd::testing::ReadWholeFile(rb)));
 }
 
 }  // namespace xsd::bench::testing

@@ -30,7 +30,7 @@
 #include "run_header.h"
 #include "runner.h"
 #include "support/scratch_dir.h"
-#include "whole_file.h"
+#include "support/whole_file.h"
 #include "test_records.h"
 #include "world_set.h"
 #include "xsd_catch.h"
@@ -46,14 +46,14 @@ using testing::Child;
 using testing::FindReportJson;
 using testing::kSmallRunRecords;
 using testing::MakeRecord;
-using testing::ReadAll;
+using xsd::testing::ReadWholeFile;
 using testing::RecordSpec;
 using testing::Run;
 using testing::SmallRun;
 using testing::Spawn;
 using xsd::testing::ScratchDir;
 using testing::Wait;
-using testing::WriteAll;
+using xsd::testing::WriteWholeFile;
 
 // One uninterrupted SmallRun, shared by the cases of this binary.
 const ScratchDir& WholeRun() {
@@ -114,9 +114,9 @@ void CheckLikeWholeRun(const std::string& dir, const std::string& jsonl) {
 // A copy of the first `bytes` of the uninterrupted run's JSON lines, under
 // the same name in `dir`: what a kill at that byte leaves.
 std::string CopyWholePrefix(const std::string& dir, size_t bytes) {
-  const std::string whole = ReadAll(WholeJsonl());
+  const std::string whole = ReadWholeFile(WholeJsonl());
   const std::string path = (fs::path(dir) / fs::path(WholeJsonl()).filename()).string();
-  WriteAll(path, whole.substr(0, bytes));
+  WriteWholeFile(path, whole.substr(0, bytes));
   return path;
 }
 
@@ -142,7 +142,7 @@ TEST_CASE("A store that runs out of disk keeps every earlier line and cuts its p
     REQUIRE((*store)->WriteHeader(header).ok());
     for (int i : {0, 1, 3}) REQUIRE((*store)->Append(records[i]).ok());
   }
-  const std::string expected = ReadAll(expected_path);
+  const std::string expected = ReadWholeFile(expected_path);
   const std::vector<size_t> ends = LineEnds(expected);
   REQUIRE(ends.size() == 4);
 
@@ -162,15 +162,15 @@ TEST_CASE("A store that runs out of disk keeps every earlier line and cuts its p
   CHECK(absl::StrContains(full.message(), path));
   CHECK(absl::StrContains(full.message(), "No space left on device"));
   // The partial line is gone: the file is the header and the two records.
-  CHECK(ReadAll(path) == expected.substr(0, ends[2]));
+  CHECK(ReadWholeFile(path) == expected.substr(0, ends[2]));
   CHECK((*store)->records().size() == 2);
   CHECK_FALSE((*store)->Has(records[2].Key()));
   // Failing again changes nothing; a record that fits goes after the last
   // complete line (not after the failed one's bytes).
   CHECK_FALSE((*store)->Append(records[2]).ok());
-  CHECK(ReadAll(path) == expected.substr(0, ends[2]));
+  CHECK(ReadWholeFile(path) == expected.substr(0, ends[2]));
   REQUIRE((*store)->Append(records[3]).ok());
-  CHECK(ReadAll(path) == expected);
+  CHECK(ReadWholeFile(path) == expected);
   store->reset();
 
   // With room again (a resume), the record that did not fit is appended.
@@ -198,7 +198,7 @@ TEST_CASE("A store whose disk fills during the header leaves an empty file that 
     const absl::Status full = (*store)->WriteHeader(header);
     CHECK(absl::StrContains(full.message(), path));
     CHECK_FALSE((*store)->header().has_value());
-    CHECK(ReadAll(path).empty());
+    CHECK(ReadWholeFile(path).empty());
   }
   auto resumed = JsonlStore::Open(path, /*resume=*/true);
   REQUIRE(resumed.ok());
@@ -214,7 +214,7 @@ TEST_CASE("A store whose disk fills during the header leaves an empty file that 
 TEST_CASE("A run whose results file fills the disk stops naming the file; --resume completes it", "[bench][faults]") {
   // SmallRun in this process, through a store with a byte budget that ends
   // inside the 8th line (the 7th record) of the uninterrupted run's file.
-  const std::string whole = ReadAll(WholeJsonl());
+  const std::string whole = ReadWholeFile(WholeJsonl());
   const std::vector<size_t> ends = LineEnds(whole);
   REQUIRE(ends.size() == kSmallRunRecords + 1);
   const int64_t budget = static_cast<int64_t>((ends[6] + ends[7]) / 2);
@@ -278,7 +278,7 @@ TEST_CASE("A run whose results file fills the disk stops naming the file; --resu
 
 TEST_CASE("xsd_bench on a full disk (RLIMIT_FSIZE) exits 1 naming the file and keeps the last report whole",
           "[bench][faults]") {
-  const std::string whole = ReadAll(WholeJsonl());
+  const std::string whole = ReadWholeFile(WholeJsonl());
   const std::vector<size_t> ends = LineEnds(whole);
   ScratchDir out("bench");
   std::string output;
@@ -300,12 +300,12 @@ TEST_CASE("xsd_bench on a full disk (RLIMIT_FSIZE) exits 1 naming the file and k
   // The report: a resume of the finished run rewrites it and fails midway;
   // the report already there stays whole (a write to .partial, then rename).
   const std::string report = FindReportJson(out.path());
-  const std::string before = ReadAll(report);
+  const std::string before = ReadWholeFile(report);
   REQUIRE(before.size() > 4096);
   CHECK(Run(With(SmallRun(out.path()), {"--resume"}), &output, 4096) == 1);
   INFO(output);
   CHECK(absl::StrContains(output, PartialPath(report) + ": write: File too large"));
-  CHECK(ReadAll(report) == before);
+  CHECK(ReadWholeFile(report) == before);
   CHECK(FilesEndingWith(out.path(), ".partial").empty());
 }
 
@@ -375,7 +375,7 @@ TEST_CASE("SIGKILL mid-record or mid-header: --resume cuts the torn line and end
           "[bench][faults]") {
   // Simulated: the uninterrupted run's file cut where a kill during a write
   // would cut it (a timed kill lands inside a write too rarely to test).
-  const std::string whole = ReadAll(WholeJsonl());
+  const std::string whole = ReadWholeFile(WholeJsonl());
   const std::vector<size_t> ends = LineEnds(whole);
   REQUIRE(ends.size() == kSmallRunRecords + 1);
   struct Cut {
@@ -403,7 +403,7 @@ TEST_CASE("SIGKILL mid-record or mid-header: --resume cuts the torn line and end
     }
     // The complete lines before the cut are kept byte for byte.
     const size_t kept = cut.complete_records == 0 ? 0 : ends[cut.complete_records];
-    CHECK(ReadAll(jsonl).substr(0, kept) == whole.substr(0, kept));
+    CHECK(ReadWholeFile(jsonl).substr(0, kept) == whole.substr(0, kept));
     CheckLikeWholeRun(out.path(), jsonl);
   }
 }
@@ -435,9 +435,13 @@ struct ReportSet {
 
 ReportSet ReadReportSet(const std::string& dir) {
   ReportSet set;
-  for (const std::string& f : FilesEndingWith(dir, ".json")) set.json = WithoutSystem(nlohmann::json::parse(ReadAll(f))).dump();
-  for (const std::string& f : FilesEndingWith(dir, ".md")) set.md = WithoutRss(ReadAll(f));
-  for (const std::string& f : FilesEndingWith(dir, ".png")) set.charts[fs::path(f).filename().string()] = ReadAll(f);
+  for (const std::string& f : FilesEndingWith(dir, ".json")) {
+    set.json = WithoutSystem(nlohmann::json::parse(ReadWholeFile(f))).dump();
+  }
+  for (const std::string& f : FilesEndingWith(dir, ".md")) set.md = WithoutRss(ReadWholeFile(f));
+  for (const std::string& f : FilesEndingWith(dir, ".png")) {
+    set.charts[fs::path(f).filename().string()] = ReadWholeFile(f);
+  }
   return set;
 }
 
@@ -450,7 +454,7 @@ void RemoveReports(const std::string& dir) {
 TEST_CASE("SIGKILL while the report and charts are written leaves each file whole or absent; --resume completes them",
           "[bench][faults]") {
   ScratchDir out("bench");
-  const std::string jsonl = CopyWholePrefix(out.path(), ReadAll(WholeJsonl()).size());
+  const std::string jsonl = CopyWholePrefix(out.path(), ReadWholeFile(WholeJsonl()).size());
   const std::vector<std::string> resume = With(SmallRun(out.path()), {"--resume", "--charts=true"});
   std::string output;
   REQUIRE(Run(resume, &output) == 0);
@@ -461,7 +465,8 @@ TEST_CASE("SIGKILL while the report and charts are written leaves each file whol
   REQUIRE(reference.charts.empty());  // a build without OpenCV writes no PNGs
 #endif
   // Regenerated from the same records: the uninterrupted run's report.
-  CHECK(reference.json == WithoutSystem(nlohmann::json::parse(ReadAll(FindReportJson(WholeRun().path())))).dump());
+  const std::string whole_report = ReadWholeFile(FindReportJson(WholeRun().path()));
+  CHECK(reference.json == WithoutSystem(nlohmann::json::parse(whole_report)).dump());
 
   // A resume that only rewrites the reports, killed the moment each file's
   // .partial appears (inside its write; the kill may also land just after
@@ -493,11 +498,11 @@ TEST_CASE("SIGKILL while the report and charts are written leaves each file whol
   RemoveReports(out.path());
   const std::string report = FindReportJson(WholeRun().path());
   const std::string report_path = (fs::path(out.path()) / fs::path(report).filename()).string();
-  const std::string half = ReadAll(report).substr(0, ReadAll(report).size() / 2);
-  WriteAll(PartialPath(report_path), half);
-  WriteAll(report_path, half);
+  const std::string half = ReadWholeFile(report).substr(0, ReadWholeFile(report).size() / 2);
+  WriteWholeFile(PartialPath(report_path), half);
+  WriteWholeFile(report_path, half);
   for (const auto& [name, bytes] : reference.charts) {
-    WriteAll(PartialPath((fs::path(out.path()) / name).string()), bytes.substr(0, bytes.size() / 3));
+    WriteWholeFile(PartialPath((fs::path(out.path()) / name).string()), bytes.substr(0, bytes.size() / 3));
   }
   REQUIRE(Run(resume, &output) == 0);
   const ReportSet again = ReadReportSet(out.path());
@@ -539,13 +544,13 @@ TEST_CASE("SIGKILL during merge leaves no partial union; merging again equals th
     }
     for (const std::string& f : FilesEndingWith(merged.path(), ".json")) {
       INFO(f);
-      CHECK(nlohmann::json::accept(ReadAll(f)));
+      CHECK(nlohmann::json::accept(ReadWholeFile(f)));
     }
   }
   CHECK(caught >= 1);  // 3 of 3 on a loaded 2-core machine
   // A stale partial union, as a kill before the rename leaves it.
-  WriteAll((fs::path(merged.path()) / "e2e_wallclock_20000101_000000.merged.jsonl.partial").string(),
-           ReadAll(WholeJsonl()).substr(0, 5000));
+  WriteWholeFile((fs::path(merged.path()) / "e2e_wallclock_20000101_000000.merged.jsonl.partial").string(),
+           ReadWholeFile(WholeJsonl()).substr(0, 5000));
   REQUIRE(Run(merge, &output) == 0);
   INFO(output);
   const std::vector<std::string> unions = FilesEndingWith(merged.path(), ".merged.jsonl");
@@ -568,18 +573,18 @@ TEST_CASE("A shard killed beside another in one directory resumes its own file; 
   REQUIRE_FALSE(jsonl.empty());
   const auto other_run = FindLatestRun(out.path(), "shard-1-of-2");
   REQUIRE(other_run.has_value());
-  const std::string other_bytes = ReadAll(other_run->path);
+  const std::string other_bytes = ReadWholeFile(other_run->path);
   const size_t before = RecordsOf(jsonl).size();
   REQUIRE(before < static_cast<size_t>(kSmallRunRecords / 2));
   // As if the kill had landed inside a write.
-  WriteAll(jsonl, "{\"kind\":\"record\",\"config\":\"L5F_de", /*append=*/true);
+  WriteWholeFile(jsonl, "{\"kind\":\"record\",\"config\":\"L5F_de", /*append=*/true);
 
   std::string output;
   REQUIRE(Run(With(ShardRun(out.path(), 0), {"--resume"}), &output) == 0);
   INFO(output);
   CHECK(absl::StrContains(output, "dropped a torn last line"));
   CHECK(absl::StrContains(output, absl::StrCat("resuming: ", before, " of ", kSmallRunRecords / 2)));
-  CHECK(ReadAll(other_run->path) == other_bytes);  // the other shard's file untouched
+  CHECK(ReadWholeFile(other_run->path) == other_bytes);  // the other shard's file untouched
   CHECK(RecordsOf(jsonl).size() == static_cast<size_t>(kSmallRunRecords / 2));
   // Each shard keeps its own report, even when both started in one second.
   for (const std::string& suffix : {"shard-0-of-2", "shard-1-of-2"}) {
@@ -589,7 +594,7 @@ TEST_CASE("A shard killed beside another in one directory resumes its own file; 
                                                                     ".json")).string();
     INFO(report);
     REQUIRE(fs::exists(report));
-    const nlohmann::json j = nlohmann::json::parse(ReadAll(report));
+    const nlohmann::json j = nlohmann::json::parse(ReadWholeFile(report));
     CHECK(j["aggregate"]["vl_baseline"]["n"] == kSmallRunRecords / 3 / 2);
   }
 

@@ -1,6 +1,6 @@
 #include "jsonl_store.h"
 #include "support/scratch_dir.h"
-#include "whole_file.h"
+#include "support/whole_file.h"
 #include "test_records.h"
 #include "xsd_catch.h"
 
@@ -8,10 +8,10 @@ namespace xsd::bench {
 namespace {
 
 using testing::MakeRecord;
-using testing::ReadAll;
+using xsd::testing::ReadWholeFile;
 using testing::RecordSpec;
 using xsd::testing::ScratchDir;
-using testing::WriteAll;
+using xsd::testing::WriteWholeFile;
 
 SampleRecord Rich() {
   RecordSpec spec;
@@ -84,7 +84,7 @@ TEST_CASE("The store appends durably and reads back", "[bench][jsonl]") {
   CHECK(contents->records[1].id == "scene_7/4");
   CHECK_FALSE(contents->torn_tail);
   // Three lines, each ending in a newline.
-  const std::string text = ReadAll(path);
+  const std::string text = ReadWholeFile(path);
   CHECK(std::count(text.begin(), text.end(), '\n') == 3);
   CHECK(text.back() == '\n');
 }
@@ -112,10 +112,10 @@ TEST_CASE("A torn last line is ignored, then cut away on resume", "[bench][jsonl
     REQUIRE((*store)->WriteHeader({{"x", 1}}).ok());
     REQUIRE((*store)->Append(Rich()).ok());
   }
-  const std::string good = ReadAll(path);
+  const std::string good = ReadWholeFile(path);
   // A kill in the middle of the second record's write.
   std::string line = RecordToJson(Rich()).dump();
-  WriteAll(path, "{\"kind\": \"record\", " + line.substr(1, line.size() / 2), /*append=*/true);
+  WriteWholeFile(path, "{\"kind\": \"record\", " + line.substr(1, line.size() / 2), /*append=*/true);
 
   auto contents = ReadJsonl(path);
   REQUIRE(contents.ok());
@@ -131,7 +131,7 @@ TEST_CASE("A torn last line is ignored, then cut away on resume", "[bench][jsonl
     CHECK((*store)->Has(Rich().Key()));
     REQUIRE((*store)->Append(next).ok());
   }
-  const std::string after = ReadAll(path);
+  const std::string after = ReadWholeFile(path);
   REQUIRE(after.size() > good.size());
   CHECK(after.substr(0, good.size()) == good);  // the torn bytes are gone, the good ones untouched
   auto reread = ReadJsonl(path);
@@ -144,7 +144,7 @@ TEST_CASE("A torn last line is ignored, then cut away on resume", "[bench][jsonl
 TEST_CASE("A bad line that is not the last is data loss, named by line", "[bench][jsonl]") {
   ScratchDir dir("bench");
   const std::string path = dir.File("run.jsonl");
-  WriteAll(path, "{\"kind\": \"header\"}\n{not json\n" + RecordToJson(Rich()).dump() + "\n");
+  WriteWholeFile(path, "{\"kind\": \"header\"}\n{not json\n" + RecordToJson(Rich()).dump() + "\n");
   auto contents = ReadJsonl(path);
   REQUIRE_FALSE(contents.ok());
   CHECK(contents.status().code() == absl::StatusCode::kDataLoss);

@@ -2,7 +2,7 @@
 #include "merge.h"
 #include "run_files.h"
 #include "support/scratch_dir.h"
-#include "whole_file.h"
+#include "support/whole_file.h"
 #include "test_records.h"
 #include "xsd_catch.h"
 
@@ -93,7 +93,7 @@ TEST_CASE("--resume finds the latest run of its own shard", "[bench][run_files]"
                                  "e2e_wallclock_20260207_110000.shard-1-of-2.jsonl",
                                  "e2e_wallclock_20260207_120000.merged.jsonl", "e2e_wallclock_20260207_100000.json",
                                  "notes.jsonl"}) {
-    testing::WriteAll(dir.File(name), "");
+    xsd::testing::WriteWholeFile(dir.File(name), "");
   }
   auto whole = FindLatestRun(dir.path(), "");
   REQUIRE(whole.has_value());

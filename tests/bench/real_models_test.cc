@@ -16,14 +16,14 @@
 #include "jsonl_store.h"
 #include "run_files.h"
 #include "support/scratch_dir.h"
-#include "whole_file.h"
+#include "support/whole_file.h"
 #include "xsd/vision/random_checkpoint.h"
 #include "xsd_catch.h"
 
 namespace xsd::bench {
 namespace {
 
-using testing::ReadAll;
+using xsd::testing::ReadWholeFile;
 using xsd::testing::ScratchDir;
 
 TEST_CASE("Real configs run through the bench with tiny random models on synthetic scenes", "[bench][binary][real]") {
@@ -45,7 +45,7 @@ TEST_CASE("Real configs run through the bench with tiny random models on synthet
       " --builtin_scenes=2 --n_questions=2 --max_new_tokens=6 --warmup=1 --charts=false --quiet --output_dir=",
       out.path(), " > ", log, " 2>&1");
   const int status = std::system(command.c_str());
-  const std::string output = ReadAll(log);
+  const std::string output = ReadWholeFile(log);
   INFO(output);
   REQUIRE(WIFEXITED(status));
   REQUIRE(WEXITSTATUS(status) == 0);
@@ -73,7 +73,7 @@ TEST_CASE("Real configs run through the bench with tiny random models on synthet
     if (e.path().extension() == ".json" && e.path().filename().string().rfind("e2e_wallclock_", 0) == 0) report = e.path();
   }
   REQUIRE_FALSE(report.empty());
-  const nlohmann::json j = nlohmann::json::parse(ReadAll(report));
+  const nlohmann::json j = nlohmann::json::parse(ReadWholeFile(report));
   CHECK(j["stage_timing"]["vl_baseline"]["vision_ms"].get<double>() > 0);
   CHECK(j["sd_per_sample"]["L4+VL"].size() == 4);
   CHECK(j["config"]["settings"]["random_adapters"] == true);

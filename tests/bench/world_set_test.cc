@@ -10,7 +10,7 @@
 #include <map>
 
 #include "config_set.h"
-#include "whole_file.h"
+#include "support/whole_file.h"
 #include "xsd_catch.h"
 
 namespace xsd::bench {
@@ -18,7 +18,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using xsd::testing::ScratchDir;
-using testing::WriteAll;
+using xsd::testing::WriteWholeFile;
 
 const char* const kAdapters[] = {"L1", "L2", "L3", "L4", "L5", "B1", "L5F"};
 
@@ -26,14 +26,16 @@ const char* const kAdapters[] = {"L1", "L2", "L3", "L4", "L5", "B1", "L5F"};
 void MakeWorld(const std::string& dir) {
   for (const char* model : {"video_llava", "eventgpt", "eagle"}) {
     fs::create_directories(fs::path(dir) / "models" / model);
-    WriteAll((fs::path(dir) / "models" / model / "config.json").string(), "{}");
-    WriteAll((fs::path(dir) / "models" / model / "model.safetensors").string(), "");
+    WriteWholeFile((fs::path(dir) / "models" / model / "config.json").string(), "{}");
+    WriteWholeFile((fs::path(dir) / "models" / model / "model.safetensors").string(), "");
   }
   fs::create_directories(fs::path(dir) / "adapters");
-  for (const char* a : kAdapters) WriteAll((fs::path(dir) / "adapters" / (std::string(a) + ".safetensors")).string(), "");
+  for (const char* a : kAdapters) {
+    WriteWholeFile((fs::path(dir) / "adapters" / (std::string(a) + ".safetensors")).string(), "");
+  }
   fs::create_directories(fs::path(dir) / "heldout");
-  WriteAll((fs::path(dir) / "heldout" / "EventGPT_Instruction_Subset.json").string(), "[]");
-  WriteAll((fs::path(dir) / "heldout" / "questions.json").string(), "[]");
+  WriteWholeFile((fs::path(dir) / "heldout" / "EventGPT_Instruction_Subset.json").string(), "[]");
+  WriteWholeFile((fs::path(dir) / "heldout" / "questions.json").string(), "[]");
 }
 
 // The embedded world configs with the overrides of `o` applied, by name.
@@ -157,11 +159,11 @@ TEST_CASE("An incomplete world folder is an error naming the missing file", "[be
 
   fs::remove(dir.File("models/eventgpt/config.json"));
   missing("models/eventgpt/config.json", o);
-  WriteAll(dir.File("models/eventgpt/config.json"), "{}");
+  WriteWholeFile(dir.File("models/eventgpt/config.json"), "{}");
 
   fs::remove(dir.File("models/video_llava/model.safetensors"));
   missing("models/video_llava/model.safetensors", o);
-  WriteAll(dir.File("models/video_llava/model.safetensors"), "");
+  WriteWholeFile(dir.File("models/video_llava/model.safetensors"), "");
 
   fs::remove(dir.File("adapters/L5F.safetensors"));
   missing("adapters/L5F.safetensors", o);

@@ -3,14 +3,15 @@
 // libFuzzer records the input, when a parser breaks its own contract.
 #pragma once
 
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "support/scratch_dir.h"
+#include "support/whole_file.h"
 
 namespace xsd::fuzz {
 
@@ -20,12 +21,10 @@ inline const testing::ScratchDir& Scratch() {
   return dir;
 }
 
-// Writes `size` bytes to `path`, replacing the file.
+// Writes `size` bytes to `path`, replacing the file; aborts when it cannot
+// (the target would otherwise fuzz a stale or missing file).
 inline void WriteFile(const std::string& path, const uint8_t* data, size_t size) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
-  out.close();
-  if (!out) {
+  if (!testing::WriteWholeFile(path, absl::string_view(reinterpret_cast<const char*>(data), size))) {
     std::fprintf(stderr, "xsd fuzz: cannot write %s\n", path.c_str());
     std::abort();
   }

@@ -15,7 +15,7 @@ namespace {
 using testing::Contains;
 using testing::SameBytes;
 using testing::ScratchDir;
-using testing::WriteBytes;
+using testing::WriteWholeFile;
 using NamedTensors = std::vector<std::pair<std::string, at::Tensor>>;
 
 // Sizes in bytes: 64, 16, 32, 8, 80, 200, 3 (total 403).
@@ -117,7 +117,7 @@ struct TwoShards {
     REQUIRE(WriteSafetensors(dir.File("b.safetensors"), {{"z", at::full({1}, 3.0)}}).ok());
   }
   absl::Status OpenWithIndex(const std::string& json) {
-    WriteBytes(index, json);
+    WriteWholeFile(index, json);
     return CheckpointReader::Open(dir.path()).status();
   }
 };

@@ -1,18 +1,17 @@
 // Test helpers for the io module: files whose bytes are spelled out by hand
 // (independent of the writer under test); scratch directories come from
-// support/scratch_dir.h.
+// support/scratch_dir.h, whole-file reads and writes from support/whole_file.h.
 #pragma once
 
 #include <cstdint>
 #include <cstring>
-#include <fstream>
-#include <iterator>
 #include <string>
 
 #include <ATen/core/Tensor.h>
 
 #include "absl/status/status.h"
 #include "support/scratch_dir.h"
+#include "support/whole_file.h"
 
 namespace xsd::testing {
 
@@ -25,16 +24,6 @@ inline std::string LittleEndian64(uint64_t n) {
 // Length field + header text exactly as given + data.
 inline std::string SafetensorsBytes(const std::string& header, const std::string& data = "") {
   return LittleEndian64(header.size()) + header + data;
-}
-
-inline void WriteBytes(const std::string& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-}
-
-inline std::string ReadBytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
 // Same dtype, same shape, same bytes: exact, and NaN- and -0.0-safe.

@@ -10,7 +10,7 @@ namespace {
 
 using testing::Contains;
 using testing::ScratchDir;
-using testing::WriteBytes;
+using testing::WriteWholeFile;
 
 const char* kConfig = R"({
   "model_type": "llava",
@@ -37,7 +37,7 @@ struct Fixture {
   nlohmann::json json;
   Fixture() {
     path = dir.File("config.json");
-    WriteBytes(path, kConfig);
+    WriteWholeFile(path, kConfig);
     auto read = ReadJsonFile(path);
     INFO(read.status().ToString());
     REQUIRE(read.ok());
@@ -149,16 +149,16 @@ TEST_CASE("ReadJsonFile: missing and malformed files", "[io][json]") {
               "no such file");
   ExpectError(ReadJsonFile(dir.path()).status(), absl::StatusCode::kInvalidArgument, dir.path(), "directory");
   // The bad token 'x' is byte 10, counting from 1 as the parser does.
-  WriteBytes(dir.File("bad.json"), R"({"a": 1, x})");
+  WriteWholeFile(dir.File("bad.json"), R"({"a": 1, x})");
   ExpectError(ReadJsonFile(dir.File("bad.json")).status(), absl::StatusCode::kInvalidArgument, dir.File("bad.json"),
               "at byte 10");
-  WriteBytes(dir.File("cut.json"), R"({"a": [1, 2)");
+  WriteWholeFile(dir.File("cut.json"), R"({"a": [1, 2)");
   ExpectError(ReadJsonFile(dir.File("cut.json")).status(), absl::StatusCode::kInvalidArgument, dir.File("cut.json"),
               "invalid JSON");
-  WriteBytes(dir.File("empty.json"), "");
+  WriteWholeFile(dir.File("empty.json"), "");
   ExpectError(ReadJsonFile(dir.File("empty.json")).status(), absl::StatusCode::kInvalidArgument,
               dir.File("empty.json"), "invalid JSON");
-  WriteBytes(dir.File("ok.json"), "[1, 2]");
+  WriteWholeFile(dir.File("ok.json"), "[1, 2]");
   auto ok = ReadJsonFile(dir.File("ok.json"));
   REQUIRE(ok.ok());
   CHECK(*ok == nlohmann::json::array({1, 2}));

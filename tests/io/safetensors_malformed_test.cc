@@ -14,12 +14,12 @@ using testing::Contains;
 using testing::LittleEndian64;
 using testing::SafetensorsBytes;
 using testing::ScratchDir;
-using testing::WriteBytes;
+using testing::WriteWholeFile;
 
 // Writes `bytes` as a file in `dir` and returns what Open says about it.
 absl::Status OpenBytes(const ScratchDir& dir, const std::string& bytes, std::string* path) {
   *path = dir.File("bad.safetensors");
-  WriteBytes(*path, bytes);
+  WriteWholeFile(*path, bytes);
   return SafetensorsFile::Open(*path).status();
 }
 
@@ -59,7 +59,7 @@ TEST_CASE("Malformed: header longer than the 100 MiB limit", "[io][malformed]") 
   ScratchDir dir("io");
   const uint64_t n = (uint64_t{100} << 20) + 1;
   const std::string path = dir.File("huge.safetensors");
-  WriteBytes(path, LittleEndian64(n) + "{");
+  WriteWholeFile(path, LittleEndian64(n) + "{");
   std::filesystem::resize_file(path, 8 + n);  // sparse: costs no disk
   const absl::Status s = SafetensorsFile::Open(path).status();
   INFO(s.ToString());

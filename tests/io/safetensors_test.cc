@@ -16,11 +16,11 @@ namespace xsd {
 namespace {
 
 using testing::Contains;
+using testing::ReadWholeFile;
 using testing::SameBytes;
-using testing::ReadBytes;
 using testing::SafetensorsBytes;
 using testing::ScratchDir;
-using testing::WriteBytes;
+using testing::WriteWholeFile;
 
 bool IsViewOfMapping(const SafetensorsFile& file, const std::string& name, const at::Tensor& t) {
   const TensorInfo* info = file.Find(name);
@@ -106,7 +106,7 @@ TEST_CASE("A hand-built file is read with the values its bytes spell", "[io][saf
       R"("c":{"dtype":"F16","shape":[1],"data_offsets":[6,8]}})";
   header.append((8 - header.size() % 8) % 8, ' ');
   const std::string data("\x01\x00\xff\xff\x80\x3f\x00\x3c", 8);
-  WriteBytes(dir.File("h.safetensors"), SafetensorsBytes(header, data));
+  WriteWholeFile(dir.File("h.safetensors"), SafetensorsBytes(header, data));
   auto file = SafetensorsFile::Open(dir.File("h.safetensors"));
   INFO(file.status().ToString());
   REQUIRE(file.ok());
@@ -136,7 +136,7 @@ TEST_CASE("WriteSafetensors writes exactly the bytes of the format", "[io][safet
                            {{"b", at::tensor({1.0f, -2.0f})}, {"a", at::tensor({1, -2, 3}, at::kInt).to(at::kChar)}},
                            {{"format", "pt"}})
               .ok());
-  CHECK(ReadBytes(path) == expected);
+  CHECK(ReadWholeFile(path) == expected);
 }
 
 TEST_CASE("Aligned tensors are views of the mapping and outlive the file object", "[io][safetensors]") {
@@ -175,7 +175,8 @@ TEST_CASE("A tensor not aligned to its element size is returned as a copy", "[io
   // Header of 55 bytes: the data section starts at file offset 63, odd.
   const std::string header = R"({"x":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}} )";
   REQUIRE(header.size() == 55);
-  WriteBytes(dir.File("odd.safetensors"), SafetensorsBytes(header, std::string("\x00\x00\x80\x3f\x00\x00\x00\xc0", 8)));
+  WriteWholeFile(dir.File("odd.safetensors"),
+                 SafetensorsBytes(header, std::string("\x00\x00\x80\x3f\x00\x00\x00\xc0", 8)));
   auto file = SafetensorsFile::Open(dir.File("odd.safetensors"));
   INFO(file.status().ToString());
   REQUIRE(file.ok());

@@ -35,7 +35,7 @@ DrivingWorldOptions SmallWorld() {
   return o;
 }
 
-nlohmann::json ReadJson(const std::string& path) { return nlohmann::json::parse(testing::ReadBytes(path)); }
+nlohmann::json ReadJson(const std::string& path) { return nlohmann::json::parse(testing::ReadWholeFile(path)); }
 
 cv::Mat AsMat(const at::Tensor& rgb) {
   return cv::Mat(static_cast<int>(rgb.size(0)), static_cast<int>(rgb.size(1)), CV_8UC3, rgb.data_ptr<uint8_t>());
@@ -106,7 +106,7 @@ TEST_CASE("Driving world files: layout, ground truth and round trips", "[media][
 
       // The PNG is the event image; the models' loader reads what DrivingEventPixels gives.
       const std::string png = root + "/event_image_1f/" + id + ".png";
-      CHECK(testing::ReadBytes(png) == testing::ReadBytes(root + "/event_image/" + id + ".png"));
+      CHECK(testing::ReadWholeFile(png) == testing::ReadWholeFile(root + "/event_image/" + id + ".png"));
       auto loaded = LoadImageRgb(png);
       REQUIRE(loaded.ok());
       const at::Tensor events = *RenderDrivingEventImage(scene, 336);
@@ -170,14 +170,14 @@ TEST_CASE("Driving world files are deterministic in their options", "[media][wor
     if (!entry.is_regular_file() || entry.path().extension() == ".mp4") continue;
     const std::string rel = fs::relative(entry.path(), a.path()).string();
     INFO(rel);
-    CHECK(testing::ReadBytes(entry.path().string()) == testing::ReadBytes(b.File(rel)));
+    CHECK(testing::ReadWholeFile(entry.path().string()) == testing::ReadWholeFile(b.File(rel)));
     ++compared;
   }
   CHECK(compared == 2 * 3 + 2 * 9);  // per split questions, world, instructions; two PNGs per scene
-  CHECK(testing::ReadBytes(a.File("train/world.json")) != testing::ReadBytes(c.File("train/world.json")));
+  CHECK(testing::ReadWholeFile(a.File("train/world.json")) != testing::ReadWholeFile(c.File("train/world.json")));
   const std::string id = DrivingSceneId(0);
-  const bool same_mp4 = testing::ReadBytes(a.File("train/mp4/" + id + ".mp4")) ==
-                        testing::ReadBytes(b.File("train/mp4/" + id + ".mp4"));
+  const bool same_mp4 = testing::ReadWholeFile(a.File("train/mp4/" + id + ".mp4")) ==
+                        testing::ReadWholeFile(b.File("train/mp4/" + id + ".mp4"));
   XSD_LOG(INFO) << "driving world MP4 byte-identical across two writes: " << (same_mp4 ? "yes" : "no");
 }
 
@@ -226,7 +226,7 @@ TEST_CASE("Driving world rejects bad options", "[media][world]") {
   o.fps = 0;
   expect_field(o, "fps");
   const std::string file = dir.File("a_file");
-  testing::WriteBytes(file, "x");
+  testing::WriteWholeFile(file, "x");
   const absl::Status s = WriteDrivingWorld(file + "/world", SmallWorld());
   REQUIRE_FALSE(s.ok());
   CHECK(std::string(s.message()).find(file) != std::string::npos);

@@ -53,21 +53,21 @@ TEST_CASE("LoadImageRgb errors name the path", "[media][image]") {
   CHECK(Mentions(a.status(), missing));
 
   const std::string text = dir.File("not_an_image.png");
-  testing::WriteBytes(text, "this is plain text, not a PNG\n");
+  testing::WriteWholeFile(text, "this is plain text, not a PNG\n");
   auto b = LoadImageRgb(text);
   REQUIRE_FALSE(b.ok());
   CHECK(Mentions(b.status(), text));
 
   const std::string empty = dir.File("empty.jpg");
-  testing::WriteBytes(empty, "");
+  testing::WriteWholeFile(empty, "");
   auto c = LoadImageRgb(empty);
   REQUIRE_FALSE(c.ok());
   CHECK(Mentions(c.status(), empty));
 
   // A PNG cut in half: the decoder must not hand back a partial image silently.
   const std::string cut = dir.File("truncated.png");
-  const std::string png = testing::ReadBytes(testing::MediaPath("images/large.png"));
-  testing::WriteBytes(cut, png.substr(0, png.size() / 2));
+  const std::string png = testing::ReadWholeFile(testing::MediaPath("images/large.png"));
+  testing::WriteWholeFile(cut, png.substr(0, png.size() / 2));
   auto d = LoadImageRgb(cut);
   REQUIRE_FALSE(d.ok());
   CHECK(Mentions(d.status(), cut));

@@ -31,7 +31,7 @@ SyntheticDatasetOptions SmallOptions() {
   return o;
 }
 
-nlohmann::json ReadJson(const std::string& path) { return nlohmann::json::parse(testing::ReadBytes(path)); }
+nlohmann::json ReadJson(const std::string& path) { return nlohmann::json::parse(testing::ReadWholeFile(path)); }
 
 // Counts of white, red, blue and other pixels of an RGB image.
 struct PolarityCounts {
@@ -162,14 +162,14 @@ TEST_CASE("Synthetic dataset is deterministic in its seed", "[media][synthetic]"
                                 std::string("event_image/synthetic_001_1.png"),
                                 std::string("event_image_1f/synthetic_001.png")}) {
     INFO(rel);
-    CHECK(testing::ReadBytes(a.File(rel)) == testing::ReadBytes(b.File(rel)));
+    CHECK(testing::ReadWholeFile(a.File(rel)) == testing::ReadWholeFile(b.File(rel)));
   }
-  CHECK(testing::ReadBytes(a.File("event_image_1f/synthetic_000.png")) !=
-        testing::ReadBytes(c.File("event_image_1f/synthetic_000.png")));
-  CHECK(testing::ReadBytes(a.File(kInstructionFileName)) != testing::ReadBytes(c.File(kInstructionFileName)));
+  CHECK(testing::ReadWholeFile(a.File("event_image_1f/synthetic_000.png")) !=
+        testing::ReadWholeFile(c.File("event_image_1f/synthetic_000.png")));
+  CHECK(testing::ReadWholeFile(a.File(kInstructionFileName)) != testing::ReadWholeFile(c.File(kInstructionFileName)));
   // MP4 bytes depend on the encoder build; the decoded frames must agree.
-  const bool same_mp4 = testing::ReadBytes(a.File("mp4/synthetic_000.mp4")) ==
-                        testing::ReadBytes(b.File("mp4/synthetic_000.mp4"));
+  const bool same_mp4 = testing::ReadWholeFile(a.File("mp4/synthetic_000.mp4")) ==
+                        testing::ReadWholeFile(b.File("mp4/synthetic_000.mp4"));
   XSD_LOG(INFO) << "synthetic MP4 byte-identical across two writes: " << (same_mp4 ? "yes" : "no");
   auto fa = LoadVideoFrames(a.File("mp4/synthetic_000.mp4"), 24, FrameSampling::kFirstNPadLast);
   auto fb = LoadVideoFrames(b.File("mp4/synthetic_000.mp4"), 24, FrameSampling::kFirstNPadLast);
@@ -203,7 +203,7 @@ TEST_CASE("Synthetic dataset rejects bad options and unwritable folders", "[medi
   expect_field(o, "event_frames");
 
   const std::string file = dir.File("a_file");
-  testing::WriteBytes(file, "x");
+  testing::WriteWholeFile(file, "x");
   const absl::Status s = WriteSyntheticDataset(file + "/dataset", SmallOptions());
   REQUIRE_FALSE(s.ok());
   CHECK(std::string(s.message()).find(file) != std::string::npos);

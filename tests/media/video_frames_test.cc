@@ -108,21 +108,21 @@ TEST_CASE("LoadVideoFrames errors name the path", "[media][video]") {
     CHECK(Mentions(a.status(), missing));
 
     const std::string text = dir.File("not_a_video.mp4");
-    testing::WriteBytes(text, "plain text pretending to be an MP4\n");
+    testing::WriteWholeFile(text, "plain text pretending to be an MP4\n");
     auto b = LoadVideoFrames(text, 8, sampling);
     REQUIRE_FALSE(b.ok());
     CHECK(Mentions(b.status(), text));
 
     const std::string empty = dir.File("empty.mp4");
-    testing::WriteBytes(empty, "");
+    testing::WriteWholeFile(empty, "");
     auto c = LoadVideoFrames(empty, 8, sampling);
     REQUIRE_FALSE(c.ok());
     CHECK(Mentions(c.status(), empty));
 
     // Cut in half: the index (moov) that mp4v files carry at the end is gone.
     const std::string cut = dir.File("truncated.mp4");
-    const std::string mp4 = testing::ReadBytes(testing::MediaPath(kClip));
-    testing::WriteBytes(cut, mp4.substr(0, mp4.size() / 2));
+    const std::string mp4 = testing::ReadWholeFile(testing::MediaPath(kClip));
+    testing::WriteWholeFile(cut, mp4.substr(0, mp4.size() / 2));
     auto d = LoadVideoFrames(cut, 8, sampling);
     REQUIRE_FALSE(d.ok());
     CHECK(Mentions(d.status(), cut));

@@ -15,7 +15,7 @@ bool Mentions(const absl::Status& s, const std::string& what) {
   return std::string(s.message()).find(what) != std::string::npos;
 }
 
-std::string LlamaModelBytes() { return testing::ReadFileBytes(testing::LlamaDir() + "/tokenizer.model"); }
+std::string LlamaModelBytes() { return testing::ReadWholeFile(testing::LlamaDir() + "/tokenizer.model"); }
 
 // A minimal valid BPE model: <unk> <s> </s> ▁ a b ab.
 spm::ModelProto TinyModel() {
@@ -40,7 +40,7 @@ spm::ModelProto TinyModel() {
 }
 
 absl::StatusOr<std::unique_ptr<Tokenizer>> LoadModel(const ScratchDir& dir, const spm::ModelProto& m) {
-  testing::WriteFileBytes(dir.File("tokenizer.model"), m.SerializeAsString());
+  testing::WriteWholeFile(dir.File("tokenizer.model"), m.SerializeAsString());
   return Tokenizer::Load(dir.path());
 }
 
@@ -51,7 +51,7 @@ TEST_CASE("A missing directory or tokenizer.model is NotFound naming the path", 
   CHECK(Mentions(missing.status(), "/nonexistent/xsd/checkpoint/tokenizer.model"));
 
   ScratchDir dir("tokenizer");
-  testing::WriteFileBytes(dir.File("tokenizer_config.json"), "{}");
+  testing::WriteWholeFile(dir.File("tokenizer_config.json"), "{}");
   auto empty_dir = Tokenizer::Load(dir.path());
   REQUIRE_FALSE(empty_dir.ok());
   CHECK(empty_dir.status().code() == absl::StatusCode::kNotFound);
@@ -63,13 +63,13 @@ TEST_CASE("A corrupt tokenizer.model is InvalidArgument naming the path", "[toke
   const std::string path = dir.File("tokenizer.model");
   const std::string good = LlamaModelBytes();
   SECTION("empty") {
-    testing::WriteFileBytes(path, "");
+    testing::WriteWholeFile(path, "");
   }
   SECTION("cut in half") {
-    testing::WriteFileBytes(path, good.substr(0, good.size() / 2));
+    testing::WriteWholeFile(path, good.substr(0, good.size() / 2));
   }
   SECTION("not a protobuf") {
-    testing::WriteFileBytes(path, "this is not a SentencePiece model, just text\n");
+    testing::WriteWholeFile(path, "this is not a SentencePiece model, just text\n");
   }
   SECTION("cut inside the vocabulary at a field boundary") {
     // The first 10 pieces, re-serialized: valid protobuf, no trainer_spec.
@@ -77,7 +77,7 @@ TEST_CASE("A corrupt tokenizer.model is InvalidArgument naming the path", "[toke
     REQUIRE(m.ParseFromString(good));
     spm::ModelProto cut;
     for (int i = 0; i < 10; ++i) *cut.add_pieces() = m.pieces(i);
-    testing::WriteFileBytes(path, cut.SerializeAsString());
+    testing::WriteWholeFile(path, cut.SerializeAsString());
   }
   auto tok = Tokenizer::Load(dir.path());
   REQUIRE_FALSE(tok.ok());
@@ -91,7 +91,7 @@ TEST_CASE("Every truncation and random corruption of tokenizer.model is handled"
   std::mt19937 rng(11);
   int rejected = 0, accepted = 0;
   auto exercise = [&](const std::string& bytes) {
-    testing::WriteFileBytes(dir.File("tokenizer.model"), bytes);
+    testing::WriteWholeFile(dir.File("tokenizer.model"), bytes);
     auto tok = Tokenizer::Load(dir.path());
     if (!tok.ok()) {
       CHECK(Mentions(tok.status(), "tokenizer.model"));
@@ -159,7 +159,7 @@ TEST_CASE("Invalid vocabularies are rejected with the reason", "[tokenizer][erro
 TEST_CASE("Corrupt normalization rules never crash", "[tokenizer][errors]") {
   // The variant model carries compiled rules; scramble bytes inside them.
   spm::ModelProto m;
-  REQUIRE(m.ParseFromString(testing::ReadFileBytes(testing::VariantDir() + "/tokenizer.model")));
+  REQUIRE(m.ParseFromString(testing::ReadWholeFile(testing::VariantDir() + "/tokenizer.model")));
   const std::string rules = m.normalizer_spec().precompiled_charsmap();
   REQUIRE(rules.size() > 100);
   ScratchDir dir("tokenizer");
@@ -181,11 +181,11 @@ TEST_CASE("Corrupt normalization rules never crash", "[tokenizer][errors]") {
 // Found by fuzz_tokenizer: a model whose compiled rules hold a value beyond
 // the string pool loaded, and only Encode of a text reaching that rule failed.
 TEST_CASE("A rule value outside the string pool is refused at Load", "[tokenizer][errors]") {
-  const std::string crasher = testing::ReadFileBytes(
+  const std::string crasher = testing::ReadWholeFile(
       std::string(XSD_SOURCE_DIR) + "/tests/fuzz/regressions/fuzz_tokenizer/charsmap_value_outside_pool.model");
   REQUIRE_FALSE(crasher.empty());
   ScratchDir dir("tokenizer");
-  testing::WriteFileBytes(dir.File("tokenizer.model"), crasher);
+  testing::WriteWholeFile(dir.File("tokenizer.model"), crasher);
   auto tok = Tokenizer::Load(dir.path());
   REQUIRE_FALSE(tok.ok());
   INFO(tok.status().ToString());
@@ -200,7 +200,7 @@ TEST_CASE("Added tokens that disagree are errors naming the token", "[tokenizer]
   testing::CopyFixtureFiles(testing::LlamaDir(), dir);
   const int base = testing::Cases()["meta"]["base_vocab"].get<int>();
   auto load_with = [&](const std::string& file, const std::string& text) {
-    testing::WriteFileBytes(dir.File(file), text);
+    testing::WriteWholeFile(dir.File(file), text);
     return Tokenizer::Load(dir.path());
   };
   SECTION("added_tokens.json gives <video> another id than tokenizer_config.json") {
@@ -258,9 +258,9 @@ TEST_CASE("Bad ids and a missing BOS are errors", "[tokenizer][errors]") {
 
   // A gap between added ids is not a token.
   ScratchDir dir("tokenizer");
-  testing::WriteFileBytes(dir.File("tokenizer.model"), LlamaModelBytes());
+  testing::WriteWholeFile(dir.File("tokenizer.model"), LlamaModelBytes());
   const int base = testing::Cases()["meta"]["base_vocab"].get<int>();
-  testing::WriteFileBytes(dir.File("added_tokens.json"), R"({"<far>": )" + std::to_string(base + 4) + "}");
+  testing::WriteWholeFile(dir.File("added_tokens.json"), R"({"<far>": )" + std::to_string(base + 4) + "}");
   auto gap = Tokenizer::Load(dir.path());
   REQUIRE(gap.ok());
   CHECK((*gap)->vocab_size() == base + 5);

@@ -116,8 +116,9 @@ TEST_CASE("BOS handling", "[tokenizer][special]") {
 
 // A scratch checkpoint: the fixture's tokenizer.model plus the given JSON files.
 void WriteCheckpoint(const testing::ScratchDir& dir, const std::vector<std::pair<std::string, std::string>>& files) {
-  testing::WriteFileBytes(dir.File("tokenizer.model"), testing::ReadFileBytes(testing::LlamaDir() + "/tokenizer.model"));
-  for (const auto& [name, text] : files) testing::WriteFileBytes(dir.File(name), text);
+  testing::WriteWholeFile(dir.File("tokenizer.model"),
+                          testing::ReadWholeFile(testing::LlamaDir() + "/tokenizer.model"));
+  for (const auto& [name, text] : files) testing::WriteWholeFile(dir.File(name), text);
 }
 
 TEST_CASE("Added tokens from each kind of file", "[tokenizer][special]") {

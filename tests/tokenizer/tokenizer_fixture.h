@@ -6,15 +6,14 @@
 
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "support/scratch_dir.h"
+#include "support/whole_file.h"
 #include "xsd/tokenizer/tokenizer.h"
 
 namespace xsd::testing {
@@ -24,22 +23,10 @@ inline std::string LlamaDir() { return TokenizerDataDir() + "/llama"; }
 inline std::string VariantDir() { return TokenizerDataDir() + "/variant"; }
 inline std::string TiesDir() { return TokenizerDataDir() + "/ties"; }
 
-inline std::string ReadFileBytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-inline void WriteFileBytes(const std::string& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary);
-  out << bytes;
-}
-
 // cases.json, parsed once.
 inline const nlohmann::json& Cases() {
   static const nlohmann::json* cases =
-      new nlohmann::json(nlohmann::json::parse(ReadFileBytes(TokenizerDataDir() + "/cases.json")));
+      new nlohmann::json(nlohmann::json::parse(ReadWholeFile(TokenizerDataDir() + "/cases.json")));
   return *cases;
 }
 
