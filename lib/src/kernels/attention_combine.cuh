@@ -26,15 +26,25 @@ constexpr int kMaxChunks = 1024;  // spans up to 131 072 keys
 struct CombineShared {
   float weight[kMaxChunks];
   float sum[kMaxChunks];
-  float total;
   float max[32];
 };
 
-template <typename T>
+// kEarly: chunks (from the first) whose partials a thread loads before the
+// weights (registers: the combine kernel's; 0 in a chunk kernel's last block,
+// whose registers would limit the blocks per SM).
+template <typename T, int kEarly = 0>
 __device__ __forceinline__ void CombineVector(const CachedAttentionArgs& a, int chunks, int r, int kv, CombineShared& s) {
   const int D = a.head_dim, R = a.rows * a.group;
   const float* ml = a.workspace + static_cast<int64_t>(a.kv_heads) * chunks * R * D;
   const int64_t first = static_cast<int64_t>(kv) * chunks * R + r;  // slot of chunk 0; chunk c adds c * R
+  // The partials of this thread's first feature for the first kEarly chunks,
+  // loaded now so that their latency overlaps the weights' computation.
+  const int d0 = threadIdx.x;
+  float early[kEarly > 0 ? kEarly : 1];
+#pragma unroll
+  for (int i = 0; i < kEarly; ++i) {
+    early[i] = d0 < D && i < chunks ? __ldcg(a.workspace + (first + static_cast<int64_t>(i) * R) * D + d0) : 0.0f;
+  }
   for (int c = threadIdx.x; c < chunks; c += blockDim.x) {
     const float* pair = ml + (first + static_cast<int64_t>(c) * R) * 2;
     s.weight[c] = __ldcg(pair);
@@ -55,20 +65,23 @@ __device__ __forceinline__ void CombineVector(const CachedAttentionArgs& a, int 
     s.weight[c] = m == -INFINITY ? 0.0f : expf(__fadd_rn(m, -top));
   }
   __syncthreads();
-  if (threadIdx.x == 0) {
-    float total = 0.0f;
-    for (int c = 0; c < chunks; ++c) total = fmaf(s.sum[c], s.weight[c], total);
-    s.total = total;
-  }
-  __syncthreads();
-  const float total = s.total;
+  float total = 0.0f;  // every thread the same chain
+  for (int c = 0; c < chunks; ++c) total = fmaf(s.sum[c], s.weight[c], total);
   const int g = r / a.rows, t = r - g * a.rows;
   const int heads = a.kv_heads * a.group;
   T* out = static_cast<T*>(a.out) + (static_cast<int64_t>(t) * heads + kv * a.group + g) * D;
   for (int d = threadIdx.x; d < D; d += blockDim.x) {
     float o = 0.0f;
+    int c = 0;
+    if (kEarly > 0 && d == d0) {
+#pragma unroll
+      for (int i = 0; i < kEarly; ++i) {
+        if (i < chunks) o = fmaf(early[i], s.weight[i], o);
+      }
+      c = chunks < kEarly ? chunks : kEarly;
+    }
 #pragma unroll 8
-    for (int c = 0; c < chunks; ++c) {
+    for (; c < chunks; ++c) {
       o = fmaf(__ldcg(a.workspace + (first + static_cast<int64_t>(c) * R) * D + d), s.weight[c], o);
     }
     out[d] = device::FromFloat<T>(total > 0.0f ? __fdiv_rn(o, total) : 0.0f);

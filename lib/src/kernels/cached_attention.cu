@@ -374,7 +374,11 @@ __global__ void CombineKernel(CachedAttentionArgs a, int chunks) {
   device::WaitForPriorGrids();  // inputs and outputs belong to earlier kernels
   device::AllowDependentGrids();
   __shared__ CombineShared s;
-  CombineVector<T>(a, chunks, blockIdx.x, blockIdx.y, s);
+#ifdef XSD_COMBINE_AS_RUN12
+  CombineVector<T, 0>(a, chunks, blockIdx.x, blockIdx.y, s);
+#else
+  CombineVector<T, 48>(a, chunks, blockIdx.x, blockIdx.y, s);
+#endif
 }
 
 template <typename T, int kRows>
@@ -448,7 +452,7 @@ const char* LaunchTensorCores(const CachedAttentionArgs& a, cudaStream_t stream)
   if (chunks > kMaxChunks) return "cached attention: unsupported shape (span)";
   CachedAttentionArgs args = a;
   if (a.rows * a.group != 1 || args.counter_count < args.kv_heads) args.counters = nullptr;
-#ifdef XSD_MMA_COMBINE_KERNEL  // the A/B of the moment (build-time): always the combine kernel
+#ifdef XSD_COMBINE_AS_RUN12  // the A/B of the moment (build-time): the combine kernel, loads in order
   args.counters = nullptr;
 #endif
   const char* error = LaunchMmaAttentionChunks(args, chunks, stream);
