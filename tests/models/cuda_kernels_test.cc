@@ -114,9 +114,9 @@ TEST_CASE("CUDA fused kernels: Linear (the GEMV at one row) equals at::linear (b
 // The tensor-core skinny GEMM (row-invariant numerics): each row's result is
 // the same for every row count, one included, and near float32. Weights of
 // up to 4096 x 4096 elements split k over four warps, larger ones over eight
-// (4104, 4160 x 4096 and 1544, 1040 x 11008 here); from 9 rows a block takes
-// two or four tiles of 8 columns where they divide the columns (1024, 4160:
-// four; 1040: two; 1000, 4104, 1544: one).
+// (4104, 4160 x 4096 and 1544, 1040 x 11008 here); from 17 rows a block
+// takes four tiles of 8 columns where they divide the columns (1024, 4160),
+// else two (1040) or one (1000, 4104, 1544).
 TEST_CASE("CUDA fused kernels: skinny GEMM rows are the same bits at any row count (bf16)",
           "[models][llama][cuda][kernels]") {
   const KernelOptions invariant = RowInvariant();
@@ -428,11 +428,10 @@ TEST_CASE("CUDA fused kernels: cached attention of several rows matches float64;
 }
 
 // Decode on tensor cores (row-invariant numerics, head dim 128, one query
-// vector per KV head): with a cache's counters the last block of each head
-// combines the chunks instead of a second kernel; the same bits as the
-// combine kernel and as that row in a verify call of three rows, the
-// counters left zero for the next call.
-TEST_CASE("CUDA fused kernels: tensor-core decode attention combines in its last blocks, the same bits",
+// vector per KV head): the same bits as that row in a verify call of three
+// rows (causal bias), with or without a cache's counters (left zero for the
+// next call), near float64.
+TEST_CASE("CUDA fused kernels: tensor-core decode attention equals its verify row bitwise, counters or not",
           "[models][llama][cuda][kernels]") {
   const KernelOptions exact = RowInvariant();
   for (const auto dtype : {at::kBFloat16, at::kHalf}) {

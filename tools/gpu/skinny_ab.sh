@@ -22,8 +22,7 @@ xsd_run_tests ./build-gpu "$OUT" models_cuda_kernel_tests models_cuda_tests
 for t in models_cuda_kernel_tests models_cuda_tests; do grep -E "FAILED|with expansion" -A3 "$OUT/$t.log" | head -30; done
 echo "tests done at ${SECONDS}s"
 VARIANTS=("$@")
-[ $# -eq 0 ] && VARIANTS=("gemv=1" "build:-DXSD_SKINNY_MAX_COL_TILES=1 -DXSD_COMBINE_AS_RUN12" \
-  "build:-DXSD_SKINNY_MAX_COL_TILES=2" fast)
+[ $# -eq 0 ] && VARIANTS=("gemv=1" fast)  # gemv=1: the defaults
 # name, build directory and xsd_llm_perf / xsd_llm_components arguments of variant $1
 variant() {
   name=$(echo "$1" | tr -c 'a-zA-Z0-9_\n' '_') dir=build-gpu args=()

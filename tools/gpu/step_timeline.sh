@@ -21,8 +21,13 @@ CUPTI_H=$(ls /usr/local/cuda/include/cupti.h /usr/local/cuda-*/include/cupti.h \
 CUPTI=$(dirname "$(dirname "$CUPTI_H")")
 CUPTI_LIB=$(ls -d "$CUPTI"/lib64/libcupti.so* "$CUPTI"/lib/libcupti.so* 2>/dev/null | head -1)
 echo "cupti: $CUPTI_H, $CUPTI_LIB"
+# cupti.h includes the toolkit's headers (crt/host_defines.h): nvcc's include directory.
+NVCC=$(command -v nvcc || ls /usr/local/cuda*/bin/nvcc 2>/dev/null | head -1)
+CRT=$(find "$(dirname "$(dirname "$NVCC")")" "$CUPTI" -path "*crt/host_defines.h" 2>/dev/null | head -1)
+echo "toolkit headers: ${CRT:-none found}"
 TRACER=/tmp/libxsd_kernel_trace.so
 g++ -std=c++17 -O2 -shared -fPIC tools/gpu/kernel_trace/kernel_trace.cc -I"$CUPTI/include" \
+  ${CRT:+-I"$(dirname "$(dirname "$CRT")")"} \
   -L"$(dirname "$CUPTI_LIB")" -Wl,-rpath,"$(dirname "$CUPTI_LIB")" -lcupti -o "$TRACER" || exit 1
 bash tools/gpu/build.sh "$OUT" xsd_llm_perf || exit 1
 P=./build-gpu/apps/perf/xsd_llm_perf

@@ -1,8 +1,9 @@
 // The combine of the chunked cached attention (cached_attention.cu's chunk
 // kernels, attention_mma.cu's tensor-core pass): each chunk left its partial
 // (max, sum, unnormalised output) in the workspace; a query vector's output
-// is their rescaled sum. One code for the combine kernel and for the last
-// chunk block of a head (LastChunkBlock), so both give the same bits.
+// is their rescaled sum. One code for the combine kernel and for the decode
+// kernel's last chunk block of a head (LastChunkBlock), so both give the
+// same bits.
 // Internal to the kernels.
 #pragma once
 
@@ -19,8 +20,8 @@ namespace xsd::kernels {
 // The chunks' (max, total) pairs are read in parallel into shared memory
 // first. Run by a whole block (any multiple of 32 threads: the bits do not
 // depend on it), as CombineKernel or as the epilogue of a head's last chunk
-// block (DecodeChunkKernel, MmaChunkKernel with counters); partials are read
-// from L2 (__ldcg: other blocks wrote them in the same launch).
+// block (DecodeChunkKernel with counters); partials are read from L2
+// (__ldcg: other blocks wrote them in the same launch).
 constexpr int kMaxChunks = 1024;  // spans up to 131 072 keys
 
 struct CombineShared {
@@ -31,7 +32,9 @@ struct CombineShared {
 
 // kEarly: chunks (from the first) whose partials a thread loads before the
 // weights (registers: the combine kernel's; 0 in a chunk kernel's last block,
-// whose registers would limit the blocks per SM).
+// whose registers would limit the blocks per SM). The combine kernel's 48
+// made a 7B verify of 2-5 rows 0.1-0.2 ms faster (H100, docs/PERFORMANCE.md
+// run 13).
 template <typename T, int kEarly = 0>
 __device__ __forceinline__ void CombineVector(const CachedAttentionArgs& a, int chunks, int r, int kv, CombineShared& s) {
   const int D = a.head_dim, R = a.rows * a.group;

@@ -26,15 +26,15 @@
 //   as two bf16/fp16 terms, hi = round(p) and lo = round(p - hi): the
 //   products are exact and the sum float32, so the weights keep ~16 bits.
 // The chunk's (max, sum, unnormalised output) go to the workspace for
-// the combine (attention_combine.cuh), as the decode kernel's do: its own
-// kernel, or at one vector per head the head's last block. Keys past
+// the combine kernel (attention_combine.cuh), as the decode kernel's do (a
+// last-block combine with the cache's counters, as the decode kernel has,
+// made the 7B step 0.1 ms slower here: docs/PERFORMANCE.md run 13). Keys past
 // the span score -inf and their values load as zeros; masked keys add exact
 // zeros: a vector's bits do not depend on the span beyond its visible keys.
 #include "attention_mma.h"
 
 #include <cuda_pipeline.h>
 
-#include "attention_combine.cuh"
 #include "kernel_math.cuh"
 
 namespace xsd::kernels {
@@ -263,11 +263,6 @@ __global__ void __launch_bounds__(kWarps * 32) MmaChunkKernel(CachedAttentionArg
       }
     }
   }
-  // With counters (one vector per KV head: decode), the head's last block
-  // combines the chunks, in the keys' tile (no longer read).
-  if (a.counters == nullptr || !LastChunkBlock(a.counters + kv, chunks)) return;
-  static_assert(sizeof(CombineShared) <= kKeys * kKStride * sizeof(T), "the combine's scratch fits in the keys' tile");
-  for (int r = 0; r < R; ++r) CombineVector<T>(a, chunks, r, kv, *reinterpret_cast<CombineShared*>(shared));
 }
 
 template <typename T, int kTiles>

@@ -374,11 +374,7 @@ __global__ void CombineKernel(CachedAttentionArgs a, int chunks) {
   device::WaitForPriorGrids();  // inputs and outputs belong to earlier kernels
   device::AllowDependentGrids();
   __shared__ CombineShared s;
-#ifdef XSD_COMBINE_AS_RUN12
-  CombineVector<T, 0>(a, chunks, blockIdx.x, blockIdx.y, s);
-#else
   CombineVector<T, 48>(a, chunks, blockIdx.x, blockIdx.y, s);
-#endif
 }
 
 template <typename T, int kRows>
@@ -442,22 +438,15 @@ bool TensorCoreShape(const CachedAttentionArgs& a) {
   return CachedAttentionOnTensorCores(a.dtype, a.head_dim, a.rows * a.group, a.row_invariant);
 }
 
-// The tensor-core chunk pass (attention_mma.cu), then the combine: for one
-// query vector per KV head (decode) in the pass's last block of each head
-// where the caller gave counters, else as its own kernel (which runs the
-// vectors of a verify side by side).
+// The tensor-core chunk pass (attention_mma.cu), then the combine kernel
+// (the vectors of a verify side by side; for decode too: attention_mma.cu
+// says why not in the last block).
 template <typename T>
 const char* LaunchTensorCores(const CachedAttentionArgs& a, cudaStream_t stream) {
   const int chunks = (a.span + kMmaAttentionChunk - 1) / kMmaAttentionChunk;
   if (chunks > kMaxChunks) return "cached attention: unsupported shape (span)";
-  CachedAttentionArgs args = a;
-  if (a.rows * a.group != 1 || args.counter_count < args.kv_heads) args.counters = nullptr;
-#ifdef XSD_COMBINE_AS_RUN12  // the A/B of the moment (build-time): the combine kernel, loads in order
-  args.counters = nullptr;
-#endif
-  const char* error = LaunchMmaAttentionChunks(args, chunks, stream);
+  const char* error = LaunchMmaAttentionChunks(a, chunks, stream);
   if (error != nullptr) return error;
-  if (args.counters != nullptr) return device::LastError();
   device::Launch(device::Overlap::kWithPrior, CombineKernel<T>, dim3(a.rows * a.group, a.kv_heads), 128, 0, stream, a,
                  chunks);
   return device::LastError();

@@ -15,7 +15,7 @@
 // k, the same for x and w: slots {2t, 2t+1, 2t+8, 2t+9} of mma j (j = 0..3)
 // are elements 16t + 4j + {0, 1, 2, 3}. A column's sum is the same whatever
 // the tiles beside it in its block, so kColTiles is free to follow the row
-// count (ColTiles): one tile per block at few rows (the most blocks), more
+// count (ColTiles): one tile per block at few rows (the most blocks), four
 // at many rows, where every block reads all of x from L2 once per k block.
 //
 // Epilogues choose which weight rows make a tile's 8 columns, so that what
@@ -46,10 +46,6 @@ using device::Round;
 using device::ToFloat;
 
 constexpr int kTileN = 8;
-// The A/B of the moment (build-time): the most column tiles per block.
-#ifndef XSD_SKINNY_MAX_COL_TILES
-#define XSD_SKINNY_MAX_COL_TILES 4
-#endif
 constexpr int kBlockK = 64;
 
 enum class Epilogue { kStore, kSiluGate, kRopeCache };
@@ -202,12 +198,14 @@ const char* LaunchTiles(const SkinnyParams& p, unsigned tiles, cudaStream_t s) {
                         tiles / kColTiles, dim3(kWarps * 32), 0, s, p);
 }
 
-// Column tiles per block for m rows and `tiles` tiles: one up to 8 rows, two
-// up to 16, four beyond (at most XSD_SKINNY_MAX_COL_TILES), fewer where they
-// do not divide the tiles.
+// Column tiles per block for m rows and `tiles` tiles: one up to 16 rows
+// (one row tile), four beyond (two or one where four do not divide the
+// tiles). Measured on an H100 (docs/PERFORMANCE.md run 13): four from 17
+// rows made verify of 17 / 33 rows 8.94 / 12.70 ms instead of 9.70 / 15.33
+// (two: 9.23 / 14.43), while two at 9 rows made it 8.39 ms instead of 7.18
+// (half the blocks: the o and down projections then have two per SM).
 int ColTiles(int m, unsigned tiles) {
-  int c = m <= 8 ? 1 : m <= 16 ? 2 : 4;
-  if (c > XSD_SKINNY_MAX_COL_TILES) c = XSD_SKINNY_MAX_COL_TILES;
+  int c = m <= 16 ? 1 : 4;
   while (tiles % c != 0) c /= 2;
   return c;
 }
