@@ -15,8 +15,9 @@
 // k, the same for x and w: slots {2t, 2t+1, 2t+8, 2t+9} of mma j (j = 0..3)
 // are elements 16t + 4j + {0, 1, 2, 3}. A column's sum is the same whatever
 // the tiles beside it in its block, so kColTiles is free to follow the row
-// count (ColTiles): one tile per block at few rows (the most blocks), four
-// at many rows, where every block reads all of x from L2 once per k block.
+// count (LaunchColumns): one tile per block at few rows (the most blocks),
+// four at many rows, where every block reads all of x from L2 once per k
+// block.
 //
 // Epilogues choose which weight rows make a tile's 8 columns, so that what
 // they combine lands in one thread (the C fragment holds columns 2t and
@@ -198,24 +199,20 @@ const char* LaunchTiles(const SkinnyParams& p, unsigned tiles, cudaStream_t s) {
                         tiles / kColTiles, dim3(kWarps * 32), 0, s, p);
 }
 
-// Column tiles per block for m rows and `tiles` tiles: one up to 16 rows
-// (one row tile), four beyond (two or one where four do not divide the
-// tiles). Measured on an H100 (docs/PERFORMANCE.md run 13): four from 17
-// rows made verify of 17 / 33 rows 8.94 / 12.70 ms instead of 9.70 / 15.33
-// (two: 9.23 / 14.43), while two at 9 rows made it 8.39 ms instead of 7.18
-// (half the blocks: the o and down projections then have two per SM).
-int ColTiles(int m, unsigned tiles) {
-  int c = m <= 16 ? 1 : 4;
-  while (tiles % c != 0) c /= 2;
-  return c;
-}
-
+// Column tiles per block: one at one row tile (up to 16 rows), four from
+// two (two or one where four do not divide the tiles). Measured on an H100
+// (docs/PERFORMANCE.md run 13): four from 17 rows made verify of 17 / 33
+// rows 8.94 / 12.70 ms instead of 9.70 / 15.33 (two: 9.23 / 14.43), while
+// two at 9 rows made it 8.39 ms instead of 7.18 (half the blocks: the o and
+// down projections then have two per SM).
 template <int kMTiles, int kWarps, Epilogue E>
 const char* LaunchColumns(const SkinnyParams& p, unsigned tiles, cudaStream_t s) {
-  switch (ColTiles(p.m, tiles)) {
-    case 1: return LaunchTiles<kMTiles, 1, kWarps, E>(p, tiles, s);
-    case 2: return LaunchTiles<kMTiles, 2, kWarps, E>(p, tiles, s);
-    default: return LaunchTiles<kMTiles, 4, kWarps, E>(p, tiles, s);
+  if constexpr (kMTiles == 1) {
+    return LaunchTiles<1, 1, kWarps, E>(p, tiles, s);
+  } else {
+    if (tiles % 4 == 0) return LaunchTiles<kMTiles, 4, kWarps, E>(p, tiles, s);
+    if (tiles % 2 == 0) return LaunchTiles<kMTiles, 2, kWarps, E>(p, tiles, s);
+    return LaunchTiles<kMTiles, 1, kWarps, E>(p, tiles, s);
   }
 }
 
