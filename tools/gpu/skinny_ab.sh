@@ -7,9 +7,14 @@
 #      two rounds: decode step, verify ratios at gamma 1-32, prefill;
 #   3. xsd_llm_components (each Linear alone) for each variant.
 # VARIANTS: --kernel_options values of the default build ("fast" =
-# --numerics=fast), or "build:FLAGS": a second build (build-gpu-<flags>)
-# with FLAGS as CUDA compile flags (a build-time define's A/B), its CUDA
-# cases run too. The default list is the A/B of the moment.
+# --numerics=fast), or "build:FLAGS": libxsd built again with FLAGS as CUDA
+# compile flags (a build-time define's A/B), its CUDA cases run too. A
+# build variant differs in libxsd's CUDA objects only, so the build directory
+# is reconfigured with FLAGS, only those and libxsd.so are rebuilt (~30 s
+# instead of ~2 minutes for a second build directory), and the library is
+# kept in build-gpu/variants/<name>; the executables run against it through
+# LD_LIBRARY_PATH (they carry a RUNPATH, which it overrides; checked). The
+# default list is the A/B of the moment.
 # Logs land in $OUT as they are written (a timeout keeps what is there).
 # Usage (device tool, carry .gpu-deps): bash tools/gpu/skinny_ab.sh [VARIANT...]
 set -uo pipefail
@@ -23,28 +28,36 @@ for t in models_cuda_kernel_tests models_cuda_tests; do grep -E "FAILED|with exp
 echo "tests done at ${SECONDS}s"
 VARIANTS=("$@")
 [ $# -eq 0 ] && VARIANTS=("gemv=1" fast)  # gemv=1: the defaults
-# name, build directory and xsd_llm_perf / xsd_llm_components arguments of variant $1
+# name, library directory (LD_LIBRARY_PATH) and xsd_llm_perf / xsd_llm_components arguments of variant $1
 variant() {
-  name=$(echo "$1" | tr -c 'a-zA-Z0-9_\n' '_') dir=build-gpu args=()
+  name=$(echo "$1" | tr -c 'a-zA-Z0-9_\n' '_') libs=build-gpu/variants/default args=()
   case "$1" in
     fast) args=(--numerics=fast) ;;
-    build:*) dir=build-gpu-$name ;;
+    build:*) libs=build-gpu/variants/$name ;;
     *) args=("--kernel_options=$1") ;;
   esac
 }
+keep_library() {  # DIR: this build's libxsd
+  mkdir -p "$1" && cp -L build-gpu/lib/libxsd.so.0 "$1/libxsd.so.0" || exit 1
+}
+keep_library build-gpu/variants/default
+if printf '%s\n' "${VARIANTS[@]}" | grep -q '^build:'; then
+  readelf -d build-gpu/apps/perf/xsd_llm_perf | grep -q RUNPATH || { echo "executables carry no RUNPATH"; exit 1; }
+fi
 for v in "${VARIANTS[@]}"; do
   [[ $v == build:* ]] || continue
   variant "$v"
-  XSD_BUILD_DIR=$dir XSD_CUDA_FLAGS="${v#build:}" bash tools/gpu/build.sh "$OUT/$name" \
-    models_cuda_kernel_tests models_cuda_tests xsd_llm_perf xsd_llm_components || exit 1
-  xsd_run_tests "./$dir" "$OUT/$name" models_cuda_kernel_tests models_cuda_tests
+  XSD_CUDA_FLAGS="${v#build:}" bash tools/gpu/build.sh "$OUT/$name" xsd || exit 1
+  keep_library "$libs"
+  LD_LIBRARY_PATH=$libs:$LD_LIBRARY_PATH ldd build-gpu/apps/perf/xsd_llm_perf | grep libxsd
+  LD_LIBRARY_PATH=$libs:$LD_LIBRARY_PATH xsd_run_tests ./build-gpu "$OUT/$name" models_cuda_kernel_tests models_cuda_tests
   echo "$v built and tested at ${SECONDS}s"
 done
 for round in 1 2; do
   for v in "${VARIANTS[@]}"; do
     (( SECONDS > ${XSD_PERF_BUDGET_S:-520} )) && { echo "== $v round $round skipped (time: ${SECONDS}s)"; continue; }
     variant "$v"
-    ./$dir/apps/perf/xsd_llm_perf --preset=7b --vocab=32064 --device=cuda:0 --dtype=bf16 --prompt=2076 --decode=64 \
+    LD_LIBRARY_PATH=$libs:$LD_LIBRARY_PATH ./build-gpu/apps/perf/xsd_llm_perf --preset=7b --vocab=32064 --device=cuda:0 --dtype=bf16 --prompt=2076 --decode=64 \
       --gammas=1,2,4,8,16,32 --repeats=10 --step_mode=graphs "${args[@]}" --json="$OUT/perf_${name}_r$round.json" \
       > "$OUT/perf_${name}_r$round.md" 2>&1
     echo "== $v round $round (${SECONDS}s)"; grep -E "prefill|decode|verify" "$OUT/perf_${name}_r$round.md" | head -12
@@ -53,7 +66,7 @@ for round in 1 2; do
     for v in "${VARIANTS[@]}"; do
       (( SECONDS > ${XSD_PERF_BUDGET_S:-520} )) && continue
       variant "$v"
-      ./$dir/apps/perf/xsd_llm_components --preset=7b --vocab=32064 --device=cuda:0 --dtype=bf16 --rows=1,2,9,17,33 \
+      LD_LIBRARY_PATH=$libs:$LD_LIBRARY_PATH ./build-gpu/apps/perf/xsd_llm_components --preset=7b --vocab=32064 --device=cuda:0 --dtype=bf16 --rows=1,2,9,17,33 \
         --span=2304 --reps=20 "${args[@]}" --json="$OUT/components_$name.json" > "$OUT/components_$name.md" 2>&1
       echo "== components $v: $(grep -E "sum" "$OUT/components_$name.md" | tr -d "*|" | tr -s " " | paste -sd ";" -)"
     done
