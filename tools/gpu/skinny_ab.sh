@@ -10,8 +10,9 @@
 # --numerics=fast), or "build:FLAGS": libxsd built again with FLAGS as CUDA
 # compile flags (a build-time define's A/B), its CUDA cases run too. A
 # build variant differs in libxsd's CUDA objects only, so the build directory
-# is reconfigured with FLAGS, only those and libxsd.so are rebuilt (~30 s
-# instead of ~2 minutes for a second build directory), and the library is
+# is reconfigured with FLAGS, only those and libxsd.so are rebuilt (a
+# second build directory took 113-122 s in run 13; this is expected to take
+# well under a minute, not yet timed), and the library is
 # kept in build-gpu/variants/<name>; the executables run against it through
 # LD_LIBRARY_PATH (they carry a RUNPATH, which it overrides; checked). The
 # default list is the A/B of the moment.
