@@ -589,9 +589,9 @@ TEST_CASE("CUDA fused kernels: row-invariant attention gives each row the bits o
 // rotation kernel and the SiLU kernel: the same sums, rounded where those
 // round, so logits and cache rows are the same bits, for prefills of 8 and
 // 20 rows (<= 64 rows: a step's GEMM; one and several column tiles per
-// block) and the decode row. Head dims 16 and 128,
-// grouped queries; at hidden 2048 the gate/up weight has more than 4096 x
-// 4096 elements: k split over eight warps.
+// block) and the decode row. Head dims 16 and 128, grouped queries; at
+// hidden 2048 the gate/up weight has more than 4096 x 4096 elements: k split
+// over eight warps.
 TEST_CASE("CUDA fused kernels: skinny GEMM epilogues equal GEMM + rotary / SiLU kernels bitwise (bf16)",
           "[models][llama][cuda][kernels]") {
   for (const int64_t hidden : {64, 256, 2048}) {
