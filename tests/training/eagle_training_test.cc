@@ -9,6 +9,7 @@
 
 #include "models/llama_reference.h"
 #include "models/llama_test_models.h"
+#include "support/prompt_request.h"
 #include "support/scratch_dir.h"
 #include "xsd/drafters/eagle_head.h"
 #include "xsd/kv/kv_cache.h"
@@ -21,19 +22,14 @@
 namespace xsd {
 namespace {
 
+using testing::PromptRequest;
+
 std::unique_ptr<LlamaVerifier> Target(std::shared_ptr<const LlamaModel> model) {
   LlamaSequenceOptions o;
   o.max_seq_len = 64;
   auto v = LlamaVerifier::Create(std::move(model), o, nullptr);
   REQUIRE(v.ok());
   return std::move(v).value();
-}
-
-Request Prompt(const std::string& id, std::vector<TokenId> tokens) {
-  Request r;
-  r.id = id;
-  r.prompt_tokens = std::move(tokens);
-  return r;
 }
 
 // `samples` random prompts of 4..7 tokens, 12 output tokens each.
@@ -51,7 +47,7 @@ void WriteSequences(const testing::TinyModel& m, const std::string& dir, int sam
     const at::Tensor ids = at::randint(3, m.config.vocab_size, {4 + s % 4}, at::kLong);
     std::vector<TokenId> prompt;
     for (int64_t i = 0; i < ids.size(0); ++i) prompt.push_back(static_cast<TokenId>(ids[i].item<int64_t>()));
-    requests.push_back(Prompt("s" + std::to_string(s), prompt));
+    requests.push_back(PromptRequest("s" + std::to_string(s), prompt));
   }
   ExtractionOptions o;
   o.max_new_tokens = 12;
@@ -67,7 +63,7 @@ TEST_CASE("Target-sequence extraction: prompt and output rows, the target's embe
   ExtractionOptions o;
   o.max_new_tokens = 8;
   auto target = Target(m.model);
-  auto rows = ExtractTargetSequence(*target, Prompt("a", prompt), o);
+  auto rows = ExtractTargetSequence(*target, PromptRequest("a", prompt), o);
   INFO(rows.status().ToString());
   REQUIRE(rows.ok());
   // 5 prompt rows, then the 7 output tokens that were fed (the 8th is not).
@@ -76,7 +72,7 @@ TEST_CASE("Target-sequence extraction: prompt and output rows, the target's embe
   REQUIRE(rows->target_tokens.size() == 12);
   // The target's greedy output, decoded on its own.
   auto plain = Target(m.model);
-  auto first = plain->Prefill(Prompt("a", prompt), OutputRequest());
+  auto first = plain->Prefill(PromptRequest("a", prompt), OutputRequest());
   REQUIRE(first.ok());
   std::vector<TokenId> output = {first->argmax[0]};
   while (output.size() < 8) {

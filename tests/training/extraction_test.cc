@@ -8,6 +8,7 @@
 
 #include "models/llama_reference.h"
 #include "models/llama_test_models.h"
+#include "support/prompt_request.h"
 #include "support/scratch_dir.h"
 #include "xsd/models/llama_drafter.h"
 #include "xsd/models/llama_prompt.h"
@@ -17,6 +18,8 @@
 
 namespace xsd {
 namespace {
+
+using testing::PromptRequest;
 
 std::unique_ptr<LlamaVerifier> Target(std::shared_ptr<const LlamaModel> model,
                                       std::shared_ptr<const Tokenizer> tokenizer = nullptr) {
@@ -40,13 +43,6 @@ std::unique_ptr<LlamaDrafter> DrafterWithStates(std::shared_ptr<const LlamaModel
   return std::move(d).value();
 }
 
-Request Prompt(const std::string& id, std::vector<TokenId> tokens) {
-  Request r;
-  r.id = id;
-  r.prompt_tokens = std::move(tokens);
-  return r;
-}
-
 TEST_CASE("Extraction: the target's own model as drafter gives the target's states, row for row",
           "[training][extraction]") {
   const auto m = testing::MakeTinyModel(testing::TinyConfig(), 31);
@@ -57,7 +53,7 @@ TEST_CASE("Extraction: the target's own model as drafter gives the target's stat
     ExtractionOptions o;
     o.pairing = pairing;
     o.max_new_tokens = 12;
-    auto rows = ExtractPair(*target, *drafter, Prompt("a", {5, 9, 2, 77, 31}), o);
+    auto rows = ExtractPair(*target, *drafter, PromptRequest("a", {5, 9, 2, 77, 31}), o);
     INFO(rows.status().ToString());
     REQUIRE(rows.ok());
     REQUIRE(rows->target_tokens.size() == 12);
@@ -84,7 +80,8 @@ TEST_CASE("Extraction: another model pairs row for row; shards read back; resume
   ExtractionOptions o;
   o.pairing = Pairing::kTeacherForced;
   o.max_new_tokens = 6;
-  const std::vector<Request> requests = {Prompt("r0", {1, 2, 3}), Prompt("r1", {4, 5}), Prompt("r2", {6, 7, 8, 9})};
+  const std::vector<Request> requests = {PromptRequest("r0", {1, 2, 3}), PromptRequest("r1", {4, 5}),
+                                         PromptRequest("r2", {6, 7, 8, 9})};
   {
     auto writer = FeatureShardWriter::Create(dir.path(), info, false, /*rows_per_shard=*/1);
     REQUIRE(writer.ok());
@@ -110,8 +107,8 @@ TEST_CASE("Extraction: a drafter without hidden states or with another tokenizer
   const auto m = testing::MakeTinyModel(testing::TinyConfig(), 31);
   auto target = Target(m.model);
   auto no_states = DrafterWithStates(m.model, /*hidden_rows=*/false);
-  CHECK(std::string(ExtractPair(*target, *no_states, Prompt("x", {1, 2}), ExtractionOptions()).status().message())
-            .find("keeps no hidden states") != std::string::npos);
+  const auto no_rows = ExtractPair(*target, *no_states, PromptRequest("x", {1, 2}), ExtractionOptions());
+  CHECK(std::string(no_rows.status().message()).find("keeps no hidden states") != std::string::npos);
   auto llama = Tokenizer::Load(std::string(XSD_TEST_DATA_DIR) + "/tokenizer/llama");
   auto variant = Tokenizer::Load(std::string(XSD_TEST_DATA_DIR) + "/tokenizer/variant");
   REQUIRE(llama.ok());
