@@ -9,13 +9,17 @@
 # the kernels' standalone times, not the step's (the PDL overlap is gone).
 # --numerics=fast|row_invariant: the step's numerics (default: the library's,
 # row-invariant).
-# Usage (device tool, carry .gpu-deps): bash tools/gpu/ncu_profile.sh [--decode-only] [--numerics=...]
+# --components=ROWS (e.g. 9,17): also the skinny GEMMs', tensor-core
+# attention's and combine kernel's counters at those row counts (a verify
+# step's), through xsd_llm_components (each op alone): ncu_components.log.
+# Usage (device tool, carry .gpu-deps):
+#   bash tools/gpu/ncu_profile.sh [--decode-only] [--numerics=...] [--components=ROWS]
 set -uo pipefail
 source tools/gpu/env.sh
 NCU=$(command -v ncu || ls /opt/nvidia/nsight-compute/*/ncu 2>/dev/null | head -1)
 [[ -n "$NCU" ]] || { echo "no ncu on this machine"; exit 1; }
 "$NCU" --version | tail -1
-bash tools/gpu/build.sh "$OUT" xsd_llm_perf || exit 1
+bash tools/gpu/build.sh "$OUT" xsd_llm_perf xsd_llm_components || exit 1
 P=./build-gpu/apps/perf/xsd_llm_perf
 ARGS="--preset=7b --vocab=32064 --device=cuda:0 --dtype=bf16 --prompt=2076 --gammas=1 --repeats=1"
 for a in "$@"; do [[ $a == --numerics=* ]] && ARGS="$ARGS $a"; done
@@ -31,6 +35,17 @@ DECODE_KERNELS="regex:GemvBf16|GemvSiluGate|GemvRopeCache|SkinnyGemm|DecodeChunk
 echo "decode profile exit $?"
 grep -E "^  [A-Za-z].*\(|Duration|DRAM Throughput|Memory Throughput|Achieved Occupancy|Registers Per|Waves Per SM|Grid Size" \
   "$OUT/ncu_decode.log" | head -150
+for a in "$@"; do
+  [[ $a == --components=* ]] || continue
+  # Each op: a warm-up call, a warm graph replay, one timed replay (--reps=1).
+  "$NCU" --clock-control none -k "regex:SkinnyGemm|Mma|Combine" --launch-count 60 \
+    --section SpeedOfLight --section MemoryWorkloadAnalysis --section LaunchStats --section Occupancy \
+    --section WarpStateStats ./build-gpu/apps/perf/xsd_llm_components --preset=7b --vocab=32064 --device=cuda:0 \
+    --dtype=bf16 --span=2304 --reps=1 --rows="${a#--components=}" > "$OUT/ncu_components.log" 2>&1
+  echo "components profile exit $?"
+  grep -E "^  [A-Za-z].*\(|Duration|DRAM Throughput|Achieved Occupancy|Registers Per|Grid Size" \
+    "$OUT/ncu_components.log" | head -150
+done
 if [[ " $* " != *" --decode-only "* ]]; then
   # Prefill: one pass per kernel (duration only); the random weights' init
   # kernels are left out by name.
