@@ -21,9 +21,12 @@ CUPTI_H=$(ls /usr/local/cuda/include/cupti.h /usr/local/cuda-*/include/cupti.h \
 CUPTI=$(dirname "$(dirname "$CUPTI_H")")
 CUPTI_LIB=$(ls -d "$CUPTI"/lib64/libcupti.so* "$CUPTI"/lib/libcupti.so* 2>/dev/null | head -1)
 echo "cupti: $CUPTI_H, $CUPTI_LIB"
-# cupti.h includes the toolkit's headers (crt/host_defines.h): nvcc's include directory.
+# cupti.h includes the toolkit's headers (crt/host_defines.h): found beside
+# nvcc, under /usr/local/cuda*, or in pip's nvidia packages.
 NVCC=$(command -v nvcc || ls /usr/local/cuda*/bin/nvcc 2>/dev/null | head -1)
-CRT=$(find "$(dirname "$(dirname "$NVCC")")" "$CUPTI" -path "*crt/host_defines.h" 2>/dev/null | head -1)
+PIP_NVIDIA=$(python3 -c 'import nvidia, os; print(os.path.dirname(nvidia.__path__[0]))' 2>/dev/null)/nvidia
+CRT=$(find ${NVCC:+"$(dirname "$(dirname "$NVCC")")"} /usr/local/cuda* "$CUPTI" "$PIP_NVIDIA" \
+  -path "*crt/host_defines.h" 2>/dev/null | head -1)
 echo "toolkit headers: ${CRT:-none found}"
 TRACER=/tmp/libxsd_kernel_trace.so
 g++ -std=c++17 -O2 -shared -fPIC tools/gpu/kernel_trace/kernel_trace.cc -I"$CUPTI/include" \
