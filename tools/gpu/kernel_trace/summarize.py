@@ -77,7 +77,8 @@ def report(label, path):
     summaries = []
     for graph, grows in graphs.items():
         reps = replays_of(grows)
-        full = [rep for rep in reps if len(rep) == max(len(x) for x in reps)]
+        longest = max(len(rep) for rep in reps)
+        full = [rep for rep in reps if len(rep) == longest]
         if len(full) < 3:
             continue
         spans = [(rep[-1]["end"] - rep[0]["start"]) / 1e3 for rep in full]
