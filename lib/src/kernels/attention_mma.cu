@@ -3,8 +3,9 @@
 // dim 128: decode (one vector) and verify (γ + 1 rows) run the same code, and
 // each vector gets the same bits whatever the others (row-invariant).
 //
-// Block (chunk, KV head): the 64 keys [64 chunk, 64 chunk + 64) of one KV
-// head for all R = group * rows query vectors of that head, as n tiles of 8
+// Block (part, KV head): the kMmaAttentionChunksPerBlock chunks of 64 keys
+// [64 chunk, 64 chunk + 64) of a part, one after the other, of one KV head
+// for all R = group * rows query vectors of that head, as n tiles of 8
 // vectors (all in one block: a 17-row verify took 31.2 us per 7B layer
 // against 40.2 with 16 vectors per block, the chunk read again from L2 for
 // each; docs/PERFORMANCE.md run 8). The chunk's keys, values and the block's
@@ -25,8 +26,10 @@
 //   value row (its 4 features) per key and pairs keys with byte permutes. p enters
 //   as two bf16/fp16 terms, hi = round(p) and lo = round(p - hi): the
 //   products are exact and the sum float32, so the weights keep ~16 bits.
-// The chunk's (max, sum, unnormalised output) go to the workspace for
-// the combine kernel (attention_combine.cuh), as the decode kernel's do (a
+// Across a part's chunks each vector keeps a running maximum, sum and
+// output, rescaled by exp(old max - new max) when the maximum grows (by
+// exactly 1 for chunks whose keys are all masked). The part's (max, sum,
+// unnormalised output) go to the workspace for the combine kernel (attention_combine.cuh), as the decode kernel's do (a
 // last-block combine with the cache's counters, as the decode kernel has,
 // made the 7B step 0.1 ms slower here: docs/PERFORMANCE.md run 13). Keys past
 // the span score -inf and their values load as zeros; masked keys add exact
@@ -81,27 +84,53 @@ __device__ __forceinline__ void CopyChunk(const T* __restrict__ src, T* dst, int
   __pipeline_commit();
 }
 
+// This thread's biases for keys key_a and key_b of its vectors (zeros
+// without a bias, past R or past the span).
 template <typename T, int kTiles>
-__global__ void __launch_bounds__(kWarps * 32) MmaChunkKernel(CachedAttentionArgs a, int chunks) {
+__device__ __forceinline__ void LoadBias(const CachedAttentionArgs& a, int R, int key_a, int key_b, int t,
+                                         float (&bias_r)[kTiles][4]) {
+  const T* bias = static_cast<const T*>(a.bias);
+#pragma unroll
+  for (int n = 0; n < kTiles; ++n) {
+#pragma unroll
+    for (int e = 0; e < 4; ++e) {
+      const int v = 8 * n + 2 * t + (e & 1), key = e < 2 ? key_a : key_b;
+      bias_r[n][e] = bias != nullptr && v < R && key < a.span
+                         ? ToFloat<T>(bias[static_cast<int64_t>(v) * a.bias_stride + key])
+                         : 0.0f;
+    }
+  }
+}
+
+// Up to two tiles (16 vectors), registers for five blocks per SM, as many as
+// their shared memory allows.
+template <typename T, int kTiles>
+__global__ void __launch_bounds__(kWarps * 32, kTiles <= 2 ? 5 : 1) MmaChunkKernel(CachedAttentionArgs a, int parts) {
   device::WaitForPriorGrids();  // inputs and outputs belong to earlier kernels
   device::AllowDependentGrids();
   const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
   // The block's 8 kTiles vector slots: the R vectors, the last one repeated.
-  const int chunk = blockIdx.x, kv = blockIdx.y, R = a.rows * a.group;
-  const int key0 = chunk * kKeys;
-  const T* bias = static_cast<const T*>(a.bias);
-  // Dynamic shared memory: the chunk's keys (later the p tile), its values,
-  // and the block's query vectors, all copied in flight together from the
-  // start (keys and queries as the first commit group, values the second).
+  const int part = blockIdx.x, kv = blockIdx.y, R = a.rows * a.group;
+  const int first_chunk = part * kMmaAttentionChunksPerBlock;
+  const int end_chunk = min(first_chunk + kMmaAttentionChunksPerBlock, (a.span + kKeys - 1) / kKeys);
+  const T* keys = static_cast<const T*>(a.keys) + kv * a.k_stride_h;
+  const T* values = static_cast<const T*>(a.values) + kv * a.v_stride_h;
+  // Dynamic shared memory: a chunk's keys, its values, the block's query
+  // vectors, all copied in flight together from the start (keys and queries
+  // as the first commit groups, values the next), and the p tile: in the
+  // keys' tile when the block has one chunk, else its own (the next chunk's
+  // keys load while p is read).
   extern __shared__ __align__(16) unsigned char shared[];
   T* k_s = reinterpret_cast<T*>(shared);
   T* v_s = k_s + kKeys * kKStride;
   T* q_s = v_s + kKeys * kVStride;  // [8 kTiles][kKStride]
-  float(*p_s)[kPStride] = reinterpret_cast<float(*)[kPStride]>(shared);
+  unsigned char* p_bytes =
+      kMmaAttentionChunksPerBlock == 1 ? shared : reinterpret_cast<unsigned char*>(q_s + 8 * kTiles * kKStride);
+  float(*p_s)[kPStride] = reinterpret_cast<float(*)[kPStride]>(p_bytes);
   static_assert(8 * kTiles * kPStride * sizeof(float) <= kKeys * kKStride * sizeof(T),
                 "the p tile fits in the keys' tile");
   __shared__ float max_s[kWarps][8 * kTiles], sum_s[kWarps][8 * kTiles];
-  CopyChunk(static_cast<const T*>(a.keys) + kv * a.k_stride_h, k_s, key0, a.span, kKStride);
+  CopyChunk(keys, k_s, first_chunk * kKeys, a.span, kKStride);
   {
     // Query vector r = head * rows + row (vectors past R repeat the last).
     constexpr int kPerRow = kD * static_cast<int>(sizeof(T)) / 16;
@@ -114,137 +143,164 @@ __global__ void __launch_bounds__(kWarps * 32) MmaChunkKernel(CachedAttentionArg
     }
     __pipeline_commit();
   }
-  CopyChunk(static_cast<const T*>(a.values) + kv * a.v_stride_h, v_s, key0, a.span, kVStride);
-  const int key_a = key0 + 16 * warp + g, key_b = key_a + 8;
-  // This thread's biases, in flight with the copies.
+  CopyChunk(values, v_s, first_chunk * kKeys, a.span, kVStride);
+  // This thread's biases, in flight with the copies (the next chunk's
+  // during this one's).
   float bias_r[kTiles][4];
-#pragma unroll
-  for (int n = 0; n < kTiles; ++n) {
-#pragma unroll
-    for (int e = 0; e < 4; ++e) {
-      const int v = 8 * n + 2 * t + (e & 1), key = e < 2 ? key_a : key_b;
-      bias_r[n][e] = bias != nullptr && v < R && key < a.span
-                         ? ToFloat<T>(bias[static_cast<int64_t>(v) * a.bias_stride + key])
-                         : 0.0f;
-    }
-  }
+  LoadBias<T, kTiles>(a, R, first_chunk * kKeys + 16 * warp + g, first_chunk * kKeys + 16 * warp + g + 8, t, bias_r);
   const T* ka_s = k_s + (16 * warp + g) * kKStride + 8 * t;
   const T* kb_s = ka_s + 8 * kKStride;
   const int feature0 = 32 * warp + 4 * g;
-  __pipeline_wait_prior(1);  // this thread's key and query copies
-  __syncthreads();           // everyone's
-
-  // Scores: c0, c1 = (key_a; vectors 8 n + 2t, + 1), c2, c3 = key_b.
-  float score[kTiles][4];
+  // Per vector of this thread (8 n + 2 t + h): the block's running maximum
+  // and sum of p (relative to that maximum); out: its unnormalised output
+  // (C fragments: rows g, g + 8 <-> features, columns 2t, 2t + 1 <->
+  // vectors), rescaled when the maximum grows.
+  float run_max[kTiles][2], run_sum[kTiles][2], out[2][kTiles][4];
 #pragma unroll
   for (int n = 0; n < kTiles; ++n) {
-    const T* qv = q_s + (8 * n + g) * kKStride + 8 * t;
-    float c4[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+    run_max[n][0] = run_max[n][1] = -INFINITY;
+    run_sum[n][0] = run_sum[n][1] = 0.0f;
 #pragma unroll
-    for (int c = 0; c < 4; ++c) {
-      const uint4 q8 = *reinterpret_cast<const uint4*>(qv + 32 * c);
-      const uint4 ka = *reinterpret_cast<const uint4*>(ka_s + 32 * c);
-      const uint4 kb = *reinterpret_cast<const uint4*>(kb_s + 32 * c);
-#pragma unroll
-      for (int s = 0; s < 2; ++s) {
-        Mma16816<T>(c4, Word(ka, 2 * s), Word(kb, 2 * s), Word(ka, 2 * s + 1), Word(kb, 2 * s + 1), Word(q8, 2 * s),
-                    Word(q8, 2 * s + 1));
-      }
-    }
-#pragma unroll
-    for (int e = 0; e < 4; ++e) {
-      const int v = 8 * n + 2 * t + (e & 1), key = e < 2 ? key_a : key_b;
-      float x = -INFINITY;
-      if (v < R && key < a.span) {
-        x = __fmul_rn(c4[e], a.scale);
-        if (bias != nullptr) x = __fadd_rn(x, bias_r[n][e]);
-      }
-      score[n][e] = x;
-    }
+    for (int i = 0; i < 2; ++i) out[i][n][0] = out[i][n][1] = out[i][n][2] = out[i][n][3] = 0.0f;
   }
 
-  // Per vector: the chunk's max, p, and the sum of p. The barrier after the
-  // maxima also ends every warp's reads of the keys' tile, which p reuses.
-#pragma unroll
-  for (int n = 0; n < kTiles; ++n) {
-#pragma unroll
-    for (int h = 0; h < 2; ++h) {
-      float m = fmaxf(score[n][h], score[n][h + 2]);
-#pragma unroll
-      for (int o = 4; o < 32; o <<= 1) m = fmaxf(m, __shfl_xor_sync(0xffffffffu, m, o));
-      if (g == 0) max_s[warp][8 * n + 2 * t + h] = m;
-    }
-  }
-  __syncthreads();
-  float top[kTiles][2];
-#pragma unroll
-  for (int n = 0; n < kTiles; ++n) {
-#pragma unroll
-    for (int h = 0; h < 2; ++h) {
-      const int v = 8 * n + 2 * t + h;
-      float m = max_s[0][v];
-#pragma unroll
-      for (int w = 1; w < kWarps; ++w) m = fmaxf(m, max_s[w][v]);
-      top[n][h] = m;
-      const float pa = m == -INFINITY ? 0.0f : expf(__fadd_rn(score[n][h], -m));
-      const float pb = m == -INFINITY ? 0.0f : expf(__fadd_rn(score[n][h + 2], -m));
-      p_s[v][16 * warp + g] = pa;
-      p_s[v][16 * warp + g + 8] = pb;
-      float l = __fadd_rn(pa, pb);
-#pragma unroll
-      for (int o = 4; o < 32; o <<= 1) l = __fadd_rn(l, __shfl_xor_sync(0xffffffffu, l, o));
-      if (g == 0) sum_s[warp][v] = l;
-    }
-  }
-  __pipeline_wait_prior(0);  // this thread's value copies
-  __syncthreads();           // everyone's, and the p tile
+  for (int chunk = first_chunk; chunk < end_chunk; ++chunk) {
+    const int key_a = chunk * kKeys + 16 * warp + g, key_b = key_a + 8;
+    __pipeline_wait_prior(1);  // this thread's key (and query) copies: all but the values
+    __syncthreads();           // everyone's
 
-  // O^T = V^T · P^T over the chunk's keys, p as hi + lo terms.
-  float out[2][kTiles][4];
-#pragma unroll
-  for (int i = 0; i < 2; ++i) {
-#pragma unroll
-    for (int n = 0; n < kTiles; ++n) out[i][n][0] = out[i][n][1] = out[i][n][2] = out[i][n][3] = 0.0f;
-  }
-#pragma unroll
-  for (int s = 0; s < 4; ++s) {
-    uint2 vr[4];  // keys 16 s + 2t, + 1, + 8, + 9: features feature0 .. + 3
-#pragma unroll
-    for (int u = 0; u < 4; ++u) {
-      vr[u] = *reinterpret_cast<const uint2*>(v_s + (16 * s + 2 * t + (u & 1) + 8 * (u >> 1)) * kVStride + feature0);
-    }
-    uint32_t af[2][4];
-#pragma unroll
-    for (int i = 0; i < 2; ++i) {
-      // Word i of a key's 8 bytes: features 4g + 2i (low half: row g) and
-      // 4g + 2i + 1 (high half: row g + 8).
-      const uint32_t w0 = i == 0 ? vr[0].x : vr[0].y, w1 = i == 0 ? vr[1].x : vr[1].y;
-      const uint32_t w2 = i == 0 ? vr[2].x : vr[2].y, w3 = i == 0 ? vr[3].x : vr[3].y;
-      af[i][0] = __byte_perm(w0, w1, 0x5410);  // row g, keys 2t, 2t + 1
-      af[i][1] = __byte_perm(w0, w1, 0x7632);  // row g + 8
-      af[i][2] = __byte_perm(w2, w3, 0x5410);  // row g, keys 2t + 8, 2t + 9
-      af[i][3] = __byte_perm(w2, w3, 0x7632);
-    }
+    // Scores: c0, c1 = (key_a; vectors 8 n + 2t, + 1), c2, c3 = key_b.
+    float score[kTiles][4];
 #pragma unroll
     for (int n = 0; n < kTiles; ++n) {
-      const float2 pa = *reinterpret_cast<const float2*>(&p_s[8 * n + g][16 * s + 2 * t]);
-      const float2 pb = *reinterpret_cast<const float2*>(&p_s[8 * n + g][16 * s + 2 * t + 8]);
-      const T ha0 = FromFloat<T>(pa.x), ha1 = FromFloat<T>(pa.y), hb0 = FromFloat<T>(pb.x), hb1 = FromFloat<T>(pb.y);
-      const uint32_t hi0 = Pack2(ha0, ha1), hi1 = Pack2(hb0, hb1);
-      const uint32_t lo0 =
-          Pack2(FromFloat<T>(__fsub_rn(pa.x, ToFloat<T>(ha0))), FromFloat<T>(__fsub_rn(pa.y, ToFloat<T>(ha1))));
-      const uint32_t lo1 =
-          Pack2(FromFloat<T>(__fsub_rn(pb.x, ToFloat<T>(hb0))), FromFloat<T>(__fsub_rn(pb.y, ToFloat<T>(hb1))));
+      const T* qv = q_s + (8 * n + g) * kKStride + 8 * t;
+      float c4[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+#pragma unroll
+      for (int c = 0; c < 4; ++c) {
+        const uint4 q8 = *reinterpret_cast<const uint4*>(qv + 32 * c);
+        const uint4 ka = *reinterpret_cast<const uint4*>(ka_s + 32 * c);
+        const uint4 kb = *reinterpret_cast<const uint4*>(kb_s + 32 * c);
+#pragma unroll
+        for (int s = 0; s < 2; ++s) {
+          Mma16816<T>(c4, Word(ka, 2 * s), Word(kb, 2 * s), Word(ka, 2 * s + 1), Word(kb, 2 * s + 1), Word(q8, 2 * s),
+                      Word(q8, 2 * s + 1));
+        }
+      }
+#pragma unroll
+      for (int e = 0; e < 4; ++e) {
+        const int v = 8 * n + 2 * t + (e & 1), key = e < 2 ? key_a : key_b;
+        float x = -INFINITY;
+        if (v < R && key < a.span) {
+          x = __fmul_rn(c4[e], a.scale);
+          if (a.bias != nullptr) x = __fadd_rn(x, bias_r[n][e]);
+        }
+        score[n][e] = x;
+      }
+    }
+    if (chunk + 1 < end_chunk) LoadBias<T, kTiles>(a, R, key_a + kKeys, key_b + kKeys, t, bias_r);
+
+    // Per vector: the chunk's max, then the running max, p, and the sum of
+    // p. The barrier after the maxima also ends every warp's reads of the
+    // keys' tile: the next chunk's keys (or, with one chunk, p) replace them.
+#pragma unroll
+    for (int n = 0; n < kTiles; ++n) {
+#pragma unroll
+      for (int h = 0; h < 2; ++h) {
+        float m = fmaxf(score[n][h], score[n][h + 2]);
+#pragma unroll
+        for (int o = 4; o < 32; o <<= 1) m = fmaxf(m, __shfl_xor_sync(0xffffffffu, m, o));
+        if (g == 0) max_s[warp][8 * n + 2 * t + h] = m;
+      }
+    }
+    __syncthreads();
+    if (chunk + 1 < end_chunk) {
+      CopyChunk(keys, k_s, (chunk + 1) * kKeys, a.span, kKStride);
+    } else {
+      __pipeline_commit();  // an empty group: the values stay the older one
+    }
+    float scale[kTiles][2];  // the old running max's weight under the new
+#pragma unroll
+    for (int n = 0; n < kTiles; ++n) {
+#pragma unroll
+      for (int h = 0; h < 2; ++h) {
+        const int v = 8 * n + 2 * t + h;
+        float m = run_max[n][h];
+#pragma unroll
+        for (int w = 0; w < kWarps; ++w) m = fmaxf(m, max_s[w][v]);
+        scale[n][h] = run_max[n][h] == -INFINITY ? 0.0f : expf(__fadd_rn(run_max[n][h], -m));
+        run_max[n][h] = m;
+        const float pa = m == -INFINITY ? 0.0f : expf(__fadd_rn(score[n][h], -m));
+        const float pb = m == -INFINITY ? 0.0f : expf(__fadd_rn(score[n][h + 2], -m));
+        p_s[v][16 * warp + g] = pa;
+        p_s[v][16 * warp + g + 8] = pb;
+        float l = __fadd_rn(pa, pb);
+#pragma unroll
+        for (int o = 4; o < 32; o <<= 1) l = __fadd_rn(l, __shfl_xor_sync(0xffffffffu, l, o));
+        if (g == 0) sum_s[warp][v] = l;
+      }
+    }
+    __pipeline_wait_prior(1);  // this thread's value copies (the next keys may stay in flight)
+    __syncthreads();           // everyone's, the p tile and the sums
+#pragma unroll
+    for (int n = 0; n < kTiles; ++n) {
+#pragma unroll
+      for (int h = 0; h < 2; ++h) {
+        const int v = 8 * n + 2 * t + h;
+        const float chunk_sum = __fadd_rn(__fadd_rn(__fadd_rn(sum_s[0][v], sum_s[1][v]), sum_s[2][v]), sum_s[3][v]);
+        run_sum[n][h] = __fadd_rn(__fmul_rn(run_sum[n][h], scale[n][h]), chunk_sum);
+      }
 #pragma unroll
       for (int i = 0; i < 2; ++i) {
-        Mma16816<T>(out[i][n], af[i][0], af[i][1], af[i][2], af[i][3], hi0, hi1);
-        Mma16816<T>(out[i][n], af[i][0], af[i][1], af[i][2], af[i][3], lo0, lo1);
+#pragma unroll
+        for (int e = 0; e < 4; ++e) out[i][n][e] = __fmul_rn(out[i][n][e], scale[n][e & 1]);
       }
+    }
+
+    // O^T += V^T · P^T over the chunk's keys, p as hi + lo terms.
+#pragma unroll
+    for (int s = 0; s < 4; ++s) {
+      uint2 vr[4];  // keys 16 s + 2t, + 1, + 8, + 9: features feature0 .. + 3
+#pragma unroll
+      for (int u = 0; u < 4; ++u) {
+        vr[u] = *reinterpret_cast<const uint2*>(v_s + (16 * s + 2 * t + (u & 1) + 8 * (u >> 1)) * kVStride + feature0);
+      }
+      uint32_t af[2][4];
+#pragma unroll
+      for (int i = 0; i < 2; ++i) {
+        // Word i of a key's 8 bytes: features 4g + 2i (low half: row g) and
+        // 4g + 2i + 1 (high half: row g + 8).
+        const uint32_t w0 = i == 0 ? vr[0].x : vr[0].y, w1 = i == 0 ? vr[1].x : vr[1].y;
+        const uint32_t w2 = i == 0 ? vr[2].x : vr[2].y, w3 = i == 0 ? vr[3].x : vr[3].y;
+        af[i][0] = __byte_perm(w0, w1, 0x5410);  // row g, keys 2t, 2t + 1
+        af[i][1] = __byte_perm(w0, w1, 0x7632);  // row g + 8
+        af[i][2] = __byte_perm(w2, w3, 0x5410);  // row g, keys 2t + 8, 2t + 9
+        af[i][3] = __byte_perm(w2, w3, 0x7632);
+      }
+#pragma unroll
+      for (int n = 0; n < kTiles; ++n) {
+        const float2 pa = *reinterpret_cast<const float2*>(&p_s[8 * n + g][16 * s + 2 * t]);
+        const float2 pb = *reinterpret_cast<const float2*>(&p_s[8 * n + g][16 * s + 2 * t + 8]);
+        const T ha0 = FromFloat<T>(pa.x), ha1 = FromFloat<T>(pa.y), hb0 = FromFloat<T>(pb.x), hb1 = FromFloat<T>(pb.y);
+        const uint32_t hi0 = Pack2(ha0, ha1), hi1 = Pack2(hb0, hb1);
+        const uint32_t lo0 =
+            Pack2(FromFloat<T>(__fsub_rn(pa.x, ToFloat<T>(ha0))), FromFloat<T>(__fsub_rn(pa.y, ToFloat<T>(ha1))));
+        const uint32_t lo1 =
+            Pack2(FromFloat<T>(__fsub_rn(pb.x, ToFloat<T>(hb0))), FromFloat<T>(__fsub_rn(pb.y, ToFloat<T>(hb1))));
+#pragma unroll
+        for (int i = 0; i < 2; ++i) {
+          Mma16816<T>(out[i][n], af[i][0], af[i][1], af[i][2], af[i][3], hi0, hi1);
+          Mma16816<T>(out[i][n], af[i][0], af[i][1], af[i][2], af[i][3], lo0, lo1);
+        }
+      }
+    }
+    if (chunk + 1 < end_chunk) {
+      __syncthreads();  // every warp's reads of the values' and p tiles
+      CopyChunk(values, v_s, (chunk + 1) * kKeys, a.span, kVStride);
     }
   }
 
-  // The chunk's partials: [KV][chunks][R][D] outputs, then [..][2] (max, sum).
-  const int64_t first = (static_cast<int64_t>(kv) * chunks + chunk) * R;
+  // The block's partials: [KV][parts][R][D] outputs, then [..][2] (max, sum).
+  const int64_t first = (static_cast<int64_t>(kv) * parts + part) * R;
 #pragma unroll
   for (int n = 0; n < kTiles; ++n) {
 #pragma unroll
@@ -257,38 +313,40 @@ __global__ void __launch_bounds__(kWarps * 32) MmaChunkKernel(CachedAttentionArg
         *reinterpret_cast<float2*>(o + 2 * i) = make_float2(out[i][n][h], out[i][n][h + 2]);
       }
       if (warp == 0 && g == 0) {
-        float* ml = a.workspace + static_cast<int64_t>(a.kv_heads) * chunks * R * kD + (first + v) * 2;
-        ml[0] = top[n][h];
-        ml[1] = __fadd_rn(__fadd_rn(__fadd_rn(sum_s[0][v], sum_s[1][v]), sum_s[2][v]), sum_s[3][v]);
+        float* ml = a.workspace + static_cast<int64_t>(a.kv_heads) * parts * R * kD + (first + v) * 2;
+        ml[0] = run_max[n][h];
+        ml[1] = run_sum[n][h];
       }
     }
   }
 }
 
 template <typename T, int kTiles>
-const char* LaunchTiles(const CachedAttentionArgs& a, int chunks, cudaStream_t stream) {
-  constexpr int kBytes = (kKeys * kKStride + kKeys * kVStride + 8 * kTiles * kKStride) * static_cast<int>(sizeof(T));
+const char* LaunchTiles(const CachedAttentionArgs& a, int parts, cudaStream_t stream) {
+  constexpr int kPBytes = kMmaAttentionChunksPerBlock == 1 ? 0 : 8 * kTiles * kPStride * static_cast<int>(sizeof(float));
+  constexpr int kBytes =
+      (kKeys * kKStride + kKeys * kVStride + 8 * kTiles * kKStride) * static_cast<int>(sizeof(T)) + kPBytes;
   if constexpr (kBytes > 40 * 1024) {  // near the 48 KB default with the static arrays: opt in (per device)
     const cudaError_t set =
         cudaFuncSetAttribute(MmaChunkKernel<T, kTiles>, cudaFuncAttributeMaxDynamicSharedMemorySize, kBytes);
     if (set != cudaSuccess) return cudaGetErrorString(set);
   }
-  return device::Launch(device::Overlap::kWithPrior, MmaChunkKernel<T, kTiles>, dim3(chunks, a.kv_heads), kWarps * 32,
-                        kBytes, stream, a, chunks);
+  return device::Launch(device::Overlap::kWithPrior, MmaChunkKernel<T, kTiles>, dim3(parts, a.kv_heads), kWarps * 32,
+                        kBytes, stream, a, parts);
 }
 
-// One block per (chunk, KV head) for all R <= 64 vectors: ceil(R / 8) tiles.
+// One block per (part, KV head) for all R <= 64 vectors: ceil(R / 8) tiles.
 template <typename T>
-const char* Launch(const CachedAttentionArgs& a, int chunks, cudaStream_t stream) {
+const char* Launch(const CachedAttentionArgs& a, int parts, cudaStream_t stream) {
   switch ((a.rows * a.group + 7) / 8) {
-    case 1: return LaunchTiles<T, 1>(a, chunks, stream);
-    case 2: return LaunchTiles<T, 2>(a, chunks, stream);
-    case 3: return LaunchTiles<T, 3>(a, chunks, stream);
-    case 4: return LaunchTiles<T, 4>(a, chunks, stream);
-    case 5: return LaunchTiles<T, 5>(a, chunks, stream);
-    case 6: return LaunchTiles<T, 6>(a, chunks, stream);
-    case 7: return LaunchTiles<T, 7>(a, chunks, stream);
-    case 8: return LaunchTiles<T, 8>(a, chunks, stream);
+    case 1: return LaunchTiles<T, 1>(a, parts, stream);
+    case 2: return LaunchTiles<T, 2>(a, parts, stream);
+    case 3: return LaunchTiles<T, 3>(a, parts, stream);
+    case 4: return LaunchTiles<T, 4>(a, parts, stream);
+    case 5: return LaunchTiles<T, 5>(a, parts, stream);
+    case 6: return LaunchTiles<T, 6>(a, parts, stream);
+    case 7: return LaunchTiles<T, 7>(a, parts, stream);
+    case 8: return LaunchTiles<T, 8>(a, parts, stream);
     default: return "cached attention: unsupported shape (rows)";
   }
 }
@@ -301,13 +359,13 @@ bool CachedAttentionOnTensorCores(Dtype dtype, int head_dim, int query_rows, boo
          query_rows <= kCachedAttentionMaxQueryRows;
 }
 
-const char* LaunchMmaAttentionChunks(const CachedAttentionArgs& a, int chunks, cudaStream_t stream) {
+const char* LaunchMmaAttentionChunks(const CachedAttentionArgs& a, int parts, cudaStream_t stream) {
   if (!CachedAttentionOnTensorCores(a.dtype, a.head_dim, a.rows * a.group, a.row_invariant)) {
     return "cached attention: unsupported shape";
   }
   switch (a.dtype) {
-    case Dtype::kBFloat16: return Launch<__nv_bfloat16>(a, chunks, stream);
-    case Dtype::kFloat16: return Launch<__half>(a, chunks, stream);
+    case Dtype::kBFloat16: return Launch<__nv_bfloat16>(a, parts, stream);
+    case Dtype::kFloat16: return Launch<__half>(a, parts, stream);
     case Dtype::kFloat32: break;
   }
   return "cached attention: unsupported dtype";

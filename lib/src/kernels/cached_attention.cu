@@ -445,10 +445,11 @@ template <typename T>
 const char* LaunchTensorCores(const CachedAttentionArgs& a, cudaStream_t stream) {
   const int chunks = (a.span + kMmaAttentionChunk - 1) / kMmaAttentionChunk;
   if (chunks > kMaxChunks) return "cached attention: unsupported shape (span)";
-  const char* error = LaunchMmaAttentionChunks(a, chunks, stream);
+  const int parts = (chunks + kMmaAttentionChunksPerBlock - 1) / kMmaAttentionChunksPerBlock;
+  const char* error = LaunchMmaAttentionChunks(a, parts, stream);
   if (error != nullptr) return error;
   device::Launch(device::Overlap::kWithPrior, CombineKernel<T>, dim3(a.rows * a.group, a.kv_heads), 128, 0, stream, a,
-                 chunks);
+                 parts);
   return device::LastError();
 }
 
