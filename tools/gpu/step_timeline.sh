@@ -31,7 +31,7 @@ echo "toolkit headers: ${CRT:-none found}"
 TRACER=/tmp/libxsd_kernel_trace.so
 g++ -std=c++17 -O2 -shared -fPIC tools/gpu/kernel_trace/kernel_trace.cc -I"$CUPTI/include" \
   ${CRT:+-I"$(dirname "$(dirname "$CRT")")"} \
-  -L"$(dirname "$CUPTI_LIB")" -Wl,-rpath,"$(dirname "$CUPTI_LIB")" -lcupti -o "$TRACER" || exit 1
+  "$CUPTI_LIB" -Wl,-rpath,"$(dirname "$CUPTI_LIB")" -o "$TRACER" || exit 1  # the library by path: pip ships only libcupti.so.13
 bash tools/gpu/build.sh "$OUT" xsd_llm_perf || exit 1
 P=./build-gpu/apps/perf/xsd_llm_perf
 MODES=("$@")

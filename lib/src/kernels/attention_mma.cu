@@ -8,9 +8,10 @@
 // for all R = group * rows query vectors of that head, as n tiles of 8
 // vectors (all in one block: a 17-row verify took 31.2 us per 7B layer
 // against 40.2 with 16 vectors per block, the chunk read again from L2 for
-// each; docs/PERFORMANCE.md run 8). The chunk's keys, values and the block's
-// queries are copied into shared memory at the start (cp.async, all in
-// flight at once), so registers stay free for more blocks per SM.
+// each; docs/PERFORMANCE.md run 8). The first chunk's keys, values and the
+// block's queries are copied into shared memory at the start (cp.async, all
+// in flight at once), the next chunk's keys once the scores are taken, its
+// values once the output pass is done.
 // - Scores S[key][vector] = K · Q^T: warp w takes keys 16 w .. 16 w + 15 (the
 //   mma's 16 rows), all 128 features as 8 k-steps. The k slots are a fixed
 //   permutation of the features, the same for K and Q (thread t of a group
@@ -29,9 +30,10 @@
 // Across a part's chunks each vector keeps a running maximum, sum and
 // output, rescaled by exp(old max - new max) when the maximum grows (by
 // exactly 1 for chunks whose keys are all masked). The part's (max, sum,
-// unnormalised output) go to the workspace for the combine kernel (attention_combine.cuh), as the decode kernel's do (a
-// last-block combine with the cache's counters, as the decode kernel has,
-// made the 7B step 0.1 ms slower here: docs/PERFORMANCE.md run 13). Keys past
+// unnormalised output) go to the workspace for the combine kernel
+// (attention_combine.cuh), as the decode kernel's do (a last-block combine
+// with the cache's counters, as the decode kernel has, made the 7B step 0.1
+// ms slower here: docs/PERFORMANCE.md run 13). Keys past
 // the span score -inf and their values load as zeros; masked keys add exact
 // zeros: a vector's bits do not depend on the span beyond its visible keys.
 #include "attention_mma.h"
@@ -102,8 +104,8 @@ __device__ __forceinline__ void LoadBias(const CachedAttentionArgs& a, int R, in
   }
 }
 
-// Up to two tiles (16 vectors), registers for five blocks per SM, as many as
-// their shared memory allows.
+// Up to two tiles (16 vectors): registers for five blocks per SM (shared
+// memory allows five at one tile, four at two).
 template <typename T, int kTiles>
 __global__ void __launch_bounds__(kWarps * 32, kTiles <= 2 ? 5 : 1) MmaChunkKernel(CachedAttentionArgs a, int parts) {
   device::WaitForPriorGrids();  // inputs and outputs belong to earlier kernels
@@ -117,18 +119,13 @@ __global__ void __launch_bounds__(kWarps * 32, kTiles <= 2 ? 5 : 1) MmaChunkKern
   const T* values = static_cast<const T*>(a.values) + kv * a.v_stride_h;
   // Dynamic shared memory: a chunk's keys, its values, the block's query
   // vectors, all copied in flight together from the start (keys and queries
-  // as the first commit groups, values the next), and the p tile: in the
-  // keys' tile when the block has one chunk, else its own (the next chunk's
-  // keys load while p is read).
+  // as the first commit groups, values the next), and the p tile (its own:
+  // the next chunk's keys load while p is read).
   extern __shared__ __align__(16) unsigned char shared[];
   T* k_s = reinterpret_cast<T*>(shared);
   T* v_s = k_s + kKeys * kKStride;
   T* q_s = v_s + kKeys * kVStride;  // [8 kTiles][kKStride]
-  unsigned char* p_bytes =
-      kMmaAttentionChunksPerBlock == 1 ? shared : reinterpret_cast<unsigned char*>(q_s + 8 * kTiles * kKStride);
-  float(*p_s)[kPStride] = reinterpret_cast<float(*)[kPStride]>(p_bytes);
-  static_assert(8 * kTiles * kPStride * sizeof(float) <= kKeys * kKStride * sizeof(T),
-                "the p tile fits in the keys' tile");
+  float(*p_s)[kPStride] = reinterpret_cast<float(*)[kPStride]>(q_s + 8 * kTiles * kKStride);
   __shared__ float max_s[kWarps][8 * kTiles], sum_s[kWarps][8 * kTiles];
   CopyChunk(keys, k_s, first_chunk * kKeys, a.span, kKStride);
   {
@@ -201,7 +198,7 @@ __global__ void __launch_bounds__(kWarps * 32, kTiles <= 2 ? 5 : 1) MmaChunkKern
 
     // Per vector: the chunk's max, then the running max, p, and the sum of
     // p. The barrier after the maxima also ends every warp's reads of the
-    // keys' tile: the next chunk's keys (or, with one chunk, p) replace them.
+    // keys' tile: the next chunk's keys replace them.
 #pragma unroll
     for (int n = 0; n < kTiles; ++n) {
 #pragma unroll
@@ -323,9 +320,8 @@ __global__ void __launch_bounds__(kWarps * 32, kTiles <= 2 ? 5 : 1) MmaChunkKern
 
 template <typename T, int kTiles>
 const char* LaunchTiles(const CachedAttentionArgs& a, int parts, cudaStream_t stream) {
-  constexpr int kPBytes = kMmaAttentionChunksPerBlock == 1 ? 0 : 8 * kTiles * kPStride * static_cast<int>(sizeof(float));
-  constexpr int kBytes =
-      (kKeys * kKStride + kKeys * kVStride + 8 * kTiles * kKStride) * static_cast<int>(sizeof(T)) + kPBytes;
+  constexpr int kBytes = (kKeys * kKStride + kKeys * kVStride + 8 * kTiles * kKStride) * static_cast<int>(sizeof(T)) +
+                         8 * kTiles * kPStride * static_cast<int>(sizeof(float));
   if constexpr (kBytes > 40 * 1024) {  // near the 48 KB default with the static arrays: opt in (per device)
     const cudaError_t set =
         cudaFuncSetAttribute(MmaChunkKernel<T, kTiles>, cudaFuncAttributeMaxDynamicSharedMemorySize, kBytes);

@@ -15,13 +15,11 @@ inline constexpr int kMmaAttentionChunk = 64;  // keys per pass
 // Consecutive chunks one block takes in turn (a part), with a running
 // maximum, sum and output (the next chunk's keys and values load during
 // this one's passes): fixed, never per row count or span, so one numerics
-// for every step. An A/B of issue 17 (a build-time define while it is
-// measured: tools/gpu/skinny_ab.sh build:-DXSD_MMA_ATTENTION_CHUNKS_PER_BLOCK=N).
-#ifndef XSD_MMA_ATTENTION_CHUNKS_PER_BLOCK
-#define XSD_MMA_ATTENTION_CHUNKS_PER_BLOCK 1
-#endif
-inline constexpr int kMmaAttentionChunksPerBlock = XSD_MMA_ATTENTION_CHUNKS_PER_BLOCK;
-static_assert(kMmaAttentionChunksPerBlock >= 1, "a part has at least one chunk");
+// for every step. Measured on an H100 (docs/PERFORMANCE.md run 14), 7B
+// decode step 5.58-5.63 ms with two, 5.65 with three, 5.68-5.71 with four
+// and 6.03-6.09 with one (1 152 blocks at a 2 304-key span, 576 with two);
+// verify of 9 rows 6.56-6.66 with four, 6.73 with two.
+inline constexpr int kMmaAttentionChunksPerBlock = 2;
 
 // Launches one block per (part of kMmaAttentionChunksPerBlock chunks of
 // kMmaAttentionChunk keys, KV head), parts = ceil(chunks / chunks per

@@ -123,12 +123,6 @@ __device__ __forceinline__ void Finish(const SkinnyParams& p, int tile, int row,
   }
 }
 
-// k blocks a warp's loop takes per unrolled pass: four, or two where two
-// column tiles share one row tile (the weights' words in flight per thread
-// as with one tile: two tiles with four took 68-70 registers instead of 48).
-template <int kMTiles, int kColTiles>
-inline constexpr int kSkinnyUnroll = kMTiles == 1 && kColTiles == 2 ? 2 : 4;
-
 template <int kMTiles, int kColTiles, int kWarps, Epilogue E>
 __global__ void __launch_bounds__(kWarps * 32) SkinnyGemmBf16Kernel(SkinnyParams p) {
   device::WaitForPriorGrids();  // inputs and outputs belong to earlier kernels
@@ -146,7 +140,7 @@ __global__ void __launch_bounds__(kWarps * 32) SkinnyGemmBf16Kernel(SkinnyParams
   for (int c = 0; c < kColTiles; ++c) {
     wrow[c] = reinterpret_cast<const uint4*>(p.w + static_cast<int64_t>(ColumnRow<E>(p, tile0 + c, g)) * p.k + 16 * t);
   }
-#pragma unroll kSkinnyUnroll<kMTiles, kColTiles>
+#pragma unroll 4
   for (int kb = warp; kb < blocks_k; kb += kWarps) {
     uint32_t b[kColTiles][8];
 #pragma unroll
@@ -210,13 +204,12 @@ const char* LaunchTiles(const SkinnyParams& p, unsigned tiles, cudaStream_t s) {
 // (docs/PERFORMANCE.md run 13): four from 17 rows made verify of 17 / 33
 // rows 8.94 / 12.70 ms instead of 9.70 / 15.33 (two: 9.23 / 14.43), while
 // two at 9 rows made it 8.39 ms instead of 7.18 (half the blocks: the o and
-// down projections then have two per SM).
+// down projections then have two per SM); two with two k blocks per pass
+// (56 registers instead of 68-70) gained nothing beside the two-chunk
+// attention (run 14).
 template <int kMTiles, int kWarps, Epilogue E>
 const char* LaunchColumns(const SkinnyParams& p, unsigned tiles, cudaStream_t s) {
   if constexpr (kMTiles == 1) {
-#ifdef XSD_SKINNY_TWO_TILES_AT_16  // A/B (issue 17): two tiles at 9-16 rows, two k blocks per pass
-    if (p.m > 8 && tiles % 2 == 0) return LaunchTiles<1, 2, kWarps, E>(p, tiles, s);
-#endif
     return LaunchTiles<1, 1, kWarps, E>(p, tiles, s);
   } else {
     if (tiles % 4 == 0) return LaunchTiles<kMTiles, 4, kWarps, E>(p, tiles, s);
