@@ -7,9 +7,16 @@ with the most replays (the decode step) and the next two (verify steps), the
 median time per replay of each kernel name, and the largest gaps between
 consecutive kernels by the kinds of kernel before and after.
 
-Usage: summarize.py LABEL=trace.csv [LABEL=trace.csv ...]"""
+A kernel's time from its start overlaps its predecessor's under
+programmatic dependent launch (it starts early and waits inside), so each
+kernel also gets its exclusive time: from the later of its start and the
+previous kernel's end to its own end. Exclusive times and idle time add up
+to the span, so they say where the step's time goes.
+
+Usage: summarize.py LABEL=trace.csv[.gz] [LABEL=trace.csv[.gz] ...]"""
 import collections
 import csv
+import gzip
 import re
 import statistics
 import subprocess
@@ -62,8 +69,19 @@ def med(values):
     return statistics.median(values) if values else 0.0
 
 
+def exclusive(replay):
+    """Per kernel of a replay (in start order): end - max(start, the latest end before it), at least 0."""
+    out, last_end = [], None
+    for r in replay:
+        begin = r["start"] if last_end is None else max(r["start"], last_end)
+        out.append(max(0, r["end"] - begin))
+        last_end = r["end"] if last_end is None else max(last_end, r["end"])
+    return out
+
+
 def report(label, path):
-    rows = list(csv.DictReader(open(path)))
+    with (gzip.open(path, "rt") if path.endswith(".gz") else open(path)) as f:
+        rows = list(csv.DictReader(f))
     names = demangle(sorted({r["name"] for r in rows}))
     graphs = collections.defaultdict(list)
     for r in rows:
@@ -96,21 +114,28 @@ def report(label, path):
 
 def detail(graph, full):
     print(f"\n## graph {graph}: per replay, by kernel")
-    per_name = collections.defaultdict(list)
-    counts = collections.Counter(r["name"] for r in full[0])
-    info = {r["name"]: (r["grid"], r["block"], r["regs"]) for r in full[0]}
+    # One row per kernel name and grid (one kernel serves several shapes:
+    # the grid tells them apart).
+    def key(r):
+        return (r["name"], r["grid"])
+
+    per_name, per_name_excl = collections.defaultdict(list), collections.defaultdict(list)
+    counts = collections.Counter(key(r) for r in full[0])
+    info = {key(r): (r["block"], r["regs"]) for r in full[0]}
     for rep in full:
-        totals = collections.Counter()
-        for r in rep:
-            totals[r["name"]] += (r["end"] - r["start"]) / 1e3
+        totals, excl = collections.Counter(), collections.Counter()
+        for r, e in zip(rep, exclusive(rep)):
+            totals[key(r)] += (r["end"] - r["start"]) / 1e3
+            excl[key(r)] += e / 1e3
         for name in counts:
             per_name[name].append(totals[name])
-    print("| us per replay | count | us each | grid | block | regs | kernel |")
-    print("|---|---|---|---|---|---|---|")
-    for name in sorted(per_name, key=lambda n: -med(per_name[n])):
-        total = med(per_name[name])
-        grid, block, regs = info[name]
-        print(f"| {total:.1f} | {counts[name]} | {total / counts[name]:.2f} | {grid} | {block} | {regs} | {name} |")
+            per_name_excl[name].append(excl[name])
+    print("| exclusive us per replay | us each | from start us per replay | count | grid | block | regs | kernel |")
+    print("|---|---|---|---|---|---|---|---|")
+    for k in sorted(per_name, key=lambda n: -med(per_name_excl[n])):
+        total, own = med(per_name[k]), med(per_name_excl[k])
+        block, regs = info[k]
+        print(f"| {own:.1f} | {own / counts[k]:.2f} | {total:.1f} | {counts[k]} | {k[1]} | {block} | {regs} | {k[0]} |")
     # Gaps: next start minus previous end (negative: overlap), by the pair.
     gaps = collections.defaultdict(list)
     for rep in full:
