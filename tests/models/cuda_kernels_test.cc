@@ -430,12 +430,15 @@ TEST_CASE("CUDA fused kernels: cached attention of several rows matches float64;
 // Decode on tensor cores (row-invariant numerics, head dim 128, one query
 // vector per KV head): the same bits as that row in a verify call of three
 // rows (causal bias), with or without a cache's counters (left zero for the
-// next call), near float64.
+// next call), near float64. Spans: the decode row's last chunk partly
+// visible (70, 2 304); the verify's last 64-key chunk all masked for it,
+// inside the decode's last part of two chunks (66), or opening a part of
+// its own (130).
 TEST_CASE("CUDA fused kernels: tensor-core decode attention equals its verify row bitwise, counters or not",
           "[models][llama][cuda][kernels]") {
   const KernelOptions exact = RowInvariant();
   for (const auto dtype : {at::kBFloat16, at::kHalf}) {
-    for (const int64_t span : {70, 2304}) {
+    for (const int64_t span : {66, 70, 130, 2304}) {
       INFO("dtype " << c10::toString(dtype) << ", span " << span);
       at::manual_seed(5);
       const auto options = at::TensorOptions().dtype(dtype).device(at::kCUDA);

@@ -33,9 +33,9 @@
 // unnormalised output) go to the workspace for the combine kernel
 // (attention_combine.cuh), as the decode kernel's do (a last-block combine
 // with the cache's counters, as the decode kernel has, made the 7B step 0.1
-// ms slower here: docs/PERFORMANCE.md run 13). Keys past
-// the span score -inf and their values load as zeros; masked keys add exact
-// zeros: a vector's bits do not depend on the span beyond its visible keys.
+// ms slower here: docs/PERFORMANCE.md run 13). Keys past the span score
+// -inf and their values load as zeros; masked keys add exact zeros: a
+// vector's bits do not depend on the span beyond its visible keys.
 #include "attention_mma.h"
 
 #include <cuda_pipeline.h>
@@ -213,7 +213,7 @@ __global__ void __launch_bounds__(kWarps * 32, kTiles <= 2 ? 5 : 1) MmaChunkKern
     if (chunk + 1 < end_chunk) {
       CopyChunk(keys, k_s, (chunk + 1) * kKeys, a.span, kKStride);
     } else {
-      __pipeline_commit();  // an empty group: the values stay the older one
+      __pipeline_commit();  // an empty group, so that waiting for all but the newest still waits for the values
     }
     float scale[kTiles][2];  // the old running max's weight under the new
 #pragma unroll
