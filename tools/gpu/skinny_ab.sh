@@ -31,12 +31,13 @@ echo "tests done at ${SECONDS}s"
 VARIANTS=("$@")
 [ $# -eq 0 ] && VARIANTS=("gemv=1" fast)  # gemv=1: the defaults
 # name, library directory (LD_LIBRARY_PATH) and xsd_llm_perf / xsd_llm_components arguments of variant $1
+slug() { echo "$1" | tr -c 'a-zA-Z0-9_\n' '_'; }
 variant() {
-  name=$(echo "$1" | tr -c 'a-zA-Z0-9_\n' '_') libs=build-gpu/variants/default args=()
+  name=$(slug "$1") libs=build-gpu/variants/default args=()
   case "$1" in
     fast) args=(--numerics=fast) ;;
     build:*) libs=build-gpu/variants/$name ;;
-    fast+build:*) libs=build-gpu/variants/$(echo "${1#fast+}" | tr -c 'a-zA-Z0-9_\n' '_') args=(--numerics=fast) ;;
+    fast+build:*) libs=build-gpu/variants/$(slug "${1#fast+}") args=(--numerics=fast) ;;
     *) args=("--kernel_options=$1") ;;
   esac
 }
