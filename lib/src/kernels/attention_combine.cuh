@@ -1,7 +1,8 @@
 // The combine of the chunked cached attention (cached_attention.cu's chunk
-// kernels, attention_mma.cu's tensor-core pass): each chunk left its partial
-// (max, sum, unnormalised output) in the workspace; a query vector's output
-// is their rescaled sum. One code for the combine kernel and for the decode
+// kernels, attention_mma.cu's tensor-core pass): each chunk (in the
+// tensor-core pass, each part of consecutive chunks; the `chunks` arguments
+// below count those partials) left its partial (max, sum, unnormalised
+// output) in the workspace; a query vector's output is their rescaled sum. One code for the combine kernel and for the decode
 // kernel's last chunk block of a head (LastChunkBlock), so both give the
 // same bits.
 // Internal to the kernels.
