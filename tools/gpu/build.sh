@@ -5,7 +5,7 @@
 # Used by the other tools/gpu scripts: bash tools/gpu/build.sh LOG_DIR [ninja targets...]
 # XSD_BUILD_DIR (default build-gpu) and XSD_CMAKE_EXTRA (more cmake
 # arguments) and XSD_CUDA_FLAGS (CUDA compile flags, one argument: defines
-# of an A/B) build a variant beside it (gemv_unpack_ab.sh, skinny_ab.sh). Tests are
+# of an A/B) build a variant beside it (skinny_ab.sh). Tests are
 # configured with XSD_REQUIRE_CUDA: a CUDA test executable that finds no
 # device fails instead of reporting itself skipped.
 set -uo pipefail

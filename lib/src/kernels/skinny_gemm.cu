@@ -88,22 +88,6 @@ __device__ __forceinline__ void LoadRow16(const __nv_bfloat16* __restrict__ x, i
   out[4] = hi.x, out[5] = hi.y, out[6] = hi.z, out[7] = hi.w;
 }
 
-// 16 bytes of a weight row, read once. Built with XSD_SKINNY_WEIGHTS_NO_L1
-// (an experiment, tools/gpu/skinny_ab.sh): not allocated in L1, so that x,
-// which every block on an SM reads whole, has L1 to itself (at 9 rows x
-// costs the down projection as many L2 bytes as its weights).
-__device__ __forceinline__ uint4 LoadWeight16(const uint4* p) {
-#ifdef XSD_SKINNY_WEIGHTS_NO_L1
-  uint4 v;
-  asm("ld.global.nc.L1::no_allocate.v4.u32 {%0, %1, %2, %3}, [%4];"
-      : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w)
-      : "l"(p));
-  return v;
-#else
-  return __ldg(p);
-#endif
-}
-
 // Row `row` of the output (a token) gets columns 2t, 2t + 1 of tile `tile`:
 // v0, v1 (their sums).
 template <Epilogue E>
@@ -161,7 +145,7 @@ __global__ void __launch_bounds__(kWarps * 32) SkinnyGemmBf16Kernel(SkinnyParams
     uint32_t b[kColTiles][8];
 #pragma unroll
     for (int c = 0; c < kColTiles; ++c) {
-      const uint4 w0 = LoadWeight16(wrow[c] + kb * (kBlockK / 8)), w1 = LoadWeight16(wrow[c] + kb * (kBlockK / 8) + 1);
+      const uint4 w0 = __ldg(wrow[c] + kb * (kBlockK / 8)), w1 = __ldg(wrow[c] + kb * (kBlockK / 8) + 1);
       b[c][0] = w0.x, b[c][1] = w0.y, b[c][2] = w0.z, b[c][3] = w0.w;
       b[c][4] = w1.x, b[c][5] = w1.y, b[c][6] = w1.z, b[c][7] = w1.w;
     }
