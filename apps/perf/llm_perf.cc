@@ -116,7 +116,7 @@ int main(int argc, char** argv) {
   for (int g : gammas) max_gamma = std::max(max_gamma, g);
   xsd::LlamaSequenceOptions sopts;
   // Every verify round commits its pending token: room for all of them.
-  // Plus the largest row bucket of the step runner (64), so no step falls back to plain forwards.
+  // Plus the step runner's largest step (64 rows), so no step falls back to plain forwards.
   sopts.max_seq_len = prompt + decode + (repeats + 2) * static_cast<int>(gammas.size()) + max_gamma + 8 + 64;
   // --fresh_lengths=N: prefills at N lengths this process has not seen
   // (prompt + 7 i), each timed at its first call and again: what a request at

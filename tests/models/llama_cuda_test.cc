@@ -183,7 +183,7 @@ TEST_CASE("CUDA graphs: replayed steps equal plain forwards (fp32, chains and tr
     REQUIRE(RunLlamaStep(*model, cache, nullptr, step, LogitsRows::kAll).ok());
     REQUIRE(cache->Advance(9).ok());
   }
-  // Few distinct row buckets, so most steps replay a captured graph.
+  // Few distinct row counts, so most steps replay a captured graph.
   const int sizes[] = {1, 4, 5, 8};
   for (int s = 0; s < 40 && (*plain)->length() + 8 <= 110; ++s) {
     const int past = (*plain)->length();

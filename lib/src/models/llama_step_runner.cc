@@ -21,7 +21,7 @@ const char* LlamaStepModeName(LlamaStepMode mode) {
   return "unknown";
 }
 
-// One (row bucket, span bucket) step: its device staging buffer, constant
+// One (rows, span bucket) step: its device staging buffer, constant
 // index tensors, and once captured its graph and the graph's outputs.
 struct LlamaStepRunner::Bucket {
   int rows = 0;
@@ -58,9 +58,8 @@ absl::StatusOr<std::unique_ptr<LlamaStepRunner>> LlamaStepRunner::Create(const L
                                                       "build of libxsd; the model is on ", model->device().str()));
   }
   std::unique_ptr<LlamaStepRunner> runner(new LlamaStepRunner(model, cache, options));
-  int top = 1;
-  while (top < options.max_rows) top *= 2;
-  const int64_t staging = 2LL * top + 1 + static_cast<int64_t>(top) * top;
+  const int64_t top = options.max_rows;
+  const int64_t staging = 2 * top + 1 + top * top;
   XSD_RETURN_IF_ERROR(TorchCall("llama step runner: host staging buffer", [&]() -> absl::Status {
     auto host = at::TensorOptions().dtype(at::kLong);
     if (model->device().is_cuda()) host = host.pinned_memory(true);
@@ -70,32 +69,26 @@ absl::StatusOr<std::unique_ptr<LlamaStepRunner>> LlamaStepRunner::Create(const L
   return runner;
 }
 
-int LlamaStepRunner::RowBucket(int rows) const {
-  int bucket = 1;
-  while (bucket < rows) bucket *= 2;
-  return bucket;
-}
-
-int LlamaStepRunner::SpanBucket(int past, int rows_bucket) const {
-  const int need = past + rows_bucket;
+int LlamaStepRunner::SpanBucket(int past, int rows) const {
+  const int need = past + rows;
   const int granule = options_.span_granule;
   return std::min(cache_->capacity(), (need + granule - 1) / granule * granule);
 }
 
 bool LlamaStepRunner::Handles(int rows) const {
-  return rows >= 1 && rows <= options_.max_rows && cache_->length() + RowBucket(rows) <= cache_->capacity();
+  return rows >= 1 && rows <= options_.max_rows && cache_->length() + rows <= cache_->capacity();
 }
 
-absl::StatusOr<LlamaStepRunner::Bucket*> LlamaStepRunner::GetBucket(int rows_bucket, int span) {
-  auto& slot = buckets_[{rows_bucket, span}];
+absl::StatusOr<LlamaStepRunner::Bucket*> LlamaStepRunner::GetBucket(int rows, int span) {
+  auto& slot = buckets_[{rows, span}];
   if (slot != nullptr) return slot.get();
   auto bucket = std::make_unique<Bucket>();
-  bucket->rows = rows_bucket;
+  bucket->rows = rows;
   bucket->span = span;
   XSD_RETURN_IF_ERROR(TorchCall("llama step runner: bucket buffers", [&]() -> absl::Status {
     const auto options = at::TensorOptions().dtype(at::kLong).device(model_->device());
     bucket->staged = at::zeros({bucket->staged_size()}, options);
-    bucket->row_offsets = at::arange(rows_bucket, options);
+    bucket->row_offsets = at::arange(rows, options);
     bucket->span_index = at::arange(span, options);
     return absl::OkStatus();
   }));
@@ -104,23 +97,20 @@ absl::StatusOr<LlamaStepRunner::Bucket*> LlamaStepRunner::GetBucket(int rows_buc
 }
 
 absl::Status LlamaStepRunner::Stage(const LlamaStepInput& input, int rows, Bucket* bucket) {
-  const int tb = bucket->rows;
   staging_fence_.Wait();  // the previous step's copy has read the buffer
   int64_t* h = host_staging_.data_ptr<int64_t>();
   int64_t* tokens = h;
-  int64_t* positions = h + tb;
-  int64_t* mask = h + 2 * tb + 1;
-  for (int i = 0; i < tb; ++i) {
-    tokens[i] = (i < rows && !input.device_tokens.defined()) ? input.tokens[i] : 0;
-    positions[i] = input.positions[std::min(i, rows - 1)];  // padded rows: any valid rotary row
+  int64_t* positions = h + rows;
+  int64_t* mask = h + 2 * rows + 1;
+  for (int i = 0; i < rows; ++i) {
+    tokens[i] = input.device_tokens.defined() ? 0 : input.tokens[i];
+    positions[i] = input.positions[i];
   }
-  h[2 * tb] = cache_->length();
-  std::fill(mask, mask + static_cast<int64_t>(tb) * tb, 0);
-  for (int i = 0; i < tb; ++i) {
-    int64_t* row = mask + static_cast<int64_t>(i) * tb;
-    if (i >= rows) {
-      row[i] = 1;  // padding sees the prefix and itself only
-    } else if (input.tree_mask.empty()) {
+  h[2 * rows] = cache_->length();
+  std::fill(mask, mask + static_cast<int64_t>(rows) * rows, 0);
+  for (int i = 0; i < rows; ++i) {
+    int64_t* row = mask + static_cast<int64_t>(i) * rows;
+    if (input.tree_mask.empty()) {
       for (int j = 0; j <= i; ++j) row[j] = 1;
     } else {
       for (int j = 0; j < rows; ++j) row[j] = input.tree_mask[static_cast<size_t>(i) * rows + j] != 0 ? 1 : 0;
@@ -137,22 +127,22 @@ absl::Status LlamaStepRunner::Stage(const LlamaStepInput& input, int rows, Bucke
 }
 
 absl::StatusOr<LlamaOutput> LlamaStepRunner::RunStatic(Bucket* bucket) {
-  const int64_t tb = bucket->rows, span = bucket->span;
+  const int64_t t = bucket->rows, span = bucket->span;
   LlamaInput input;
   XSD_RETURN_IF_ERROR(TorchCall("llama step runner: step inputs", [&]() -> absl::Status {
-    const at::Tensor past = bucket->staged.narrow(0, 2 * tb, 1);
-    input.tokens = bucket->staged.narrow(0, 0, tb);
-    input.positions = bucket->staged.narrow(0, tb, tb);
+    const at::Tensor past = bucket->staged.narrow(0, 2 * t, 1);
+    input.tokens = bucket->staged.narrow(0, 0, t);
+    input.positions = bucket->staged.narrow(0, t, t);
     input.write_rows = bucket->row_offsets + past;
     // Cache row c is visible to row i when c < past, or c = past + j with
     // mask[i][j] set; everything else (rows not yet written) is masked.
-    const at::Tensor among = bucket->staged.narrow(0, 2 * tb + 1, tb * tb).view({tb, tb}).ne(0);
+    const at::Tensor among = bucket->staged.narrow(0, 2 * t + 1, t * t).view({t, t}).ne(0);
     const at::Tensor rel = bucket->span_index - past;  // [S]
-    const at::Tensor in_new = rel.ge(0).logical_and(rel.lt(tb));
-    const at::Tensor picked = among.index_select(1, rel.clamp(0, tb - 1));  // [Tb, S]
+    const at::Tensor in_new = rel.ge(0).logical_and(rel.lt(t));
+    const at::Tensor picked = among.index_select(1, rel.clamp(0, t - 1));  // [T, S]
     const at::Tensor allowed =
         picked.logical_and(in_new.unsqueeze(0)).logical_or(bucket->span_index.lt(past).unsqueeze(0));
-    at::Tensor bias = at::zeros({tb, span}, at::TensorOptions().dtype(model_->dtype()).device(model_->device()))
+    at::Tensor bias = at::zeros({t, span}, at::TensorOptions().dtype(model_->dtype()).device(model_->device()))
                           .masked_fill_(allowed.logical_not(), -std::numeric_limits<double>::infinity());
     const int group = model_->config().group_size();
     input.attention_bias = group == 1 ? bias : bias.repeat({group, 1});
@@ -188,8 +178,7 @@ absl::StatusOr<LlamaOutput> LlamaStepRunner::Forward(const LlamaStepInput& input
                                               " do not fit a bucket (max_rows ", options_.max_rows, ", capacity ",
                                               cache_->capacity(), ")"));
   }
-  const int tb = RowBucket(rows);
-  XSD_ASSIGN_OR_RETURN(Bucket * bucket, GetBucket(tb, SpanBucket(cache_->length(), tb)));
+  XSD_ASSIGN_OR_RETURN(Bucket * bucket, GetBucket(rows, SpanBucket(cache_->length(), rows)));
   XSD_RETURN_IF_ERROR(Stage(input, rows, bucket));
   ++bucket->runs;
   LlamaOutput full;

@@ -2,22 +2,19 @@
 // one KV cache) with static shapes, replayed as CUDA graphs on CUDA devices.
 //
 // A step of T rows (a decode token, or the pending token plus a draft chain
-// or tree) is padded to a row bucket Tb (1, 2, 4, ... max_rows) and attends
-// over a span bucket S (the committed length plus Tb, rounded up to
-// span_granule, capped at the cache capacity), through LlamaInput's static
-// mode: keys and values go to cache rows [L, L + Tb) through a device index
-// tensor, and an additive bias built on the device from L masks the rows not
-// yet written, the tree structure and the padding. Everything a step reads
-// from the host (token ids, positions, L, the tree mask) is packed into one
-// int64 staging buffer and sent in one copy before the step, so a (Tb, S)
-// step is the same sequence of kernels every time: the first run of a bucket
+// or tree) runs at exactly its T rows (a padded row costs as much as a real
+// one in every kernel: docs/PERFORMANCE.md) and attends over a span bucket S (the committed length plus T, rounded up
+// to span_granule, capped at the cache capacity), through LlamaInput's
+// static mode: keys and values go to cache rows [L, L + T) through a device
+// index tensor, and an additive bias built on the device from L masks the
+// rows not yet written and the tree structure. Everything a step reads from
+// the host (token ids, positions, L, the tree mask) is packed into one int64
+// staging buffer and sent in one copy before the step, so a (T, S) step is
+// the same sequence of kernels every time: the first run of a (T, S) pair
 // runs eagerly (warm-up: cuBLAS and attention kernel selection), the second
 // captures it into a CUDA graph, every later one replays it (one launch
-// instead of ~1000). Padded rows see only the prefix and themselves (finite
-// values, no NaN); they write cache rows past the committed length, which
-// stay invisible until rewritten, so the cache rows [0, L + T) and the T
-// real rows' outputs equal the plain forward's (up to the summation order of
-// the longer masked span).
+// instead of ~1000). The cache rows [0, L + T) and the rows' outputs equal
+// the plain forward's (up to the summation order of the longer masked span).
 //
 // Without graphs (cuda_graphs false, or a CPU device) the same static steps
 // run eagerly: that is how the CPU tests check the static mode.
@@ -59,7 +56,7 @@ inline LlamaStepMode LlamaStepModeFor(bool cuda_graphs) {
 
 struct LlamaStepRunnerOptions {
   bool cuda_graphs = true;  // capture and replay (CUDA devices only)
-  int max_rows = 64;        // the largest row bucket; larger steps are not handled
+  int max_rows = 64;        // the most rows a step may have; larger steps are not handled
   int span_granule = 256;   // attention spans are multiples of this (capped at capacity)
 };
 
@@ -76,8 +73,8 @@ class LlamaStepRunner {
                                                                  const LlamaStepRunnerOptions& options);
   ~LlamaStepRunner();
 
-  // Whether a step of `rows` rows after the cache's current length fits a
-  // bucket (rows <= max_rows and the padded rows fit the cache).
+  // Whether a step of `rows` rows after the cache's current length is
+  // served: rows <= max_rows and the rows fit the cache.
   bool Handles(int rows) const;
   // The rows at cache rows [cache.length(), + T), cursor not moved; logits of
   // every row. Same contract as LlamaModel::Forward otherwise.
@@ -89,9 +86,8 @@ class LlamaStepRunner {
  private:
   struct Bucket;
   LlamaStepRunner(const LlamaModel* model, KvCache* cache, const LlamaStepRunnerOptions& options);
-  int RowBucket(int rows) const;
-  int SpanBucket(int past, int rows_bucket) const;
-  absl::StatusOr<Bucket*> GetBucket(int rows_bucket, int span);
+  int SpanBucket(int past, int rows) const;
+  absl::StatusOr<Bucket*> GetBucket(int rows, int span);
   absl::Status Stage(const LlamaStepInput& input, int rows, Bucket* bucket);
   absl::StatusOr<LlamaOutput> RunStatic(Bucket* bucket);
 
