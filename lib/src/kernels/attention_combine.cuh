@@ -34,8 +34,8 @@ struct CombineShared {
 // kEarly: chunks (from the first) whose partials a thread loads before the
 // weights (registers: the combine kernel's; 0 in a chunk kernel's last block,
 // whose registers would limit the blocks per SM). The combine kernel's 48
-// made a 7B verify of 2-5 rows 0.1-0.2 ms faster (H100, docs/PERFORMANCE.md
-// run 13).
+// made a 7B verify of 2-5 rows (run as 2-8) 0.1-0.2 ms faster (H100,
+// docs/PERFORMANCE.md run 13).
 template <typename T, int kEarly = 0>
 __device__ __forceinline__ void CombineVector(const CachedAttentionArgs& a, int chunks, int r, int kv, CombineShared& s) {
   const int D = a.head_dim, R = a.rows * a.group;

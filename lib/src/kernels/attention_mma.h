@@ -18,7 +18,7 @@ inline constexpr int kMmaAttentionChunk = 64;  // keys per pass
 // for every step. Measured on an H100 (docs/PERFORMANCE.md run 14), 7B
 // decode step 5.58-5.63 ms with two, 5.65 with three, 5.68-5.71 with four
 // and 6.03-6.09 with one (1 152 blocks at a 2 304-key span, 576 with two);
-// verify of 9 rows 6.56-6.66 with four, 6.73 with two.
+// verify of 9 rows (run as 16) 6.56-6.66 with four, 6.73 with two.
 inline constexpr int kMmaAttentionChunksPerBlock = 2;
 
 // Launches one block per (part of kMmaAttentionChunksPerBlock chunks of

@@ -201,12 +201,13 @@ const char* LaunchTiles(const SkinnyParams& p, unsigned tiles, cudaStream_t s) {
 
 // Column tiles per block: one at one row tile (up to 16 rows), four from
 // two (two or one where four do not divide the tiles). Measured on an H100
-// (docs/PERFORMANCE.md run 13): four from 17 rows made verify of 17 / 33
-// rows 8.94 / 12.70 ms instead of 9.70 / 15.33 (two: 9.23 / 14.43), while
-// two at 9 rows made it 8.39 ms instead of 7.18 (half the blocks: the o and
-// down projections then have two per SM); two with two k blocks per pass
-// (56 registers instead of 68-70) gained nothing beside the two-chunk
-// attention (run 14).
+// (docs/PERFORMANCE.md run 13) with steps still padded to a power of two:
+// four made verify of 17 / 33 rows (run as 32 / 64) 8.94 / 12.70 ms
+// instead of 9.70 / 15.33 (two: 9.23 / 14.43), while two at 9 rows (run as
+// 16) made it 8.39 ms instead of 7.18 (half the blocks: the o and down
+// projections then have two per SM); two with two k blocks per pass (56
+// registers instead of 68-70) gained nothing beside the two-chunk attention
+// (run 14). Not yet measured at 17-31 rows run as they are.
 template <int kMTiles, int kWarps, Epilogue E>
 const char* LaunchColumns(const SkinnyParams& p, unsigned tiles, cudaStream_t s) {
   if constexpr (kMTiles == 1) {
@@ -231,8 +232,9 @@ const char* LaunchWarps(const SkinnyParams& p, unsigned tiles, cudaStream_t s) {
 // Warps sharing a tile's k: eight for weights of more than 4096 x 4096
 // elements (the 7B's qkv, gate/up, down and LM head), four for smaller ones
 // (its o projection): fixed per weight shape, never per row count, so one
-// numerics for every step. Measured on an H100 (docs/PERFORMANCE.md): eight
-// for every shape made verify of 5 / 9 / 17 rows cost 1.00 / 1.16 / 1.49
+// numerics for every step. Measured on an H100 (docs/PERFORMANCE.md run 12,
+// steps padded to 8 / 16 / 32 rows then): eight for every shape made verify
+// of 5 / 9 / 17 rows cost 1.00 / 1.16 / 1.49
 // decode steps instead of 1.08 / 1.25 / 1.57, but the o projection slower
 // (11.4 vs 9.0 us at one row) and the decode step 0.07-0.13 ms slower.
 int SplitWarps(int64_t weight_rows, int64_t k) { return weight_rows * k > int64_t{4096} * 4096 ? 8 : 4; }
