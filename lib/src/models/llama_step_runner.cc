@@ -96,7 +96,8 @@ absl::StatusOr<LlamaStepRunner::Bucket*> LlamaStepRunner::GetBucket(int rows, in
   return slot.get();
 }
 
-absl::Status LlamaStepRunner::Stage(const LlamaStepInput& input, int rows, Bucket* bucket) {
+absl::Status LlamaStepRunner::Stage(const LlamaStepInput& input, Bucket* bucket) {
+  const int rows = bucket->rows;
   staging_fence_.Wait();  // the previous step's copy has read the buffer
   int64_t* h = host_staging_.data_ptr<int64_t>();
   int64_t* tokens = h;
@@ -175,11 +176,11 @@ absl::StatusOr<LlamaOutput> LlamaStepRunner::Forward(const LlamaStepInput& input
   }
   if (!Handles(rows)) {
     return absl::OutOfRangeError(absl::StrCat("llama step runner: ", rows, " rows after ", cache_->length(),
-                                              " do not fit a bucket (max_rows ", options_.max_rows, ", capacity ",
+                                              " are not served (max_rows ", options_.max_rows, ", capacity ",
                                               cache_->capacity(), ")"));
   }
   XSD_ASSIGN_OR_RETURN(Bucket * bucket, GetBucket(rows, SpanBucket(cache_->length(), rows)));
-  XSD_RETURN_IF_ERROR(Stage(input, rows, bucket));
+  XSD_RETURN_IF_ERROR(Stage(input, bucket));
   ++bucket->runs;
   LlamaOutput full;
   const bool replay = options_.cuda_graphs && bucket->runs >= 2;
@@ -199,17 +200,14 @@ absl::StatusOr<LlamaOutput> LlamaStepRunner::Forward(const LlamaStepInput& input
   } else {
     XSD_ASSIGN_OR_RETURN(full, RunStatic(bucket));
   }
+  if (!replay) return full;
   return TorchCall("llama step runner: outputs", [&]() -> absl::StatusOr<LlamaOutput> {
-    LlamaOutput out;
     // Graph outputs are overwritten by the next replay: hand out copies of
-    // what callers keep (hidden states), a view of what they read at once.
-    out.hidden = full.hidden.narrow(0, 0, rows);
-    out.input_embeds = full.input_embeds.narrow(0, 0, rows);
-    if (replay) {
-      out.hidden = out.hidden.clone();
-      out.input_embeds = out.input_embeds.clone();
-    }
-    out.logits = full.logits.narrow(0, 0, rows);
+    // what callers keep (hidden states), the buffer of what they read at once.
+    LlamaOutput out;
+    out.hidden = full.hidden.clone();
+    out.input_embeds = full.input_embeds.clone();
+    out.logits = full.logits;
     return out;
   });
 }

@@ -1,20 +1,21 @@
 // LlamaStepRunner: the decode and verify steps of one sequence (one model,
 // one KV cache) with static shapes, replayed as CUDA graphs on CUDA devices.
 //
-// A step of T rows (a decode token, or the pending token plus a draft chain
-// or tree) runs at exactly its T rows (a padded row costs as much as a real
-// one in every kernel: docs/PERFORMANCE.md) and attends over a span bucket S (the committed length plus T, rounded up
-// to span_granule, capped at the cache capacity), through LlamaInput's
-// static mode: keys and values go to cache rows [L, L + T) through a device
-// index tensor, and an additive bias built on the device from L masks the
-// rows not yet written and the tree structure. Everything a step reads from
-// the host (token ids, positions, L, the tree mask) is packed into one int64
-// staging buffer and sent in one copy before the step, so a (T, S) step is
-// the same sequence of kernels every time: the first run of a (T, S) pair
-// runs eagerly (warm-up: cuBLAS and attention kernel selection), the second
-// captures it into a CUDA graph, every later one replays it (one launch
-// instead of ~1000). The cache rows [0, L + T) and the rows' outputs equal
-// the plain forward's (up to the summation order of the longer masked span).
+// A step of T rows (a decode token, or the pending token plus a draft chain or
+// tree) runs at exactly its T rows (a padded row would cost as much as a real
+// one in every kernel: docs/PERFORMANCE.md) and attends over a span bucket S
+// (the committed length plus T, rounded up to span_granule, capped at the
+// cache capacity), through LlamaInput's static mode: keys and values go to
+// cache rows [L, L + T) through a device index tensor, and an additive bias
+// built on the device from L masks the rows not yet written and the tree
+// structure. Everything a step reads from the host (token ids, positions, L,
+// the tree mask) is packed into one int64 staging buffer and sent in one copy
+// before the step, so a (T, S) step is the same sequence of kernels every
+// time: the first run of a (T, S) pair runs eagerly (warm-up: cuBLAS and
+// attention kernel selection), the second captures it into a CUDA graph, every
+// later one replays it (one launch instead of ~1000). The cache rows [0, L +
+// T) and the rows' outputs equal the plain forward's (up to the summation
+// order of the longer masked span).
 //
 // Without graphs (cuda_graphs false, or a CPU device) the same static steps
 // run eagerly: that is how the CPU tests check the static mode.
@@ -88,7 +89,7 @@ class LlamaStepRunner {
   LlamaStepRunner(const LlamaModel* model, KvCache* cache, const LlamaStepRunnerOptions& options);
   int SpanBucket(int past, int rows) const;
   absl::StatusOr<Bucket*> GetBucket(int rows, int span);
-  absl::Status Stage(const LlamaStepInput& input, int rows, Bucket* bucket);
+  absl::Status Stage(const LlamaStepInput& input, Bucket* bucket);
   absl::StatusOr<LlamaOutput> RunStatic(Bucket* bucket);
 
   const LlamaModel* model_;
