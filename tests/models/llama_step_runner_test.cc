@@ -1,7 +1,7 @@
 // LlamaStepRunner's static-shape steps (what CUDA graphs capture and replay)
 // against plain LlamaModel::Forward on CPU: every row count, span buckets
 // crossed as the sequence grows, chains and trees, tree compaction, the
-// eager fallback near the cache's end, and errors that name what is wrong.
+// eager fallback above max_rows, and errors that name what is wrong.
 #include "xsd/models/llama_step_runner.h"
 
 #include <set>

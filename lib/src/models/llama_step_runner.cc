@@ -58,8 +58,8 @@ absl::StatusOr<std::unique_ptr<LlamaStepRunner>> LlamaStepRunner::Create(const L
                                                       "build of libxsd; the model is on ", model->device().str()));
   }
   std::unique_ptr<LlamaStepRunner> runner(new LlamaStepRunner(model, cache, options));
-  const int64_t top = options.max_rows;
-  const int64_t staging = 2 * top + 1 + top * top;
+  const int64_t most = options.max_rows;  // the staging buffer of the largest step
+  const int64_t staging = 2 * most + 1 + most * most;
   XSD_RETURN_IF_ERROR(TorchCall("llama step runner: host staging buffer", [&]() -> absl::Status {
     auto host = at::TensorOptions().dtype(at::kLong);
     if (model->device().is_cuda()) host = host.pinned_memory(true);
