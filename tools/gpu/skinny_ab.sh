@@ -16,7 +16,8 @@
 # well under a minute, not yet timed), and the library is
 # kept in build-gpu/variants/<name>; the executables run against it through
 # LD_LIBRARY_PATH (they carry a RUNPATH, which it overrides; checked). The
-# default list is the A/B of the moment.
+# default list is the A/B of the moment. XSD_AB_GAMMAS (verify γ list) and
+# XSD_AB_ROWS (component row counts) choose what is measured.
 # Logs land in $OUT as they are written (a timeout keeps what is there).
 # Usage (device tool, carry .gpu-deps): bash tools/gpu/skinny_ab.sh [VARIANT...]
 set -uo pipefail
@@ -63,15 +64,15 @@ for round in 1 2; do
     (( SECONDS > ${XSD_PERF_BUDGET_S:-520} )) && { echo "== $v round $round skipped (time: ${SECONDS}s)"; continue; }
     variant "$v"
     LD_LIBRARY_PATH=$libs:$LD_LIBRARY_PATH ./build-gpu/apps/perf/xsd_llm_perf --preset=7b --vocab=32064 --device=cuda:0 --dtype=bf16 --prompt=2076 --decode=64 \
-      --gammas=1,2,4,8,16,32 --repeats=10 --step_mode=graphs "${args[@]}" --json="$OUT/perf_${name}_r$round.json" \
+      --gammas=${XSD_AB_GAMMAS:-1,2,4,8,16,32} --repeats=10 --step_mode=graphs "${args[@]}" --json="$OUT/perf_${name}_r$round.json" \
       > "$OUT/perf_${name}_r$round.md" 2>&1
-    echo "== $v round $round (${SECONDS}s)"; grep -E "prefill|decode|verify" "$OUT/perf_${name}_r$round.md" | head -12
+    echo "== $v round $round (${SECONDS}s)"; grep -E "prefill|decode|verify" "$OUT/perf_${name}_r$round.md" | head -20
   done
   if [ $round = 1 ]; then
     for v in "${VARIANTS[@]}"; do
       (( SECONDS > ${XSD_PERF_BUDGET_S:-520} )) && continue
       variant "$v"
-      LD_LIBRARY_PATH=$libs:$LD_LIBRARY_PATH ./build-gpu/apps/perf/xsd_llm_components --preset=7b --vocab=32064 --device=cuda:0 --dtype=bf16 --rows=1,2,9,17,33 \
+      LD_LIBRARY_PATH=$libs:$LD_LIBRARY_PATH ./build-gpu/apps/perf/xsd_llm_components --preset=7b --vocab=32064 --device=cuda:0 --dtype=bf16 --rows=${XSD_AB_ROWS:-1,2,9,17,33} \
         --span=2304 --reps=20 "${args[@]}" --json="$OUT/components_$name.json" > "$OUT/components_$name.md" 2>&1
       echo "== components $v: $(grep -E "sum" "$OUT/components_$name.md" | tr -d "*|" | tr -s " " | paste -sd ";" -)"
     done

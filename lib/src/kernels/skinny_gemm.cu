@@ -208,12 +208,19 @@ const char* LaunchTiles(const SkinnyParams& p, unsigned tiles, cudaStream_t s) {
 // projections then have two per SM); two with two k blocks per pass (56
 // registers instead of 68-70) gained nothing beside the two-chunk attention
 // (run 14). Not yet measured at 17-31 rows run as they are.
+// A/B of the moment (issue 17, γ = 16): the most column tiles per block at
+// two or more row tiles, 1, 2 or 4 (build-time define, deleted once measured).
+#ifndef XSD_SKINNY_MAX_COL_TILES
+#define XSD_SKINNY_MAX_COL_TILES 4
+#endif
 template <int kMTiles, int kWarps, Epilogue E>
 const char* LaunchColumns(const SkinnyParams& p, unsigned tiles, cudaStream_t s) {
-  if constexpr (kMTiles == 1) {
-    return LaunchTiles<1, 1, kWarps, E>(p, tiles, s);
+  if constexpr (kMTiles == 1 || XSD_SKINNY_MAX_COL_TILES == 1) {
+    return LaunchTiles<kMTiles, 1, kWarps, E>(p, tiles, s);
   } else {
-    if (tiles % 4 == 0) return LaunchTiles<kMTiles, 4, kWarps, E>(p, tiles, s);
+    if (XSD_SKINNY_MAX_COL_TILES >= 4 && tiles % 4 == 0) {
+      return LaunchTiles<kMTiles, (XSD_SKINNY_MAX_COL_TILES >= 4 ? 4 : 2), kWarps, E>(p, tiles, s);
+    }
     if (tiles % 2 == 0) return LaunchTiles<kMTiles, 2, kWarps, E>(p, tiles, s);
     return LaunchTiles<kMTiles, 1, kWarps, E>(p, tiles, s);
   }
