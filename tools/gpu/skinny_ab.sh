@@ -12,8 +12,9 @@
 # "fast+build:FLAGS": that build in fast numerics. A
 # build variant differs in libxsd's CUDA objects only, so the build directory
 # is reconfigured with FLAGS, only those and libxsd.so are rebuilt (a
-# second build directory took 113-122 s in run 13; this is expected to take
-# well under a minute, not yet timed), and the library is
+# second build directory took 113-122 s in run 13; a variant with its CUDA
+# cases ~30 s in run 15; run 16's had compiled six of its ten CUDA objects
+# when its 205-s call ended), and the library is
 # kept in build-gpu/variants/<name>; the executables run against it through
 # LD_LIBRARY_PATH (they carry a RUNPATH, which it overrides; checked). The
 # default list is the A/B of the moment. XSD_AB_GAMMAS (verify γ list) and
