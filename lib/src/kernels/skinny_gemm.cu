@@ -123,8 +123,19 @@ __device__ __forceinline__ void Finish(const SkinnyParams& p, int tile, int row,
   }
 }
 
+// A/B of the moment (issue 17, decode): a register cap for one row tile
+// (66-78 registers give the 8-warp blocks three per SM: the down
+// projection's 512 blocks then run in 1.3 waves; 64 would give four, one
+// wave). 0: no cap. Build-time define, deleted once measured.
+#ifndef XSD_SKINNY_ONE_TILE_REGS
+#define XSD_SKINNY_ONE_TILE_REGS 0
+#endif
+constexpr int MinBlocks(int m_tiles, int warps) {
+  return m_tiles == 1 && XSD_SKINNY_ONE_TILE_REGS > 0 ? 65536 / (warps * 32 * XSD_SKINNY_ONE_TILE_REGS) : 1;
+}
+
 template <int kMTiles, int kColTiles, int kWarps, Epilogue E>
-__global__ void __launch_bounds__(kWarps * 32) SkinnyGemmBf16Kernel(SkinnyParams p) {
+__global__ void __launch_bounds__(kWarps * 32, MinBlocks(kMTiles, kWarps)) SkinnyGemmBf16Kernel(SkinnyParams p) {
   device::WaitForPriorGrids();  // inputs and outputs belong to earlier kernels
   device::AllowDependentGrids();
   const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
@@ -208,12 +219,19 @@ const char* LaunchTiles(const SkinnyParams& p, unsigned tiles, cudaStream_t s) {
 // projections then have two per SM); two with two k blocks per pass (56
 // registers instead of 68-70) gained nothing beside the two-chunk attention
 // (run 14). Not yet measured at 17-31 rows run as they are.
+// A/B of the moment (issue 17, γ = 16): the most column tiles per block at
+// two or more row tiles, 1, 2 or 4 (build-time define, deleted once measured).
+#ifndef XSD_SKINNY_MAX_COL_TILES
+#define XSD_SKINNY_MAX_COL_TILES 4
+#endif
 template <int kMTiles, int kWarps, Epilogue E>
 const char* LaunchColumns(const SkinnyParams& p, unsigned tiles, cudaStream_t s) {
-  if constexpr (kMTiles == 1) {
-    return LaunchTiles<1, 1, kWarps, E>(p, tiles, s);
+  if constexpr (kMTiles == 1 || XSD_SKINNY_MAX_COL_TILES == 1) {
+    return LaunchTiles<kMTiles, 1, kWarps, E>(p, tiles, s);
   } else {
-    if (tiles % 4 == 0) return LaunchTiles<kMTiles, 4, kWarps, E>(p, tiles, s);
+    if (XSD_SKINNY_MAX_COL_TILES >= 4 && tiles % 4 == 0) {
+      return LaunchTiles<kMTiles, (XSD_SKINNY_MAX_COL_TILES >= 4 ? 4 : 2), kWarps, E>(p, tiles, s);
+    }
     if (tiles % 2 == 0) return LaunchTiles<kMTiles, 2, kWarps, E>(p, tiles, s);
     return LaunchTiles<kMTiles, 1, kWarps, E>(p, tiles, s);
   }
