@@ -123,19 +123,8 @@ __device__ __forceinline__ void Finish(const SkinnyParams& p, int tile, int row,
   }
 }
 
-// A/B of the moment (issue 17, decode): a register cap for one row tile
-// (66-78 registers give the 8-warp blocks three per SM: the down
-// projection's 512 blocks then run in 1.3 waves; 64 would give four, one
-// wave). 0: no cap. Build-time define, deleted once measured.
-#ifndef XSD_SKINNY_ONE_TILE_REGS
-#define XSD_SKINNY_ONE_TILE_REGS 0
-#endif
-constexpr int MinBlocks(int m_tiles, int warps) {
-  return m_tiles == 1 && XSD_SKINNY_ONE_TILE_REGS > 0 ? 65536 / (warps * 32 * XSD_SKINNY_ONE_TILE_REGS) : 1;
-}
-
 template <int kMTiles, int kColTiles, int kWarps, Epilogue E>
-__global__ void __launch_bounds__(kWarps * 32, MinBlocks(kMTiles, kWarps)) SkinnyGemmBf16Kernel(SkinnyParams p) {
+__global__ void __launch_bounds__(kWarps * 32) SkinnyGemmBf16Kernel(SkinnyParams p) {
   device::WaitForPriorGrids();  // inputs and outputs belong to earlier kernels
   device::AllowDependentGrids();
   const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
