@@ -3,9 +3,10 @@
 # default) step against each other and against fast numerics.
 #   1. build against pip torch; the CUDA cases of the kernel and model tests
 #      (bitwise: rows at any count, the fused epilogues, SD == AR);
-#   2. xsd_llm_perf at Video-LLaVA-7B shapes for each variant, alternated in
-#      two rounds: decode step, verify ratios at gamma 1-32, prefill;
-#   3. xsd_llm_components (each Linear alone) for each variant.
+#   2. for each variant in turn: its build (build variants), xsd_llm_perf at
+#      Video-LLaVA-7B shapes (decode step, verify ratios, prefill) and
+#      xsd_llm_components (each Linear alone); then a second xsd_llm_perf
+#      round over all variants.
 # VARIANTS: --kernel_options values of the default build ("fast" =
 # --numerics=fast), or "build:FLAGS": libxsd built again with FLAGS as CUDA
 # compile flags (a build-time define's A/B), its CUDA cases run too, or
@@ -13,7 +14,8 @@
 # build variant differs in libxsd's CUDA objects only, so the build directory
 # is reconfigured with FLAGS, only those and libxsd.so are rebuilt (a
 # second build directory took 113-122 s in run 13; a variant with its CUDA
-# cases ~30 s in run 15; run 16's had compiled six of its ten CUDA objects
+# cases 58 s in run 15 (call 2: "tests done at 61s", "built and tested at
+# 119s"); run 16's had compiled six of its ten CUDA objects
 # when its 205-s call ended), and the library is
 # kept in build-gpu/variants/<name>; the executables run against it through
 # LD_LIBRARY_PATH (they carry a RUNPATH, which it overrides; checked). The
@@ -50,35 +52,38 @@ keep_library build-gpu/variants/default
 if printf '%s\n' "${VARIANTS[@]}" | grep -q 'build:'; then
   readelf -d build-gpu/apps/perf/xsd_llm_perf | grep -q RUNPATH || { echo "executables carry no RUNPATH"; exit 1; }
 fi
-for v in "${VARIANTS[@]}"; do
-  [[ $v == build:* || $v == fast+build:* ]] || continue
-  variant "${v#fast+}"
-  [ -f "$libs/libxsd.so.0" ] && continue  # built for the other numerics
-  XSD_CUDA_FLAGS="${v#*build:}" bash tools/gpu/build.sh "$OUT/$name" xsd || exit 1
+build_variant() {  # $1: a build variant, built once (both numerics share it) and its CUDA cases run
+  variant "${1#fast+}"
+  [ -f "$libs/libxsd.so.0" ] && return 0
+  XSD_CUDA_FLAGS="${1#*build:}" bash tools/gpu/build.sh "$OUT/$name" xsd || exit 1
   keep_library "$libs"
   LD_LIBRARY_PATH=$libs:$LD_LIBRARY_PATH ldd build-gpu/apps/perf/xsd_llm_perf | grep libxsd
   LD_LIBRARY_PATH=$libs:$LD_LIBRARY_PATH xsd_run_tests ./build-gpu "$OUT/$name" models_cuda_kernel_tests models_cuda_tests
-  echo "$v built and tested at ${SECONDS}s"
+  echo "$1 built and tested at ${SECONDS}s"
+}
+perf() {  # $1: variant, $2: round
+  (( SECONDS > ${XSD_PERF_BUDGET_S:-520} )) && { echo "== $1 round $2 skipped (time: ${SECONDS}s)"; return; }
+  variant "$1"
+  LD_LIBRARY_PATH=$libs:$LD_LIBRARY_PATH ./build-gpu/apps/perf/xsd_llm_perf --preset=7b --vocab=32064 --device=cuda:0 --dtype=bf16 --prompt=2076 --decode=64 \
+    --gammas=${XSD_AB_GAMMAS:-1,2,4,8,16,32} --repeats=10 --step_mode=graphs "${args[@]}" --json="$OUT/perf_${name}_r$2.json" \
+    > "$OUT/perf_${name}_r$2.md" 2>&1
+  echo "== $1 round $2 (${SECONDS}s)"; grep -E "prefill|decode|verify" "$OUT/perf_${name}_r$2.md" | head -20
+}
+components() {  # $1: variant
+  (( SECONDS > ${XSD_PERF_BUDGET_S:-520} )) && return
+  variant "$1"
+  LD_LIBRARY_PATH=$libs:$LD_LIBRARY_PATH ./build-gpu/apps/perf/xsd_llm_components --preset=7b --vocab=32064 --device=cuda:0 --dtype=bf16 --rows=${XSD_AB_ROWS:-1,2,9,17,33} \
+    --span=2304 --reps=20 "${args[@]}" --json="$OUT/components_$name.json" > "$OUT/components_$name.md" 2>&1
+  echo "== components $1: $(grep -E "sum" "$OUT/components_$name.md" | tr -d "*|" | tr -s " " | paste -sd ";" -)"
+}
+# Round 1 times each variant as soon as it is built, so a call cut short
+# still returns the variants it reached; round 2 alternates them again.
+for v in "${VARIANTS[@]}"; do
+  [[ $v == build:* || $v == fast+build:* ]] && build_variant "$v"
+  perf "$v" 1
+  components "$v"
 done
-for round in 1 2; do
-  for v in "${VARIANTS[@]}"; do
-    (( SECONDS > ${XSD_PERF_BUDGET_S:-520} )) && { echo "== $v round $round skipped (time: ${SECONDS}s)"; continue; }
-    variant "$v"
-    LD_LIBRARY_PATH=$libs:$LD_LIBRARY_PATH ./build-gpu/apps/perf/xsd_llm_perf --preset=7b --vocab=32064 --device=cuda:0 --dtype=bf16 --prompt=2076 --decode=64 \
-      --gammas=${XSD_AB_GAMMAS:-1,2,4,8,16,32} --repeats=10 --step_mode=graphs "${args[@]}" --json="$OUT/perf_${name}_r$round.json" \
-      > "$OUT/perf_${name}_r$round.md" 2>&1
-    echo "== $v round $round (${SECONDS}s)"; grep -E "prefill|decode|verify" "$OUT/perf_${name}_r$round.md" | head -20
-  done
-  if [ $round = 1 ]; then
-    for v in "${VARIANTS[@]}"; do
-      (( SECONDS > ${XSD_PERF_BUDGET_S:-520} )) && continue
-      variant "$v"
-      LD_LIBRARY_PATH=$libs:$LD_LIBRARY_PATH ./build-gpu/apps/perf/xsd_llm_components --preset=7b --vocab=32064 --device=cuda:0 --dtype=bf16 --rows=${XSD_AB_ROWS:-1,2,9,17,33} \
-        --span=2304 --reps=20 "${args[@]}" --json="$OUT/components_$name.json" > "$OUT/components_$name.md" 2>&1
-      echo "== components $v: $(grep -E "sum" "$OUT/components_$name.md" | tr -d "*|" | tr -s " " | paste -sd ";" -)"
-    done
-  fi
-done
+for v in "${VARIANTS[@]}"; do perf "$v" 2; done
 echo "elapsed ${SECONDS}s"
 # One archive: the device tool brings back a limited number of files.
 tar czf /tmp/results.tgz -C "$OUT" . && find "$OUT" -mindepth 1 -delete && mv /tmp/results.tgz "$OUT/results.tgz"
