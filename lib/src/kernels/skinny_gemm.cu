@@ -123,7 +123,19 @@ __device__ __forceinline__ void Finish(const SkinnyParams& p, int tile, int row,
   }
 }
 
-template <int kMTiles, int kColTiles, int kWarps, Epilogue E>
+// A/B of the moment (issue 17, decode): at m <= 8 the rows g + 8 of the one
+// row tile are zeros held as constants rather than loaded (kHalf: 32-36
+// registers instead of 48, so more blocks per SM; the mma sees the same
+// operands, so the same bits). Build-time define, deleted once measured.
+#ifndef XSD_SKINNY_HALF_TILE
+#define XSD_SKINNY_HALF_TILE 0
+#endif
+// and the k blocks a warp's loop unrolls (loads in flight per thread).
+#ifndef XSD_SKINNY_UNROLL
+#define XSD_SKINNY_UNROLL 4
+#endif
+constexpr int kUnrollK = XSD_SKINNY_UNROLL;
+template <int kMTiles, int kColTiles, int kWarps, Epilogue E, bool kHalf = false>
 __global__ void __launch_bounds__(kWarps * 32) SkinnyGemmBf16Kernel(SkinnyParams p) {
   device::WaitForPriorGrids();  // inputs and outputs belong to earlier kernels
   device::AllowDependentGrids();
@@ -140,7 +152,7 @@ __global__ void __launch_bounds__(kWarps * 32) SkinnyGemmBf16Kernel(SkinnyParams
   for (int c = 0; c < kColTiles; ++c) {
     wrow[c] = reinterpret_cast<const uint4*>(p.w + static_cast<int64_t>(ColumnRow<E>(p, tile0 + c, g)) * p.k + 16 * t);
   }
-#pragma unroll 4
+#pragma unroll kUnrollK
   for (int kb = warp; kb < blocks_k; kb += kWarps) {
     uint32_t b[kColTiles][8];
 #pragma unroll
@@ -152,9 +164,9 @@ __global__ void __launch_bounds__(kWarps * 32) SkinnyGemmBf16Kernel(SkinnyParams
     const int k0 = kb * kBlockK + 16 * t;
 #pragma unroll
     for (int i = 0; i < kMTiles; ++i) {
-      uint32_t top[8], bottom[8];  // rows 16i + g and 16i + g + 8
+      uint32_t top[8], bottom[8] = {};  // rows 16i + g and 16i + g + 8
       LoadRow16(p.x, 16 * i + g, p.m, p.k, k0, top);
-      LoadRow16(p.x, 16 * i + g + 8, p.m, p.k, k0, bottom);
+      if constexpr (!kHalf) LoadRow16(p.x, 16 * i + g + 8, p.m, p.k, k0, bottom);
 #pragma unroll
       for (int c = 0; c < kColTiles; ++c) {
 #pragma unroll
@@ -193,9 +205,9 @@ __global__ void __launch_bounds__(kWarps * 32) SkinnyGemmBf16Kernel(SkinnyParams
   }
 }
 
-template <int kMTiles, int kColTiles, int kWarps, Epilogue E>
+template <int kMTiles, int kColTiles, int kWarps, Epilogue E, bool kHalf = false>
 const char* LaunchTiles(const SkinnyParams& p, unsigned tiles, cudaStream_t s) {
-  return device::Launch(device::Overlap::kWithPrior, SkinnyGemmBf16Kernel<kMTiles, kColTiles, kWarps, E>,
+  return device::Launch(device::Overlap::kWithPrior, SkinnyGemmBf16Kernel<kMTiles, kColTiles, kWarps, E, kHalf>,
                         tiles / kColTiles, dim3(kWarps * 32), 0, s, p);
 }
 
@@ -208,12 +220,20 @@ const char* LaunchTiles(const SkinnyParams& p, unsigned tiles, cudaStream_t s) {
 // projections then have two per SM); two with two k blocks per pass (56
 // registers instead of 68-70) gained nothing beside the two-chunk attention
 // (run 14). Not yet measured at 17-31 rows run as they are.
+// A/B of the moment (issue 17, γ = 16): the most column tiles per block at
+// two or more row tiles, 1, 2 or 4 (build-time define, deleted once measured).
+#ifndef XSD_SKINNY_MAX_COL_TILES
+#define XSD_SKINNY_MAX_COL_TILES 4
+#endif
 template <int kMTiles, int kWarps, Epilogue E>
 const char* LaunchColumns(const SkinnyParams& p, unsigned tiles, cudaStream_t s) {
-  if constexpr (kMTiles == 1) {
-    return LaunchTiles<1, 1, kWarps, E>(p, tiles, s);
+  if constexpr (kMTiles == 1 || XSD_SKINNY_MAX_COL_TILES == 1) {
+    if (XSD_SKINNY_HALF_TILE && kMTiles == 1 && p.m <= 8) return LaunchTiles<1, 1, kWarps, E, true>(p, tiles, s);
+    return LaunchTiles<kMTiles, 1, kWarps, E>(p, tiles, s);
   } else {
-    if (tiles % 4 == 0) return LaunchTiles<kMTiles, 4, kWarps, E>(p, tiles, s);
+    if (XSD_SKINNY_MAX_COL_TILES >= 4 && tiles % 4 == 0) {
+      return LaunchTiles<kMTiles, (XSD_SKINNY_MAX_COL_TILES >= 4 ? 4 : 2), kWarps, E>(p, tiles, s);
+    }
     if (tiles % 2 == 0) return LaunchTiles<kMTiles, 2, kWarps, E>(p, tiles, s);
     return LaunchTiles<kMTiles, 1, kWarps, E>(p, tiles, s);
   }
