@@ -104,17 +104,10 @@ __device__ __forceinline__ void LoadBias(const CachedAttentionArgs& a, int R, in
   }
 }
 
-// A/B of the moment (issue 17, γ = 16): the blocks per SM asked of three
-// tiles (17-24 vectors; 140 registers give three, shared memory allows
-// four). Build-time define, deleted once measured.
-#ifndef XSD_MMA_ATTENTION_MIN_BLOCKS_3
-#define XSD_MMA_ATTENTION_MIN_BLOCKS_3 1
-#endif
 // Up to two tiles (16 vectors): registers for five blocks per SM (shared
 // memory allows five at one tile, four at two).
 template <typename T, int kTiles>
-__global__ void __launch_bounds__(kWarps * 32, kTiles <= 2 ? 5 : kTiles == 3 ? XSD_MMA_ATTENTION_MIN_BLOCKS_3 : 1)
-    MmaChunkKernel(CachedAttentionArgs a, int parts) {
+__global__ void __launch_bounds__(kWarps * 32, kTiles <= 2 ? 5 : 1) MmaChunkKernel(CachedAttentionArgs a, int parts) {
   device::WaitForPriorGrids();  // inputs and outputs belong to earlier kernels
   device::AllowDependentGrids();
   const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;

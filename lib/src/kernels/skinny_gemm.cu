@@ -123,18 +123,12 @@ __device__ __forceinline__ void Finish(const SkinnyParams& p, int tile, int row,
   }
 }
 
-// A/B of the moment (issue 17, decode): at m <= 8 the rows g + 8 of the one
-// row tile are zeros held as constants rather than loaded (kHalf: 32-36
-// registers instead of 48, so more blocks per SM; the mma sees the same
-// operands, so the same bits). Build-time define, deleted once measured.
-#ifndef XSD_SKINNY_HALF_TILE
-#define XSD_SKINNY_HALF_TILE 0
-#endif
-// and the k blocks a warp's loop unrolls (loads in flight per thread).
-#ifndef XSD_SKINNY_UNROLL
-#define XSD_SKINNY_UNROLL 4
-#endif
-constexpr int kUnrollK = XSD_SKINNY_UNROLL;
+// kHalf (one row tile, m <= 8): the tile's rows g + 8 are past m, so they
+// are held as constant zeros instead of loaded: the mma sees the same
+// operands (same bits), in 32-36 registers instead of 48. Measured on an
+// H100 (docs/PERFORMANCE.md run 18): decode 5.48-5.60 ms instead of
+// 5.60-5.65. Eight k blocks per loop pass instead of four (same registers)
+// moved the step by noise (5.48 / 5.53 vs 5.53 / 5.49 ms) and was deleted.
 template <int kMTiles, int kColTiles, int kWarps, Epilogue E, bool kHalf = false>
 __global__ void __launch_bounds__(kWarps * 32) SkinnyGemmBf16Kernel(SkinnyParams p) {
   device::WaitForPriorGrids();  // inputs and outputs belong to earlier kernels
@@ -152,7 +146,7 @@ __global__ void __launch_bounds__(kWarps * 32) SkinnyGemmBf16Kernel(SkinnyParams
   for (int c = 0; c < kColTiles; ++c) {
     wrow[c] = reinterpret_cast<const uint4*>(p.w + static_cast<int64_t>(ColumnRow<E>(p, tile0 + c, g)) * p.k + 16 * t);
   }
-#pragma unroll kUnrollK
+#pragma unroll 4
   for (int kb = warp; kb < blocks_k; kb += kWarps) {
     uint32_t b[kColTiles][8];
 #pragma unroll
@@ -211,28 +205,25 @@ const char* LaunchTiles(const SkinnyParams& p, unsigned tiles, cudaStream_t s) {
                         tiles / kColTiles, dim3(kWarps * 32), 0, s, p);
 }
 
-// Column tiles per block: one at one row tile (up to 16 rows), four from
-// two (two or one where four do not divide the tiles). Measured on an H100
-// (docs/PERFORMANCE.md run 13) with steps still padded to a power of two:
-// four made verify of 17 / 33 rows (run as 32 / 64) 8.94 / 12.70 ms
-// instead of 9.70 / 15.33 (two: 9.23 / 14.43), while two at 9 rows (run as
-// 16) made it 8.39 ms instead of 7.18 (half the blocks: the o and down
-// projections then have two per SM); two with two k blocks per pass (56
-// registers instead of 68-70) gained nothing beside the two-chunk attention
-// (run 14). Not yet measured at 17-31 rows run as they are.
-// A/B of the moment (issue 17, γ = 16): the most column tiles per block at
-// two or more row tiles, 1, 2 or 4 (build-time define, deleted once measured).
-#ifndef XSD_SKINNY_MAX_COL_TILES
-#define XSD_SKINNY_MAX_COL_TILES 4
-#endif
+// Column tiles per block: one at one row tile (up to 16 rows), at most two at
+// two row tiles (17-32 rows), four from three (two or one where four or two do
+// not divide the tiles). Measured on an H100 (docs/PERFORMANCE.md): at two row
+// tiles two instead of four (80 registers instead of 128-148, three blocks per
+// SM instead of one) made verify of 17 / 25 / 32 rows 7.04-7.13 / 7.62-7.71 /
+// 7.83-7.89 ms instead of 7.44-7.65 / 7.98-8.04 / 8.13-8.18 (run 18); at three
+// row tiles two made 33 rows 9.97-10.15 ms instead of 9.43-9.67 (run 18); with
+// steps padded to 64 rows four made 33 rows 12.70 ms instead of 14.43 with two
+// and 15.33 with one (run 13). Two at one row tile made 9 rows 8.39 ms instead
+// of 7.18 (run 13; half the blocks: the o and down projections then have two
+// per SM).
 template <int kMTiles, int kWarps, Epilogue E>
 const char* LaunchColumns(const SkinnyParams& p, unsigned tiles, cudaStream_t s) {
-  if constexpr (kMTiles == 1 || XSD_SKINNY_MAX_COL_TILES == 1) {
-    if (XSD_SKINNY_HALF_TILE && kMTiles == 1 && p.m <= 8) return LaunchTiles<1, 1, kWarps, E, true>(p, tiles, s);
-    return LaunchTiles<kMTiles, 1, kWarps, E>(p, tiles, s);
+  if constexpr (kMTiles == 1) {
+    if (p.m <= 8) return LaunchTiles<1, 1, kWarps, E, true>(p, tiles, s);
+    return LaunchTiles<1, 1, kWarps, E>(p, tiles, s);
   } else {
-    if (XSD_SKINNY_MAX_COL_TILES >= 4 && tiles % 4 == 0) {
-      return LaunchTiles<kMTiles, (XSD_SKINNY_MAX_COL_TILES >= 4 ? 4 : 2), kWarps, E>(p, tiles, s);
+    if constexpr (kMTiles >= 3) {
+      if (tiles % 4 == 0) return LaunchTiles<kMTiles, 4, kWarps, E>(p, tiles, s);
     }
     if (tiles % 2 == 0) return LaunchTiles<kMTiles, 2, kWarps, E>(p, tiles, s);
     return LaunchTiles<kMTiles, 1, kWarps, E>(p, tiles, s);
