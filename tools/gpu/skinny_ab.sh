@@ -14,9 +14,8 @@
 # build variant differs in libxsd's CUDA objects only, so the build directory
 # is reconfigured with FLAGS, only those and libxsd.so are rebuilt (a
 # second build directory took 113-122 s in run 13; a variant with its CUDA
-# cases 58 s in run 15 (call 2: "tests done at 61s", "built and tested at
-# 119s"); run 16's had compiled six of its ten CUDA objects
-# when its 205-s call ended), and the library is
+# cases 58 s in run 15, 75-100 s in run 18 (reconfigure, ten CUDA objects,
+# link, tests; the slowest object alone is ~20 s), and the library is
 # kept in build-gpu/variants/<name>; the executables run against it through
 # LD_LIBRARY_PATH (they carry a RUNPATH, which it overrides; checked). The
 # default list is the A/B of the moment. XSD_AB_GAMMAS (verify γ list) and
