@@ -71,10 +71,10 @@ __device__ __forceinline__ uint32_t Word(const uint4& v, int i) {
 // Starts copying the chunk's `kKeys` rows of 128 features from `src` (row
 // stride kD) into `dst` (row stride `ld`) without staging in registers
 // (cp.async), as one commit group; rows past the span become zeros.
-template <typename T>
+template <int kThreads, typename T>
 __device__ __forceinline__ void CopyChunk(const T* __restrict__ src, T* dst, int key0, int span, int ld) {
   constexpr int kPerRow = kD * static_cast<int>(sizeof(T)) / 16;  // 16-byte vectors per row
-  for (int idx = threadIdx.x; idx < kKeys * kPerRow; idx += kWarps * 32) {
+  for (int idx = threadIdx.x; idx < kKeys * kPerRow; idx += kThreads) {
     const int row = idx / kPerRow, c = idx - row * kPerRow;
     T* to = dst + row * ld + c * 8;
     if (key0 + row < span) {
@@ -86,17 +86,17 @@ __device__ __forceinline__ void CopyChunk(const T* __restrict__ src, T* dst, int
   __pipeline_commit();
 }
 
-// This thread's biases for keys key_a and key_b of its vectors (zeros
-// without a bias, past R or past the span).
+// This thread's biases for keys key_a and key_b of its vectors (tiles n0
+// on; zeros without a bias, past R or past the span).
 template <typename T, int kTiles>
-__device__ __forceinline__ void LoadBias(const CachedAttentionArgs& a, int R, int key_a, int key_b, int t,
+__device__ __forceinline__ void LoadBias(const CachedAttentionArgs& a, int R, int n0, int key_a, int key_b, int t,
                                          float (&bias_r)[kTiles][4]) {
   const T* bias = static_cast<const T*>(a.bias);
 #pragma unroll
   for (int n = 0; n < kTiles; ++n) {
 #pragma unroll
     for (int e = 0; e < 4; ++e) {
-      const int v = 8 * n + 2 * t + (e & 1), key = e < 2 ? key_a : key_b;
+      const int v = 8 * (n0 + n) + 2 * t + (e & 1), key = e < 2 ? key_a : key_b;
       bias_r[n][e] = bias != nullptr && v < R && key < a.span
                          ? ToFloat<T>(bias[static_cast<int64_t>(v) * a.bias_stride + key])
                          : 0.0f;
@@ -104,14 +104,42 @@ __device__ __forceinline__ void LoadBias(const CachedAttentionArgs& a, int R, in
   }
 }
 
-// Up to two tiles (16 vectors): registers for five blocks per SM (shared
-// memory allows five at one tile, four at two).
-template <typename T, int kTiles>
-__global__ void __launch_bounds__(kWarps * 32, kTiles <= 2 ? 5 : 1) MmaChunkKernel(CachedAttentionArgs a, int parts) {
+// A/B of the moment (issue 17, verify at 9-24 rows): the most vector tiles
+// one group of kWarps warps takes. The block's tiles are split over groups
+// (at most four: 512 threads), each group running the passes below for its
+// own tiles over the block's shared keys, values and p tile; a vector's
+// scores, softmax and output come from the same mma operands and sums in
+// the same order, so the same bits. 8: one group (today's kernel).
+// Build-time define, deleted once measured.
+#ifndef XSD_MMA_ATTENTION_GROUP_TILES
+#define XSD_MMA_ATTENTION_GROUP_TILES 8
+#endif
+constexpr int GroupTiles(int tiles) {
+  const int most = XSD_MMA_ATTENTION_GROUP_TILES < tiles ? XSD_MMA_ATTENTION_GROUP_TILES : tiles;
+  const int fewest = (tiles + 3) / 4;  // at most four groups
+  return most > fewest ? most : fewest;
+}
+constexpr int Groups(int tiles) { return (tiles + GroupTiles(tiles) - 1) / GroupTiles(tiles); }
+
+// kTiles: the block's tiles of 8 vectors; kGroupTiles of them per group of
+// kWarps warps (kSlots tile slots: the last group's may pass kTiles).
+// One group of up to two tiles (16 vectors): registers for five blocks per
+// SM (shared memory allows five at one tile, four at two); groups of one
+// tile: at most 85 registers up to three groups.
+constexpr int MinBlocks(int tiles) {
+  const int groups = Groups(tiles), most = (GroupTiles(tiles) == 1 ? 6 : 3) / groups;
+  return groups == 1 ? (tiles <= 2 ? 5 : 1) : most > 1 ? most : 1;
+}
+template <typename T, int kTiles, int kGroupTiles = GroupTiles(kTiles), int kGroups = Groups(kTiles)>
+__global__ void __launch_bounds__(kWarps * 32 * kGroups, MinBlocks(kTiles))
+    MmaChunkKernel(CachedAttentionArgs a, int parts) {
   device::WaitForPriorGrids();  // inputs and outputs belong to earlier kernels
   device::AllowDependentGrids();
-  const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
-  // The block's 8 kTiles vector slots: the R vectors, the last one repeated.
+  constexpr int kSlots = kGroups * kGroupTiles, kThreads = kWarps * 32 * kGroups;
+  const int lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
+  const int warp = kGroups == 1 ? threadIdx.x >> 5 : (threadIdx.x >> 5) % kWarps;  // in its group
+  const int n0 = kGroups == 1 ? 0 : (threadIdx.x >> 5) / kWarps * kGroupTiles;   // the group's first tile
+  // The block's 8 kSlots vector slots: the R vectors, the last one repeated.
   const int part = blockIdx.x, kv = blockIdx.y, R = a.rows * a.group;
   const int first_chunk = part * kMmaAttentionChunksPerBlock;
   const int end_chunk = min(first_chunk + kMmaAttentionChunksPerBlock, (a.span + kKeys - 1) / kKeys);
@@ -124,14 +152,14 @@ __global__ void __launch_bounds__(kWarps * 32, kTiles <= 2 ? 5 : 1) MmaChunkKern
   extern __shared__ __align__(16) unsigned char shared[];
   T* k_s = reinterpret_cast<T*>(shared);
   T* v_s = k_s + kKeys * kKStride;
-  T* q_s = v_s + kKeys * kVStride;  // [8 kTiles][kKStride]
-  float(*p_s)[kPStride] = reinterpret_cast<float(*)[kPStride]>(q_s + 8 * kTiles * kKStride);
-  __shared__ float max_s[kWarps][8 * kTiles], sum_s[kWarps][8 * kTiles];
-  CopyChunk(keys, k_s, first_chunk * kKeys, a.span, kKStride);
+  T* q_s = v_s + kKeys * kVStride;  // [8 kSlots][kKStride]
+  float(*p_s)[kPStride] = reinterpret_cast<float(*)[kPStride]>(q_s + 8 * kSlots * kKStride);
+  __shared__ float max_s[kWarps][8 * kSlots], sum_s[kWarps][8 * kSlots];
+  CopyChunk<kThreads>(keys, k_s, first_chunk * kKeys, a.span, kKStride);
   {
     // Query vector r = head * rows + row (vectors past R repeat the last).
     constexpr int kPerRow = kD * static_cast<int>(sizeof(T)) / 16;
-    for (int idx = threadIdx.x; idx < 8 * kTiles * kPerRow; idx += kWarps * 32) {
+    for (int idx = threadIdx.x; idx < 8 * kSlots * kPerRow; idx += kThreads) {
       const int r0 = idx / kPerRow, c = idx - r0 * kPerRow, r = r0 < R ? r0 : R - 1;
       const int head = r / a.rows, row = r - head * a.rows;
       const T* from = static_cast<const T*>(a.q) + row * a.q_stride_t +
@@ -140,21 +168,22 @@ __global__ void __launch_bounds__(kWarps * 32, kTiles <= 2 ? 5 : 1) MmaChunkKern
     }
     __pipeline_commit();
   }
-  CopyChunk(values, v_s, first_chunk * kKeys, a.span, kVStride);
+  CopyChunk<kThreads>(values, v_s, first_chunk * kKeys, a.span, kVStride);
   // This thread's biases, in flight with the copies (the next chunk's
   // during this one's).
-  float bias_r[kTiles][4];
-  LoadBias<T, kTiles>(a, R, first_chunk * kKeys + 16 * warp + g, first_chunk * kKeys + 16 * warp + g + 8, t, bias_r);
+  float bias_r[kGroupTiles][4];
+  LoadBias<T, kGroupTiles>(a, R, n0, first_chunk * kKeys + 16 * warp + g, first_chunk * kKeys + 16 * warp + g + 8, t,
+                           bias_r);
   const T* ka_s = k_s + (16 * warp + g) * kKStride + 8 * t;
   const T* kb_s = ka_s + 8 * kKStride;
   const int feature0 = 32 * warp + 4 * g;
-  // Per vector of this thread (8 n + 2 t + h): the block's running maximum
+  // Per vector of this thread (8 (n0 + n) + 2 t + h): the block's running maximum
   // and sum of p (relative to that maximum); out: its unnormalised output
   // (C fragments: rows g, g + 8 <-> features, columns 2t, 2t + 1 <->
   // vectors), rescaled when the maximum grows.
-  float run_max[kTiles][2], run_sum[kTiles][2], out[2][kTiles][4];
+  float run_max[kGroupTiles][2], run_sum[kGroupTiles][2], out[2][kGroupTiles][4];
 #pragma unroll
-  for (int n = 0; n < kTiles; ++n) {
+  for (int n = 0; n < kGroupTiles; ++n) {
     run_max[n][0] = run_max[n][1] = -INFINITY;
     run_sum[n][0] = run_sum[n][1] = 0.0f;
 #pragma unroll
@@ -166,11 +195,11 @@ __global__ void __launch_bounds__(kWarps * 32, kTiles <= 2 ? 5 : 1) MmaChunkKern
     __pipeline_wait_prior(1);  // this thread's key (and query) copies: all but the values
     __syncthreads();           // everyone's
 
-    // Scores: c0, c1 = (key_a; vectors 8 n + 2t, + 1), c2, c3 = key_b.
-    float score[kTiles][4];
+    // Scores: c0, c1 = (key_a; vectors 8 (n0 + n) + 2t, + 1), c2, c3 = key_b.
+    float score[kGroupTiles][4];
 #pragma unroll
-    for (int n = 0; n < kTiles; ++n) {
-      const T* qv = q_s + (8 * n + g) * kKStride + 8 * t;
+    for (int n = 0; n < kGroupTiles; ++n) {
+      const T* qv = q_s + (8 * (n0 + n) + g) * kKStride + 8 * t;
       float c4[4] = {0.0f, 0.0f, 0.0f, 0.0f};
 #pragma unroll
       for (int c = 0; c < 4; ++c) {
@@ -185,7 +214,7 @@ __global__ void __launch_bounds__(kWarps * 32, kTiles <= 2 ? 5 : 1) MmaChunkKern
       }
 #pragma unroll
       for (int e = 0; e < 4; ++e) {
-        const int v = 8 * n + 2 * t + (e & 1), key = e < 2 ? key_a : key_b;
+        const int v = 8 * (n0 + n) + 2 * t + (e & 1), key = e < 2 ? key_a : key_b;
         float x = -INFINITY;
         if (v < R && key < a.span) {
           x = __fmul_rn(c4[e], a.scale);
@@ -194,33 +223,33 @@ __global__ void __launch_bounds__(kWarps * 32, kTiles <= 2 ? 5 : 1) MmaChunkKern
         score[n][e] = x;
       }
     }
-    if (chunk + 1 < end_chunk) LoadBias<T, kTiles>(a, R, key_a + kKeys, key_b + kKeys, t, bias_r);
+    if (chunk + 1 < end_chunk) LoadBias<T, kGroupTiles>(a, R, n0, key_a + kKeys, key_b + kKeys, t, bias_r);
 
     // Per vector: the chunk's max, then the running max, p, and the sum of
     // p. The barrier after the maxima also ends every warp's reads of the
     // keys' tile: the next chunk's keys replace them.
 #pragma unroll
-    for (int n = 0; n < kTiles; ++n) {
+    for (int n = 0; n < kGroupTiles; ++n) {
 #pragma unroll
       for (int h = 0; h < 2; ++h) {
         float m = fmaxf(score[n][h], score[n][h + 2]);
 #pragma unroll
         for (int o = 4; o < 32; o <<= 1) m = fmaxf(m, __shfl_xor_sync(0xffffffffu, m, o));
-        if (g == 0) max_s[warp][8 * n + 2 * t + h] = m;
+        if (g == 0) max_s[warp][8 * (n0 + n) + 2 * t + h] = m;
       }
     }
     __syncthreads();
     if (chunk + 1 < end_chunk) {
-      CopyChunk(keys, k_s, (chunk + 1) * kKeys, a.span, kKStride);
+      CopyChunk<kThreads>(keys, k_s, (chunk + 1) * kKeys, a.span, kKStride);
     } else {
       __pipeline_commit();  // an empty group, so that waiting for all but the newest still waits for the values
     }
-    float scale[kTiles][2];  // the old running max's weight under the new
+    float scale[kGroupTiles][2];  // the old running max's weight under the new
 #pragma unroll
-    for (int n = 0; n < kTiles; ++n) {
+    for (int n = 0; n < kGroupTiles; ++n) {
 #pragma unroll
       for (int h = 0; h < 2; ++h) {
-        const int v = 8 * n + 2 * t + h;
+        const int v = 8 * (n0 + n) + 2 * t + h;
         float m = run_max[n][h];
 #pragma unroll
         for (int w = 0; w < kWarps; ++w) m = fmaxf(m, max_s[w][v]);
@@ -239,10 +268,10 @@ __global__ void __launch_bounds__(kWarps * 32, kTiles <= 2 ? 5 : 1) MmaChunkKern
     __pipeline_wait_prior(1);  // this thread's value copies (the next keys may stay in flight)
     __syncthreads();           // everyone's, the p tile and the sums
 #pragma unroll
-    for (int n = 0; n < kTiles; ++n) {
+    for (int n = 0; n < kGroupTiles; ++n) {
 #pragma unroll
       for (int h = 0; h < 2; ++h) {
-        const int v = 8 * n + 2 * t + h;
+        const int v = 8 * (n0 + n) + 2 * t + h;
         const float chunk_sum = __fadd_rn(__fadd_rn(__fadd_rn(sum_s[0][v], sum_s[1][v]), sum_s[2][v]), sum_s[3][v]);
         run_sum[n][h] = __fadd_rn(__fmul_rn(run_sum[n][h], scale[n][h]), chunk_sum);
       }
@@ -274,9 +303,9 @@ __global__ void __launch_bounds__(kWarps * 32, kTiles <= 2 ? 5 : 1) MmaChunkKern
         af[i][3] = __byte_perm(w2, w3, 0x7632);
       }
 #pragma unroll
-      for (int n = 0; n < kTiles; ++n) {
-        const float2 pa = *reinterpret_cast<const float2*>(&p_s[8 * n + g][16 * s + 2 * t]);
-        const float2 pb = *reinterpret_cast<const float2*>(&p_s[8 * n + g][16 * s + 2 * t + 8]);
+      for (int n = 0; n < kGroupTiles; ++n) {
+        const float2 pa = *reinterpret_cast<const float2*>(&p_s[8 * (n0 + n) + g][16 * s + 2 * t]);
+        const float2 pb = *reinterpret_cast<const float2*>(&p_s[8 * (n0 + n) + g][16 * s + 2 * t + 8]);
         const T ha0 = FromFloat<T>(pa.x), ha1 = FromFloat<T>(pa.y), hb0 = FromFloat<T>(pb.x), hb1 = FromFloat<T>(pb.y);
         const uint32_t hi0 = Pack2(ha0, ha1), hi1 = Pack2(hb0, hb1);
         const uint32_t lo0 =
@@ -292,17 +321,17 @@ __global__ void __launch_bounds__(kWarps * 32, kTiles <= 2 ? 5 : 1) MmaChunkKern
     }
     if (chunk + 1 < end_chunk) {
       __syncthreads();  // every warp's reads of the values' and p tiles
-      CopyChunk(values, v_s, (chunk + 1) * kKeys, a.span, kVStride);
+      CopyChunk<kThreads>(values, v_s, (chunk + 1) * kKeys, a.span, kVStride);
     }
   }
 
   // The block's partials: [KV][parts][R][D] outputs, then [..][2] (max, sum).
   const int64_t first = (static_cast<int64_t>(kv) * parts + part) * R;
 #pragma unroll
-  for (int n = 0; n < kTiles; ++n) {
+  for (int n = 0; n < kGroupTiles; ++n) {
 #pragma unroll
     for (int h = 0; h < 2; ++h) {
-      const int v = 8 * n + 2 * t + h;
+      const int v = 8 * (n0 + n) + 2 * t + h;
       if (v >= R) continue;
       float* o = a.workspace + (first + v) * kD + feature0;
 #pragma unroll
@@ -320,15 +349,16 @@ __global__ void __launch_bounds__(kWarps * 32, kTiles <= 2 ? 5 : 1) MmaChunkKern
 
 template <typename T, int kTiles>
 const char* LaunchTiles(const CachedAttentionArgs& a, int parts, cudaStream_t stream) {
-  constexpr int kBytes = (kKeys * kKStride + kKeys * kVStride + 8 * kTiles * kKStride) * static_cast<int>(sizeof(T)) +
-                         8 * kTiles * kPStride * static_cast<int>(sizeof(float));
+  constexpr int kSlots = Groups(kTiles) * GroupTiles(kTiles);
+  constexpr int kBytes = (kKeys * kKStride + kKeys * kVStride + 8 * kSlots * kKStride) * static_cast<int>(sizeof(T)) +
+                         8 * kSlots * kPStride * static_cast<int>(sizeof(float));
   if constexpr (kBytes > 40 * 1024) {  // near the 48 KB default with the static arrays: opt in (per device)
     const cudaError_t set =
         cudaFuncSetAttribute(MmaChunkKernel<T, kTiles>, cudaFuncAttributeMaxDynamicSharedMemorySize, kBytes);
     if (set != cudaSuccess) return cudaGetErrorString(set);
   }
-  return device::Launch(device::Overlap::kWithPrior, MmaChunkKernel<T, kTiles>, dim3(parts, a.kv_heads), kWarps * 32,
-                        kBytes, stream, a, parts);
+  return device::Launch(device::Overlap::kWithPrior, MmaChunkKernel<T, kTiles>, dim3(parts, a.kv_heads),
+                        kWarps * 32 * Groups(kTiles), kBytes, stream, a, parts);
 }
 
 // One block per (part, KV head) for all R <= 64 vectors: ceil(R / 8) tiles.

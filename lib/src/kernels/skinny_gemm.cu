@@ -123,7 +123,7 @@ __device__ __forceinline__ void Finish(const SkinnyParams& p, int tile, int row,
   }
 }
 
-// kHalf (one row tile, m <= 8): the tile's rows g + 8 are past m, so they
+// kHalf (the last row tile's rows g + 8 past m; one row tile: m <= 8): they
 // are held as constant zeros instead of loaded: the mma sees the same
 // operands (same bits), in 32-36 registers instead of 48. Measured on an
 // H100 (docs/PERFORMANCE.md run 18): decode 5.48-5.60 ms instead of
@@ -160,7 +160,7 @@ __global__ void __launch_bounds__(kWarps * 32) SkinnyGemmBf16Kernel(SkinnyParams
     for (int i = 0; i < kMTiles; ++i) {
       uint32_t top[8], bottom[8] = {};  // rows 16i + g and 16i + g + 8
       LoadRow16(p.x, 16 * i + g, p.m, p.k, k0, top);
-      if constexpr (!kHalf) LoadRow16(p.x, 16 * i + g + 8, p.m, p.k, k0, bottom);
+      if (!kHalf || i + 1 < kMTiles) LoadRow16(p.x, 16 * i + g + 8, p.m, p.k, k0, bottom);
 #pragma unroll
       for (int c = 0; c < kColTiles; ++c) {
 #pragma unroll
@@ -216,6 +216,12 @@ const char* LaunchTiles(const SkinnyParams& p, unsigned tiles, cudaStream_t s) {
 // and 15.33 with one (run 13). Two at one row tile made 9 rows 8.39 ms instead
 // of 7.18 (run 13; half the blocks: the o and down projections then have two
 // per SM).
+// A/B of the moment (issue 17, verify at 17-24 rows): the half tile as the
+// last of two or more row tiles where its rows g + 8 are past m (two
+// column tiles). Build-time define, deleted once measured.
+#ifndef XSD_SKINNY_HALF_LAST_TILE
+#define XSD_SKINNY_HALF_LAST_TILE 0
+#endif
 template <int kMTiles, int kWarps, Epilogue E>
 const char* LaunchColumns(const SkinnyParams& p, unsigned tiles, cudaStream_t s) {
   if constexpr (kMTiles == 1) {
@@ -225,7 +231,12 @@ const char* LaunchColumns(const SkinnyParams& p, unsigned tiles, cudaStream_t s)
     if constexpr (kMTiles >= 3) {
       if (tiles % 4 == 0) return LaunchTiles<kMTiles, 4, kWarps, E>(p, tiles, s);
     }
-    if (tiles % 2 == 0) return LaunchTiles<kMTiles, 2, kWarps, E>(p, tiles, s);
+    if (tiles % 2 == 0) {
+      if constexpr (XSD_SKINNY_HALF_LAST_TILE != 0) {
+        if (p.m <= 16 * kMTiles - 8) return LaunchTiles<kMTiles, 2, kWarps, E, true>(p, tiles, s);
+      }
+      return LaunchTiles<kMTiles, 2, kWarps, E>(p, tiles, s);
+    }
     return LaunchTiles<kMTiles, 1, kWarps, E>(p, tiles, s);
   }
 }
