@@ -104,28 +104,34 @@ __device__ __forceinline__ void LoadBias(const CachedAttentionArgs& a, int R, in
   }
 }
 
-// A/B of the moment (issue 17, verify at 9-24 rows): the most vector tiles
-// one group of kWarps warps takes. The block's tiles are split over groups
-// (at most four: 512 threads), each group running the passes below for its
-// own tiles over the block's shared keys, values and p tile; a vector's
-// scores, softmax and output come from the same mma operands and sums in
-// the same order, so the same bits. 8: one group (today's kernel).
-// Build-time define, deleted once measured.
-#ifndef XSD_MMA_ATTENTION_GROUP_TILES
-#define XSD_MMA_ATTENTION_GROUP_TILES 8
+// The block's vector tiles are split over groups of kWarps warps (at most
+// four: 512 threads), each group running the passes below for its own tiles
+// over the block's shared keys, values and p tile; a vector's scores,
+// softmax and output come from the same mma operands and sums in the same
+// order whatever the grouping, so the same bits. One tile per group up to
+// three tiles (24 vectors): 75-76 registers instead of 96 / 141; measured on
+// an H100 (docs/PERFORMANCE.md run 19) verify of 9 / 16 / 17 rows 5.96 / 6.30
+// / 6.98 ms instead of 6.06 / 6.68-6.70 / 7.09; of 25 rows (four groups of
+// one) 7.78 instead of 7.59, and of 33 rows (groups of two) 9.06-9.07 instead
+// of 9.41-9.42.
+// Four tiles: one group (four groups of one lost above); five and more:
+// groups of two (measured at five only).
+// A/B of the moment (issue 17, 25-64 vectors): two groups of two at four
+// tiles and one group of every tile from five (1) against the rule above
+// (0). Build-time define, deleted once measured.
+#ifndef XSD_MMA_ATTENTION_WIDE_AB
+#define XSD_MMA_ATTENTION_WIDE_AB 0
 #endif
 constexpr int GroupTiles(int tiles) {
-  const int most = XSD_MMA_ATTENTION_GROUP_TILES < tiles ? XSD_MMA_ATTENTION_GROUP_TILES : tiles;
-  const int fewest = (tiles + 3) / 4;  // at most four groups
-  return most > fewest ? most : fewest;
+  if (tiles <= 3) return 1;
+  return (tiles >= 5) != (XSD_MMA_ATTENTION_WIDE_AB != 0) ? 2 : tiles;
 }
 constexpr int Groups(int tiles) { return (tiles + GroupTiles(tiles) - 1) / GroupTiles(tiles); }
 
 // kTiles: the block's tiles of 8 vectors; kGroupTiles of them per group of
 // kWarps warps (kSlots tile slots: the last group's may pass kTiles).
-// One group of up to two tiles (16 vectors): registers for five blocks per
-// SM (shared memory allows five at one tile, four at two); groups of one
-// tile: at most 85 registers up to three groups.
+// One tile (decode): registers for five blocks per SM (shared memory allows
+// five); groups of one tile: at most 85 registers (6 / groups blocks).
 constexpr int MinBlocks(int tiles) {
   const int groups = Groups(tiles), most = (GroupTiles(tiles) == 1 ? 6 : 3) / groups;
   return groups == 1 ? (tiles <= 2 ? 5 : 1) : most > 1 ? most : 1;

@@ -216,12 +216,9 @@ const char* LaunchTiles(const SkinnyParams& p, unsigned tiles, cudaStream_t s) {
 // and 15.33 with one (run 13). Two at one row tile made 9 rows 8.39 ms instead
 // of 7.18 (run 13; half the blocks: the o and down projections then have two
 // per SM).
-// A/B of the moment (issue 17, verify at 17-24 rows): the half tile as the
-// last of two or more row tiles where its rows g + 8 are past m (two
-// column tiles). Build-time define, deleted once measured.
-#ifndef XSD_SKINNY_HALF_LAST_TILE
-#define XSD_SKINNY_HALF_LAST_TILE 0
-#endif
+// Where the last row tile's rows g + 8 are past m (17-24 rows with two
+// column tiles), it is the half tile: verify of 17 / 21 / 24 rows 6.96 /
+// 7.22 / 7.29-7.30 ms instead of 7.09 / 7.33-7.34 / 7.41 (run 19).
 template <int kMTiles, int kWarps, Epilogue E>
 const char* LaunchColumns(const SkinnyParams& p, unsigned tiles, cudaStream_t s) {
   if constexpr (kMTiles == 1) {
@@ -232,9 +229,7 @@ const char* LaunchColumns(const SkinnyParams& p, unsigned tiles, cudaStream_t s)
       if (tiles % 4 == 0) return LaunchTiles<kMTiles, 4, kWarps, E>(p, tiles, s);
     }
     if (tiles % 2 == 0) {
-      if constexpr (XSD_SKINNY_HALF_LAST_TILE != 0) {
-        if (p.m <= 16 * kMTiles - 8) return LaunchTiles<kMTiles, 2, kWarps, E, true>(p, tiles, s);
-      }
+      if (p.m <= 16 * kMTiles - 8) return LaunchTiles<kMTiles, 2, kWarps, E, true>(p, tiles, s);
       return LaunchTiles<kMTiles, 2, kWarps, E>(p, tiles, s);
     }
     return LaunchTiles<kMTiles, 1, kWarps, E>(p, tiles, s);
