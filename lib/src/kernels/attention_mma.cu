@@ -115,17 +115,9 @@ __device__ __forceinline__ void LoadBias(const CachedAttentionArgs& a, int R, in
 // one) 7.78 instead of 7.59, and of 33 rows (groups of two) 9.06-9.07 instead
 // of 9.41-9.42.
 // Four tiles: one group (four groups of one lost above); five and more:
-// groups of two (measured at five only).
-// A/B of the moment (issue 17, 25-64 vectors): two groups of two at four
-// tiles and one group of every tile from five (1) against the rule above
-// (0). Build-time define, deleted once measured.
-#ifndef XSD_MMA_ATTENTION_WIDE_AB
-#define XSD_MMA_ATTENTION_WIDE_AB 0
-#endif
-constexpr int GroupTiles(int tiles) {
-  if (tiles <= 3) return 1;
-  return (tiles >= 5) != (XSD_MMA_ATTENTION_WIDE_AB != 0) ? 2 : tiles;
-}
+// groups of two (measured at five only; two groups of two at four tiles and
+// groups of two at six to eight not yet measured against one group).
+constexpr int GroupTiles(int tiles) { return tiles <= 3 ? 1 : tiles == 4 ? 4 : 2; }
 constexpr int Groups(int tiles) { return (tiles + GroupTiles(tiles) - 1) / GroupTiles(tiles); }
 
 // kTiles: the block's tiles of 8 vectors; kGroupTiles of them per group of
