@@ -123,10 +123,12 @@ constexpr int Groups(int tiles) { return (tiles + GroupTiles(tiles) - 1) / Group
 // kTiles: the block's tiles of 8 vectors; kGroupTiles of them per group of
 // kWarps warps (kSlots tile slots: the last group's may pass kTiles).
 // One tile (decode): registers for five blocks per SM (shared memory allows
-// five); groups of one tile: at most 85 registers (6 / groups blocks).
+// five); one group of four: one block; groups of one tile: at most 85
+// registers (6 / groups blocks); groups of two: 3 / groups, at least one.
 constexpr int MinBlocks(int tiles) {
   const int groups = Groups(tiles), most = (GroupTiles(tiles) == 1 ? 6 : 3) / groups;
-  return groups == 1 ? (tiles <= 2 ? 5 : 1) : most > 1 ? most : 1;
+  if (groups == 1) return tiles == 1 ? 5 : 1;
+  return most > 1 ? most : 1;
 }
 template <typename T, int kTiles, int kGroupTiles = GroupTiles(kTiles), int kGroups = Groups(kTiles)>
 __global__ void __launch_bounds__(kWarps * 32 * kGroups, MinBlocks(kTiles))
