@@ -117,7 +117,19 @@ __device__ __forceinline__ void LoadBias(const CachedAttentionArgs& a, int R, in
 // Four tiles: one group (four groups of one lost above); five and more:
 // groups of two (measured at five only; two groups of two at four tiles and
 // groups of two at six to eight not yet measured against one group).
-constexpr int GroupTiles(int tiles) { return tiles <= 3 ? 1 : tiles == 4 ? 4 : 2; }
+// A/B (issue 17, run 20; deleted once measured): XSD_MMA_ATTENTION_OCCUPANCY_AB
+// 1: blocks of groups of one tile capped at 64 registers at two tiles (four
+// blocks per SM instead of three) and 56 at three (three instead of two:
+// 17 rows' 544-576 blocks in two rounds instead of three), no spills
+// (ptxas); 2: as 1, and four tiles as four groups of one at two blocks per SM
+// (64 registers) instead of one group of four (158 registers, three).
+#ifndef XSD_MMA_ATTENTION_OCCUPANCY_AB
+#define XSD_MMA_ATTENTION_OCCUPANCY_AB 0
+#endif
+constexpr int kOccupancyAb = XSD_MMA_ATTENTION_OCCUPANCY_AB;
+constexpr int GroupTiles(int tiles) {
+  return tiles <= 3 ? 1 : tiles == 4 ? (kOccupancyAb == 2 ? 1 : 4) : 2;
+}
 constexpr int Groups(int tiles) { return (tiles + GroupTiles(tiles) - 1) / GroupTiles(tiles); }
 
 // kTiles: the block's tiles of 8 vectors; kGroupTiles of them per group of
@@ -126,6 +138,9 @@ constexpr int Groups(int tiles) { return (tiles + GroupTiles(tiles) - 1) / Group
 // five); one group of four: one block; groups of one tile: at most 85
 // registers (6 / groups blocks); groups of two: 3 / groups, at least one.
 constexpr int MinBlocks(int tiles) {
+  if (kOccupancyAb >= 1 && tiles == 2) return 4;
+  if (kOccupancyAb >= 1 && tiles == 3) return 3;
+  if (kOccupancyAb == 2 && tiles == 4) return 2;
   const int groups = Groups(tiles), most = (GroupTiles(tiles) == 1 ? 6 : 3) / groups;
   if (groups == 1) return tiles == 1 ? 5 : 1;
   return most > 1 ? most : 1;
