@@ -127,6 +127,14 @@ __device__ __forceinline__ void LoadBias(const CachedAttentionArgs& a, int R, in
 #define XSD_MMA_ATTENTION_OCCUPANCY_AB 0
 #endif
 constexpr int kOccupancyAb = XSD_MMA_ATTENTION_OCCUPANCY_AB;
+// A/B (issue 17, run 20; deleted once measured): XSD_MMA_ATTENTION_P_SPLIT_AB=1
+// stores the p tile as its two T terms (hi, lo), split once by the thread
+// that computed p, instead of float p split again by each of the four warps
+// that read it (the same values, so the same bits; the same bytes).
+#ifndef XSD_MMA_ATTENTION_P_SPLIT_AB
+#define XSD_MMA_ATTENTION_P_SPLIT_AB 0
+#endif
+constexpr bool kPSplit = XSD_MMA_ATTENTION_P_SPLIT_AB != 0;
 constexpr int GroupTiles(int tiles) {
   return tiles <= 3 ? 1 : tiles == 4 ? (kOccupancyAb == 2 ? 1 : 4) : 2;
 }
@@ -169,6 +177,9 @@ __global__ void __launch_bounds__(kWarps * 32 * kGroups, MinBlocks(kTiles))
   T* v_s = k_s + kKeys * kKStride;
   T* q_s = v_s + kKeys * kVStride;  // [8 kSlots][kKStride]
   float(*p_s)[kPStride] = reinterpret_cast<float(*)[kPStride]>(q_s + 8 * kSlots * kKStride);
+  // kPSplit: the same bytes as [8 kSlots][kPStride] of p's hi terms, then as many of its lo terms.
+  T(*ph_s)[kPStride] = reinterpret_cast<T(*)[kPStride]>(p_s);
+  T(*pl_s)[kPStride] = ph_s + 8 * kSlots;
   __shared__ float max_s[kWarps][8 * kSlots], sum_s[kWarps][8 * kSlots];
   CopyChunk<kThreads>(keys, k_s, first_chunk * kKeys, a.span, kKStride);
   {
@@ -272,8 +283,16 @@ __global__ void __launch_bounds__(kWarps * 32 * kGroups, MinBlocks(kTiles))
         run_max[n][h] = m;
         const float pa = m == -INFINITY ? 0.0f : expf(__fadd_rn(score[n][h], -m));
         const float pb = m == -INFINITY ? 0.0f : expf(__fadd_rn(score[n][h + 2], -m));
-        p_s[v][16 * warp + g] = pa;
-        p_s[v][16 * warp + g + 8] = pb;
+        if constexpr (kPSplit) {
+          const T ha = FromFloat<T>(pa), hb = FromFloat<T>(pb);
+          ph_s[v][16 * warp + g] = ha;
+          ph_s[v][16 * warp + g + 8] = hb;
+          pl_s[v][16 * warp + g] = FromFloat<T>(__fsub_rn(pa, ToFloat<T>(ha)));
+          pl_s[v][16 * warp + g + 8] = FromFloat<T>(__fsub_rn(pb, ToFloat<T>(hb)));
+        } else {
+          p_s[v][16 * warp + g] = pa;
+          p_s[v][16 * warp + g + 8] = pb;
+        }
         float l = __fadd_rn(pa, pb);
 #pragma unroll
         for (int o = 4; o < 32; o <<= 1) l = __fadd_rn(l, __shfl_xor_sync(0xffffffffu, l, o));
@@ -319,14 +338,22 @@ __global__ void __launch_bounds__(kWarps * 32 * kGroups, MinBlocks(kTiles))
       }
 #pragma unroll
       for (int n = 0; n < kGroupTiles; ++n) {
-        const float2 pa = *reinterpret_cast<const float2*>(&p_s[8 * (n0 + n) + g][16 * s + 2 * t]);
-        const float2 pb = *reinterpret_cast<const float2*>(&p_s[8 * (n0 + n) + g][16 * s + 2 * t + 8]);
-        const T ha0 = FromFloat<T>(pa.x), ha1 = FromFloat<T>(pa.y), hb0 = FromFloat<T>(pb.x), hb1 = FromFloat<T>(pb.y);
-        const uint32_t hi0 = Pack2(ha0, ha1), hi1 = Pack2(hb0, hb1);
-        const uint32_t lo0 =
-            Pack2(FromFloat<T>(__fsub_rn(pa.x, ToFloat<T>(ha0))), FromFloat<T>(__fsub_rn(pa.y, ToFloat<T>(ha1))));
-        const uint32_t lo1 =
-            Pack2(FromFloat<T>(__fsub_rn(pb.x, ToFloat<T>(hb0))), FromFloat<T>(__fsub_rn(pb.y, ToFloat<T>(hb1))));
+        uint32_t hi0, hi1, lo0, lo1;  // keys 16 s + 2t, + 1 (low, high half); keys + 8, + 9
+        if constexpr (kPSplit) {
+          const int r = 8 * (n0 + n) + g, k = 16 * s + 2 * t;
+          hi0 = *reinterpret_cast<const uint32_t*>(&ph_s[r][k]);
+          hi1 = *reinterpret_cast<const uint32_t*>(&ph_s[r][k + 8]);
+          lo0 = *reinterpret_cast<const uint32_t*>(&pl_s[r][k]);
+          lo1 = *reinterpret_cast<const uint32_t*>(&pl_s[r][k + 8]);
+        } else {
+          const float2 pa = *reinterpret_cast<const float2*>(&p_s[8 * (n0 + n) + g][16 * s + 2 * t]);
+          const float2 pb = *reinterpret_cast<const float2*>(&p_s[8 * (n0 + n) + g][16 * s + 2 * t + 8]);
+          const T ha0 = FromFloat<T>(pa.x), ha1 = FromFloat<T>(pa.y), hb0 = FromFloat<T>(pb.x), hb1 = FromFloat<T>(pb.y);
+          hi0 = Pack2(ha0, ha1);
+          hi1 = Pack2(hb0, hb1);
+          lo0 = Pack2(FromFloat<T>(__fsub_rn(pa.x, ToFloat<T>(ha0))), FromFloat<T>(__fsub_rn(pa.y, ToFloat<T>(ha1))));
+          lo1 = Pack2(FromFloat<T>(__fsub_rn(pb.x, ToFloat<T>(hb0))), FromFloat<T>(__fsub_rn(pb.y, ToFloat<T>(hb1))));
+        }
 #pragma unroll
         for (int i = 0; i < 2; ++i) {
           Mma16816<T>(out[i][n], af[i][0], af[i][1], af[i][2], af[i][3], hi0, hi1);

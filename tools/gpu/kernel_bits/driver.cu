@@ -109,7 +109,7 @@ int main(int argc, char** argv) {
   }
   // Cached attention
   for (Dtype t : dts) for (int D : {128, 64}) for (int span : {2304, 100, 129}) for (int group : {1, 4})
-    for (int rows : {1, 2, 5, 16}) for (int ri : {0, 1}) for (int bias : {0, 1}) for (int counters : {0, 1}) {
+    for (int rows : {1, 2, 5, 7, 16}) for (int ri : {0, 1}) for (int bias : {0, 1}) for (int counters : {0, 1}) {
     if (group * rows > 64) continue;
     const int kvh = 4, heads = kvh * group, cap = span + 7;
     size_t es = t == Dtype::kFloat32 ? 4 : 2;
