@@ -117,41 +117,24 @@ __device__ __forceinline__ void LoadBias(const CachedAttentionArgs& a, int R, in
 // Four tiles: one group (four groups of one lost above); five and more:
 // groups of two (measured at five only; two groups of two at four tiles and
 // groups of two at six to eight not yet measured against one group).
-// A/B (issue 17, run 20; deleted once measured): XSD_MMA_ATTENTION_OCCUPANCY_AB
-// 1: blocks of groups of one tile capped at 64 registers at two tiles (four
-// blocks per SM instead of three) and 56 at three (three instead of two:
-// 17 rows' 544-576 blocks in two rounds instead of three), no spills
-// (ptxas); 2: as 1, and four tiles as four groups of one at two blocks per SM
-// (64 registers) instead of one group of four (158 registers, three).
-#ifndef XSD_MMA_ATTENTION_OCCUPANCY_AB
-#define XSD_MMA_ATTENTION_OCCUPANCY_AB 0
-#endif
-constexpr int kOccupancyAb = XSD_MMA_ATTENTION_OCCUPANCY_AB;
-// A/B (issue 17, run 20; deleted once measured): XSD_MMA_ATTENTION_P_SPLIT_AB=1
-// stores the p tile as its two T terms (hi, lo), split once by the thread
-// that computed p, instead of float p split again by each of the four warps
-// that read it (the same values, so the same bits; the same bytes).
-#ifndef XSD_MMA_ATTENTION_P_SPLIT_AB
-#define XSD_MMA_ATTENTION_P_SPLIT_AB 0
-#endif
-constexpr bool kPSplit = XSD_MMA_ATTENTION_P_SPLIT_AB != 0;
-constexpr int GroupTiles(int tiles) {
-  return tiles <= 3 ? 1 : tiles == 4 ? (kOccupancyAb == 2 ? 1 : 4) : 2;
-}
+constexpr int GroupTiles(int tiles) { return tiles <= 3 ? 1 : tiles == 4 ? 4 : 2; }
 constexpr int Groups(int tiles) { return (tiles + GroupTiles(tiles) - 1) / GroupTiles(tiles); }
 
 // kTiles: the block's tiles of 8 vectors; kGroupTiles of them per group of
 // kWarps warps (kSlots tile slots: the last group's may pass kTiles).
 // One tile (decode): registers for five blocks per SM (shared memory allows
-// five); one group of four: one block; groups of one tile: at most 85
-// registers (6 / groups blocks); groups of two: 3 / groups, at least one.
+// five); one group of four: one block; two groups of one tile: three blocks
+// (at most 85 registers); three groups of one: three blocks (at most 56
+// registers, no spills: 17-24 rows' 544-576 blocks of a 7B layer in two
+// rounds instead of three; H100, run 20: attention 29.4 instead of 31.8 us
+// a layer at 17 rows, verify of 17 / 21 rows 6.84 / 7.08 ms instead of 6.88
+// / 7.16; four blocks of two groups at 64 registers lost: 9 / 13 rows 6.00
+// / 6.38 instead of 5.94 / 6.09); groups of two: 3 / groups, at least one.
 constexpr int MinBlocks(int tiles) {
-  if (kOccupancyAb >= 1 && tiles == 2) return 4;
-  if (kOccupancyAb >= 1 && tiles == 3) return 3;
-  if (kOccupancyAb == 2 && tiles == 4) return 2;
-  const int groups = Groups(tiles), most = (GroupTiles(tiles) == 1 ? 6 : 3) / groups;
+  const int groups = Groups(tiles);
   if (groups == 1) return tiles == 1 ? 5 : 1;
-  return most > 1 ? most : 1;
+  if (GroupTiles(tiles) == 1) return 3;
+  return 3 / groups > 1 ? 3 / groups : 1;
 }
 template <typename T, int kTiles, int kGroupTiles = GroupTiles(kTiles), int kGroups = Groups(kTiles)>
 __global__ void __launch_bounds__(kWarps * 32 * kGroups, MinBlocks(kTiles))
@@ -177,9 +160,6 @@ __global__ void __launch_bounds__(kWarps * 32 * kGroups, MinBlocks(kTiles))
   T* v_s = k_s + kKeys * kKStride;
   T* q_s = v_s + kKeys * kVStride;  // [8 kSlots][kKStride]
   float(*p_s)[kPStride] = reinterpret_cast<float(*)[kPStride]>(q_s + 8 * kSlots * kKStride);
-  // kPSplit: the same bytes as [8 kSlots][kPStride] of p's hi terms, then as many of its lo terms.
-  T(*ph_s)[kPStride] = reinterpret_cast<T(*)[kPStride]>(p_s);
-  T(*pl_s)[kPStride] = ph_s + 8 * kSlots;
   __shared__ float max_s[kWarps][8 * kSlots], sum_s[kWarps][8 * kSlots];
   CopyChunk<kThreads>(keys, k_s, first_chunk * kKeys, a.span, kKStride);
   {
@@ -283,16 +263,8 @@ __global__ void __launch_bounds__(kWarps * 32 * kGroups, MinBlocks(kTiles))
         run_max[n][h] = m;
         const float pa = m == -INFINITY ? 0.0f : expf(__fadd_rn(score[n][h], -m));
         const float pb = m == -INFINITY ? 0.0f : expf(__fadd_rn(score[n][h + 2], -m));
-        if constexpr (kPSplit) {
-          const T ha = FromFloat<T>(pa), hb = FromFloat<T>(pb);
-          ph_s[v][16 * warp + g] = ha;
-          ph_s[v][16 * warp + g + 8] = hb;
-          pl_s[v][16 * warp + g] = FromFloat<T>(__fsub_rn(pa, ToFloat<T>(ha)));
-          pl_s[v][16 * warp + g + 8] = FromFloat<T>(__fsub_rn(pb, ToFloat<T>(hb)));
-        } else {
-          p_s[v][16 * warp + g] = pa;
-          p_s[v][16 * warp + g + 8] = pb;
-        }
+        p_s[v][16 * warp + g] = pa;
+        p_s[v][16 * warp + g + 8] = pb;
         float l = __fadd_rn(pa, pb);
 #pragma unroll
         for (int o = 4; o < 32; o <<= 1) l = __fadd_rn(l, __shfl_xor_sync(0xffffffffu, l, o));
@@ -338,22 +310,14 @@ __global__ void __launch_bounds__(kWarps * 32 * kGroups, MinBlocks(kTiles))
       }
 #pragma unroll
       for (int n = 0; n < kGroupTiles; ++n) {
-        uint32_t hi0, hi1, lo0, lo1;  // keys 16 s + 2t, + 1 (low, high half); keys + 8, + 9
-        if constexpr (kPSplit) {
-          const int r = 8 * (n0 + n) + g, k = 16 * s + 2 * t;
-          hi0 = *reinterpret_cast<const uint32_t*>(&ph_s[r][k]);
-          hi1 = *reinterpret_cast<const uint32_t*>(&ph_s[r][k + 8]);
-          lo0 = *reinterpret_cast<const uint32_t*>(&pl_s[r][k]);
-          lo1 = *reinterpret_cast<const uint32_t*>(&pl_s[r][k + 8]);
-        } else {
-          const float2 pa = *reinterpret_cast<const float2*>(&p_s[8 * (n0 + n) + g][16 * s + 2 * t]);
-          const float2 pb = *reinterpret_cast<const float2*>(&p_s[8 * (n0 + n) + g][16 * s + 2 * t + 8]);
-          const T ha0 = FromFloat<T>(pa.x), ha1 = FromFloat<T>(pa.y), hb0 = FromFloat<T>(pb.x), hb1 = FromFloat<T>(pb.y);
-          hi0 = Pack2(ha0, ha1);
-          hi1 = Pack2(hb0, hb1);
-          lo0 = Pack2(FromFloat<T>(__fsub_rn(pa.x, ToFloat<T>(ha0))), FromFloat<T>(__fsub_rn(pa.y, ToFloat<T>(ha1))));
-          lo1 = Pack2(FromFloat<T>(__fsub_rn(pb.x, ToFloat<T>(hb0))), FromFloat<T>(__fsub_rn(pb.y, ToFloat<T>(hb1))));
-        }
+        const float2 pa = *reinterpret_cast<const float2*>(&p_s[8 * (n0 + n) + g][16 * s + 2 * t]);
+        const float2 pb = *reinterpret_cast<const float2*>(&p_s[8 * (n0 + n) + g][16 * s + 2 * t + 8]);
+        const T ha0 = FromFloat<T>(pa.x), ha1 = FromFloat<T>(pa.y), hb0 = FromFloat<T>(pb.x), hb1 = FromFloat<T>(pb.y);
+        const uint32_t hi0 = Pack2(ha0, ha1), hi1 = Pack2(hb0, hb1);
+        const uint32_t lo0 =
+            Pack2(FromFloat<T>(__fsub_rn(pa.x, ToFloat<T>(ha0))), FromFloat<T>(__fsub_rn(pa.y, ToFloat<T>(ha1))));
+        const uint32_t lo1 =
+            Pack2(FromFloat<T>(__fsub_rn(pb.x, ToFloat<T>(hb0))), FromFloat<T>(__fsub_rn(pb.y, ToFloat<T>(hb1))));
 #pragma unroll
         for (int i = 0; i < 2; ++i) {
           Mma16816<T>(out[i][n], af[i][0], af[i][1], af[i][2], af[i][3], hi0, hi1);
