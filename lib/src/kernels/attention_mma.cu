@@ -109,7 +109,8 @@ __device__ __forceinline__ void LoadBias(const CachedAttentionArgs& a, int R, in
 // over the block's shared keys, values and p tile; a vector's scores,
 // softmax and output come from the same mma operands and sums in the same
 // order whatever the grouping, so the same bits. One tile per group up to
-// three tiles (24 vectors): 75-76 registers instead of 96 / 141; measured on
+// three tiles (24 vectors): 75-76 registers instead of 96 / 141 (56 at three
+// tiles since run 20: MinBlocks below); measured on
 // an H100 (docs/PERFORMANCE.md run 19) verify of 9 / 16 / 17 rows 5.96 / 6.30
 // / 6.98 ms instead of 6.06 / 6.68-6.70 / 7.09; of 25 rows (four groups of
 // one) 7.78 instead of 7.59, and of 33 rows (groups of two) 9.06-9.07 instead
