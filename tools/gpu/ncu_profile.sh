@@ -12,8 +12,10 @@
 # --components=ROWS (e.g. 9,17): also the skinny GEMMs', tensor-core
 # attention's and combine kernel's counters at those row counts (a verify
 # step's), through xsd_llm_components (each op alone): ncu_components.log.
+# --components-only: the components' counters alone (no decode step, no
+# prefill: the leanest call for a verify-shaped question).
 # Usage (device tool, carry .gpu-deps):
-#   bash tools/gpu/ncu_profile.sh [--decode-only] [--numerics=...] [--components=ROWS]
+#   bash tools/gpu/ncu_profile.sh [--decode-only|--components-only] [--numerics=...] [--components=ROWS]
 set -uo pipefail
 source tools/gpu/env.sh
 NCU=$(command -v ncu || ls /opt/nvidia/nsight-compute/*/ncu 2>/dev/null | head -1)
@@ -28,13 +30,16 @@ for a in "$@"; do [[ $a == --numerics=* ]] && ARGS="$ARGS $a"; done
 # attention); skip the first 200 (prefill norms, first steps), then one layer
 # and a bit.
 DECODE_KERNELS="regex:GemvBf16|GemvSiluGate|GemvRopeCache|SkinnyGemm|DecodeChunk|Combine|RmsNorm|Mma"
-"$NCU" --clock-control none -k "$DECODE_KERNELS" --launch-skip 200 --launch-count 16 \
-  --section SpeedOfLight --section MemoryWorkloadAnalysis --section LaunchStats --section Occupancy \
-  --section WarpStateStats --section SchedulerStats \
-  $P $ARGS --decode=8 --step_mode=graphs > "$OUT/ncu_decode.log" 2>&1
-echo "decode profile exit $?"
-grep -E "^  [A-Za-z].*\(|Duration|DRAM Throughput|Memory Throughput|Achieved Occupancy|Registers Per|Waves Per SM|Grid Size" \
-  "$OUT/ncu_decode.log" | head -150
+COMPONENTS_ONLY=0; [[ " $* " == *" --components-only "* ]] && COMPONENTS_ONLY=1
+if (( ! COMPONENTS_ONLY )); then
+  "$NCU" --clock-control none -k "$DECODE_KERNELS" --launch-skip 200 --launch-count 16 \
+    --section SpeedOfLight --section MemoryWorkloadAnalysis --section LaunchStats --section Occupancy \
+    --section WarpStateStats --section SchedulerStats \
+    $P $ARGS --decode=8 --step_mode=graphs > "$OUT/ncu_decode.log" 2>&1
+  echo "decode profile exit $?"
+  grep -E "^  [A-Za-z].*\(|Duration|DRAM Throughput|Memory Throughput|Achieved Occupancy|Registers Per|Waves Per SM|Grid Size" \
+    "$OUT/ncu_decode.log" | head -150
+fi
 for a in "$@"; do
   [[ $a == --components=* ]] || continue
   # Each op: a warm-up call, a warm graph replay, one timed replay (--reps=1).
@@ -46,7 +51,7 @@ for a in "$@"; do
   grep -E "^  [A-Za-z].*\(|Duration|DRAM Throughput|Achieved Occupancy|Registers Per|Grid Size" \
     "$OUT/ncu_components.log" | head -150
 done
-if [[ " $* " != *" --decode-only "* ]]; then
+if [[ " $* " != *" --decode-only "* ]] && (( ! COMPONENTS_ONLY )); then
   # Prefill: one pass per kernel (duration only); the random weights' init
   # kernels are left out by name.
   PREFILL_KERNELS="regex:gemm|Gemm|nvjet|cutlass|sm90|flash|fmha|Attention|attention|RmsNorm|Rope|Silu|softmax|Softmax|cat|copy"
