@@ -118,11 +118,14 @@ __device__ __forceinline__ void LoadBias(const CachedAttentionArgs& a, int R, in
 // Four tiles: one group (four groups of one lost above); five and more:
 // groups of two (measured at five only; two groups of two at four tiles and
 // groups of two at six to eight not yet measured against one group).
-constexpr int GroupTiles(int tiles) { return tiles <= 3 ? 1 : tiles == 4 ? 4 : 2; }
-constexpr int Groups(int tiles) { return (tiles + GroupTiles(tiles) - 1) / GroupTiles(tiles); }
+__host__ __device__ constexpr int GroupTiles(int tiles) { return tiles <= 3 ? 1 : tiles == 4 ? 4 : 2; }
+__host__ __device__ constexpr int Groups(int tiles) { return (tiles + GroupTiles(tiles) - 1) / GroupTiles(tiles); }
+// Tile slots (the last group's may pass `tiles`) and threads of a block.
+__host__ __device__ constexpr int Slots(int tiles) { return Groups(tiles) * GroupTiles(tiles); }
+__host__ __device__ constexpr int Threads(int tiles) { return kWarps * 32 * Groups(tiles); }
 
 // kTiles: the block's tiles of 8 vectors; kGroupTiles of them per group of
-// kWarps warps (kSlots tile slots: the last group's may pass kTiles).
+// kWarps warps (kSlots tile slots).
 // One tile (decode): registers for five blocks per SM (shared memory allows
 // five); one group of four: one block; two groups of one tile: three blocks
 // (at most 85 registers); three groups of one: three blocks (at most 56
@@ -138,11 +141,11 @@ constexpr int MinBlocks(int tiles) {
   return 3 / groups > 1 ? 3 / groups : 1;
 }
 template <typename T, int kTiles, int kGroupTiles = GroupTiles(kTiles), int kGroups = Groups(kTiles)>
-__global__ void __launch_bounds__(kWarps * 32 * kGroups, MinBlocks(kTiles))
+__global__ void __launch_bounds__(Threads(kTiles), MinBlocks(kTiles))
     MmaChunkKernel(CachedAttentionArgs a, int parts) {
   device::WaitForPriorGrids();  // inputs and outputs belong to earlier kernels
   device::AllowDependentGrids();
-  constexpr int kSlots = kGroups * kGroupTiles, kThreads = kWarps * 32 * kGroups;
+  constexpr int kSlots = Slots(kTiles), kThreads = Threads(kTiles);
   const int lane = threadIdx.x & 31, g = lane >> 2, t = lane & 3;
   const int warp = kGroups == 1 ? threadIdx.x >> 5 : (threadIdx.x >> 5) % kWarps;  // in its group
   const int n0 = kGroups == 1 ? 0 : (threadIdx.x >> 5) / kWarps * kGroupTiles;   // the group's first tile
@@ -356,7 +359,7 @@ __global__ void __launch_bounds__(kWarps * 32 * kGroups, MinBlocks(kTiles))
 
 template <typename T, int kTiles>
 const char* LaunchTiles(const CachedAttentionArgs& a, int parts, cudaStream_t stream) {
-  constexpr int kSlots = Groups(kTiles) * GroupTiles(kTiles);
+  constexpr int kSlots = Slots(kTiles);
   constexpr int kBytes = (kKeys * kKStride + kKeys * kVStride + 8 * kSlots * kKStride) * static_cast<int>(sizeof(T)) +
                          8 * kSlots * kPStride * static_cast<int>(sizeof(float));
   if constexpr (kBytes > 40 * 1024) {  // near the 48 KB default with the static arrays: opt in (per device)
@@ -365,7 +368,7 @@ const char* LaunchTiles(const CachedAttentionArgs& a, int parts, cudaStream_t st
     if (set != cudaSuccess) return cudaGetErrorString(set);
   }
   return device::Launch(device::Overlap::kWithPrior, MmaChunkKernel<T, kTiles>, dim3(parts, a.kv_heads),
-                        kWarps * 32 * Groups(kTiles), kBytes, stream, a, parts);
+                        Threads(kTiles), kBytes, stream, a, parts);
 }
 
 // One block per (part, KV head) for all R <= 64 vectors: ceil(R / 8) tiles.
