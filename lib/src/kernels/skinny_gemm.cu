@@ -228,14 +228,6 @@ const char* LaunchColumns(const SkinnyParams& p, unsigned tiles, cudaStream_t s)
     if constexpr (kMTiles >= 3) {
       if (tiles % 4 == 0) return LaunchTiles<kMTiles, 4, kWarps, E>(p, tiles, s);
     }
-#ifdef XSD_SKINNY_ONE_COLUMN_AB  // issue 17 A/B (staged): one column tile at two row tiles, 1: <= 512 tiles, 2: all
-    if constexpr (kMTiles == 2) {
-      if (XSD_SKINNY_ONE_COLUMN_AB == 2 || tiles <= 512) {
-        if (p.m <= 24) return LaunchTiles<2, 1, kWarps, E, true>(p, tiles, s);
-        return LaunchTiles<2, 1, kWarps, E>(p, tiles, s);
-      }
-    }
-#endif
     if (tiles % 2 == 0) {
       if (p.m <= 16 * kMTiles - 8) return LaunchTiles<kMTiles, 2, kWarps, E, true>(p, tiles, s);
       return LaunchTiles<kMTiles, 2, kWarps, E>(p, tiles, s);
