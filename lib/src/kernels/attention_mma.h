@@ -19,11 +19,7 @@ inline constexpr int kMmaAttentionChunk = 64;  // keys per pass
 // decode step 5.58-5.63 ms with two, 5.65 with three, 5.68-5.71 with four
 // and 6.03-6.09 with one (1 152 blocks at a 2 304-key span, 576 with two);
 // verify of 9 rows (run as 16) 6.56-6.66 with four, 6.73 with two.
-#ifndef XSD_MMA_ATTENTION_CHUNKS_AB  // issue 17 A/B (staged): 3 makes 384 blocks at 2 304 keys, one round at three tiles
 inline constexpr int kMmaAttentionChunksPerBlock = 2;
-#else
-inline constexpr int kMmaAttentionChunksPerBlock = XSD_MMA_ATTENTION_CHUNKS_AB;
-#endif
 
 // Launches one block per (part of kMmaAttentionChunksPerBlock chunks of
 // kMmaAttentionChunk keys, KV head), parts = ceil(chunks / chunks per

@@ -48,31 +48,6 @@ using device::ToFloat;
 
 constexpr int kTileN = 8;
 constexpr int kBlockK = 64;
-// Issue 17 A/B (staged, XSD_SKINNY_SECTOR_AB): where thread t's 16 elements
-// of a k block lie, as the offset of its first 8 (kThreadK * t) and of its
-// second 8 after them (kSecondEight 16-byte words). Default: [16t, 16t + 16),
-// so one 16-byte load of a warp takes half of each of four 32-byte sectors
-// per row (the other half: the next load, an L1 hit). 1: [8t, 8t + 8) and
-// [32 + 8t, 32 + 8t + 8): each load takes two whole sectors per row (the
-// same sum over other mma k slots: other bits, row-invariant still).
-// 2: as 1, weights not allocated in L1 (they are read once).
-#ifndef XSD_SKINNY_SECTOR_AB
-constexpr int kThreadK = 16, kSecondEight = 1;
-#else
-constexpr int kThreadK = 8, kSecondEight = 4;
-#endif
-
-__device__ __forceinline__ uint4 LoadWeight16(const uint4* p) {
-#if defined(XSD_SKINNY_SECTOR_AB) && XSD_SKINNY_SECTOR_AB == 2
-  uint4 v;
-  asm("ld.global.nc.L1::no_allocate.v4.u32 {%0, %1, %2, %3}, [%4];"
-      : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w)
-      : "l"(p));
-  return v;
-#else
-  return __ldg(p);
-#endif
-}
 
 enum class Epilogue { kStore, kSiluGate, kRopeCache };
 
@@ -107,7 +82,7 @@ __device__ __forceinline__ void LoadRow16(const __nv_bfloat16* __restrict__ x, i
   if (row < m) {
     const uint4* p = reinterpret_cast<const uint4*>(x + row * k + k0);
     lo = __ldg(p);
-    hi = __ldg(p + kSecondEight);
+    hi = __ldg(p + 1);
   }
   out[0] = lo.x, out[1] = lo.y, out[2] = lo.z, out[3] = lo.w;
   out[4] = hi.x, out[5] = hi.y, out[6] = hi.z, out[7] = hi.w;
@@ -169,19 +144,18 @@ __global__ void __launch_bounds__(kWarps * 32) SkinnyGemmBf16Kernel(SkinnyParams
   const uint4* wrow[kColTiles];
 #pragma unroll
   for (int c = 0; c < kColTiles; ++c) {
-    wrow[c] = reinterpret_cast<const uint4*>(p.w + static_cast<int64_t>(ColumnRow<E>(p, tile0 + c, g)) * p.k + kThreadK * t);
+    wrow[c] = reinterpret_cast<const uint4*>(p.w + static_cast<int64_t>(ColumnRow<E>(p, tile0 + c, g)) * p.k + 16 * t);
   }
 #pragma unroll 4
   for (int kb = warp; kb < blocks_k; kb += kWarps) {
     uint32_t b[kColTiles][8];
 #pragma unroll
     for (int c = 0; c < kColTiles; ++c) {
-      const uint4 w0 = LoadWeight16(wrow[c] + kb * (kBlockK / 8));
-      const uint4 w1 = LoadWeight16(wrow[c] + kb * (kBlockK / 8) + kSecondEight);
+      const uint4 w0 = __ldg(wrow[c] + kb * (kBlockK / 8)), w1 = __ldg(wrow[c] + kb * (kBlockK / 8) + 1);
       b[c][0] = w0.x, b[c][1] = w0.y, b[c][2] = w0.z, b[c][3] = w0.w;
       b[c][4] = w1.x, b[c][5] = w1.y, b[c][6] = w1.z, b[c][7] = w1.w;
     }
-    const int k0 = kb * kBlockK + kThreadK * t;
+    const int k0 = kb * kBlockK + 16 * t;
 #pragma unroll
     for (int i = 0; i < kMTiles; ++i) {
       uint32_t top[8], bottom[8] = {};  // rows 16i + g and 16i + g + 8
@@ -254,14 +228,6 @@ const char* LaunchColumns(const SkinnyParams& p, unsigned tiles, cudaStream_t s)
     if constexpr (kMTiles >= 3) {
       if (tiles % 4 == 0) return LaunchTiles<kMTiles, 4, kWarps, E>(p, tiles, s);
     }
-#ifdef XSD_SKINNY_ONE_COLUMN_AB  // issue 17 A/B (staged): one column tile at two row tiles, 1: <= 512 tiles, 2: all
-    if constexpr (kMTiles == 2) {
-      if (XSD_SKINNY_ONE_COLUMN_AB == 2 || tiles <= 512) {
-        if (p.m <= 24) return LaunchTiles<2, 1, kWarps, E, true>(p, tiles, s);
-        return LaunchTiles<2, 1, kWarps, E>(p, tiles, s);
-      }
-    }
-#endif
     if (tiles % 2 == 0) {
       if (p.m <= 16 * kMTiles - 8) return LaunchTiles<kMTiles, 2, kWarps, E, true>(p, tiles, s);
       return LaunchTiles<kMTiles, 2, kWarps, E>(p, tiles, s);
