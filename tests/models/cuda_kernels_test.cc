@@ -114,9 +114,11 @@ TEST_CASE("CUDA fused kernels: Linear (the GEMV at one row) equals at::linear (b
 // The tensor-core skinny GEMM (row-invariant numerics): each row's result is
 // the same for every row count, one included, and near float32. Weights of
 // up to 4096 x 4096 elements split k over four warps, larger ones over eight
-// (4104, 4160 x 4096 and 1544, 1040 x 11008 here); from 17 rows a block
-// takes four tiles of 8 columns where they divide the columns (1024, 4160),
-// else two (1040) or one (1000, 4104, 1544).
+// (4104, 4160 x 4096 and 1544, 1040 x 11008 here). The row counts cross
+// every launch form's edges: one row tile (the half one up to 8 rows), two
+// (half up to 24), three, four; a block's column tiles follow them
+// (LaunchColumns: up to four where they divide the columns, else two or
+// one).
 TEST_CASE("CUDA fused kernels: skinny GEMM rows are the same bits at any row count (bf16)",
           "[models][llama][cuda][kernels]") {
   const KernelOptions invariant = RowInvariant();
@@ -138,7 +140,7 @@ TEST_CASE("CUDA fused kernels: skinny GEMM rows are the same bits at any row cou
     INFO(all.status().ToString());
     REQUIRE(all.ok());
     CHECK(((all->to(at::kFloat) - want).abs() <= want.abs() * (1.0 / 128) + 1e-3).all().item<bool>());
-    for (const int64_t m : {1, 2, 5, 9, 16, 17, 33}) {
+    for (const int64_t m : {1, 2, 5, 8, 9, 16, 17, 24, 25, 32, 33, 48, 49}) {
       INFO("rows " << m);
       auto some = Linear(x.narrow(0, 0, m), w, at::Tensor(), invariant);
       REQUIRE(some.ok());
