@@ -29,6 +29,9 @@ if [ -z "$lib" ] || (( ${#objects[@]} == 0 )); then
   echo "variant_libs.sh: no libxsd or no objects matching $PATTERN in $B" >&2; exit 1
 fi
 link=$(ninja -C "$B" -t commands "$lib" | tail -1)
+for o in "${objects[@]}"; do  # a link through a response file would keep the default objects
+  [[ $link == *" $o "* ]] || { echo "variant_libs.sh: libxsd's link command does not name $o" >&2; exit 1; }
+done
 jobs=$(mktemp -d)
 names=()
 while (( $# > 0 )); do
