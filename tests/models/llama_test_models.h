@@ -6,6 +6,7 @@
 
 #include "xsd/models/llama_loading.h"
 #include "xsd/models/llama_model.h"
+#include "xsd/models/weights_map.h"
 #include "xsd_catch.h"
 
 namespace xsd::testing {
@@ -37,6 +38,24 @@ inline TinyModel MakeTinyModel(const LlamaConfig& config, uint64_t seed, int max
   REQUIRE(model.ok());
   m.model = std::move(model).value();
   return m;
+}
+
+// The tiny model of MakeTinyModel(config, 71) on `device` in `dtype`,
+// computing with `kernels`.
+inline std::unique_ptr<LlamaModel> TinyModelOn(const c10::Device& device, at::ScalarType dtype,
+                                               const LlamaConfig& config, const KernelOptions& kernels) {
+  const auto m = MakeTinyModel(config, 71);
+  WeightSourceOptions options;
+  options.device = device;
+  options.dtype = dtype;
+  MapWeightSource weights(options, "<tiny model copy>");
+  for (const auto& [name, tensor] : m.weights->tensors()) weights.Set(name, tensor);
+  LlamaModelOptions model_options;
+  model_options.kernel_options = kernels;
+  auto model = LlamaModel::Load(m.config, &weights, model_options);
+  INFO(model.status().ToString());
+  REQUIRE(model.ok());
+  return std::move(*model);
 }
 
 inline std::unique_ptr<KvCache> MakeCache(const LlamaModel& model, int max_len) {

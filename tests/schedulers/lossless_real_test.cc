@@ -292,7 +292,10 @@ TEST_CASE("Greedy SD equals greedy AR with real LLaMA, EAGLE and hidden-head dra
   CHECK(totals.cache_full > 100);
   CHECK(totals.threaded > 300);
   CHECK(totals.sequential > 300);
-  CHECK(totals.near_ties <= totals.cases / 1000);
+  // Row-invariant numerics (the default, the CPU's too): no near-tie flips,
+  // the cache rows of the autoregressive run bit for bit.
+  CHECK(totals.near_ties == 0);
+  CHECK(totals.max_cache_difference == 0);
 }
 
 TEST_CASE("Greedy SD equals greedy AR with EventGPT and each adapter, prefill hiding included, caches included",
@@ -319,7 +322,10 @@ TEST_CASE("Greedy SD equals greedy AR with EventGPT and each adapter, prefill hi
   CHECK(totals.cache_full > 50);
   CHECK(totals.threaded > 250);
   CHECK(totals.sequential > 250);
-  CHECK(totals.near_ties <= totals.cases / 1000);
+  // Row-invariant numerics (the default, the CPU's too): no near-tie flips,
+  // the cache rows of the autoregressive run bit for bit.
+  CHECK(totals.near_ties == 0);
+  CHECK(totals.max_cache_difference == 0);
 }
 
 }  // namespace

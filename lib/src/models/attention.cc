@@ -12,6 +12,7 @@
 #include "xsd/device/cuda_graph.h"
 #include "xsd/models/weights_store.h"
 #include "fused_kernels.h"
+#include "row_invariant_cpu.h"
 
 namespace xsd {
 
@@ -195,6 +196,11 @@ absl::StatusOr<at::Tensor> AttendCached(const at::Tensor& q, const at::Tensor& k
     const int64_t rows = q.size(0), heads = q.size(1), head_dim = q.size(2);
     const int64_t kv_heads = keys.size(0);
     const int64_t group = heads / kv_heads;
+    if (options.attention_path == AttentionPath::kAuto && keys.dim() == 3 && values.sizes() == keys.sizes() &&
+        keys.size(2) == head_dim && heads % kv_heads == 0 &&
+        RowInvariantOnCpu(options, rows, {q, keys, values, mask.bias})) {
+      return RowInvariantAttendCpu(q, keys, values, mask);
+    }
     AttentionPath path = ChooseAttentionPath(q, group * rows, mask, options);
 #ifdef XSD_WITH_CUDA_KERNELS
     if (path == AttentionPath::kKernel) {

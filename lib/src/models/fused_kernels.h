@@ -8,16 +8,14 @@
 #include "xsd/models/kernel_options.h"
 #include "xsd/models/linear.h"
 
-#ifdef XSD_WITH_CUDA_KERNELS
 #include <ATen/core/Tensor.h>
 #include <c10/core/GradMode.h>
 
+#ifdef XSD_WITH_CUDA_KERNELS
 #include "kernels/llama_kernels.h"
+#endif
 
 namespace xsd {
-
-// The kernels' dtype for `t` (float32, bfloat16, float16); false otherwise.
-bool FusedKernelDtype(const at::Tensor& t, kernels::Dtype* dtype);
 
 // The kernels have no backward: a call that autograd must differentiate
 // (grad mode on and an input or weight requiring grad: the runtime's modules
@@ -26,6 +24,15 @@ template <typename... Tensors>
 bool NeedsAutograd(const Tensors&... t) {
   return c10::GradMode::is_enabled() && ((t.defined() && t.requires_grad()) || ...);
 }
+
+// The most rows a call computes row-invariantly (Numerics::kRowInvariant):
+// verify steps of up to 63 draft tokens; larger calls (prefills) take the
+// fast kernels.
+inline constexpr int kRowInvariantMaxRows = 64;
+
+#ifdef XSD_WITH_CUDA_KERNELS
+// The kernels' dtype for `t` (float32, bfloat16, float16); false otherwise.
+bool FusedKernelDtype(const at::Tensor& t, kernels::Dtype* dtype);
 
 // Row-invariant numerics (Numerics::kRowInvariant) as the kernels apply it:
 // every Linear of up to kRowInvariantMaxRows rows runs the tensor-core
@@ -36,8 +43,8 @@ bool NeedsAutograd(const Tensors&... t) {
 // plain form followed by the SiLU or rotary kernel), for 1-64 rows. GEMV slices
 // of 8 rows in place of the skinny GEMM lost (planted 21 / 49 / 72 / 100 %:
 // 0.74 / 1.02 / 1.25 / 1.44x against 1.24 / 1.66 / 1.91 / 2.17x;
-// docs/PERFORMANCE.md) and were removed.
-inline constexpr int kRowInvariantMaxRows = kernels::kSkinnyGemmMaxRows;
+// docs/PERFORMANCE.md) and were removed. On the CPU: row_invariant_cpu.h.
+static_assert(kRowInvariantMaxRows == kernels::kSkinnyGemmMaxRows);
+#endif
 
 }  // namespace xsd
-#endif

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "fused_kernels.h"
+#include "row_invariant_cpu.h"
 #include "base/torch_status.h"
 #include "xsd/device/cuda_graph.h"
 
@@ -51,9 +52,12 @@ absl::StatusOr<at::Tensor> Linear(const at::Tensor& x, const at::Tensor& w, cons
       if (!kernels::IsAlignmentError(error)) return absl::InternalError(absl::StrCat("gemv: ", error));
       // A misaligned view: the general path below.
     }
-#else
-    (void)options;
 #endif
+    const int64_t rows = x.dim() > 0 && x.size(-1) > 0 ? x.numel() / x.size(-1) : 0;
+    if (w.dim() == 2 && x.dim() > 0 && w.size(1) == x.size(-1) && (!b.defined() || b.numel() == w.size(0)) &&
+        RowInvariantOnCpu(options, rows, {x, w, b})) {
+      return RowInvariantLinearCpu(x, w, b);
+    }
     return at::linear(x, w, b);
   });
 }

@@ -10,6 +10,7 @@
 #include "xsd/device/cuda_graph.h"
 
 #include "fused_kernels.h"
+#include "row_invariant_cpu.h"
 
 namespace xsd {
 
@@ -96,6 +97,9 @@ absl::StatusOr<at::Tensor> LlamaMlp::Forward(const at::Tensor& x, const KernelOp
       if (error != nullptr) return absl::InternalError(absl::StrCat("fused silu-mul: ", error));
     }
 #endif
+    if (!act.defined() && RowInvariantOnCpu(options, gate_up.numel() / gate_up.size(-1), {gate_up})) {
+      act = RowInvariantSiluMulCpu(gate_up, intermediate_);
+    }
     if (!act.defined()) {
       act = at::silu(gate_up.narrow(-1, 0, intermediate_)) * gate_up.narrow(-1, intermediate_, intermediate_);
     }

@@ -10,6 +10,7 @@
 #include "xsd/device/cuda_graph.h"
 
 #include "fused_kernels.h"
+#include "row_invariant_cpu.h"
 
 namespace xsd {
 
@@ -22,6 +23,10 @@ absl::StatusOr<at::Tensor> RmsNorm::Forward(const at::Tensor& x) const {
   XSD_ASSIGN_OR_RETURN(auto out, Fused(x, at::Tensor()));
   if (out.second.defined()) return out.second;
   return TorchCall("rms norm", [&]() -> absl::StatusOr<at::Tensor> {
+    if (x.dim() >= 1 && x.size(-1) == weight_.numel() && x.size(-1) > 0 &&
+        RowInvariantCpuCall(x.numel() / x.size(-1), {x, weight_})) {
+      return RowInvariantRmsNormCpu(x, weight_, eps_);  // the CPU's rows alone (ATen's mean may split a row)
+    }
     const at::Tensor xf = x.to(at::kFloat);
     const at::Tensor normed = xf * at::rsqrt(xf.pow(2).mean(-1, /*keepdim=*/true) + eps_);
     return weight_ * normed.to(x.scalar_type());

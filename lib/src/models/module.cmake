@@ -11,7 +11,7 @@ xsd_module(models TORCH
     ${CMAKE_CURRENT_LIST_DIR}/llama_attention.cc ${CMAKE_CURRENT_LIST_DIR}/llama_decoder_layer.cc
     ${CMAKE_CURRENT_LIST_DIR}/llama_model.cc ${CMAKE_CURRENT_LIST_DIR}/llama_presets.cc
     ${CMAKE_CURRENT_LIST_DIR}/llama_loading.cc ${CMAKE_CURRENT_LIST_DIR}/llama_verifier.cc
-    ${CMAKE_CURRENT_LIST_DIR}/llama_drafter.cc
+    ${CMAKE_CURRENT_LIST_DIR}/llama_drafter.cc ${CMAKE_CURRENT_LIST_DIR}/row_invariant_cpu.cc
     ${CMAKE_CURRENT_LIST_DIR}/llama_prompt.cc ${CMAKE_CURRENT_LIST_DIR}/llama_step_runner.cc ${CMAKE_CURRENT_LIST_DIR}/linear.cc
     ${CMAKE_CURRENT_LIST_DIR}/fused_kernels.cc ${CMAKE_CURRENT_LIST_DIR}/kernel_options.cc
   DEPS nlohmann_json::nlohmann_json)

@@ -27,9 +27,12 @@ enum class Numerics {
   // step that would have produced it, so greedy SD equals greedy AR token for
   // token. The default. Decode 5.61 vs 5.58 ms at 7B on an H100 (run 14;
   // on the H200 ~5.0 vs ~4.2 ms with the kernels of run 11), verify of a
-  // few rows at about one step (docs/PERFORMANCE.md). Effective in CUDA
-  // builds with libxsd's kernels; elsewhere every row is computed as in
-  // kFast.
+  // few rows at about one step (docs/PERFORMANCE.md). Where it holds: bf16
+  // on CUDA with libxsd's kernels, and every CPU tensor in float32, bf16 or
+  // float16 (each output a float32 sum in one fixed order, computed alone:
+  // lib/src/models/row_invariant_cpu.h). CUDA float32 and float16 Linear
+  // layers still run cuBLAS as in kFast. Calls of more than 64 rows
+  // (prefills) and calls under autograd take the kFast kernels.
   kRowInvariant,
 };
 

@@ -1,0 +1,219 @@
+#include "row_invariant_cpu.h"
+
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include <ATen/Parallel.h>
+#include <ATen/ops/empty.h>
+#include <c10/util/BFloat16.h>
+#include <c10/util/Half.h>
+
+#include "fused_kernels.h"
+#include "xsd/models/attention.h"
+#include "xsd/models/kernel_options.h"
+
+// Out of line and not cloned: one machine code for every caller, row and
+// thread (an inlined or specialised copy could be vectorised or contracted
+// differently per call site).
+#if defined(__GNUC__) && !defined(__clang__)
+#define XSD_ONE_BODY __attribute__((noinline, noipa))
+#else
+#define XSD_ONE_BODY __attribute__((noinline))
+#endif
+
+namespace xsd {
+namespace {
+
+// The one reduction: the sum of a[i] * b[i] over i < n in float32, lane
+// i % 8 accumulating in increasing i, then ((l0 + l1) + (l2 + l3)) + ((l4 +
+// l5) + (l6 + l7)).
+XSD_ONE_BODY float Dot(const float* a, const float* b, int64_t n) {
+  float lane[8] = {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f};
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    for (int l = 0; l < 8; ++l) lane[l] += a[i + l] * b[i + l];
+  }
+  for (int l = 0; i < n; ++i, ++l) lane[l] += a[i] * b[i];
+  return ((lane[0] + lane[1]) + (lane[2] + lane[3])) + ((lane[4] + lane[5]) + (lane[6] + lane[7]));
+}
+
+// x / (1 + exp(-x)), as ATen's SiLU.
+XSD_ONE_BODY float Silu(float x) { return x / (1.0f + std::exp(-x)); }
+
+// softmax(scores) · values for one query vector over its visible keys
+// (visible[j]), in key order: the maximum, p = exp(s - max), the sum of p,
+// out[d] = sum_j p_j * v_j[d]; then out / sum. `d` features, values rows
+// `d` apart.
+XSD_ONE_BODY void SoftmaxValues(const float* scores, const unsigned char* visible, int64_t keys,
+                                     const float* values, int64_t d, float* out) {
+  float max = -std::numeric_limits<float>::infinity();
+  for (int64_t j = 0; j < keys; ++j) {
+    if (visible[j] && scores[j] > max) max = scores[j];
+  }
+  float sum = 0.0f;
+  for (int64_t f = 0; f < d; ++f) out[f] = 0.0f;
+  for (int64_t j = 0; j < keys; ++j) {
+    if (!visible[j]) continue;
+    const float p = std::exp(scores[j] - max);
+    sum += p;
+    const float* v = values + j * d;
+    for (int64_t f = 0; f < d; ++f) out[f] += p * v[f];
+  }
+  for (int64_t f = 0; f < d; ++f) out[f] /= sum;
+}
+
+template <typename T>
+void ToFloat(const T* src, float* dst, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) dst[i] = static_cast<float>(src[i]);
+}
+
+// v rounded to T (round to nearest even, as ATen's conversions) and back.
+template <typename T>
+float Round(float v) {
+  return static_cast<float>(static_cast<T>(v));
+}
+
+// f(T()) for the dtype of `t` (float, c10::BFloat16, c10::Half: RowInvariantOnCpu's).
+template <typename F>
+void ForDtype(const at::Tensor& t, F&& f) {
+  switch (t.scalar_type()) {
+    case at::kFloat: f(float()); break;
+    case at::kBFloat16: f(c10::BFloat16()); break;
+    case at::kHalf: f(c10::Half()); break;
+    default: break;
+  }
+}
+
+// A tensor's elements as float32, contiguous.
+template <typename T>
+std::vector<float> Floats(const at::Tensor& t) {
+  const at::Tensor c = t.contiguous();
+  std::vector<float> out(static_cast<size_t>(c.numel()));
+  ToFloat(c.data_ptr<T>(), out.data(), c.numel());
+  return out;
+}
+
+}  // namespace
+
+bool RowInvariantOnCpu(const KernelOptions& options, int64_t rows, std::initializer_list<at::Tensor> tensors) {
+  return options.row_invariant() && RowInvariantCpuCall(rows, tensors);
+}
+
+bool RowInvariantCpuCall(int64_t rows, std::initializer_list<at::Tensor> tensors) {
+  if (rows < 1 || rows > kRowInvariantMaxRows) return false;
+  const at::Tensor* first = nullptr;
+  for (const at::Tensor& t : tensors) {
+    if (!t.defined()) continue;
+    if (first == nullptr) first = &t;
+    const at::ScalarType s = t.scalar_type();
+    const bool dtype = s == at::kFloat || s == at::kBFloat16 || s == at::kHalf;
+    if (!t.device().is_cpu() || s != first->scalar_type() || !dtype || NeedsAutograd(t)) {
+      return false;
+    }
+  }
+  return first != nullptr;
+}
+
+at::Tensor RowInvariantLinearCpu(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b) {
+  const int64_t k = x.size(-1), n = w.size(0), m = k > 0 ? x.numel() / k : 0;
+  std::vector<int64_t> shape = x.sizes().vec();
+  shape.back() = n;
+  at::Tensor y = at::empty(shape, x.options().memory_format(at::MemoryFormat::Contiguous));
+  ForDtype(x, [&](auto tag) {
+    using T = decltype(tag);
+    const std::vector<float> xf = Floats<T>(x);
+    const at::Tensor wc = w.contiguous();
+    const std::vector<float> bf = b.defined() ? Floats<T>(b) : std::vector<float>();
+    const T* wp = wc.data_ptr<T>();
+    T* yp = y.data_ptr<T>();
+    at::parallel_for(0, n, 16, [&](int64_t begin, int64_t end) {
+      std::vector<float> wf(static_cast<size_t>(k));
+      for (int64_t j = begin; j < end; ++j) {
+        ToFloat(wp + j * k, wf.data(), k);
+        for (int64_t r = 0; r < m; ++r) {
+          float v = Dot(xf.data() + r * k, wf.data(), k);
+          if (!bf.empty()) v += bf[j];
+          yp[r * n + j] = static_cast<T>(v);
+        }
+      }
+    });
+  });
+  return y;
+}
+
+at::Tensor RowInvariantSiluMulCpu(const at::Tensor& gate_up, int64_t inter) {
+  std::vector<int64_t> shape = gate_up.sizes().vec();
+  shape.back() = inter;
+  const int64_t rows = inter > 0 ? gate_up.numel() / (2 * inter) : 0;
+  at::Tensor act = at::empty(shape, gate_up.options().memory_format(at::MemoryFormat::Contiguous));
+  ForDtype(gate_up, [&](auto tag) {
+    using T = decltype(tag);
+    const at::Tensor c = gate_up.contiguous();
+    const T* in = c.data_ptr<T>();
+    T* out = act.data_ptr<T>();
+    at::parallel_for(0, rows * inter, 4096, [&](int64_t begin, int64_t end) {
+      for (int64_t e = begin; e < end; ++e) {
+        const int64_t r = e / inter, i = e - r * inter;
+        const T* row = in + r * 2 * inter;
+        const float gate = static_cast<float>(row[i]), up = static_cast<float>(row[inter + i]);
+        out[e] = static_cast<T>(Round<T>(Silu(gate)) * up);
+      }
+    });
+  });
+  return act;
+}
+
+at::Tensor RowInvariantRmsNormCpu(const at::Tensor& x, const at::Tensor& weight, double eps) {
+  const int64_t d = x.size(-1), rows = d > 0 ? x.numel() / d : 0;
+  at::Tensor out = at::empty(x.sizes(), x.options().memory_format(at::MemoryFormat::Contiguous));
+  ForDtype(x, [&](auto tag) {
+    using T = decltype(tag);
+    const std::vector<float> xf = Floats<T>(x), wf = Floats<T>(weight);
+    T* op = out.data_ptr<T>();
+    const float epsilon = static_cast<float>(eps);
+    at::parallel_for(0, rows, 1, [&](int64_t begin, int64_t end) {
+      for (int64_t r = begin; r < end; ++r) {
+        const float* row = xf.data() + r * d;
+        const float inv = 1.0f / std::sqrt(Dot(row, row, d) / static_cast<float>(d) + epsilon);
+        for (int64_t i = 0; i < d; ++i) op[r * d + i] = static_cast<T>(wf[i] * Round<T>(row[i] * inv));
+      }
+    });
+  });
+  return out;
+}
+
+at::Tensor RowInvariantAttendCpu(const at::Tensor& q, const at::Tensor& keys, const at::Tensor& values,
+                                 const AttentionMask& mask) {
+  const int64_t rows = q.size(0), heads = q.size(1), d = q.size(2);
+  const int64_t kv_heads = keys.size(0), span = keys.size(1), group = heads / kv_heads;
+  at::Tensor out = at::empty({rows, heads * d}, q.options().memory_format(at::MemoryFormat::Contiguous));
+  ForDtype(q, [&](auto tag) {
+    using T = decltype(tag);
+    const std::vector<float> qf = Floats<T>(q), kf = Floats<T>(keys), vf = Floats<T>(values);
+    const std::vector<float> bias = mask.bias.defined() ? Floats<T>(mask.bias) : std::vector<float>();
+    const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(d)));
+    const float kMasked = -std::numeric_limits<float>::infinity();  // a bias that hides a key
+    T* op = out.data_ptr<T>();
+    // Vector v = (kv * group + g) * rows + t: head kv * group + g, row t.
+    at::parallel_for(0, heads * rows, 1, [&](int64_t begin, int64_t end) {
+      std::vector<float> scores(static_cast<size_t>(span)), result(static_cast<size_t>(d));
+      std::vector<unsigned char> visible(static_cast<size_t>(span));
+      for (int64_t v = begin; v < end; ++v) {
+        const int64_t head = v / rows, t = v - head * rows, kv = head / group, g = head - kv * group;
+        const float* qv = qf.data() + (t * heads + head) * d;
+        const float* bias_row = bias.empty() ? nullptr : bias.data() + (g * rows + t) * span;
+        for (int64_t j = 0; j < span; ++j) {
+          visible[j] = mask.causal ? j <= mask.past + t : bias_row == nullptr || bias_row[j] > kMasked;
+          scores[j] = visible[j] ? Dot(qv, kf.data() + (kv * span + j) * d, d) * scale : 0.0f;
+          if (visible[j] && bias_row != nullptr) scores[j] += bias_row[j];
+        }
+        SoftmaxValues(scores.data(), visible.data(), span, vf.data() + kv * span * d, d, result.data());
+        for (int64_t f = 0; f < d; ++f) op[t * heads * d + head * d + f] = static_cast<T>(result[f]);
+      }
+    });
+  });
+  return out;
+}
+
+}  // namespace xsd
