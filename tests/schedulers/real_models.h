@@ -68,9 +68,18 @@ inline std::unique_ptr<MapWeightSource> AgreeableTargetWeights(const LlamaConfig
   return std::move(weights).value();
 }
 
+// The tensors of `weights`, taken in `dtype` (converted as they are loaded).
+inline std::unique_ptr<MapWeightSource> InDtype(const MapWeightSource& weights, at::ScalarType dtype) {
+  WeightSourceOptions options = weights.options();
+  options.dtype = dtype;
+  auto out = std::make_unique<MapWeightSource>(options, "<in " + std::string(c10::toString(dtype)) + ">");
+  for (const auto& [name, t] : weights.tensors()) out->Set(name, t);
+  return out;
+}
+
 // Every tensor of `weights` times (1 + relative * N(0, 1)), elementwise.
 inline std::unique_ptr<MapWeightSource> Perturbed(const MapWeightSource& weights, double relative, uint64_t seed) {
-  auto out = std::make_unique<MapWeightSource>(WeightSourceOptions(), "<perturbed>");
+  auto out = std::make_unique<MapWeightSource>(weights.options(), "<perturbed>");
   uint64_t s = seed;
   for (const auto& [name, t] : weights.tensors()) out->Set(name, t * (1 + relative * Noise(t.sizes(), ++s)));
   return out;
@@ -87,12 +96,13 @@ inline std::shared_ptr<const LlamaModel> LoadTiny(const LlamaConfig& config, Map
 }
 
 // An EAGLE-1 head whose layer is the target's layer 0 and whose fc keeps the
-// token embedding and drops the feature (see the file comment).
+// token embedding and drops the feature (see the file comment), in the
+// dtype the target's weights are taken in.
 inline std::unique_ptr<EagleHead> EagleHeadFromTargetLayer(const LlamaConfig& target, const MapWeightSource& weights,
                                                            int max_positions) {
   LlamaConfig config = target;
   config.num_layers = 1;
-  MapWeightSource head(WeightSourceOptions(), "<eagle head from the target's layer 0>");
+  MapWeightSource head(weights.options(), "<eagle head from the target's layer 0>");
   const std::string from = "model.layers.0.";
   for (const auto& [name, t] : weights.tensors()) {
     if (name.rfind(from, 0) == 0) head.Set("layers.0." + name.substr(from.size()), t);

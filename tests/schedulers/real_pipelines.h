@@ -33,24 +33,31 @@ inline const char* RealDrafterName(RealDrafter kind) {
   return "?";
 }
 
-// The target and the drafters' models, built once per process.
+// The target and the drafters' models, built once per process and dtype
+// (float32, or bf16: the same weights taken in bf16).
 struct LlamaFamily {
   LlamaConfig config;
   std::unique_ptr<MapWeightSource> target_weights, drafter_weights;
   std::shared_ptr<const LlamaModel> target;   // agreeable (real_models.h)
   std::shared_ptr<const LlamaModel> drafter;  // the target's weights, perturbed
 
-  static const LlamaFamily& Get() {
-    static const LlamaFamily* family = [] {
+  static const LlamaFamily& Get(at::ScalarType dtype = at::kFloat) {
+    auto make = [](at::ScalarType d) {
       auto* f = new LlamaFamily();
       f->config = OneLayerConfig();
-      f->target_weights = AgreeableTargetWeights(f->config, 44, /*copy_bias=*/0.015);
+      f->target_weights = InDtype(*AgreeableTargetWeights(f->config, 44, /*copy_bias=*/0.015), d);
       f->drafter_weights = Perturbed(*f->target_weights, 0.08, 42);
       f->target = LoadTiny(f->config, f->target_weights.get());
       f->drafter = LoadTiny(f->config, f->drafter_weights.get());
       return f;
-    }();
-    return *family;
+    };
+    if (dtype == at::kBFloat16) {
+      static const LlamaFamily* bf16 = make(at::kBFloat16);
+      return *bf16;
+    }
+    REQUIRE(dtype == at::kFloat);
+    static const LlamaFamily* fp32 = make(at::kFloat);
+    return *fp32;
   }
 };
 
@@ -78,13 +85,13 @@ inline std::unique_ptr<LlamaDrafter> MakeLlamaDrafter(std::shared_ptr<const Llam
   return std::move(drafter).value();
 }
 
-// A decode-phase drafter of `kind` over `target`. kLlama: over the target's
-// own model when `exact`, else the perturbed copy. kL5F fuses the states of
-// `stream` when given (borrowed: a two-phase pipeline's hiding drafter), else
-// of a LLaMA drafter it owns.
+// A decode-phase drafter of `kind` over `target` (of the family in `dtype`).
+// kLlama: over the target's own model when `exact`, else the perturbed copy.
+// kL5F fuses the states of `stream` when given (borrowed: a two-phase
+// pipeline's hiding drafter), else of a LLaMA drafter it owns.
 inline std::unique_ptr<Drafter> MakeRealDrafter(RealDrafter kind, const Verifier* target, int capacity, bool exact,
-                                                Drafter* stream = nullptr) {
-  const LlamaFamily& f = LlamaFamily::Get();
+                                                Drafter* stream = nullptr, at::ScalarType dtype = at::kFloat) {
+  const LlamaFamily& f = LlamaFamily::Get(dtype);
   const AdapterDims dims = SmallAdapterDims(f.config.hidden_size);
   absl::StatusOr<std::unique_ptr<HiddenHeadDrafter>> head;
   switch (kind) {
