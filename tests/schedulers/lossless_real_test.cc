@@ -276,6 +276,14 @@ void CheckAccepted(const Totals& totals, const std::vector<std::string>& kinds, 
   }
 }
 
+// Row-invariant numerics (the default, the CPU's too): no case parted from
+// its reference, even at a near-tie, and every cache row was the
+// autoregressive run's, bit for bit.
+void CheckBitwise(const Totals& totals) {
+  CHECK(totals.near_ties == 0);
+  CHECK(totals.max_cache_difference == 0);
+}
+
 TEST_CASE("Greedy SD equals greedy AR with real LLaMA, EAGLE and hidden-head drafters, caches included",
           "[lossless][real]") {
   Rng rng(20261207);
@@ -294,10 +302,7 @@ TEST_CASE("Greedy SD equals greedy AR with real LLaMA, EAGLE and hidden-head dra
   CHECK(totals.cache_full > 100);
   CHECK(totals.threaded > 300);
   CHECK(totals.sequential > 300);
-  // Row-invariant numerics (the default, the CPU's too): no near-tie flips,
-  // the cache rows of the autoregressive run bit for bit.
-  CHECK(totals.near_ties == 0);
-  CHECK(totals.max_cache_difference == 0);
+  CheckBitwise(totals);
 }
 
 // The same in bf16 on the CPU, where ties between a verify row and a decode
@@ -322,8 +327,7 @@ TEST_CASE("Greedy SD equals greedy AR in bf16 with real LLaMA and EAGLE drafters
   CHECK(totals.trees > 50);
   CHECK(totals.threaded > 50);
   CHECK(totals.sequential > 50);
-  CHECK(totals.near_ties == 0);
-  CHECK(totals.max_cache_difference == 0);
+  CheckBitwise(totals);
 }
 
 TEST_CASE("Greedy SD equals greedy AR with EventGPT and each adapter, prefill hiding included, caches included",
@@ -350,10 +354,7 @@ TEST_CASE("Greedy SD equals greedy AR with EventGPT and each adapter, prefill hi
   CHECK(totals.cache_full > 50);
   CHECK(totals.threaded > 250);
   CHECK(totals.sequential > 250);
-  // Row-invariant numerics (the default, the CPU's too): no near-tie flips,
-  // the cache rows of the autoregressive run bit for bit.
-  CHECK(totals.near_ties == 0);
-  CHECK(totals.max_cache_difference == 0);
+  CheckBitwise(totals);
 }
 
 }  // namespace
