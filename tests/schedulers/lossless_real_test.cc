@@ -330,6 +330,53 @@ TEST_CASE("Greedy SD equals greedy AR in bf16 with real LLaMA and EAGLE drafters
   CheckBitwise(totals);
 }
 
+// A LLaMA target under row-invariant numerics verifies at most 64 rows
+// exactly (ModelInfo::max_verify_rows): longer drafts — gamma 100, a tree of
+// 100 tokens — are cut to 63 a round, and the output is still the target's
+// own (12 tokens, then EOS). Prefill hiding asked for 100 hidden drafts
+// stays exact too (its lane stops at the EOS it predicts: no cut there).
+TEST_CASE("Drafts past the rows a target verifies exactly are cut, and the output stays exact", "[lossless][real]") {
+  const testing::LlamaFamily& f = testing::LlamaFamily::Get();
+  constexpr int kCapacity = 256, kTokens = 150;
+  auto target = testing::MakeLlamaVerifier(f.target, kCapacity);
+  REQUIRE(target->info().max_verify_rows == 64);
+  auto reference_target = testing::MakeLlamaVerifier(f.target, kCapacity);
+  Request request;
+  request.id = "long drafts";
+  request.prompt_tokens = {3, 1, 4, 1, 5};
+  const testing::Reference reference = testing::RunReference(*reference_target, request, kTokens);
+  auto greedy = MakeGreedyAcceptance();
+  for (const std::string shape : {"chain", "tree", "hidden"}) {
+    INFO(shape);
+    SchedulerOptions options;
+    options.max_new_tokens = kTokens;
+    options.gamma = 100;
+    options.max_free_tokens = 100;
+    if (shape == "tree") options.tree = TreeSpec{2, 60, 100};
+    std::unique_ptr<Drafter> drafter =
+        shape == "tree" ? testing::MakeRealDrafter(RealDrafter::kEagle, target.get(), kCapacity, true)
+                        : testing::MakeLlamaDrafter(f.target, kCapacity, /*hidden_rows=*/false);
+    absl::StatusOr<std::unique_ptr<Scheduler>> scheduler;
+    if (shape == "hidden") {
+      options.concurrent = false;  // the lane drafts all 100 before the target's prefill
+      scheduler = MakePrefillHidingScheduler(target.get(), drafter.get(), nullptr,
+                                             greedy.get(), options);
+    } else {
+      scheduler = MakeSpeculativeScheduler(target.get(), drafter.get(), greedy.get(), options);
+    }
+    INFO(scheduler.status().ToString());
+    REQUIRE(scheduler.ok());
+    auto result = (*scheduler)->Generate(request);
+    INFO(result.status().ToString());
+    REQUIRE(result.ok());
+    INFO("reference " << reference.tokens.size() << " tokens, finish " << FinishReasonName(result->finish)
+                      << ", rounds " << result->stats.rounds << ", drafted " << result->stats.drafted);
+    CHECK(result->tokens == reference.tokens);
+    CHECK(result->stats.drafted <= 63 * result->stats.rounds);
+    CHECK(result->stats.drafted >= 63);  // rounds of 63: drafts of 100 cut (uncut, a round would verify 100)
+  }
+}
+
 TEST_CASE("Greedy SD equals greedy AR with EventGPT and each adapter, prefill hiding included, caches included",
           "[lossless][real][eventgpt]") {
   Rng rng(20261208);

@@ -9,6 +9,8 @@
 #include "xsd/base/status.h"
 #include "base/torch_status.h"
 
+#include "fused_kernels.h"
+
 namespace xsd {
 namespace {
 
@@ -75,6 +77,7 @@ absl::StatusOr<LlamaSequence> PrepareLlamaSequence(const LlamaModel* model, cons
   seq.info.eos_token = model->config().eos_token;
   seq.info.max_seq_len = options.max_seq_len;
   seq.info.hidden_size = model->config().hidden_size;
+  seq.info.max_verify_rows = model->kernel_options().row_invariant() ? kRowInvariantMaxRows : 0;
   auto runner = MakeLlamaStepRunner(options.step_mode, model, seq.cache.get());
   if (!runner.ok()) return Annotate(runner.status(), absl::StrCat(who, " (step mode ", LlamaStepModeName(options.step_mode), ")"));
   seq.runner = std::move(runner).value();

@@ -126,7 +126,9 @@ absl::StatusOr<RoundResult> RunRound(GenerationState& state, Verifier& target, c
     state.Finish(FinishReason::kCacheFull);
     return RoundResult();
   }
-  if (draft.size() > room) draft.TruncateChain(room);  // topological order: a prefix is still a valid tree
+  // At most the rows the target verifies exactly (ModelInfo::max_verify_rows).
+  const int most = target.info().max_verify_rows > 0 ? std::min(room, target.info().max_verify_rows - 1) : room;
+  if (draft.size() > most) draft.TruncateChain(most);  // topological order: a prefix is still a valid tree
 
   const TimePoint verify_begin = Now();
   OutputRequest out;

@@ -37,6 +37,10 @@ struct GenerationResult {
 
 struct SchedulerOptions {
   int max_new_tokens = 50;
+  // A round verifies at most the target's ModelInfo::max_verify_rows - 1
+  // drafts (63 for a LLaMA target under row-invariant numerics), and no more
+  // than its cache has room for: a longer chain or tree is cut (topological
+  // order), the cut drafts neither counted nor verified.
   int gamma = 4;                       // draft tokens per round (chains); 0 = no drafting
   std::optional<TreeSpec> tree;        // set: draft trees
   int max_free_tokens = 64;            // prefill hiding: cap on drafts made during the target prefill

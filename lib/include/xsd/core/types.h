@@ -25,6 +25,11 @@ struct ModelInfo {
   TokenId eos_token = kNoToken;
   int max_seq_len = 0;     // KV-cache capacity in positions
   int hidden_size = 0;     // width of the post-final-norm hidden states (0: none exposed)
+  // Verifiers: the most rows (the pending token and its drafts) one Verify
+  // computes with its exact numerics (a LLaMA target under row-invariant
+  // numerics: 64); schedulers verify no more, cutting longer drafts as they
+  // do where the cache has no room. 0: no limit.
+  int max_verify_rows = 0;
 };
 
 // One generation request. Each model builds its own prompt from it (its own
