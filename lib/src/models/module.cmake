@@ -18,3 +18,7 @@ xsd_module(models TORCH
 if(TARGET xsd_kernels)
   target_compile_definitions(xsd_models PRIVATE XSD_WITH_CUDA_KERNELS=1)
 endif()
+# Row-invariant CPU numerics: every multiply and add rounded on its own, in
+# every code path of the file (no contraction into fused multiply-adds where
+# the target has them), so a row's bits do not depend on how it was reached.
+set_source_files_properties(${CMAKE_CURRENT_LIST_DIR}/row_invariant_cpu.cc PROPERTIES COMPILE_OPTIONS -ffp-contract=off)

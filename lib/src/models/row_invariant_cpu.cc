@@ -1,7 +1,9 @@
 #include "row_invariant_cpu.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
 #include <ATen/Parallel.h>
@@ -13,9 +15,9 @@
 #include "xsd/models/attention.h"
 #include "xsd/models/kernel_options.h"
 
-// Out of line and not cloned: one machine code for every caller, row and
-// thread (an inlined or specialised copy could be vectorised or contracted
-// differently per call site).
+// The reductions are out of line and not cloned: one machine code for every
+// caller, row and thread. The file is also compiled without contraction into
+// fused multiply-adds (module.cmake), so no code path rounds differently.
 #if defined(__GNUC__) && !defined(__clang__)
 #define XSD_ONE_BODY __attribute__((noinline, noipa))
 #else
@@ -41,31 +43,40 @@ XSD_ONE_BODY float Dot(const float* a, const float* b, int64_t n) {
 // x / (1 + exp(-x)), as ATen's SiLU.
 XSD_ONE_BODY float Silu(float x) { return x / (1.0f + std::exp(-x)); }
 
-// softmax(scores) · values for one query vector over its visible keys
-// (visible[j]), in key order: the maximum, p = exp(s - max), the sum of p,
-// out[d] = sum_j p_j * v_j[d]; then out / sum. `d` features, values rows
-// `d` apart.
-XSD_ONE_BODY void SoftmaxValues(const float* scores, const unsigned char* visible, int64_t keys,
-                                     const float* values, int64_t d, float* out) {
+// In place: scores[j] -> p_j = exp(s_j - max) over the visible keys (max
+// over them), 0 elsewhere; returns the sum of p in key order.
+XSD_ONE_BODY float SoftmaxWeights(float* scores, const unsigned char* visible, int64_t keys) {
   float max = -std::numeric_limits<float>::infinity();
   for (int64_t j = 0; j < keys; ++j) {
     if (visible[j] && scores[j] > max) max = scores[j];
   }
   float sum = 0.0f;
-  for (int64_t f = 0; f < d; ++f) out[f] = 0.0f;
   for (int64_t j = 0; j < keys; ++j) {
-    if (!visible[j]) continue;
-    const float p = std::exp(scores[j] - max);
-    sum += p;
-    const float* v = values + j * d;
-    for (int64_t f = 0; f < d; ++f) out[f] += p * v[f];
+    scores[j] = visible[j] ? std::exp(scores[j] - max) : 0.0f;
+    sum += scores[j];
   }
-  for (int64_t f = 0; f < d; ++f) out[f] /= sum;
+  return sum;
+}
+
+// out[f] += p * v[f], f < d.
+XSD_ONE_BODY void AddScaled(float p, const float* v, float* out, int64_t d) {
+  for (int64_t f = 0; f < d; ++f) out[f] += p * v[f];
 }
 
 template <typename T>
 void ToFloat(const T* src, float* dst, int64_t n) {
   for (int64_t i = 0; i < n; ++i) dst[i] = static_cast<float>(src[i]);
+}
+
+// n elements of T at src as float32: src itself for float, else converted into buf.
+template <typename T>
+const float* AsFloat(const T* src, float* buf, int64_t n) {
+  if constexpr (std::is_same_v<T, float>) {
+    return src;
+  } else {
+    ToFloat(src, buf, n);
+    return buf;
+  }
 }
 
 // v rounded to T (round to nearest even, as ATen's conversions) and back.
@@ -188,28 +199,42 @@ at::Tensor RowInvariantAttendCpu(const at::Tensor& q, const at::Tensor& keys, co
   const int64_t rows = q.size(0), heads = q.size(1), d = q.size(2);
   const int64_t kv_heads = keys.size(0), span = keys.size(1), group = heads / kv_heads;
   at::Tensor out = at::empty({rows, heads * d}, q.options().memory_format(at::MemoryFormat::Contiguous));
+  // The cache is read in place, a key or value row at a time (its rows are
+  // contiguous in the cache's views).
+  const auto rows_contiguous = [d](const at::Tensor& t) {
+    return t.stride(2) == 1 && t.stride(1) == d ? t : t.contiguous();
+  };
+  const at::Tensor kc = rows_contiguous(keys), vc = rows_contiguous(values);
   ForDtype(q, [&](auto tag) {
     using T = decltype(tag);
-    const std::vector<float> qf = Floats<T>(q), kf = Floats<T>(keys), vf = Floats<T>(values);
+    const std::vector<float> qf = Floats<T>(q);
     const std::vector<float> bias = mask.bias.defined() ? Floats<T>(mask.bias) : std::vector<float>();
     const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(d)));
     const float kMasked = -std::numeric_limits<float>::infinity();  // a bias that hides a key
+    const T* kp = kc.data_ptr<T>();
+    const T* vp = vc.data_ptr<T>();
     T* op = out.data_ptr<T>();
     // Vector v = (kv * group + g) * rows + t: head kv * group + g, row t.
     at::parallel_for(0, heads * rows, 1, [&](int64_t begin, int64_t end) {
-      std::vector<float> scores(static_cast<size_t>(span)), result(static_cast<size_t>(d));
+      std::vector<float> p(static_cast<size_t>(span)), result(static_cast<size_t>(d)), row(static_cast<size_t>(d));
       std::vector<unsigned char> visible(static_cast<size_t>(span));
       for (int64_t v = begin; v < end; ++v) {
         const int64_t head = v / rows, t = v - head * rows, kv = head / group, g = head - kv * group;
         const float* qv = qf.data() + (t * heads + head) * d;
         const float* bias_row = bias.empty() ? nullptr : bias.data() + (g * rows + t) * span;
+        const T* k_head = kp + kv * kc.stride(0);
+        const T* v_head = vp + kv * vc.stride(0);
         for (int64_t j = 0; j < span; ++j) {
           visible[j] = mask.causal ? j <= mask.past + t : bias_row == nullptr || bias_row[j] > kMasked;
-          scores[j] = visible[j] ? Dot(qv, kf.data() + (kv * span + j) * d, d) * scale : 0.0f;
-          if (visible[j] && bias_row != nullptr) scores[j] += bias_row[j];
+          p[j] = visible[j] ? Dot(qv, AsFloat(k_head + j * d, row.data(), d), d) * scale : 0.0f;
+          if (visible[j] && bias_row != nullptr) p[j] += bias_row[j];
         }
-        SoftmaxValues(scores.data(), visible.data(), span, vf.data() + kv * span * d, d, result.data());
-        for (int64_t f = 0; f < d; ++f) op[t * heads * d + head * d + f] = static_cast<T>(result[f]);
+        const float sum = SoftmaxWeights(p.data(), visible.data(), span);
+        std::fill(result.begin(), result.end(), 0.0f);
+        for (int64_t j = 0; j < span; ++j) {
+          if (visible[j]) AddScaled(p[j], AsFloat(v_head + j * d, row.data(), d), result.data(), d);
+        }
+        for (int64_t f = 0; f < d; ++f) op[t * heads * d + head * d + f] = static_cast<T>(result[f] / sum);
       }
     });
   });
