@@ -141,11 +141,10 @@ at::Tensor RowInvariantLinearCpu(const at::Tensor& x, const at::Tensor& w, const
     at::parallel_for(0, n, 16, [&](int64_t begin, int64_t end) {
       std::vector<float> wf(static_cast<size_t>(k));
       for (int64_t j = begin; j < end; ++j) {
-        ToFloat(wp + j * k, wf.data(), k);
+        const float* wj = AsFloat(wp + j * k, wf.data(), k);
         for (int64_t r = 0; r < m; ++r) {
-          float v = Dot(xf.data() + r * k, wf.data(), k);
-          if (!bf.empty()) v += bf[j];
-          yp[r * n + j] = static_cast<T>(v);
+          const float v = Dot(xf.data() + r * k, wj, k);
+          yp[r * n + j] = static_cast<T>(bf.empty() ? v : v + bf[j]);
         }
       }
     });
