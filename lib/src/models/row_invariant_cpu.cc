@@ -9,6 +9,7 @@
 #include <ATen/Parallel.h>
 #include <ATen/ops/empty.h>
 #include <c10/util/BFloat16.h>
+#include <c10/util/Exception.h>
 #include <c10/util/Half.h>
 
 #include "fused_kernels.h"
@@ -107,7 +108,7 @@ void ForDtype(const at::Tensor& t, F&& f) {
     case at::kFloat: f(float()); break;
     case at::kBFloat16: f(c10::BFloat16()); break;
     case at::kHalf: f(c10::Half()); break;
-    default: break;
+    default: TORCH_CHECK(false, "row-invariant CPU numerics: unsupported dtype ", t.scalar_type());
   }
 }
 
