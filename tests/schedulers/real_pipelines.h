@@ -85,7 +85,9 @@ inline std::unique_ptr<LlamaDrafter> MakeLlamaDrafter(std::shared_ptr<const Llam
   return std::move(drafter).value();
 }
 
-// A decode-phase drafter of `kind` over `target` (of the family in `dtype`).
+// A decode-phase drafter of `kind` over `target` (of the family in `dtype`;
+// bf16: kLlama and kEagle, whose weights are the family's: the hidden-head
+// adapters are float32).
 // kLlama: over the target's own model when `exact`, else the perturbed copy.
 // kL5F fuses the states of `stream` when given (borrowed: a two-phase
 // pipeline's hiding drafter), else of a LLaMA drafter it owns.
