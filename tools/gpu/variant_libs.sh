@@ -23,7 +23,7 @@ LOG=${1:?log directory}; shift
 B=${XSD_BUILD_DIR:-build-gpu}
 mkdir -p "$LOG"
 targets=$(ninja -C "$B" -t targets all) || exit 1
-lib=$(awk -F: '/: CXX_SHARED_LIBRARY_LINKER__xsd_/ {print $1; exit}' <<< "$targets")
+lib=$(awk -F: '/: [A-Z]+_SHARED_LIBRARY_LINKER__xsd_/ {print $1; exit}' <<< "$targets")
 mapfile -t objects < <(awk -F: '{print $1}' <<< "$targets" | grep -E "$PATTERN")
 if [ -z "$lib" ] || (( ${#objects[@]} == 0 )); then
   echo "variant_libs.sh: no libxsd or no objects matching $PATTERN in $B" >&2; exit 1
