@@ -276,6 +276,22 @@ void CheckAccepted(const Totals& totals, const std::vector<std::string>& kinds, 
   }
 }
 
+// `groups` groups of the LLaMA family in `dtype`, each drafter kind in turn,
+// two requests of four runs each, from the random stream `seed`; reported,
+// and every case counted.
+template <size_t kKinds>
+Totals RunLlamaGroups(uint64_t seed, int groups, const RealDrafter (&kinds)[kKinds], at::ScalarType dtype) {
+  constexpr int kRequests = 2, kRuns = 4;
+  Rng rng(seed);
+  Totals totals;
+  for (int g = 0; g < groups; ++g) {
+    for (RealDrafter kind : kinds) RunLlamaGroup(rng, kind, kRequests, kRuns, totals, dtype);
+  }
+  Report(totals);
+  CHECK(totals.cases == groups * kRequests * kRuns * static_cast<int>(kKinds));
+  return totals;
+}
+
 // Row-invariant numerics (the default, the CPU's too): no case parted from
 // its reference, even at a near-tie, and every cache row was the
 // autoregressive run's, bit for bit.
@@ -286,14 +302,7 @@ void CheckBitwise(const Totals& totals) {
 
 TEST_CASE("Greedy SD equals greedy AR with real LLaMA, EAGLE and hidden-head drafters, caches included",
           "[lossless][real]") {
-  Rng rng(20261207);
-  Totals totals;
-  constexpr int kGroups = 213, kRequests = 2, kRuns = 4;
-  for (int g = 0; g < kGroups; ++g) {
-    for (RealDrafter kind : testing::kRealDrafters) RunLlamaGroup(rng, kind, kRequests, kRuns, totals);
-  }
-  Report(totals);
-  CHECK(totals.cases == kGroups * kRequests * kRuns * 5);
+  const Totals totals = RunLlamaGroups(20261207, 213, testing::kRealDrafters, at::kFloat);
   CheckAccepted(totals, {"llama", "eagle", "B1", "L5", "L5F", "hiding llama"}, 0.05);
   // The random cases covered the corners.
   CHECK(totals.trees > 300);
@@ -313,16 +322,8 @@ TEST_CASE("Greedy SD equals greedy AR with real LLaMA, EAGLE and hidden-head dra
 // hiding.
 TEST_CASE("Greedy SD equals greedy AR in bf16 with real LLaMA and EAGLE drafters, trees and prefill hiding included",
           "[lossless][real][bf16]") {
-  Rng rng(20261209);
-  Totals totals;
-  constexpr int kGroups = 60, kRequests = 2, kRuns = 4;
-  for (int g = 0; g < kGroups; ++g) {
-    for (RealDrafter kind : {RealDrafter::kLlama, RealDrafter::kEagle}) {
-      RunLlamaGroup(rng, kind, kRequests, kRuns, totals, at::kBFloat16);
-    }
-  }
-  Report(totals);
-  CHECK(totals.cases == kGroups * kRequests * kRuns * 2);
+  const RealDrafter kinds[] = {RealDrafter::kLlama, RealDrafter::kEagle};
+  const Totals totals = RunLlamaGroups(20261209, 60, kinds, at::kBFloat16);
   CheckAccepted(totals, {"llama", "eagle", "hiding llama"}, 0.05);
   CHECK(totals.trees > 50);
   CHECK(totals.threaded > 50);
