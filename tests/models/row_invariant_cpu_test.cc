@@ -47,8 +47,9 @@ const DtypeCase kDtypes[] = {{at::kFloat, 1e-5, 1e-5}, {at::kBFloat16, 1.0 / 128
 TEST_CASE("Row-invariant numerics on the CPU: Linear rows are the same bits at any row count", "[models][numerics]") {
   for (const DtypeCase& c : kDtypes) {
     // k: a multiple of the eight lanes, a tail of four, the 7B's down
-    // projection; with and without a bias.
-    for (const auto& [n, k] : std::vector<std::pair<int64_t, int64_t>>{{96, 64}, {37, 100}, {24, 11008}}) {
+    // projection; n: whole 3-column tiles, one and two columns past them;
+    // with and without a bias.
+    for (const auto& [n, k] : std::vector<std::pair<int64_t, int64_t>>{{96, 64}, {37, 100}, {26, 11008}}) {
       for (const bool bias : {false, true}) {
         INFO(c10::toString(c.dtype) << ": n " << n << ", k " << k << (bias ? ", bias" : ""));
         at::manual_seed(5);
@@ -71,6 +72,51 @@ TEST_CASE("Row-invariant numerics on the CPU: Linear rows are the same bits at a
           auto alone = Linear(x.narrow(0, m - 1, 1).clone(), w, b, Exact());
           REQUIRE(alone.ok());
           CHECK(at::equal(*alone, all->narrow(0, m - 1, 1)));
+        }
+      }
+    }
+  }
+}
+
+// row_invariant_cpu.cc's order, written out: float32 products, lane i % 8
+// summing them in increasing i, then ((l0 + l1) + (l2 + l3)) + ((l4 + l5) +
+// (l6 + l7)), plus the bias, rounded to the dtype. (volatile: no fused
+// multiply-add, whatever the flags this file is compiled with.)
+float FixedOrderDot(const at::Tensor& x, const at::Tensor& w, int64_t r, int64_t j) {
+  const at::Tensor xr = x[r].to(at::kFloat).contiguous(), wj = w[j].to(at::kFloat).contiguous();
+  const float* a = xr.data_ptr<float>();
+  const float* b = wj.data_ptr<float>();
+  float lane[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  for (int64_t i = 0; i < xr.numel(); ++i) {
+    volatile float product = a[i] * b[i];
+    lane[i % 8] += product;
+  }
+  return ((lane[0] + lane[1]) + (lane[2] + lane[3])) + ((lane[4] + lane[5]) + (lane[6] + lane[7]));
+}
+
+TEST_CASE("Row-invariant numerics on the CPU: a Linear output is the fixed-order sum whatever its tile",
+          "[models][numerics]") {
+  // Rows 1-7 and columns 1-7 put outputs in every tile shape and remainder.
+  for (const at::ScalarType dtype : {at::kFloat, at::kBFloat16, at::kHalf}) {
+    for (const int64_t k : {8, 100, 4099}) {
+      at::manual_seed(8);
+      const at::Tensor w = (at::randn({7, k}) * 0.05).to(dtype), b = at::randn({7}).to(dtype);
+      const at::Tensor x = at::randn({7, k}).to(dtype);
+      for (const int64_t m : {1, 2, 3, 4, 7}) {
+        for (const int64_t n : {1, 2, 3, 4, 7}) {
+          INFO(c10::toString(dtype) << ": k " << k << ", rows " << m << ", columns " << n);
+          auto y = Linear(x.narrow(0, 0, m), w.narrow(0, 0, n), b.narrow(0, 0, n), Exact());
+          REQUIRE(y.ok());
+          const at::Tensor got = y->to(at::kFloat).contiguous();
+          int64_t differ = 0;
+          for (int64_t r = 0; r < m; ++r) {
+            for (int64_t j = 0; j < n; ++j) {
+              const float bias = b[j].item<float>();
+              const float want = at::scalar_tensor(FixedOrderDot(x, w, r, j) + bias).to(dtype).item<float>();
+              if (got[r][j].item<float>() != want) ++differ;
+            }
+          }
+          CHECK(differ == 0);
         }
       }
     }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <type_traits>
 #include <vector>
@@ -32,23 +33,78 @@ namespace {
 // i % 8 accumulating in increasing i, then ((l0 + l1) + (l2 + l3)) + ((l4 +
 // l5) + (l6 + l7)). Compiled twice, for AVX2 and for the baseline, chosen
 // once per process by the CPU: each lane's products and adds are the same
-// IEEE operations either way (no contraction), so the same bits. On this
-// project's 2-core CI machine, a 4096 x 4096 fp32 Linear at 1 / 9 / 64 rows:
-// 5.8-6.3 / 16.6-16.8 / 89-93 ms with AVX2 against 6.9-7.2 / 18.0-18.3 /
-// 96-98 baseline (three runs each). 32 lanes (four independent vector
-// chains) ran no faster: reading the x rows bounds it.
-inline __attribute__((always_inline)) float DotBody(const float* a, const float* b, int64_t n) {
-  float lane[8] = {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f};
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    for (int l = 0; l < 8; ++l) lane[l] += a[i + l] * b[i + l];
-  }
-  for (int l = 0; i < n; ++i, ++l) lane[l] += a[i] * b[i];
+// IEEE operations either way (no contraction), so the same bits. Linear
+// computes the same sums in tiles of several rows and columns (Tile).
+
+// Dot's eight lanes, in the GCC / clang vector extension: one vector
+// operation is eight IEEE operations, one a lane, whatever instructions carry
+// it (AVX2: one; the baseline: two SSE halves).
+typedef float F8 __attribute__((vector_size(32)));
+typedef float F8Unaligned __attribute__((vector_size(32), aligned(4), may_alias));
+
+// v = eight elements at p as float32: a bfloat16's bits are the high half of
+// its float32's, so each lane is (0, h) as two 16-bit halves. (A shuffle: GCC
+// 12 compiles __builtin_convertvector to AVX2 as 128-bit halves, at half the
+// speed. Out parameters: a vector return value without AVX draws an ABI
+// warning.)
+typedef uint16_t U16x8 __attribute__((vector_size(16)));
+typedef uint16_t U16x16 __attribute__((vector_size(32)));
+typedef uint16_t U16x8Unaligned __attribute__((vector_size(16), aligned(2), may_alias));
+inline __attribute__((always_inline)) void Load8(const float* p, F8& v) { v = *reinterpret_cast<const F8Unaligned*>(p); }
+inline __attribute__((always_inline)) void Load8(const c10::BFloat16* p, F8& v) {
+  const U16x8 high = *reinterpret_cast<const U16x8Unaligned*>(p), low = {};
+  v = (F8)__builtin_shufflevector(low, high, 0, 8, 0, 9, 0, 10, 0, 11, 0, 12, 0, 13, 0, 14, 0, 15);
+}
+
+// Dot's order finished: the elements past the last whole eight (from i to
+// k) into lanes 0.., then the lanes' tree.
+template <typename W>
+inline __attribute__((always_inline)) float Finish(const F8& acc, const float* a, const W* b, int64_t i, int64_t k) {
+  float lane[8];
+  std::memcpy(lane, &acc, sizeof lane);
+  for (int l = 0; i < k; ++i, ++l) lane[l] += a[i] * static_cast<float>(b[i]);
   return ((lane[0] + lane[1]) + (lane[2] + lane[3])) + ((lane[4] + lane[5]) + (lane[6] + lane[7]));
 }
-XSD_ONE_BODY float DotBaseline(const float* a, const float* b, int64_t n) { return DotBody(a, b, n); }
+
+// out[r][c] = Dot(x row r, w row c) for R rows of x and C rows of w (both
+// of k elements a row), each vector lane of acc[r][c] one of Dot's lanes:
+// the same sums in the same order for every tile shape, each weight vector
+// loaded once for R rows and each x vector once for C columns.
+template <int R, int C, typename W>
+inline __attribute__((always_inline)) void Tile(const float* x, const W* w, int64_t k, float (&out)[R][C]) {
+  F8 acc[R][C];
+#pragma GCC unroll 8
+  for (int r = 0; r < R; ++r) {
+#pragma GCC unroll 8
+    for (int c = 0; c < C; ++c) acc[r][c] = F8{};
+  }
+  int64_t i = 0;
+  for (; i + 8 <= k; i += 8) {
+    F8 wv[C];
+#pragma GCC unroll 8
+    for (int c = 0; c < C; ++c) Load8(w + c * k + i, wv[c]);
+#pragma GCC unroll 8
+    for (int r = 0; r < R; ++r) {
+      F8 xv;
+      Load8(x + r * k + i, xv);
+#pragma GCC unroll 8
+      for (int c = 0; c < C; ++c) acc[r][c] += xv * wv[c];
+    }
+  }
+  for (int r = 0; r < R; ++r) {
+    for (int c = 0; c < C; ++c) out[r][c] = Finish(acc[r][c], x + r * k, w + c * k, i, k);
+  }
+}
+
+XSD_ONE_BODY float DotBaseline(const float* a, const float* b, int64_t n) {
+  float out[1][1];
+  Tile<1, 1>(a, b, n, out);
+  return out[0][0];
+}
 XSD_ONE_BODY __attribute__((target("avx2"))) float DotAvx2(const float* a, const float* b, int64_t n) {
-  return DotBody(a, b, n);
+  float out[1][1];
+  Tile<1, 1>(a, b, n, out);
+  return out[0][0];
 }
 float Dot(const float* a, const float* b, int64_t n) {
   static float (*const dot)(const float*, const float*, int64_t) =
@@ -74,25 +130,9 @@ XSD_ONE_BODY float SoftmaxWeights(float* scores, const unsigned char* visible, i
   return sum;
 }
 
-// out[f] += p * v[f], f < d.
-XSD_ONE_BODY void AddScaled(float p, const float* v, float* out, int64_t d) {
-  for (int64_t f = 0; f < d; ++f) out[f] += p * v[f];
-}
-
 template <typename T>
 void ToFloat(const T* src, float* dst, int64_t n) {
   for (int64_t i = 0; i < n; ++i) dst[i] = static_cast<float>(src[i]);
-}
-
-// n elements of T at src as float32: src itself for float, else converted into buf.
-template <typename T>
-const float* AsFloat(const T* src, float* buf, int64_t n) {
-  if constexpr (std::is_same_v<T, float>) {
-    return src;
-  } else {
-    ToFloat(src, buf, n);
-    return buf;
-  }
 }
 
 // v rounded to T (round to nearest even, as ATen's conversions) and back.
@@ -119,6 +159,164 @@ std::vector<float> Floats(const at::Tensor& t) {
   std::vector<float> out(static_cast<size_t>(c.numel()));
   ToFloat(c.data_ptr<T>(), out.data(), c.numel());
   return out;
+}
+
+// A product's operands, y [m, n] = x [m, k] · w [n, k]^T (+ bias): x and
+// the bias (or null) as float32, w of the dtype T, y of Y (T for Linear,
+// float32 for attention scores).
+template <typename T, typename Y = T>
+struct LinearArgs {
+  const float* x;
+  int64_t m, k;
+  const T* w;
+  const float* bias;
+  Y* y;
+  int64_t n;
+};
+
+// 3 x 3 tiles: nine accumulators, three weight vectors and one x vector in
+// AVX2's sixteen registers. 4096 x 4096 on this project's 2-core CI VM (AMD
+// EPYC, Zen 4), ms at 1 / 9 / 17 rows, fp32 and bf16: 1.7 / 4.1 / 5.9 and
+// 1.4 / 4.1 / 6.3; 2 x 4, 2 x 6 and 4 x 3 tiles ran as fast or slower at 9
+// and 17 rows (docs/perf/2026-12-08_issue17_cpu_tiles/).
+constexpr int kTileRows = 3, kTileColumns = 3;
+
+// Columns [j, j + C) of every row from the weight rows at w (k apart): tiles
+// of kTileRows rows, then single rows.
+template <int C, typename T, typename Y, typename W>
+inline __attribute__((always_inline)) void ColumnRows(const LinearArgs<T, Y>& a, int64_t j, const W* w) {
+  const auto store = [&](int64_t r, int c, float v) {
+    a.y[r * a.n + j + c] = static_cast<Y>(a.bias == nullptr ? v : v + a.bias[j + c]);
+  };
+  int64_t r = 0;
+  for (; r + kTileRows <= a.m; r += kTileRows) {
+    float out[kTileRows][C];
+    Tile<kTileRows, C>(a.x + r * a.k, w, a.k, out);
+    for (int t = 0; t < kTileRows; ++t) {
+      for (int c = 0; c < C; ++c) store(r + t, c, out[t][c]);
+    }
+  }
+  for (; r < a.m; ++r) {
+    float out[1][C];
+    Tile<1, C>(a.x + r * a.k, w, a.k, out);
+    for (int c = 0; c < C; ++c) store(r, c, out[0][c]);
+  }
+}
+
+// Columns [j, j + C): the weights read in place (float16 ones converted to
+// float32 first: no vector load converts them here).
+template <int C, typename T, typename Y>
+inline __attribute__((always_inline)) void Columns(const LinearArgs<T, Y>& a, int64_t j, std::vector<float>& converted) {
+  const T* w = a.w + j * a.k;
+  if constexpr (std::is_same_v<T, c10::Half>) {
+    converted.resize(static_cast<size_t>(C * a.k));
+    ToFloat(w, converted.data(), C * a.k);
+    ColumnRows<C>(a, j, static_cast<const float*>(converted.data()));
+  } else {
+    ColumnRows<C>(a, j, w);
+  }
+}
+
+// Columns [begin, end) of y: whole column tiles, then single columns.
+template <typename T, typename Y>
+inline __attribute__((always_inline)) void LinearPanel(const LinearArgs<T, Y>& a, int64_t begin, int64_t end) {
+  std::vector<float> converted;
+  int64_t j = begin;
+  for (; j + kTileColumns <= end; j += kTileColumns) Columns<kTileColumns>(a, j, converted);
+  for (; j < end; ++j) Columns<1>(a, j, converted);
+}
+
+// Attention's weighted values: out [vectors, d] = for each vector v and
+// feature f, the sum over the keys j that v sees, in key order, of p[v][j] *
+// value[j][f] (float32, one product and one add a term: a decode step's
+// sums).
+// values [span, d] of W (float32 or bfloat16), read once for every two
+// vectors.
+template <typename W>
+struct ValueArgs {
+  const float* p;
+  const unsigned char* visible;  // [vectors, span]
+  int64_t vectors, span, d;
+  const W* values;
+  float* out;
+};
+
+// Vectors [v, v + R), features [f, f + 8 C).
+template <int R, int C, typename W>
+inline __attribute__((always_inline)) void ValueTile(const ValueArgs<W>& a, int64_t v, int64_t f) {
+  F8 acc[R][C];
+#pragma GCC unroll 8
+  for (int r = 0; r < R; ++r) {
+#pragma GCC unroll 8
+    for (int c = 0; c < C; ++c) acc[r][c] = F8{};
+  }
+  for (int64_t j = 0; j < a.span; ++j) {
+    F8 value[C];
+#pragma GCC unroll 8
+    for (int c = 0; c < C; ++c) Load8(a.values + j * a.d + f + 8 * c, value[c]);
+#pragma GCC unroll 8
+    for (int r = 0; r < R; ++r) {
+      const int64_t at = (v + r) * a.span + j;
+      if (!a.visible[at]) continue;
+      const float p = a.p[at];
+#pragma GCC unroll 8
+      for (int c = 0; c < C; ++c) acc[r][c] += p * value[c];
+    }
+  }
+  for (int r = 0; r < R; ++r) {
+    for (int c = 0; c < C; ++c) std::memcpy(a.out + (v + r) * a.d + f + 8 * c, &acc[r][c], sizeof(F8));
+  }
+}
+
+// Vectors [v, v + R), every feature: 32 at a time, then 8, then one.
+template <int R, typename W>
+inline __attribute__((always_inline)) void ValueRows(const ValueArgs<W>& a, int64_t v) {
+  int64_t f = 0;
+  for (; f + 32 <= a.d; f += 32) ValueTile<R, 4>(a, v, f);
+  for (; f + 8 <= a.d; f += 8) ValueTile<R, 1>(a, v, f);
+  for (; f < a.d; ++f) {
+    for (int r = 0; r < R; ++r) {
+      float sum = 0.0f;
+      for (int64_t j = 0; j < a.span; ++j) {
+        const int64_t at = (v + r) * a.span + j;
+        if (a.visible[at]) sum += a.p[at] * static_cast<float>(a.values[j * a.d + f]);
+      }
+      a.out[(v + r) * a.d + f] = sum;
+    }
+  }
+}
+
+// Vectors [begin, end): pairs, then one.
+template <typename W>
+inline __attribute__((always_inline)) void ValueSums(const ValueArgs<W>& a, int64_t begin, int64_t end) {
+  int64_t v = begin;
+  for (; v + 2 <= end; v += 2) ValueRows<2>(a, v);
+  for (; v < end; ++v) ValueRows<1>(a, v);
+}
+
+// Each blocked loop above (Body) compiled for AVX2 and for the baseline,
+// chosen once per process by the CPU.
+template <typename T, typename Y>
+inline __attribute__((always_inline)) void Body(const LinearArgs<T, Y>& a, int64_t begin, int64_t end) {
+  LinearPanel(a, begin, end);
+}
+template <typename W>
+inline __attribute__((always_inline)) void Body(const ValueArgs<W>& a, int64_t begin, int64_t end) {
+  ValueSums(a, begin, end);
+}
+template <typename Args>
+XSD_ONE_BODY void RunBaseline(const Args& a, int64_t begin, int64_t end) {
+  Body(a, begin, end);
+}
+template <typename Args>
+XSD_ONE_BODY __attribute__((target("avx2"))) void RunAvx2(const Args& a, int64_t begin, int64_t end) {
+  Body(a, begin, end);
+}
+template <typename Args>
+void Run(const Args& a, int64_t begin, int64_t end) {
+  static void (*const run)(const Args&, int64_t, int64_t) =
+      __builtin_cpu_supports("avx2") ? RunAvx2<Args> : RunBaseline<Args>;
+  run(a, begin, end);
 }
 
 }  // namespace
@@ -152,17 +350,10 @@ at::Tensor RowInvariantLinearCpu(const at::Tensor& x, const at::Tensor& w, const
     const std::vector<float> xf = Floats<T>(x);
     const at::Tensor wc = w.contiguous();
     const std::vector<float> bf = b.defined() ? Floats<T>(b) : std::vector<float>();
-    const T* wp = wc.data_ptr<T>();
-    T* yp = y.data_ptr<T>();
-    at::parallel_for(0, n, 16, [&](int64_t begin, int64_t end) {
-      std::vector<float> wf(static_cast<size_t>(k));
-      for (int64_t j = begin; j < end; ++j) {
-        const float* wj = AsFloat(wp + j * k, wf.data(), k);
-        for (int64_t r = 0; r < m; ++r) {
-          const float v = Dot(xf.data() + r * k, wj, k);
-          yp[r * n + j] = static_cast<T>(bf.empty() ? v : v + bf[j]);
-        }
-      }
+    const LinearArgs<T> args{xf.data(), m, k, wc.data_ptr<T>(), bf.empty() ? nullptr : bf.data(), y.data_ptr<T>(), n};
+    // Whole column tiles to each thread.
+    at::parallel_for(0, (n + kTileColumns - 1) / kTileColumns, 16, [&](int64_t begin, int64_t end) {
+      Run(args, begin * kTileColumns, std::min(n, end * kTileColumns));
     });
   });
   return y;
@@ -229,27 +420,49 @@ at::Tensor RowInvariantAttendCpu(const at::Tensor& q, const at::Tensor& keys, co
     const T* kp = kc.data_ptr<T>();
     const T* vp = vc.data_ptr<T>();
     T* op = out.data_ptr<T>();
-    // Vector v = (kv * group + g) * rows + t: head kv * group + g, row t.
-    at::parallel_for(0, heads * rows, 1, [&](int64_t begin, int64_t end) {
-      std::vector<float> p(static_cast<size_t>(span)), result(static_cast<size_t>(d)), row(static_cast<size_t>(d));
-      std::vector<unsigned char> visible(static_cast<size_t>(span));
-      for (int64_t v = begin; v < end; ++v) {
-        const int64_t head = v / rows, t = v - head * rows, kv = head / group, g = head - kv * group;
-        const float* qv = qf.data() + (t * heads + head) * d;
-        const float* bias_row = bias.empty() ? nullptr : bias.data() + (g * rows + t) * span;
+    // A KV head's query vectors v = g * rows + t (head kv * group + g, row
+    // t) read each key and value row once for all of them: the scores are
+    // one product over the key rows (each score Dot's sum, in Linear's
+    // tiles), and each vector sums its values in key order.
+    const int64_t vectors = group * rows;
+    at::parallel_for(0, kv_heads, 1, [&](int64_t begin, int64_t end) {
+      std::vector<float> qb(static_cast<size_t>(vectors * d)), s(static_cast<size_t>(vectors * span));
+      std::vector<float> result(static_cast<size_t>(vectors * d));
+      std::vector<float> values(std::is_same_v<T, c10::Half> ? static_cast<size_t>(span * d) : 0);
+      std::vector<float> sums(static_cast<size_t>(vectors));
+      std::vector<unsigned char> visible(static_cast<size_t>(vectors * span));
+      for (int64_t kv = begin; kv < end; ++kv) {
+        for (int64_t v = 0; v < vectors; ++v) {
+          const int64_t head = kv * group + v / rows, t = v % rows;
+          std::copy_n(qf.data() + (t * heads + head) * d, d, qb.data() + v * d);
+        }
         const T* k_head = kp + kv * kc.stride(0);
         const T* v_head = vp + kv * vc.stride(0);
-        for (int64_t j = 0; j < span; ++j) {
-          visible[j] = mask.causal ? j <= mask.past + t : bias_row == nullptr || bias_row[j] > kMasked;
-          p[j] = visible[j] ? Dot(qv, AsFloat(k_head + j * d, row.data(), d), d) * scale : 0.0f;
-          if (visible[j] && bias_row != nullptr) p[j] += bias_row[j];
+        Run(LinearArgs<T, float>{qb.data(), vectors, d, k_head, nullptr, s.data(), span}, 0, span);
+        for (int64_t v = 0; v < vectors; ++v) {
+          const int64_t t = v % rows;
+          const float* bias_row = bias.empty() ? nullptr : bias.data() + v * span;
+          float* p = s.data() + v * span;
+          unsigned char* seen = visible.data() + v * span;
+          for (int64_t j = 0; j < span; ++j) {
+            seen[j] = mask.causal ? j <= mask.past + t : bias_row == nullptr || bias_row[j] > kMasked;
+            p[j] = seen[j] ? p[j] * scale : 0.0f;
+            if (seen[j] && bias_row != nullptr) p[j] += bias_row[j];
+          }
+          sums[static_cast<size_t>(v)] = SoftmaxWeights(p, seen, span);
         }
-        const float sum = SoftmaxWeights(p.data(), visible.data(), span);
-        std::fill(result.begin(), result.end(), 0.0f);
-        for (int64_t j = 0; j < span; ++j) {
-          if (visible[j]) AddScaled(p[j], AsFloat(v_head + j * d, row.data(), d), result.data(), d);
+        if constexpr (std::is_same_v<T, c10::Half>) {
+          ToFloat(v_head, values.data(), span * d);
+          Run(ValueArgs<float>{s.data(), visible.data(), vectors, span, d, values.data(), result.data()}, 0, vectors);
+        } else {
+          Run(ValueArgs<T>{s.data(), visible.data(), vectors, span, d, v_head, result.data()}, 0, vectors);
         }
-        for (int64_t f = 0; f < d; ++f) op[t * heads * d + head * d + f] = static_cast<T>(result[f] / sum);
+        for (int64_t v = 0; v < vectors; ++v) {
+          const int64_t head = kv * group + v / rows, t = v % rows;
+          for (int64_t f = 0; f < d; ++f) {
+            op[t * heads * d + head * d + f] = static_cast<T>(result[v * d + f] / sums[static_cast<size_t>(v)]);
+          }
+        }
       }
     });
   });
