@@ -18,8 +18,11 @@
 #include "xsd/models/kernel_options.h"
 
 // The reductions are out of line and not cloned: one machine code for every
-// caller, row and thread. The file is also compiled without contraction into
-// fused multiply-adds (module.cmake), so no code path rounds differently.
+// caller, row and thread. Within them, tiles of different shapes (a row, or
+// three) run the same IEEE operations on each lane in the same order; the
+// file is compiled without contraction into fused multiply-adds
+// (module.cmake), and nothing reassociates (no fast-math), so no code path
+// rounds differently.
 #if defined(__GNUC__) && !defined(__clang__)
 #define XSD_ONE_BODY __attribute__((noinline, noipa))
 #else
@@ -33,8 +36,9 @@ namespace {
 // i % 8 accumulating in increasing i, then ((l0 + l1) + (l2 + l3)) + ((l4 +
 // l5) + (l6 + l7)). Compiled twice, for AVX2 and for the baseline, chosen
 // once per process by the CPU: each lane's products and adds are the same
-// IEEE operations either way (no contraction), so the same bits. Linear
-// computes the same sums in tiles of several rows and columns (Tile).
+// IEEE operations either way (no contraction), so the same bits. Tile
+// computes it for several rows and columns at once, a vector lane for each of
+// the eight lanes of each output.
 
 // Dot's eight lanes, in the GCC / clang vector extension: one vector
 // operation is eight IEEE operations, one a lane, whatever instructions carry
@@ -56,44 +60,97 @@ inline __attribute__((always_inline)) void Load8(const c10::BFloat16* p, F8& v) 
   v = (F8)__builtin_shufflevector(low, high, 0, 8, 0, 9, 0, 10, 0, 11, 0, 12, 0, 13, 0, 14, 0, 15);
 }
 
-// Dot's order finished: the elements past the last whole eight (from i to
-// k) into lanes 0.., then the lanes' tree.
+// out[0..3] = the lanes' tree of a, b, c and d, ((l0 + l1) + (l2 + l3)) +
+// ((l4 + l5) + (l6 + l7)): the same adds of the same pairs, four sums at a
+// time.
+typedef float F4 __attribute__((vector_size(16)));
+inline __attribute__((always_inline)) void Tree4(const F8& a, const F8& b, const F8& c, const F8& d, float* out) {
+  const F8 ab = __builtin_shufflevector(a, b, 0, 2, 8, 10, 4, 6, 12, 14) +
+                __builtin_shufflevector(a, b, 1, 3, 9, 11, 5, 7, 13, 15);  // a01 a23 b01 b23 a45 a67 b45 b67
+  const F8 cd = __builtin_shufflevector(c, d, 0, 2, 8, 10, 4, 6, 12, 14) +
+                __builtin_shufflevector(c, d, 1, 3, 9, 11, 5, 7, 13, 15);
+  const F8 h = __builtin_shufflevector(ab, cd, 0, 2, 8, 10, 4, 6, 12, 14) +
+               __builtin_shufflevector(ab, cd, 1, 3, 9, 11, 5, 7, 13, 15);  // a0-3 b0-3 c0-3 d0-3 a4-7 ...
+  const F4 sum = __builtin_shufflevector(h, h, 0, 1, 2, 3) + __builtin_shufflevector(h, h, 4, 5, 6, 7);
+  std::memcpy(out, &sum, sizeof sum);
+}
+
+// out[e] = the tree of acc[e], e < n.
+template <int N>
+inline __attribute__((always_inline)) void Trees(const F8 (&acc)[N], float* out) {
+  int e = 0;
+  for (; e + 4 <= N; e += 4) Tree4(acc[e], acc[e + 1], acc[e + 2], acc[e + 3], out + e);
+  if (e < N) {
+    float rest[4];
+    Tree4(acc[e], acc[e + 1 < N ? e + 1 : e], acc[e + 2 < N ? e + 2 : e], acc[e], rest);
+    for (int t = 0; e + t < N; ++t) out[e + t] = rest[t];
+  }
+}
+
+// v = the n < 8 elements at p as float32, then zeros.
 template <typename W>
-inline __attribute__((always_inline)) float Finish(const F8& acc, const float* a, const W* b, int64_t i, int64_t k) {
-  float lane[8];
-  std::memcpy(lane, &acc, sizeof lane);
-  for (int l = 0; i < k; ++i, ++l) lane[l] += a[i] * static_cast<float>(b[i]);
-  return ((lane[0] + lane[1]) + (lane[2] + lane[3])) + ((lane[4] + lane[5]) + (lane[6] + lane[7]));
+inline __attribute__((always_inline)) void LoadTail(const W* p, int64_t n, F8& v) {
+  float lane[8] = {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f};
+  for (int64_t l = 0; l < n; ++l) lane[l] = static_cast<float>(p[l]);
+  std::memcpy(&v, lane, sizeof v);
 }
 
 // out[r][c] = Dot(x row r, w row c) for R rows of x and C rows of w (both
-// of k elements a row), each vector lane of acc[r][c] one of Dot's lanes:
+// of k elements a row), each vector lane of acc[r * C + c] one of Dot's lanes:
 // the same sums in the same order for every tile shape, each weight vector
 // loaded once for R rows and each x vector once for C columns.
-template <int R, int C, typename W>
-inline __attribute__((always_inline)) void Tile(const float* x, const W* w, int64_t k, float (&out)[R][C]) {
-  F8 acc[R][C];
+// One step of Tile: eight elements from i into acc (kTail: the k - i < 8
+// left, the other lanes adding 0 * 0, which leaves them as they are: a lane,
+// from +0, is never -0).
+template <int R, int C, bool kTail, typename W>
+inline __attribute__((always_inline)) void TileStep(const float* x, const W* w, int64_t k, int64_t i, F8 (&acc)[R * C]) {
+  F8 wv[C];
 #pragma GCC unroll 8
-  for (int r = 0; r < R; ++r) {
-#pragma GCC unroll 8
-    for (int c = 0; c < C; ++c) acc[r][c] = F8{};
-  }
-  int64_t i = 0;
-  for (; i + 8 <= k; i += 8) {
-    F8 wv[C];
-#pragma GCC unroll 8
-    for (int c = 0; c < C; ++c) Load8(w + c * k + i, wv[c]);
-#pragma GCC unroll 8
-    for (int r = 0; r < R; ++r) {
-      F8 xv;
-      Load8(x + r * k + i, xv);
-#pragma GCC unroll 8
-      for (int c = 0; c < C; ++c) acc[r][c] += xv * wv[c];
+  for (int c = 0; c < C; ++c) {
+    if constexpr (kTail) {
+      LoadTail(w + c * k + i, k - i, wv[c]);
+    } else {
+      Load8(w + c * k + i, wv[c]);
     }
   }
+#pragma GCC unroll 8
   for (int r = 0; r < R; ++r) {
-    for (int c = 0; c < C; ++c) out[r][c] = Finish(acc[r][c], x + r * k, w + c * k, i, k);
+    F8 xv;
+    if constexpr (kTail) {
+      LoadTail(x + r * k + i, k - i, xv);
+    } else {
+      Load8(x + r * k + i, xv);
+    }
+#pragma GCC unroll 8
+    for (int c = 0; c < C; ++c) acc[r * C + c] += xv * wv[c];
   }
+}
+
+// Cache lines [begin, end) from `base` to prefetch during a Tile, per_step
+// a step (none: base null).
+struct Prefetch {
+  const char* base = nullptr;
+  int64_t begin = 0, end = 0, per_step = 0;
+};
+
+template <int R, int C, typename W>
+inline __attribute__((always_inline)) void Tile(const float* x, const W* w, int64_t k, float (&out)[R][C],
+                                                const Prefetch& prefetch = Prefetch()) {
+  F8 acc[R * C];
+#pragma GCC unroll 16
+  for (int e = 0; e < R * C; ++e) acc[e] = F8{};
+  int64_t i = 0;
+  if (prefetch.base != nullptr) {
+    for (int64_t line = prefetch.begin; i + 8 <= k; i += 8) {
+      TileStep<R, C, false>(x, w, k, i, acc);
+      for (int64_t q = 0; q < prefetch.per_step && line < prefetch.end; ++q, ++line) {
+        __builtin_prefetch(prefetch.base + line * 64);
+      }
+    }
+  }
+  for (; i + 8 <= k; i += 8) TileStep<R, C, false>(x, w, k, i, acc);
+  if (i < k) TileStep<R, C, true>(x, w, k, i, acc);
+  Trees(acc, &out[0][0]);
 }
 
 XSD_ONE_BODY float DotBaseline(const float* a, const float* b, int64_t n) {
@@ -175,10 +232,8 @@ struct LinearArgs {
 };
 
 // 3 x 3 tiles: nine accumulators, three weight vectors and one x vector in
-// AVX2's sixteen registers. 4096 x 4096 on this project's 2-core CI VM (AMD
-// EPYC, Zen 4), ms at 1 / 9 / 17 rows, fp32 and bf16: 1.7 / 4.1 / 5.9 and
-// 1.4 / 4.1 / 6.3; 2 x 4, 2 x 6 and 4 x 3 tiles ran as fast or slower at 9
-// and 17 rows (docs/perf/2026-12-08_issue17_cpu_tiles/).
+// AVX2's sixteen registers; 2 x 4, 2 x 6, 4 x 2 and 4 x 3 tiles ran as fast
+// or slower at 9 and 17 rows (docs/perf/2026-12-08_issue17_cpu_tiles/).
 constexpr int kTileRows = 3, kTileColumns = 3;
 
 // Columns [j, j + C) of every row from the weight rows at w (k apart): tiles
@@ -188,10 +243,29 @@ inline __attribute__((always_inline)) void ColumnRows(const LinearArgs<T, Y>& a,
   const auto store = [&](int64_t r, int c, float v) {
     a.y[r * a.n + j + c] = static_cast<Y>(a.bias == nullptr ? v : v + a.bias[j + c]);
   };
+  // The first row tile reads these weight rows from memory, the others from
+  // L2 while nothing streams: they prefetch the next column tile's rows
+  // instead, evenly (those of a.w that follow these: w is a.w's rows or,
+  // for float16, a converted copy, whose successors are a.w's anyway).
+  const int64_t tiles = a.m / kTileRows, steps = a.k / 8;
+  const int64_t next_rows = std::min<int64_t>(C, a.n - j - C);
+  Prefetch prefetch;
+  if (tiles > 1 && next_rows > 0 && steps > 0) {
+    prefetch.base = reinterpret_cast<const char*>(a.w + (j + C) * a.k);
+    prefetch.end = (next_rows * a.k * static_cast<int64_t>(sizeof(T)) + 63) / 64;
+    prefetch.per_step = (prefetch.end + (tiles - 1) * steps - 1) / ((tiles - 1) * steps);
+  }
   int64_t r = 0;
   for (; r + kTileRows <= a.m; r += kTileRows) {
     float out[kTileRows][C];
-    Tile<kTileRows, C>(a.x + r * a.k, w, a.k, out);
+    const int64_t t = r / kTileRows;
+    if (t == 0) {
+      Tile<kTileRows, C>(a.x + r * a.k, w, a.k, out);
+    } else {
+      Prefetch part = prefetch;
+      part.begin = (t - 1) * steps * prefetch.per_step;
+      Tile<kTileRows, C>(a.x + r * a.k, w, a.k, out, part);
+    }
     for (int t = 0; t < kTileRows; ++t) {
       for (int c = 0; c < C; ++c) store(r + t, c, out[t][c]);
     }
@@ -230,16 +304,19 @@ inline __attribute__((always_inline)) void LinearPanel(const LinearArgs<T, Y>& a
 // feature f, the sum over the keys j that v sees, in key order, of p[v][j] *
 // value[j][f] (float32, one product and one add a term: a decode step's
 // sums).
-// values [span, d] of W (float32 or bfloat16), read once for every two
-// vectors.
+// values [span, d] of W (float32 or bfloat16), read once for every
+// kValueRows vectors.
 template <typename W>
 struct ValueArgs {
   const float* p;
   const unsigned char* visible;  // [vectors, span]
+  const int64_t* seen;           // [vectors]: keys [0, seen[v]) all visible to v
   int64_t vectors, span, d;
   const W* values;
   float* out;
 };
+
+constexpr int kValueRows = 2;  // 2 x 4 vectors of accumulators (4 x 4 spills; no faster)
 
 // Vectors [v, v + R), features [f, f + 8 C).
 template <int R, int C, typename W>
@@ -250,7 +327,23 @@ inline __attribute__((always_inline)) void ValueTile(const ValueArgs<W>& a, int6
 #pragma GCC unroll 8
     for (int c = 0; c < C; ++c) acc[r][c] = F8{};
   }
-  for (int64_t j = 0; j < a.span; ++j) {
+  // Keys every vector of the tile sees (the prefix, in chains and trees
+  // alike) without a test, then the rest key by key.
+  int64_t common = a.span;
+  for (int r = 0; r < R; ++r) common = std::min(common, a.seen[v + r]);
+  int64_t j = 0;
+  for (; j < common; ++j) {
+    F8 value[C];
+#pragma GCC unroll 8
+    for (int c = 0; c < C; ++c) Load8(a.values + j * a.d + f + 8 * c, value[c]);
+#pragma GCC unroll 8
+    for (int r = 0; r < R; ++r) {
+      const float p = a.p[(v + r) * a.span + j];
+#pragma GCC unroll 8
+      for (int c = 0; c < C; ++c) acc[r][c] += p * value[c];
+    }
+  }
+  for (; j < a.span; ++j) {
     F8 value[C];
 #pragma GCC unroll 8
     for (int c = 0; c < C; ++c) Load8(a.values + j * a.d + f + 8 * c, value[c]);
@@ -268,30 +361,35 @@ inline __attribute__((always_inline)) void ValueTile(const ValueArgs<W>& a, int6
   }
 }
 
-// Vectors [v, v + R), every feature: 32 at a time, then 8, then one.
-template <int R, typename W>
-inline __attribute__((always_inline)) void ValueRows(const ValueArgs<W>& a, int64_t v) {
-  int64_t f = 0;
-  for (; f + 32 <= a.d; f += 32) ValueTile<R, 4>(a, v, f);
-  for (; f + 8 <= a.d; f += 8) ValueTile<R, 1>(a, v, f);
-  for (; f < a.d; ++f) {
-    for (int r = 0; r < R; ++r) {
-      float sum = 0.0f;
-      for (int64_t j = 0; j < a.span; ++j) {
-        const int64_t at = (v + r) * a.span + j;
-        if (a.visible[at]) sum += a.p[at] * static_cast<float>(a.values[j * a.d + f]);
-      }
-      a.out[(v + r) * a.d + f] = sum;
-    }
+// Feature f of vector v.
+template <typename W>
+inline __attribute__((always_inline)) void ValueFeature(const ValueArgs<W>& a, int64_t v, int64_t f) {
+  float sum = 0.0f;
+  for (int64_t j = 0; j < a.span; ++j) {
+    const int64_t at = v * a.span + j;
+    if (a.visible[at]) sum += a.p[at] * static_cast<float>(a.values[j * a.d + f]);
   }
+  a.out[v * a.d + f] = sum;
 }
 
-// Vectors [begin, end): pairs, then one.
+// Vectors [begin, end), every feature: 32 at a time, then 8, then one;
+// within each, tiles of kValueRows vectors, then one, so a slice of the
+// values (32 features of every key: 288 KB at 2 304 float32 keys) stays in
+// L2 for all the vectors.
+template <int C, typename W>
+inline __attribute__((always_inline)) void ValueColumns(const ValueArgs<W>& a, int64_t begin, int64_t end, int64_t f) {
+  int64_t v = begin;
+  for (; v + kValueRows <= end; v += kValueRows) ValueTile<kValueRows, C>(a, v, f);
+  for (; v < end; ++v) ValueTile<1, C>(a, v, f);
+}
 template <typename W>
 inline __attribute__((always_inline)) void ValueSums(const ValueArgs<W>& a, int64_t begin, int64_t end) {
-  int64_t v = begin;
-  for (; v + 2 <= end; v += 2) ValueRows<2>(a, v);
-  for (; v < end; ++v) ValueRows<1>(a, v);
+  int64_t f = 0;
+  for (; f + 32 <= a.d; f += 32) ValueColumns<4>(a, begin, end, f);
+  for (; f + 8 <= a.d; f += 8) ValueColumns<1>(a, begin, end, f);
+  for (; f < a.d; ++f) {
+    for (int64_t v = begin; v < end; ++v) ValueFeature(a, v, f);
+  }
 }
 
 // Each blocked loop above (Body) compiled for AVX2 and for the baseline,
@@ -430,6 +528,7 @@ at::Tensor RowInvariantAttendCpu(const at::Tensor& q, const at::Tensor& keys, co
       std::vector<float> result(static_cast<size_t>(vectors * d));
       std::vector<float> values(std::is_same_v<T, c10::Half> ? static_cast<size_t>(span * d) : 0);
       std::vector<float> sums(static_cast<size_t>(vectors));
+      std::vector<int64_t> seen(static_cast<size_t>(vectors));
       std::vector<unsigned char> visible(static_cast<size_t>(vectors * span));
       for (int64_t kv = begin; kv < end; ++kv) {
         for (int64_t v = 0; v < vectors; ++v) {
@@ -443,19 +542,23 @@ at::Tensor RowInvariantAttendCpu(const at::Tensor& q, const at::Tensor& keys, co
           const int64_t t = v % rows;
           const float* bias_row = bias.empty() ? nullptr : bias.data() + v * span;
           float* p = s.data() + v * span;
-          unsigned char* seen = visible.data() + v * span;
+          unsigned char* sees = visible.data() + v * span;
+          int64_t& prefix = seen[static_cast<size_t>(v)];
+          prefix = span;
           for (int64_t j = 0; j < span; ++j) {
-            seen[j] = mask.causal ? j <= mask.past + t : bias_row == nullptr || bias_row[j] > kMasked;
-            p[j] = seen[j] ? p[j] * scale : 0.0f;
-            if (seen[j] && bias_row != nullptr) p[j] += bias_row[j];
+            sees[j] = mask.causal ? j <= mask.past + t : bias_row == nullptr || bias_row[j] > kMasked;
+            if (!sees[j]) prefix = std::min(prefix, j);
+            p[j] = sees[j] ? p[j] * scale : 0.0f;
+            if (sees[j] && bias_row != nullptr) p[j] += bias_row[j];
           }
-          sums[static_cast<size_t>(v)] = SoftmaxWeights(p, seen, span);
+          sums[static_cast<size_t>(v)] = SoftmaxWeights(p, sees, span);
         }
         if constexpr (std::is_same_v<T, c10::Half>) {
           ToFloat(v_head, values.data(), span * d);
-          Run(ValueArgs<float>{s.data(), visible.data(), vectors, span, d, values.data(), result.data()}, 0, vectors);
+          Run(ValueArgs<float>{s.data(), visible.data(), seen.data(), vectors, span, d, values.data(), result.data()}, 0,
+              vectors);
         } else {
-          Run(ValueArgs<T>{s.data(), visible.data(), vectors, span, d, v_head, result.data()}, 0, vectors);
+          Run(ValueArgs<T>{s.data(), visible.data(), seen.data(), vectors, span, d, v_head, result.data()}, 0, vectors);
         }
         for (int64_t v = 0; v < vectors; ++v) {
           const int64_t head = kv * group + v / rows, t = v % rows;

@@ -6,10 +6,12 @@
 // kernels (SiLU's exp) take a scalar tail where a row's elements end: a
 // 1-row and a 9-row call part in the last bits (fp32 and bf16 alike).
 //
-// Every reduction here is one out-of-line function (float32, eight lanes
-// in a fixed order, then the lanes summed in a fixed tree), so one machine
-// code serves every row, position and thread split; the rounding to the
-// tensor's dtype follows the ATen formulas the layers use elsewhere. The
+// Every reduction here is one fixed order of float32 operations (eight lanes,
+// then the lanes summed in a fixed tree), whatever the row, position, tile
+// or thread split; the products run in register tiles of several rows and
+// columns, each output's lanes the same IEEE operations as alone. The
+// rounding to the tensor's dtype follows the ATen formulas the layers use
+// elsewhere. The
 // calls are for inference (no autograd) and up to kRowInvariantMaxRows rows
 // (fused_kernels.h), as on CUDA; the models module chooses them.
 #pragma once
