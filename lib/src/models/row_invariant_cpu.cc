@@ -32,13 +32,13 @@
 namespace xsd {
 namespace {
 
-// The one reduction: the sum of a[i] * b[i] over i < n in float32, lane
-// i % 8 accumulating in increasing i, then ((l0 + l1) + (l2 + l3)) + ((l4 +
-// l5) + (l6 + l7)). Compiled twice, for AVX2 and for the baseline, chosen
-// once per process by the CPU: each lane's products and adds are the same
-// IEEE operations either way (no contraction), so the same bits. Tile
-// computes it for several rows and columns at once, a vector lane for each of
-// the eight lanes of each output.
+// The one reduction, Dot(a, b): the sum of a[i] * b[i] over i < n in
+// float32, lane i % 8 accumulating in increasing i, then ((l0 + l1) + (l2 +
+// l3)) + ((l4 + l5) + (l6 + l7)). Compiled twice, for AVX2 and for the
+// baseline, chosen once per process by the CPU (Run, below): each lane's
+// products and adds are the same IEEE operations either way (no
+// contraction), so the same bits. Tile computes it for several rows and
+// columns at once, a vector lane for each of the eight lanes of each output.
 
 // Dot's eight lanes, in the GCC / clang vector extension: one vector
 // operation is eight IEEE operations, one a lane, whatever instructions carry
@@ -95,10 +95,6 @@ inline __attribute__((always_inline)) void LoadTail(const W* p, int64_t n, F8& v
   std::memcpy(&v, lane, sizeof v);
 }
 
-// out[r][c] = Dot(x row r, w row c) for R rows of x and C rows of w (both
-// of k elements a row), each vector lane of acc[r * C + c] one of Dot's lanes:
-// the same sums in the same order for every tile shape, each weight vector
-// loaded once for R rows and each x vector once for C columns.
 // One step of Tile: eight elements from i into acc (kTail: the k - i < 8
 // left, the other lanes adding 0 * 0, which leaves them as they are: a lane,
 // from +0, is never -0).
@@ -133,6 +129,11 @@ struct Prefetch {
   int64_t begin = 0, end = 0, per_step = 0;
 };
 
+// out[r][c] = Dot(x row r, w row c) for R rows of x and C rows of w (both
+// of k elements a row), each vector lane of acc[r * C + c] one of Dot's lanes:
+// the same sums in the same order for every tile shape, each weight vector
+// loaded once for R rows and each x vector once for C columns; the
+// prefetch, if any, one of Prefetch's lines a step.
 template <int R, int C, typename W>
 inline __attribute__((always_inline)) void Tile(const float* x, const W* w, int64_t k, float (&out)[R][C],
                                                 const Prefetch& prefetch = Prefetch()) {
@@ -151,22 +152,6 @@ inline __attribute__((always_inline)) void Tile(const float* x, const W* w, int6
   for (; i + 8 <= k; i += 8) TileStep<R, C, false>(x, w, k, i, acc);
   if (i < k) TileStep<R, C, true>(x, w, k, i, acc);
   Trees(acc, &out[0][0]);
-}
-
-XSD_ONE_BODY float DotBaseline(const float* a, const float* b, int64_t n) {
-  float out[1][1];
-  Tile<1, 1>(a, b, n, out);
-  return out[0][0];
-}
-XSD_ONE_BODY __attribute__((target("avx2"))) float DotAvx2(const float* a, const float* b, int64_t n) {
-  float out[1][1];
-  Tile<1, 1>(a, b, n, out);
-  return out[0][0];
-}
-float Dot(const float* a, const float* b, int64_t n) {
-  static float (*const dot)(const float*, const float*, int64_t) =
-      __builtin_cpu_supports("avx2") ? DotAvx2 : DotBaseline;
-  return dot(a, b, n);
 }
 
 // x / (1 + exp(-x)), as ATen's SiLU.
@@ -258,12 +243,12 @@ inline __attribute__((always_inline)) void ColumnRows(const LinearArgs<T, Y>& a,
   int64_t r = 0;
   for (; r + kTileRows <= a.m; r += kTileRows) {
     float out[kTileRows][C];
-    const int64_t t = r / kTileRows;
-    if (t == 0) {
+    const int64_t tile = r / kTileRows;
+    if (tile == 0) {
       Tile<kTileRows, C>(a.x + r * a.k, w, a.k, out);
     } else {
       Prefetch part = prefetch;
-      part.begin = (t - 1) * steps * prefetch.per_step;
+      part.begin = (tile - 1) * steps * prefetch.per_step;
       Tile<kTileRows, C>(a.x + r * a.k, w, a.k, out, part);
     }
     for (int t = 0; t < kTileRows; ++t) {
@@ -318,6 +303,24 @@ struct ValueArgs {
 
 constexpr int kValueRows = 2;  // 2 x 4 vectors of accumulators (4 x 4 spills; no faster)
 
+// Key j into vectors [v, v + R), features [f, f + 8 C) (kTest: only the
+// vectors that see it).
+template <int R, int C, bool kTest, typename W>
+inline __attribute__((always_inline)) void ValueStep(const ValueArgs<W>& a, int64_t v, int64_t f, int64_t j,
+                                                     F8 (&acc)[R][C]) {
+  F8 value[C];
+#pragma GCC unroll 8
+  for (int c = 0; c < C; ++c) Load8(a.values + j * a.d + f + 8 * c, value[c]);
+#pragma GCC unroll 8
+  for (int r = 0; r < R; ++r) {
+    const int64_t at = (v + r) * a.span + j;
+    if (kTest && !a.visible[at]) continue;
+    const float p = a.p[at];
+#pragma GCC unroll 8
+    for (int c = 0; c < C; ++c) acc[r][c] += p * value[c];
+  }
+}
+
 // Vectors [v, v + R), features [f, f + 8 C).
 template <int R, int C, typename W>
 inline __attribute__((always_inline)) void ValueTile(const ValueArgs<W>& a, int64_t v, int64_t f) {
@@ -332,30 +335,8 @@ inline __attribute__((always_inline)) void ValueTile(const ValueArgs<W>& a, int6
   int64_t common = a.span;
   for (int r = 0; r < R; ++r) common = std::min(common, a.seen[v + r]);
   int64_t j = 0;
-  for (; j < common; ++j) {
-    F8 value[C];
-#pragma GCC unroll 8
-    for (int c = 0; c < C; ++c) Load8(a.values + j * a.d + f + 8 * c, value[c]);
-#pragma GCC unroll 8
-    for (int r = 0; r < R; ++r) {
-      const float p = a.p[(v + r) * a.span + j];
-#pragma GCC unroll 8
-      for (int c = 0; c < C; ++c) acc[r][c] += p * value[c];
-    }
-  }
-  for (; j < a.span; ++j) {
-    F8 value[C];
-#pragma GCC unroll 8
-    for (int c = 0; c < C; ++c) Load8(a.values + j * a.d + f + 8 * c, value[c]);
-#pragma GCC unroll 8
-    for (int r = 0; r < R; ++r) {
-      const int64_t at = (v + r) * a.span + j;
-      if (!a.visible[at]) continue;
-      const float p = a.p[at];
-#pragma GCC unroll 8
-      for (int c = 0; c < C; ++c) acc[r][c] += p * value[c];
-    }
-  }
+  for (; j < common; ++j) ValueStep<R, C, false>(a, v, f, j, acc);
+  for (; j < a.span; ++j) ValueStep<R, C, true>(a, v, f, j, acc);
   for (int r = 0; r < R; ++r) {
     for (int c = 0; c < C; ++c) std::memcpy(a.out + (v + r) * a.d + f + 8 * c, &acc[r][c], sizeof(F8));
   }
@@ -392,8 +373,21 @@ inline __attribute__((always_inline)) void ValueSums(const ValueArgs<W>& a, int6
   }
 }
 
+// Dot(a, b) over n elements into *out.
+struct DotArgs {
+  const float* a;
+  const float* b;
+  int64_t n;
+  float* out;
+};
+
 // Each blocked loop above (Body) compiled for AVX2 and for the baseline,
 // chosen once per process by the CPU.
+inline __attribute__((always_inline)) void Body(const DotArgs& a, int64_t, int64_t) {
+  float out[1][1];
+  Tile<1, 1>(a.a, a.b, a.n, out);
+  *a.out = out[0][0];
+}
 template <typename T, typename Y>
 inline __attribute__((always_inline)) void Body(const LinearArgs<T, Y>& a, int64_t begin, int64_t end) {
   LinearPanel(a, begin, end);
@@ -415,6 +409,12 @@ void Run(const Args& a, int64_t begin, int64_t end) {
   static void (*const run)(const Args&, int64_t, int64_t) =
       __builtin_cpu_supports("avx2") ? RunAvx2<Args> : RunBaseline<Args>;
   run(a, begin, end);
+}
+
+float Dot(const float* a, const float* b, int64_t n) {
+  float out;
+  Run(DotArgs{a, b, n, &out}, 0, 0);
+  return out;
 }
 
 }  // namespace

@@ -11,9 +11,9 @@
 // or thread split; the products run in register tiles of several rows and
 // columns, each output's lanes the same IEEE operations as alone. The
 // rounding to the tensor's dtype follows the ATen formulas the layers use
-// elsewhere. The
-// calls are for inference (no autograd) and up to kRowInvariantMaxRows rows
-// (fused_kernels.h), as on CUDA; the models module chooses them.
+// elsewhere. The calls are for inference (no autograd) and up to
+// kRowInvariantMaxRows rows (fused_kernels.h), as on CUDA; the models
+// module chooses them.
 #pragma once
 
 #include <cstdint>
