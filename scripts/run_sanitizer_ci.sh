@@ -2,16 +2,18 @@
 # CI's sanitizer job (scripts/run_tests.sh runs it after the main suite): one
 # clang 14 build, build-ci-san/, with ASan + UBSan and the fuzz targets
 # (XSD_BUILD_FUZZERS=ON), of libxsd and only the test binaries that need no
-# model fixtures; runs those tests, then every fuzz target briefly (seeds and
-# past crashers included). TSan and the model tests are not run here (time):
-# scripts/run_sanitizers.sh runs the whole suite under both sanitizers.
+# model fixtures, plus models_tests (the CPU's exact kernels' pointer
+# arithmetic: ~1 min to build, 8 s to run); runs those tests, then every fuzz
+# target briefly (seeds and past crashers included). TSan and the other model
+# tests are not run here (time): scripts/run_sanitizers.sh runs the whole
+# suite under both sanitizers.
 #
 # Cold, on the 2-core CI machine (docs/reliability.md): build ~14 min, tests
 # ~1.5 min, fuzzing 8 x XSD_CI_FUZZ_SECONDS (default 15).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${XSD_SAN_CI_BUILD_DIR:-build-ci-san}
-tests=(core_tests kv_tests mock_tests tokenizer_tests io_tests config_tests scheduler_tests)
+tests=(core_tests kv_tests mock_tests tokenizer_tests io_tests config_tests scheduler_tests models_tests)
 jobs=${XSD_JOBS:-$(nproc)}
 start=$(date +%s)
 bash scripts/install_sanitizer_deps.sh
