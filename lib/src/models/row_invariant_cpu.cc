@@ -228,36 +228,44 @@ inline __attribute__((always_inline)) void ColumnRows(const LinearArgs<T, Y>& a,
   const auto store = [&](int64_t r, int c, float v) {
     a.y[r * a.n + j + c] = static_cast<Y>(a.bias == nullptr ? v : v + a.bias[j + c]);
   };
-  // The first row tile reads these weight rows from memory, the others from
-  // L2 while nothing streams: they prefetch the next column tile's rows
-  // instead, evenly (those of a.w that follow these: w is a.w's rows or,
-  // for float16, a converted copy, whose successors are a.w's anyway).
-  const int64_t tiles = a.m / kTileRows, steps = a.k / 8;
+  // The first pass over these weight rows (a row tile or a single row)
+  // reads them from memory, the others from L2 while nothing streams: they
+  // prefetch the next column tile's rows instead, evenly (the rows of a.w
+  // that follow these: w is a.w's rows or, for float16, a converted copy,
+  // whose successors are a.w's anyway); a single pass (a decode step)
+  // prefetches them as it goes. At most one line a step: two (float32 at one
+  // or two rows) ran 15-30 % slower than none, one ran bf16 at one row 1.7x
+  // faster and float32 at nine rows 1.25x (docs/perf/2026-12-08_issue17_cpu_tiles/).
+  const int64_t tiles = a.m / kTileRows, passes = tiles + a.m % kTileRows, steps = a.k / 8;
   const int64_t next_rows = std::min<int64_t>(C, a.n - j - C);
+  const int64_t first = passes > 1 ? 1 : 0;  // the first pass that prefetches
+  const int64_t lines = next_rows > 0 ? (next_rows * a.k * static_cast<int64_t>(sizeof(T)) + 63) / 64 : 0;
   Prefetch prefetch;
-  if (tiles > 1 && next_rows > 0 && steps > 0) {
+  if (lines > 0 && lines <= (passes - first) * steps) {
     prefetch.base = reinterpret_cast<const char*>(a.w + (j + C) * a.k);
-    prefetch.end = (next_rows * a.k * static_cast<int64_t>(sizeof(T)) + 63) / 64;
-    prefetch.per_step = (prefetch.end + (tiles - 1) * steps - 1) / ((tiles - 1) * steps);
+    prefetch.end = lines;
+    prefetch.per_step = 1;
   }
+  // The prefetch of pass `pass` (none for a pass before `first`).
+  const auto part = [&](int64_t pass) {
+    Prefetch p;
+    if (pass >= first) {
+      p = prefetch;
+      p.begin = (pass - first) * steps * prefetch.per_step;
+    }
+    return p;
+  };
   int64_t r = 0;
   for (; r + kTileRows <= a.m; r += kTileRows) {
     float out[kTileRows][C];
-    const int64_t tile = r / kTileRows;
-    if (tile == 0) {
-      Tile<kTileRows, C>(a.x + r * a.k, w, a.k, out);
-    } else {
-      Prefetch part = prefetch;
-      part.begin = (tile - 1) * steps * prefetch.per_step;
-      Tile<kTileRows, C>(a.x + r * a.k, w, a.k, out, part);
-    }
+    Tile<kTileRows, C>(a.x + r * a.k, w, a.k, out, part(r / kTileRows));
     for (int t = 0; t < kTileRows; ++t) {
       for (int c = 0; c < C; ++c) store(r + t, c, out[t][c]);
     }
   }
   for (; r < a.m; ++r) {
     float out[1][C];
-    Tile<1, C>(a.x + r * a.k, w, a.k, out);
+    Tile<1, C>(a.x + r * a.k, w, a.k, out, part(tiles + r - tiles * kTileRows));
     for (int c = 0; c < C; ++c) store(r, c, out[0][c]);
   }
 }
