@@ -122,11 +122,11 @@ inline __attribute__((always_inline)) void TileStep(const float* x, const W* w, 
   }
 }
 
-// Cache lines [begin, end) from `base` to prefetch during a Tile, per_step
-// a step (none: base null).
+// Cache lines [begin, end) from `base` to prefetch during a Tile, one a
+// step (none: base null).
 struct Prefetch {
   const char* base = nullptr;
-  int64_t begin = 0, end = 0, per_step = 0;
+  int64_t begin = 0, end = 0;
 };
 
 // out[r][c] = Dot(x row r, w row c) for R rows of x and C rows of w (both
@@ -144,9 +144,7 @@ inline __attribute__((always_inline)) void Tile(const float* x, const W* w, int6
   if (prefetch.base != nullptr) {
     for (int64_t line = prefetch.begin; i + 8 <= k; i += 8) {
       TileStep<R, C, false>(x, w, k, i, acc);
-      for (int64_t q = 0; q < prefetch.per_step && line < prefetch.end; ++q, ++line) {
-        __builtin_prefetch(prefetch.base + line * 64);
-      }
+      if (line < prefetch.end) __builtin_prefetch(prefetch.base + line++ * 64);
     }
   }
   for (; i + 8 <= k; i += 8) TileStep<R, C, false>(x, w, k, i, acc);
@@ -244,14 +242,13 @@ inline __attribute__((always_inline)) void ColumnRows(const LinearArgs<T, Y>& a,
   if (lines > 0 && lines <= (passes - first) * steps) {
     prefetch.base = reinterpret_cast<const char*>(a.w + (j + C) * a.k);
     prefetch.end = lines;
-    prefetch.per_step = 1;
   }
   // The prefetch of pass `pass` (none for a pass before `first`).
   const auto part = [&](int64_t pass) {
     Prefetch p;
     if (pass >= first) {
       p = prefetch;
-      p.begin = (pass - first) * steps * prefetch.per_step;
+      p.begin = (pass - first) * steps;
     }
     return p;
   };
